@@ -1,0 +1,20 @@
+# flowline_library(NAME SOURCES ... DEPS ...): one library target per subsystem.
+# Dependencies follow DESIGN.md's arrows (down only); a wrong include fails to link.
+function(flowline_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# flowline_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+function(flowline_test name)
+  if(NOT FLOWLINE_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "FLOWLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

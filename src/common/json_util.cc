@@ -1,0 +1,37 @@
+#include "common/json_util.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace flowline::common {
+
+absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    // Turn the byte offset into line:column, which people can find in an editor.
+    size_t line = 1, column = 1;
+    size_t limit = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    for (size_t i = 0; i < limit; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string detail = e.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ".
+    if (auto pos = detail.find("parse error"); pos != std::string::npos) {
+      if (auto colon = detail.find(": ", pos); colon != std::string::npos) {
+        detail = detail.substr(colon + 2);
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(Sv(what), " is not valid JSON at line ", line,
+                                                    ", column ", column, ": ", detail));
+  }
+}
+
+std::string CanonicalJson(const Json& value) { return value.dump(); }
+
+}  // namespace flowline::common

@@ -1,0 +1,28 @@
+// JSON helpers over nlohmann::json: parsing into a Status instead of an exception.
+//
+// nlohmann::json is heavy to compile; include this header only in .cc files and in headers whose
+// interface really carries JSON values.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace flowline {
+
+using Json = nlohmann::json;
+
+namespace common {
+
+// Parses `text`. On a syntax error returns InvalidArgument naming `what` (e.g. "request body"),
+// the line and column, and what the parser expected.
+absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what);
+
+// Compact serialisation with sorted keys (nlohmann objects are ordered maps): equal values give
+// equal strings, so the result can be hashed.
+std::string CanonicalJson(const Json& value);
+
+}  // namespace common
+}  // namespace flowline

@@ -1,0 +1,363 @@
+// The store: where every run, step result, human task, decision record, workflow version and API
+// token lives.
+//
+// The interface speaks the domain, not SQL. Every method is one transaction: it either happens
+// completely or not at all. Implementations (SqliteStore now, PostgresStore later) pass one
+// conformance suite (store/store_conformance.h) and are thread-safe: any number of threads may
+// call any method at once.
+//
+// Payloads (run input, step params and output, task payloads, record payloads) are JSON text;
+// the store keeps them verbatim and never parses them.
+//
+// Leases: a step is executed by whoever holds its lease. Claiming a step bumps its attempt count
+// and gives a fresh lease token; CommitStep succeeds only with the current token of a live lease
+// (fencing), so a worker that lost its lease cannot overwrite the result of the one that took
+// over. The idempotency key of a step is stable across attempts: `<run_id>/<step_id>`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace flowline::store {
+
+// The id of the node every run has after its last steps; it is "ready" when all steps are done
+// and then completes the run (evaluates outputs).
+inline constexpr char kEndStepId[] = "$end";
+
+enum class RunStatus { kRunning, kCompleted, kFailed, kRejected, kCancelled };
+enum class StepStatus {
+  kPending,    // waiting for its dependencies
+  kReady,      // may be claimed once available_at has passed
+  kRunning,    // leased to a worker
+  kWaiting,    // waiting for a person (task) or a timer (available_at)
+  kCompleted,
+  kSkipped,    // its `when:` was false
+  kFailed,
+  kCancelled,  // the run ended before it could run
+};
+
+const char* RunStatusName(RunStatus status);
+const char* StepStatusName(StepStatus status);
+std::optional<RunStatus> ParseRunStatus(std::string_view name);
+std::optional<StepStatus> ParseStepStatus(std::string_view name);
+bool IsTerminal(RunStatus status);
+bool IsTerminal(StepStatus status);
+
+// ---- Versions -------------------------------------------------------------------------------
+
+struct VersionInfo {
+  std::string workflow;     // the spec's `workflow:` name
+  std::string version;      // content hash of the spec (hex SHA-256)
+  std::string spec_source;  // the YAML text as deployed
+  std::string source_name;  // where it was deployed from (file name), for people
+  absl::Time deployed_at;
+};
+
+struct WorkflowInfo {
+  std::string workflow;
+  std::string live_version;  // the version new runs start on
+  absl::Time updated_at;
+};
+
+// ---- Runs and steps -------------------------------------------------------------------------
+
+struct Run {
+  std::string run_id;
+  std::string workflow;
+  std::string version;
+  std::string business_key;  // empty: no de-duplication
+  RunStatus status = RunStatus::kRunning;
+  std::string input_json;
+  std::string output_json;  // set when completed
+  std::string error;        // set when failed or rejected
+  absl::Time created_at;
+  absl::Time updated_at;
+  std::optional<absl::Time> finished_at;
+};
+
+struct StepState {
+  std::string run_id;
+  std::string step_id;
+  StepStatus status = StepStatus::kPending;
+  int attempt = 0;  // claims so far
+  int deps_remaining = 0;
+  std::optional<absl::Time> available_at;  // ready/waiting: not before this time
+  std::string lease_owner;
+  std::string lease_token;
+  std::optional<absl::Time> lease_expires_at;
+  std::string params_json;  // the evaluated `with:` of the last attempt
+  std::string output_json;
+  std::optional<double> confidence;
+  std::string error;        // last error, kept after a successful retry for the timeline
+  std::string resume_json;  // what a waiting step is resumed with (task resolution, timer)
+  std::string task_id;      // the open or resolved task of a review step
+  std::optional<absl::Time> started_at;
+  std::optional<absl::Time> finished_at;
+  int64_t duration_us = 0;  // time spent executing, summed over attempts
+};
+
+struct RunDetail {
+  Run run;
+  std::vector<StepState> steps;  // in creation order (the plan's order), $end last
+};
+
+struct NewStep {
+  std::string step_id;
+  int deps_remaining = 0;  // 0: ready at once
+};
+
+struct LeaseRequest {
+  std::string owner;  // worker id
+  absl::Duration duration = absl::Seconds(60);
+};
+
+// A step whose lease the caller now holds.
+struct ClaimedStep {
+  std::string run_id;
+  std::string workflow;
+  std::string version;
+  std::string step_id;
+  int attempt = 0;  // 1 for the first execution
+  std::string lease_token;
+  absl::Time lease_expires_at;
+  std::string resume_json;  // non-empty when resumed after a task or timer
+  std::string idempotency_key;
+};
+
+// A decision-record entry, appended in the same transaction as the change it describes.
+struct NewRecord {
+  std::string step_id;  // empty for run-level records
+  std::string kind;     // "run.created", "step.completed", "task.resolved", ...
+  std::string actor;    // "system", "ai:<kind>", "human:<user>"
+  std::string payload_json;
+};
+
+struct Record {
+  int64_t seq = 0;  // store-wide order
+  std::string run_id;
+  std::string step_id;
+  std::string kind;
+  std::string actor;
+  std::string payload_json;
+  absl::Time at;
+};
+
+struct NewRun {
+  std::string run_id;
+  std::string workflow;
+  std::string version;
+  std::string business_key;  // empty: never de-duplicated
+  std::string input_json;
+  absl::Time now;
+  std::vector<NewStep> steps;  // every step of the plan plus kEndStepId
+  // If set, the steps that start ready are leased to this owner at once (eager start), and
+  // returned in CreateRunResult::leased.
+  std::optional<LeaseRequest> lease;
+  std::vector<NewRecord> records;
+};
+
+struct CreateRunResult {
+  std::string run_id;  // the new run, or the existing one with the same business key
+  bool created = false;
+  RunStatus status = RunStatus::kRunning;
+  std::vector<ClaimedStep> leased;
+};
+
+enum class StepResolution {
+  kCompleted,  // output committed; dependents' counts drop
+  kSkipped,    // `when:` was false; dependents' counts drop as for completed
+  kFailed,     // final failure; the run fails (finish must say so)
+  kRetry,      // attempt failed, try again at retry_at
+  kWaitTask,   // open `task`; the step waits for its resolution
+  kWaitTimer,  // the step waits until retry_at, then runs again with resume_json
+};
+
+struct NewTask {
+  std::string task_id;
+  std::string queue;
+  std::string title;
+  int priority = 0;  // higher first
+  std::optional<absl::Time> due_at;
+  std::string payload_json;
+};
+
+struct RunFinish {
+  RunStatus status = RunStatus::kCompleted;
+  std::string output_json;
+  std::string error;
+};
+
+struct StepCommit {
+  std::string run_id;
+  std::string step_id;
+  std::string lease_token;  // must match the current lease (fencing)
+  absl::Time now;
+  StepResolution resolution = StepResolution::kCompleted;
+  std::string params_json;
+  std::string output_json;
+  std::optional<double> confidence;
+  std::string error;
+  absl::Time retry_at;        // kRetry, kWaitTimer
+  std::string resume_json;    // kWaitTimer: handed to the step when it runs again
+  std::optional<NewTask> task;  // kWaitTask
+  int64_t duration_us = 0;
+  // Steps (kEndStepId included) whose dependency count drops by one (kCompleted, kSkipped).
+  std::vector<std::string> dependents;
+  // Ends the run in this transaction: the engine sets it on a failure, or when it knows this
+  // step is the last (then kEndStepId must reach zero here). Pending/ready/waiting steps of the
+  // run are cancelled and open tasks are closed.
+  std::optional<RunFinish> finish;
+  // If set, dependents that become ready are leased to this owner (continuation on the same
+  // worker) and returned in CommitResult::leased; otherwise they wait to be claimed.
+  std::optional<LeaseRequest> lease_next;
+  std::vector<NewRecord> records;
+};
+
+struct CommitResult {
+  std::vector<ClaimedStep> leased;
+  bool run_finished = false;
+};
+
+// ---- Tasks ----------------------------------------------------------------------------------
+
+enum class TaskStatus { kOpen, kClaimed, kResolved, kCancelled };
+const char* TaskStatusName(TaskStatus status);
+std::optional<TaskStatus> ParseTaskStatus(std::string_view name);
+
+struct Task {
+  std::string task_id;
+  std::string run_id;
+  std::string step_id;
+  std::string workflow;
+  std::string queue;
+  std::string title;
+  int priority = 0;
+  TaskStatus status = TaskStatus::kOpen;
+  std::string payload_json;
+  absl::Time created_at;
+  std::optional<absl::Time> due_at;
+  std::string claimed_by;
+  std::optional<absl::Time> claim_expires_at;
+  std::string resolved_by;
+  std::optional<absl::Time> resolved_at;
+  std::string decision;
+  std::string resolution_json;
+};
+
+struct TaskFilter {
+  std::string queue;                 // empty: all
+  std::optional<TaskStatus> status;  // unset: open and claimed
+  std::string run_id;                // empty: all
+  int limit = 100;
+};
+
+struct TaskResolution {
+  std::string task_id;
+  std::string user;
+  std::string decision;         // e.g. "approve", "reject"
+  std::string resolution_json;  // handed to the waiting step as its resume_json
+  absl::Time now;
+  std::vector<NewRecord> records;
+};
+
+// ---- Queries --------------------------------------------------------------------------------
+
+struct RunFilter {
+  std::string workflow;             // empty: all
+  std::optional<RunStatus> status;  // unset: all
+  std::string before_run_id;        // paging: runs created before this one
+  int limit = 50;
+};
+
+// ---- Tokens ---------------------------------------------------------------------------------
+
+struct TokenInfo {
+  std::string token_id;
+  std::string name;
+  std::string role;        // admin | operator | reviewer | viewer
+  std::string token_hash;  // SHA-256 hex of the secret; the secret itself is never stored
+  absl::Time created_at;
+  bool revoked = false;
+};
+
+// ---- The interface --------------------------------------------------------------------------
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Versions. PutVersion is idempotent: storing an existing (workflow, version) changes nothing
+  // and returns false. It also makes the version live for its workflow.
+  virtual absl::StatusOr<bool> PutVersion(const VersionInfo& version) = 0;
+  // NotFound if there is no such version.
+  virtual absl::StatusOr<VersionInfo> GetVersion(const std::string& workflow,
+                                                 const std::string& version) = 0;
+  // NotFound if the workflow was never deployed.
+  virtual absl::StatusOr<WorkflowInfo> GetWorkflow(const std::string& workflow) = 0;
+  virtual absl::StatusOr<std::vector<WorkflowInfo>> ListWorkflows() = 0;
+  virtual absl::StatusOr<std::vector<VersionInfo>> ListVersions(const std::string& workflow) = 0;
+
+  // Creates a run with all its steps, or, when a run of the same workflow has the same non-empty
+  // business key, returns that run with created = false and changes nothing.
+  virtual absl::StatusOr<CreateRunResult> CreateRun(const NewRun& run) = 0;
+
+  // Leases up to `max` steps that are due at `now`: ready or timer-waiting steps whose
+  // available_at has passed, and running steps whose lease has expired. Each claim increments
+  // the attempt count.
+  virtual absl::StatusOr<std::vector<ClaimedStep>> ClaimSteps(const LeaseRequest& lease,
+                                                              absl::Time now, int max) = 0;
+
+  // Commits an attempt's result. FailedPrecondition (message says "lease") if the caller's lease
+  // is no longer current; NotFound for an unknown run/step.
+  virtual absl::StatusOr<CommitResult> CommitStep(const StepCommit& commit) = 0;
+
+  // Extends the leases the caller holds; returns the ones it no longer holds.
+  virtual absl::StatusOr<std::vector<std::string>> RenewLeases(
+      const std::string& owner, const std::vector<ClaimedStep>& steps, absl::Time expires_at) = 0;
+
+  // Makes every current lease expire at once. Used by an engine that knows it is the only one on
+  // this store (embedded SQLite after a restart) to take over steps left in flight by a crash.
+  // Returns how many leases were expired.
+  virtual absl::StatusOr<int> ExpireAllLeases() = 0;
+
+  // The earliest time a step becomes claimable (available_at or lease expiry), if any.
+  virtual absl::StatusOr<std::optional<absl::Time>> NextDueTime() = 0;
+
+  // NotFound for an unknown run.
+  virtual absl::StatusOr<Run> GetRun(const std::string& run_id) = 0;
+  virtual absl::StatusOr<RunDetail> GetRunDetail(const std::string& run_id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
+  virtual absl::StatusOr<std::vector<Record>> ListRecords(const std::string& run_id) = 0;
+
+  // Tasks. Highest priority first, then oldest.
+  virtual absl::StatusOr<std::vector<Task>> ListTasks(const TaskFilter& filter) = 0;
+  virtual absl::StatusOr<Task> GetTask(const std::string& task_id) = 0;
+  // Claims for `user` until now + lease. FailedPrecondition if resolved, or claimed by someone
+  // else whose claim has not expired; NotFound for an unknown task.
+  virtual absl::StatusOr<Task> ClaimTask(const std::string& task_id, const std::string& user,
+                                         absl::Time now, absl::Duration lease) = 0;
+  // FailedPrecondition unless `user` holds the claim.
+  virtual absl::Status ReleaseTask(const std::string& task_id, const std::string& user) = 0;
+  // Resolves the task and makes its step ready to resume with the resolution, in one
+  // transaction. FailedPrecondition if already resolved/cancelled or claimed by another user
+  // whose claim has not expired. Returns the resolved task.
+  virtual absl::StatusOr<Task> ResolveTask(const TaskResolution& resolution) = 0;
+
+  // Tokens.
+  virtual absl::Status PutToken(const TokenInfo& token) = 0;
+  // NotFound if no unrevoked token has this hash.
+  virtual absl::StatusOr<TokenInfo> FindToken(const std::string& token_hash) = 0;
+  virtual absl::StatusOr<std::vector<TokenInfo>> ListTokens() = 0;
+  // NotFound for an unknown id.
+  virtual absl::Status RevokeToken(const std::string& token_id) = 0;
+};
+
+}  // namespace flowline::store
