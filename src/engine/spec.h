@@ -96,7 +96,4 @@ absl::StatusOr<WorkflowSpec> ParseSpec(std::string_view text, std::string_view f
 // The content hash ParseSpec() puts in WorkflowSpec::version.
 std::string SpecVersion(std::string_view text);
 
-// "90s", "5m", "4h", "1d", "250ms" -> duration. InvalidArgument otherwise.
-absl::StatusOr<absl::Duration> ParseDuration(std::string_view text);
-
 }  // namespace flowline::engine
