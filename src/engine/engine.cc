@@ -1,0 +1,478 @@
+#include "engine/engine.h"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "engine/run_context.h"
+#include "engine/step_runner.h"
+#include "expr/expr.h"
+#include "spdlog/spdlog.h"
+
+namespace flowline::engine {
+namespace {
+
+std::string DefaultWorkerId(common::Random& random) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] ? host : "localhost", ":", getpid(), ":",
+                      common::RandomToken(4, random));
+}
+
+std::string StepKey(const store::ClaimedStep& step) {
+  return absl::StrCat(step.run_id, "/", step.step_id);
+}
+
+struct WorkItem {
+  store::ClaimedStep step;
+  std::optional<RunContext> ctx;
+};
+
+// A concurrency limit in force for a step: (counter key, limit).
+using LimitKeys = std::vector<std::pair<std::string, int>>;
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  Impl(EngineOptions options, store::Store& store, const steps::StepKindRegistry& registry,
+       const common::Clock& clock, common::Random& random, steps::HttpClient* http)
+      : options_(WithWorkerId(std::move(options), random)),
+        store_(store),
+        registry_(registry),
+        clock_(clock),
+        random_(random),
+        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true}, store, clock, random,
+                http) {}
+
+  ~Impl() { Stop(); }
+
+  // ---- Versions -------------------------------------------------------------------------------
+
+  absl::StatusOr<DeployResult> Deploy(std::string_view text, std::string_view source_name) {
+    ASSIGN_OR_RETURN(WorkflowSpec spec, ParseSpec(text, source_name, registry_));
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::Build(std::move(spec), registry_));
+    store::VersionInfo info{plan->workflow(), plan->version(), std::string(text),
+                            std::string(source_name), clock_.Now()};
+    ASSIGN_OR_RETURN(bool created, store_.PutVersion(info));
+    {
+      std::lock_guard<std::mutex> lock(plans_mu_);
+      plans_.emplace(plan->version(), plan);
+    }
+    return DeployResult{plan->workflow(), plan->version(), created};
+  }
+
+  absl::StatusOr<std::shared_ptr<const Plan>> GetPlan(const std::string& workflow,
+                                                      const std::string& version) {
+    {
+      std::lock_guard<std::mutex> lock(plans_mu_);
+      auto it = plans_.find(version);
+      if (it != plans_.end()) return it->second;
+    }
+    ASSIGN_OR_RETURN(store::VersionInfo info, store_.GetVersion(workflow, version));
+    ASSIGN_OR_RETURN(WorkflowSpec spec, ParseSpec(info.spec_source, info.source_name, registry_));
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::Build(std::move(spec), registry_));
+    std::lock_guard<std::mutex> lock(plans_mu_);
+    return plans_.emplace(version, std::move(plan)).first->second;
+  }
+
+  // ---- Runs -----------------------------------------------------------------------------------
+
+  absl::StatusOr<StartRunResult> StartRun(const StartRunRequest& request) {
+    std::string version = request.version;
+    if (version.empty()) {
+      ASSIGN_OR_RETURN(store::WorkflowInfo workflow, store_.GetWorkflow(request.workflow));
+      version = workflow.live_version;
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, GetPlan(request.workflow, version));
+    RETURN_IF_ERROR(plan->ValidateInput(request.input));
+
+    expr::Evaluator& evaluator = ThreadEvaluator();
+    RETURN_IF_ERROR(evaluator.SetEnvironment(Json{{"input", request.input}}));
+    ASSIGN_OR_RETURN(std::string key, plan->EvaluateKey(evaluator));
+
+    const absl::Time now = clock_.Now();
+    store::NewRun run;
+    run.run_id = common::NewId("run_", now, random_);
+    run.workflow = plan->workflow();
+    run.version = plan->version();
+    run.business_key = std::move(key);
+    run.input_json = request.input.dump();
+    run.now = now;
+    run.steps = plan->new_steps();
+    const bool executing = started_ || options_.workers == 0;
+    if (executing) run.lease = store::LeaseRequest{options_.worker_id, options_.lease};
+    run.records.push_back(
+        {"", "run.created", "system",
+         absl::StrCat("{\"version\":\"", run.version, "\",\"key\":", Json(run.business_key).dump(),
+                      ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"}")});
+    ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
+
+    if (created.created && !created.leased.empty()) {
+      RunContext ctx = RunContext::ForNewRun(run, request.input);
+      std::lock_guard<std::mutex> lock(mu_);
+      for (store::ClaimedStep& step : created.leased) {
+        held_[StepKey(step)] = step;
+        queue_.push_back(WorkItem{std::move(step), ctx});
+      }
+      work_cv_.notify_all();
+    }
+    return StartRunResult{created.run_id, created.created ? run.version : "", created.created,
+                          created.status};
+  }
+
+  absl::StatusOr<store::Task> ResolveTask(const TaskDecision& decision) {
+    Json resolution = {{"decision", decision.decision},
+                       {"by", decision.user},
+                       {"comment", decision.comment},
+                       {"data", decision.data}};
+    store::TaskResolution r;
+    r.task_id = decision.task_id;
+    r.user = decision.user;
+    r.decision = decision.decision;
+    r.resolution_json = resolution.dump();
+    r.now = clock_.Now();
+    r.records.push_back({"", "task.resolved", absl::StrCat("human:", decision.user),
+                         Json{{"task_id", decision.task_id},
+                              {"decision", decision.decision},
+                              {"comment", decision.comment},
+                              {"data", decision.data}}
+                             .dump()});
+    ASSIGN_OR_RETURN(store::Task task, store_.ResolveTask(r));
+    poll_cv_.notify_all();  // the step is due now
+    return task;
+  }
+
+  // ---- Execution ------------------------------------------------------------------------------
+
+  absl::Status Start() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_) return absl::FailedPreconditionError("the engine is already started");
+    if (options_.workers <= 0) {
+      return absl::FailedPreconditionError("an engine with 0 workers is driven by RunUntilIdle()");
+    }
+    if (options_.recover_leases_on_start) {
+      ASSIGN_OR_RETURN(int expired, store_.ExpireAllLeases());
+      if (expired > 0) spdlog::info("resuming {} step(s) that were in flight at shutdown", expired);
+    }
+    started_ = true;
+    stopping_ = false;
+    for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
+    threads_.emplace_back([this] { PollerLoop(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!started_) return;
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    poll_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    started_ = false;
+  }
+
+  absl::StatusOr<int> RunUntilIdle() {
+    if (options_.workers != 0) {
+      return absl::FailedPreconditionError("RunUntilIdle() drives an engine with 0 workers");
+    }
+    int before = attempts_;
+    while (true) {
+      std::optional<WorkItem> item;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!queue_.empty()) {
+          item = std::move(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      if (item.has_value()) {
+        RunChain(std::move(*item));
+        continue;
+      }
+      ASSIGN_OR_RETURN(std::vector<store::ClaimedStep> claimed,
+                       store_.ClaimSteps({options_.worker_id, options_.lease}, clock_.Now(), 64));
+      if (claimed.empty()) break;
+      Enqueue(std::move(claimed));
+    }
+    return attempts_ - before;
+  }
+
+  absl::StatusOr<store::Run> WaitForRun(const std::string& run_id, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (true) {
+      ASSIGN_OR_RETURN(store::Run run, store_.GetRun(run_id));
+      if (store::IsTerminal(run.status)) return run;
+      absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("run ", run_id, " is still ", store::RunStatusName(run.status)));
+      }
+      std::unique_lock<std::mutex> lock(finish_mu_);
+      finish_cv_.wait_for(lock, absl::ToChronoMilliseconds(std::min(left, absl::Milliseconds(50))));
+    }
+  }
+
+  void SetRunFinishedCallback(std::function<void(const std::string&, store::RunStatus)> callback) {
+    on_finished_ = std::move(callback);
+  }
+
+  const std::string& worker_id() const { return options_.worker_id; }
+  store::Store& store() { return store_; }
+
+ private:
+  static EngineOptions WithWorkerId(EngineOptions options, common::Random& random) {
+    if (options.worker_id.empty()) options.worker_id = DefaultWorkerId(random);
+    return options;
+  }
+
+  void Enqueue(std::vector<store::ClaimedStep> claimed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (store::ClaimedStep& step : claimed) {
+      held_[StepKey(step)] = step;
+      queue_.push_back(WorkItem{std::move(step), std::nullopt});
+    }
+    work_cv_.notify_all();
+  }
+
+  LimitKeys LimitsFor(const Plan& plan, const store::ClaimedStep& step) const {
+    LimitKeys keys;
+    if (plan.spec().concurrency.has_value()) {
+      keys.emplace_back(absl::StrCat("workflow:", plan.workflow()), *plan.spec().concurrency);
+    }
+    if (const PlannedStep* planned = plan.Find(step.step_id); planned != nullptr) {
+      if (planned->spec->concurrency.has_value()) {
+        keys.emplace_back(absl::StrCat("step:", plan.workflow(), "/", step.step_id),
+                          *planned->spec->concurrency);
+      }
+      auto it = options_.kind_limits.find(planned->spec->uses);
+      if (it != options_.kind_limits.end()) {
+        keys.emplace_back(absl::StrCat("kind:", it->first), it->second);
+      }
+    }
+    return keys;
+  }
+
+  // Takes a slot under every limit, or none (then the caller defers the step).
+  bool TryAcquire(const LimitKeys& keys) {
+    if (keys.empty()) return true;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, limit] : keys) {
+      if (in_use_[key] >= limit) return false;
+    }
+    for (const auto& [key, limit] : keys) ++in_use_[key];
+    return true;
+  }
+
+  void Release(const LimitKeys& keys) {
+    if (keys.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, limit] : keys) --in_use_[key];
+    // Deferred steps get another chance, ahead of new work.
+    while (!deferred_.empty()) {
+      queue_.push_front(std::move(deferred_.back()));
+      deferred_.pop_back();
+    }
+    work_cv_.notify_all();
+  }
+
+  // Executes a step and, while its commit leases the next ones to us, those too.
+  void RunChain(WorkItem item) {
+    while (true) {
+      absl::StatusOr<std::shared_ptr<const Plan>> plan =
+          GetPlan(item.step.workflow, item.step.version);
+      if (!plan.ok()) {
+        spdlog::error("run {}: cannot load version {}: {}", item.step.run_id, item.step.version,
+                      plan.status().ToString());
+        Forget(item.step);  // the lease expires and the step is tried again later
+        return;
+      }
+      LimitKeys limits = LimitsFor(**plan, item.step);
+      if (!TryAcquire(limits)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        deferred_.push_back(std::move(item));
+        return;
+      }
+      absl::StatusOr<AttemptResult> result = runner_.RunAttempt(**plan, item.step, item.ctx);
+      Release(limits);
+      Forget(item.step);
+      ++attempts_;
+      if (!result.ok()) {
+        // A lost lease means another worker has the step; anything else (the store failing)
+        // leaves the lease to expire so the step is tried again.
+        spdlog::warn("run {} step {}: result not committed: {}", item.step.run_id,
+                     item.step.step_id, result.status().ToString());
+        return;
+      }
+      if (result->finished.has_value()) NotifyFinished(item.step.run_id, *result->finished);
+      std::vector<store::ClaimedStep>& leased = result->commit.leased;
+      if (leased.empty()) return;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const store::ClaimedStep& step : leased) held_[StepKey(step)] = step;
+        for (size_t i = 1; i < leased.size(); ++i) {
+          queue_.push_back(WorkItem{std::move(leased[i]), item.ctx});
+        }
+        if (leased.size() > 1) work_cv_.notify_all();
+      }
+      item.step = std::move(leased[0]);
+    }
+  }
+
+  void Forget(const store::ClaimedStep& step) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_.erase(StepKey(step));
+  }
+
+  void NotifyFinished(const std::string& run_id, store::RunStatus status) {
+    if (on_finished_) on_finished_(run_id, status);
+    finish_cv_.notify_all();
+  }
+
+  void WorkerLoop() {
+    while (true) {
+      WorkItem item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+      }
+      RunChain(std::move(item));
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        --busy_;
+      }
+      poll_cv_.notify_all();  // capacity freed: the poller may claim more
+    }
+  }
+
+  void PollerLoop() {
+    absl::Time last_renewal = clock_.Now();
+    while (true) {
+      int capacity;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stopping_) return;
+        capacity = 2 * options_.workers - static_cast<int>(queue_.size()) - busy_;
+      }
+      const absl::Time now = clock_.Now();
+      absl::Duration sleep = options_.poll_interval;
+      absl::StatusOr<std::optional<absl::Time>> due = store_.NextDueTime();
+      if (!due.ok()) {
+        spdlog::error("cannot read the store: {}", due.status().ToString());
+      } else if (due->has_value() && **due <= now && capacity > 0) {
+        absl::StatusOr<std::vector<store::ClaimedStep>> claimed =
+            store_.ClaimSteps({options_.worker_id, options_.lease}, now, capacity);
+        if (!claimed.ok()) {
+          spdlog::error("cannot claim steps: {}", claimed.status().ToString());
+        } else {
+          if (static_cast<int>(claimed->size()) == capacity) sleep = absl::ZeroDuration();
+          Enqueue(std::move(*claimed));
+        }
+      } else if (due->has_value() && **due > now) {
+        sleep = std::min(sleep, **due - now);
+      }
+      if (now - last_renewal >= options_.lease / 3) {
+        RenewLeases(now);
+        last_renewal = now;
+      }
+      if (sleep > absl::ZeroDuration()) {
+        std::unique_lock<std::mutex> lock(mu_);
+        poll_cv_.wait_for(lock, absl::ToChronoMicroseconds(sleep));
+      }
+    }
+  }
+
+  void RenewLeases(absl::Time now) {
+    std::vector<store::ClaimedStep> held;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      held.reserve(held_.size());
+      for (const auto& [key, step] : held_) held.push_back(step);
+    }
+    if (held.empty()) return;
+    absl::StatusOr<std::vector<std::string>> lost =
+        store_.RenewLeases(options_.worker_id, held, now + options_.lease);
+    if (!lost.ok()) {
+      spdlog::error("cannot renew leases: {}", lost.status().ToString());
+    } else if (!lost->empty()) {
+      spdlog::warn("{} lease(s) were lost to other workers", lost->size());
+    }
+  }
+
+  EngineOptions options_;
+  store::Store& store_;
+  const steps::StepKindRegistry& registry_;
+  const common::Clock& clock_;
+  common::Random& random_;
+  StepRunner runner_;
+
+  std::mutex plans_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Plan>> plans_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable poll_cv_;
+  std::deque<WorkItem> queue_;
+  std::deque<WorkItem> deferred_;
+  std::unordered_map<std::string, store::ClaimedStep> held_;  // every lease this engine holds
+  std::unordered_map<std::string, int> in_use_;
+  std::vector<std::thread> threads_;
+  bool started_ = false;
+  bool stopping_ = false;
+  int busy_ = 0;
+  std::atomic<int> attempts_{0};
+
+  std::mutex finish_mu_;
+  std::condition_variable finish_cv_;
+  std::function<void(const std::string&, store::RunStatus)> on_finished_;
+};
+
+Engine::Engine(EngineOptions options, store::Store& store, const steps::StepKindRegistry& registry,
+               const common::Clock& clock, common::Random& random, steps::HttpClient* http)
+    : impl_(std::make_unique<Impl>(std::move(options), store, registry, clock, random, http)) {}
+Engine::~Engine() = default;
+
+absl::StatusOr<DeployResult> Engine::Deploy(std::string_view spec_text,
+                                            std::string_view source_name) {
+  return impl_->Deploy(spec_text, source_name);
+}
+absl::StatusOr<std::shared_ptr<const Plan>> Engine::GetPlan(const std::string& workflow,
+                                                            const std::string& version) {
+  return impl_->GetPlan(workflow, version);
+}
+absl::StatusOr<StartRunResult> Engine::StartRun(const StartRunRequest& request) {
+  return impl_->StartRun(request);
+}
+absl::StatusOr<store::Task> Engine::ResolveTask(const TaskDecision& decision) {
+  return impl_->ResolveTask(decision);
+}
+absl::Status Engine::Start() { return impl_->Start(); }
+void Engine::Stop() { impl_->Stop(); }
+absl::StatusOr<int> Engine::RunUntilIdle() { return impl_->RunUntilIdle(); }
+absl::StatusOr<store::Run> Engine::WaitForRun(const std::string& run_id, absl::Duration timeout) {
+  return impl_->WaitForRun(run_id, timeout);
+}
+void Engine::SetRunFinishedCallback(
+    std::function<void(const std::string&, store::RunStatus)> callback) {
+  impl_->SetRunFinishedCallback(std::move(callback));
+}
+const std::string& Engine::worker_id() const { return impl_->worker_id(); }
+store::Store& Engine::store() { return impl_->store(); }
+
+}  // namespace flowline::engine

@@ -1,0 +1,253 @@
+#include "engine/step_runner.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "engine/retry.h"
+#include "expr/expr.h"
+
+namespace flowline::engine {
+namespace {
+
+using store::StepResolution;
+
+std::string RecordPayload(int attempt, const std::string& params_json, const std::string& extra) {
+  std::string payload = absl::StrCat("{\"attempt\":", attempt);
+  if (!params_json.empty()) {
+    absl::StrAppend(&payload, ",\"input_digest\":\"", common::Sha256Hex(params_json), "\"");
+  }
+  if (!extra.empty()) absl::StrAppend(&payload, ",", extra);
+  payload.push_back('}');
+  return payload;
+}
+
+std::string JsonString(const std::string& text) { return Json(text).dump(); }
+
+// True if every step `step_id` depends on has finished in `ctx` (for $end: every step).
+bool ContextCovers(const Plan& plan, const std::string& step_id, const RunContext& ctx) {
+  const PlannedStep* step = plan.Find(step_id);
+  if (step == nullptr) {
+    for (const PlannedStep& s : plan.steps()) {
+      if (!ctx.finished.contains(s.spec->id)) return false;
+    }
+    return true;
+  }
+  for (const std::string& need : step->spec->needs) {
+    if (!ctx.finished.contains(need)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+expr::Evaluator& ThreadEvaluator() {
+  thread_local std::unique_ptr<expr::Evaluator> evaluator = std::make_unique<expr::Evaluator>();
+  return *evaluator;
+}
+
+absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
+                                                           const store::ClaimedStep& claimed,
+                                                           std::optional<RunContext>& ctx) {
+  const absl::Time started = clock_.Now();
+  if (!ctx.has_value() || ctx->run_id != claimed.run_id || !ContextCovers(plan, claimed.step_id, *ctx)) {
+    ASSIGN_OR_RETURN(store::RunDetail detail, store_.GetRunDetail(claimed.run_id));
+    ASSIGN_OR_RETURN(ctx, RunContext::FromDetail(detail));
+  }
+
+  store::StepCommit commit;
+  commit.run_id = claimed.run_id;
+  commit.step_id = claimed.step_id;
+  commit.lease_token = claimed.lease_token;
+  if (options_.lease_next) commit.lease_next = store::LeaseRequest{options_.worker_id, options_.lease};
+
+  expr::Evaluator& evaluator = ThreadEvaluator();
+  const PlannedStep* step = plan.Find(claimed.step_id);
+  if (claimed.step_id == store::kEndStepId) {
+    commit.resolution = StepResolution::kCompleted;
+    FinishRun(plan, *ctx, commit);
+  } else if (step == nullptr) {
+    FailRun(claimed.step_id,
+            absl::StrCat("version ", plan.version(), " has no step '", claimed.step_id, "'"),
+            commit);
+  } else if (absl::Status env = evaluator.SetEnvironment(ctx->env); !env.ok()) {
+    FailRun(claimed.step_id, std::string(env.message()), commit);
+  } else {
+    // The condition first: a false `when:` skips the step, and the graph moves on.
+    bool run_it = true;
+    bool failed = false;
+    if (step->when != nullptr) {
+      absl::StatusOr<Json> condition = step->when->Evaluate(evaluator);
+      if (!condition.ok()) {
+        FailRun(claimed.step_id, std::string(condition.status().message()), commit);
+        failed = true;
+      } else if (!condition->is_boolean() && !condition->is_null()) {
+        FailRun(claimed.step_id,
+                absl::StrCat("steps.", claimed.step_id, ".when must give true or false, got ",
+                             condition->dump()),
+                commit);
+        failed = true;
+      } else {
+        run_it = condition->is_boolean() && condition->get<bool>();
+      }
+    }
+    if (failed) {
+      // FailRun filled the commit.
+    } else if (!run_it) {
+      CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kSkipped, Json::object(), std::nullopt, *ctx,
+                   commit);
+    } else if (absl::StatusOr<Json> params = step->params.Evaluate(evaluator); !params.ok()) {
+      FailRun(claimed.step_id, std::string(params.status().message()), commit);
+    } else {
+      commit.params_json = params->dump();
+      Json resume;
+      if (!claimed.resume_json.empty()) {
+        ASSIGN_OR_RETURN(resume, common::ParseJson(claimed.resume_json, "a stored resume value"));
+      }
+      steps::StepContext sctx;
+      sctx.run_id = claimed.run_id;
+      sctx.step_id = claimed.step_id;
+      sctx.workflow = plan.workflow();
+      sctx.version = plan.version();
+      sctx.business_key = ctx->business_key;
+      sctx.idempotency_key = claimed.idempotency_key;
+      sctx.attempt = claimed.attempt;
+      sctx.params = &*params;
+      sctx.run = &ctx->env;
+      sctx.resume = claimed.resume_json.empty() ? nullptr : &resume;
+      sctx.deadline = started + step->spec->timeout;
+      sctx.clock = &clock_;
+      sctx.http = http_;
+      sctx.evaluator = &evaluator;
+      steps::StepOutcome outcome = step->prepared->Execute(sctx);
+      const absl::Time now = clock_.Now();
+
+      switch (outcome.kind) {
+        case steps::StepOutcome::Kind::kCompleted:
+          CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kCompleted, std::move(outcome.output),
+                       outcome.confidence, *ctx, commit);
+          break;
+        case steps::StepOutcome::Kind::kFailed:
+          commit.error = outcome.error;
+          if (ShouldRetry(step->spec->retry, claimed.attempt, outcome.error_class)) {
+            commit.resolution = StepResolution::kRetry;
+            commit.retry_at =
+                now + RetryDelay(step->spec->retry, claimed.attempt, outcome.retry_after, random_);
+            commit.records.push_back(
+                {claimed.step_id, "step.retry", step->actor_label,
+                 RecordPayload(claimed.attempt, commit.params_json,
+                               absl::StrCat("\"error\":", JsonString(outcome.error),
+                                            ",\"error_class\":\"",
+                                            steps::ErrorClassName(outcome.error_class),
+                                            "\",\"retry_at\":\"", absl::FormatTime(commit.retry_at),
+                                            "\""))});
+          } else {
+            FailRun(claimed.step_id,
+                    absl::StrCat("step ", claimed.step_id, " failed after ", claimed.attempt,
+                                 claimed.attempt == 1 ? " attempt: " : " attempts: ",
+                                 outcome.error),
+                    commit);
+          }
+          break;
+        case steps::StepOutcome::Kind::kWaitForTask: {
+          store::NewTask task;
+          task.task_id = common::NewId("task_", now, random_);
+          task.queue = outcome.task.queue;
+          task.title = outcome.task.title;
+          task.priority = outcome.task.priority;
+          if (outcome.task.sla.has_value()) task.due_at = now + *outcome.task.sla;
+          task.payload_json = outcome.task.payload.dump();
+          commit.resolution = StepResolution::kWaitTask;
+          commit.records.push_back(
+              {claimed.step_id, "task.opened", step->actor_label,
+               RecordPayload(claimed.attempt, commit.params_json,
+                             absl::StrCat("\"task_id\":\"", task.task_id, "\",\"queue\":",
+                                          JsonString(task.queue)))});
+          commit.task = std::move(task);
+          break;
+        }
+        case steps::StepOutcome::Kind::kWaitUntil:
+          commit.resolution = StepResolution::kWaitTimer;
+          commit.retry_at = outcome.wake_at;
+          commit.resume_json = R"({"timer":true})";
+          commit.records.push_back(
+              {claimed.step_id, "step.waiting", step->actor_label,
+               RecordPayload(claimed.attempt, commit.params_json,
+                             absl::StrCat("\"until\":\"", absl::FormatTime(outcome.wake_at),
+                                          "\""))});
+          break;
+        case steps::StepOutcome::Kind::kRejected:
+          commit.resolution = StepResolution::kCompleted;
+          commit.output_json = outcome.output.dump();
+          commit.records.push_back({claimed.step_id, "step.completed", step->actor_label,
+                                    RecordPayload(claimed.attempt, commit.params_json,
+                                                  absl::StrCat("\"output\":", commit.output_json))});
+          commit.finish = store::RunFinish{store::RunStatus::kRejected, "", outcome.error};
+          commit.records.push_back({"", "run.rejected", step->actor_label,
+                                    absl::StrCat("{\"reason\":", JsonString(outcome.error), "}")});
+          break;
+      }
+    }
+  }
+  commit.now = clock_.Now();
+  commit.duration_us = absl::ToInt64Microseconds(commit.now - started);
+  ASSIGN_OR_RETURN(store::CommitResult result, store_.CommitStep(commit));
+  AttemptResult out{std::move(result), std::nullopt};
+  if (out.commit.run_finished && commit.finish.has_value()) out.finished = commit.finish->status;
+  return out;
+}
+
+void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
+                              store::StepStatus status, Json output, std::optional<double> confidence, RunContext& ctx,
+                              store::StepCommit& commit) {
+  const bool skipped = status == store::StepStatus::kSkipped;
+  commit.resolution = skipped ? StepResolution::kSkipped : StepResolution::kCompleted;
+  commit.output_json = output.dump();
+  commit.confidence = confidence;
+  commit.dependents = step.dependents;
+  std::string extra = absl::StrCat("\"output\":", commit.output_json);
+  if (confidence.has_value()) absl::StrAppend(&extra, ",\"confidence\":", *confidence);
+  commit.records.push_back({step.spec->id, skipped ? "step.skipped" : "step.completed",
+                            step.actor_label,
+                            RecordPayload(attempt, commit.params_json,
+                                          extra)});
+  ctx.AddFinished(step.spec->id, status, std::move(output), confidence);
+  // The last step finishes the run in the same transaction: the context shows every other step
+  // finished, and a finished step never un-finishes, so this cannot be wrong.
+  if (ctx.finished.size() == plan.steps().size()) FinishRun(plan, ctx, commit);
+}
+
+void StepRunner::FailRun(const std::string& step_id, const std::string& error,
+                         store::StepCommit& commit) {
+  commit.resolution = StepResolution::kFailed;
+  commit.error = error;
+  commit.finish = store::RunFinish{store::RunStatus::kFailed, "", error};
+  commit.records.push_back(
+      {step_id, "step.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
+  commit.records.push_back(
+      {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
+}
+
+void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit& commit) {
+  expr::Evaluator& evaluator = ThreadEvaluator();
+  absl::Status env = evaluator.SetEnvironment(ctx.env);
+  absl::StatusOr<Json> outputs =
+      env.ok() ? plan.EvaluateOutputs(evaluator) : absl::StatusOr<Json>(env);
+  if (!outputs.ok()) {
+    std::string error = absl::StrCat("the run's outputs could not be evaluated: ",
+                                     Sv(outputs.status().message()));
+    commit.finish = store::RunFinish{store::RunStatus::kFailed, "", error};
+    commit.records.push_back(
+        {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
+    return;
+  }
+  std::string output_json = outputs->dump();
+  if (commit.step_id == store::kEndStepId) commit.output_json = output_json;
+  commit.records.push_back(
+      {"", "run.completed", "system", absl::StrCat("{\"output\":", output_json, "}")});
+  commit.finish = store::RunFinish{store::RunStatus::kCompleted, std::move(output_json), ""};
+}
+
+}  // namespace flowline::engine

@@ -1,0 +1,63 @@
+// Executes one attempt of one step and commits what happened (private to engine/).
+//
+// The order is the durability contract: evaluate the condition and parameters, call the step
+// kind, then commit result + run state change + decision record in one transaction. Nothing is
+// visible to any other step before that commit.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "engine/plan.h"
+#include "engine/run_context.h"
+#include "steps/http_client.h"
+#include "store/store.h"
+
+namespace flowline::engine {
+
+struct StepRunnerOptions {
+  std::string worker_id;
+  absl::Duration lease = absl::Seconds(60);
+  bool lease_next = true;  // lease steps the commit makes ready to this worker
+};
+
+struct AttemptResult {
+  store::CommitResult commit;
+  std::optional<store::RunStatus> finished;  // set when this attempt ended the run
+};
+
+class StepRunner {
+ public:
+  StepRunner(StepRunnerOptions options, store::Store& store, const common::Clock& clock,
+             common::Random& random, steps::HttpClient* http)
+      : options_(std::move(options)), store_(store), clock_(clock), random_(random), http_(http) {}
+
+  // Runs one attempt of `claimed` (a step of `plan`) and commits its outcome. `ctx` is the run's
+  // context if the caller has it; it is (re)loaded when missing or too stale, and updated with
+  // the step's result. Returns the commit's result, or why nothing was committed
+  // (FailedPrecondition: the lease was lost to another worker).
+  absl::StatusOr<AttemptResult> RunAttempt(const Plan& plan,
+                                                 const store::ClaimedStep& claimed,
+                                                 std::optional<RunContext>& ctx);
+
+ private:
+  // Fills `commit` from a finished (completed/skipped) step, ending the run when it was the last.
+  void CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
+                    store::StepStatus status, Json output, std::optional<double> confidence, RunContext& ctx,
+                    store::StepCommit& commit);
+  void FailRun(const std::string& step_id, const std::string& error, store::StepCommit& commit);
+  void FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit& commit);
+
+  StepRunnerOptions options_;
+  store::Store& store_;
+  const common::Clock& clock_;
+  common::Random& random_;
+  steps::HttpClient* http_;
+};
+
+// The calling thread's expression sandbox.
+expr::Evaluator& ThreadEvaluator();
+
+}  // namespace flowline::engine
