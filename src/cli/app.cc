@@ -1,0 +1,64 @@
+#include "cli/app.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "steps/system_step_kinds.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace flowline::cli {
+
+absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
+  std::unique_ptr<App> app(new App());
+  app->store_path_ = options.store_path;
+  store::SqliteStoreOptions store_options;
+  store_options.path = options.store_path;
+  ASSIGN_OR_RETURN(app->store_, store::SqliteStore::Open(store_options));
+  // The one place the step kinds of this program are registered.
+  steps::RegisterSystemStepKinds(app->registry_);
+  app->http_ = steps::NewCurlHttpClient();
+  return app;
+}
+
+App::~App() {
+  if (lock_fd_ >= 0) close(lock_fd_);  // releases the flock
+}
+
+std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
+  return std::make_unique<engine::Engine>(std::move(options), *store_, registry_, clock(),
+                                          random(), http_.get());
+}
+
+absl::Status App::LockForExecution() {
+  if (lock_fd_ >= 0) return absl::OkStatus();
+  std::string path = absl::StrCat(store_path_, ".lock");
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open the lock file ", path, ": ", std::strerror(errno)));
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {0};
+    ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+    close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store ", store_path_, " is being executed by another flowline process",
+        n > 0 ? absl::StrCat(" (pid ", std::string(holder, static_cast<size_t>(n)), ")") : "",
+        "; stop it, or send work to it through its HTTP API"));
+  }
+  std::string pid = std::to_string(getpid());
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock is held; the pid is only informative.
+  }
+  lock_fd_ = fd;
+  return absl::OkStatus();
+}
+
+}  // namespace flowline::cli

@@ -1,0 +1,55 @@
+// What every flowline command shares: the store, the step kinds, the clock, outbound HTTP.
+//
+// The embedded SQLite store may be executed by one engine at a time (`flowline serve` or
+// `flowline run`); EngineLock enforces that with a lock file beside the database, so an engine
+// that starts after a crash knows every lease in the store is orphaned and resumes those steps
+// at once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "engine/engine.h"
+#include "steps/http_client.h"
+#include "steps/step_kind.h"
+#include "store/store.h"
+
+namespace flowline::cli {
+
+struct GlobalOptions {
+  std::string store_path = "flowline.db";  // --store, or $FLOWLINE_STORE
+  std::string log_level = "warn";          // --log-level
+};
+
+class App {
+ public:
+  // Opens (creating if needed) the store at options.store_path and registers the step kinds.
+  static absl::StatusOr<std::unique_ptr<App>> Open(const GlobalOptions& options);
+  ~App();
+
+  store::Store& store() { return *store_; }
+  const steps::StepKindRegistry& registry() const { return registry_; }
+  const common::Clock& clock() const { return common::SystemClock::Get(); }
+  common::Random& random() { return common::SystemRandom::Get(); }
+  steps::HttpClient* http() { return http_.get(); }
+  const std::string& store_path() const { return store_path_; }
+
+  // An engine on this store. Executing engines (workers > 0, started) must hold the EngineLock.
+  std::unique_ptr<engine::Engine> NewEngine(engine::EngineOptions options);
+
+  // Takes the store's engine lock (a lock file beside the database). FailedPrecondition, naming
+  // the holder's pid, if another engine holds it.
+  absl::Status LockForExecution();
+
+ private:
+  App() = default;
+  std::string store_path_;
+  std::unique_ptr<store::Store> store_;
+  steps::StepKindRegistry registry_;
+  std::unique_ptr<steps::HttpClient> http_;
+  int lock_fd_ = -1;
+};
+
+}  // namespace flowline::cli

@@ -1,0 +1,75 @@
+// flowline serve: the HTTP API plus workers.
+#include <csignal>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "server/api_server.h"
+#include "spdlog/spdlog.h"
+
+namespace flowline::cli {
+namespace {
+
+struct ServeArgs {
+  std::string listen = "127.0.0.1:8080";
+  int workers = 4;
+};
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+int Serve(const GlobalOptions& global, const ServeArgs& args) {
+  std::string host = args.listen;
+  int port = 0;
+  size_t colon = args.listen.rfind(':');
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(args.listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", args.listen, " is not HOST:PORT (e.g. 127.0.0.1:8080, or port 0 for any)")));
+  }
+  host = args.listen.substr(0, colon);
+
+  absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
+  if (!app.ok()) return Fail(app.status());
+  if (absl::Status locked = (*app)->LockForExecution(); !locked.ok()) return Fail(locked);
+  engine::EngineOptions options;
+  options.workers = args.workers;
+  options.recover_leases_on_start = true;  // we hold the store's engine lock
+  std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(options);
+  if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
+
+  absl::StatusOr<std::unique_ptr<server::ApiServer>> api = server::ApiServer::Create(
+      {}, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
+  if (!api.ok()) return Fail(api.status());
+  if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
+  // Scripts wait for this line to know the port.
+  std::cout << "flowline serving on http://" << host << ":" << (*api)->port() << " (store "
+            << global.store_path << ", " << args.workers << " workers)" << std::endl;
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop) absl::SleepFor(absl::Milliseconds(100));
+  std::cout << "stopping: finishing the steps in flight" << std::endl;
+  (*api)->Stop();
+  engine->Stop();
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand(
+      "serve", "Serve the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json, "
+               "webhook triggers) and execute runs with a pool of workers. SIGINT/SIGTERM stop "
+               "gracefully; after a crash, steps in flight resume on the next start.");
+  cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
+  cmd->add_option("--workers", args->workers, "Threads executing steps")
+      ->check(CLI::Range(1, 256));
+  cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
+}
+
+}  // namespace flowline::cli

@@ -1,0 +1,24 @@
+// The flowline commands. Each Add*Command registers a subcommand on the CLI11 app; when it runs
+// it stores its process exit code in `exit_code` (0 ok, 1 failure, 2 usage error).
+#pragma once
+
+#include "cli/app.h"
+
+namespace CLI {
+class App;
+}
+
+namespace flowline::cli {
+
+void AddValidateCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddRunsCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+
+// Prints "flowline: error: <message>" to stderr and returns 1.
+int Fail(const absl::Status& status);
+
+}  // namespace flowline::cli

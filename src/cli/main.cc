@@ -1,0 +1,46 @@
+// flowline: run a business's operations as AI workflows.
+#include <cstdlib>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cli/commands.h"
+#include "spdlog/spdlog.h"
+
+int main(int argc, char** argv) {
+  using flowline::cli::GlobalOptions;
+  GlobalOptions global;
+  if (const char* env = std::getenv("FLOWLINE_STORE"); env != nullptr && *env) {
+    global.store_path = env;
+  }
+  CLI::App app{"flowline runs a business's operations as AI workflows: triggers start runs, AI\n"
+               "does the steps it reliably can, people handle the exceptions, and every case is\n"
+               "recorded and measured.",
+               "flowline"};
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.add_option("--store", global.store_path,
+                 "The SQLite store (created if missing); also $FLOWLINE_STORE");
+  app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.set_version_flag("--version", "flowline 0.1.0");
+
+  int exit_code = 0;
+  flowline::cli::AddValidateCommand(app, global, exit_code);
+  flowline::cli::AddDeployCommand(app, global, exit_code);
+  flowline::cli::AddRunCommand(app, global, exit_code);
+  flowline::cli::AddServeCommand(app, global, exit_code);
+  flowline::cli::AddRunsCommand(app, global, exit_code);
+  flowline::cli::AddTasksCommand(app, global, exit_code);
+  flowline::cli::AddTokenCommand(app, global, exit_code);
+
+  app.parse_complete_callback([&global] {
+    spdlog::set_level(spdlog::level::from_str(global.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // usage errors exit 2 (CLI11's codes), --help exits 0
+  }
+  return exit_code;
+}
