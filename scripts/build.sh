@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds flowline into build/ (or $FLOWLINE_BUILD_DIR). Extra arguments go to cmake.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${FLOWLINE_BUILD_DIR:-build}"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+ninja -C "$BUILD_DIR"
