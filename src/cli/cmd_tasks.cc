@@ -85,8 +85,25 @@ int Resolve(const GlobalOptions& global, const ResolveArgs& args) {
   absl::StatusOr<store::Task> task =
       engine->ResolveTask({args.task_id, args.user, args.decision, args.comment, *data});
   if (!task.ok()) return Fail(task.status());
-  std::cout << "resolved " << task->task_id << " (" << args.decision << "); run " << task->run_id
-            << " continues\n";
+  std::cout << "resolved " << task->task_id << " (" << args.decision << ")\n";
+  // With no server executing this store, carry the run on here and now.
+  if (!(*app)->LockForExecution().ok()) {
+    std::cout << "run " << task->run_id << " continues in the running flowline server\n";
+    return 0;
+  }
+  engine::EngineOptions options;
+  options.workers = 0;
+  auto executor = (*app)->NewEngine(options);
+  if (absl::Status expired = (*app)->store().ExpireAllLeases().status(); !expired.ok()) {
+    return Fail(expired);
+  }
+  if (absl::StatusOr<int> ran = executor->RunUntilIdle(); !ran.ok()) return Fail(ran.status());
+  absl::StatusOr<store::Run> run = (*app)->store().GetRun(task->run_id);
+  if (!run.ok()) return Fail(run.status());
+  std::cout << "run " << run->run_id << " " << store::RunStatusName(run->status);
+  if (!run->output_json.empty()) std::cout << ": " << run->output_json;
+  if (!run->error.empty()) std::cout << ": " << run->error;
+  std::cout << "\n";
   return 0;
 }
 
@@ -138,7 +155,9 @@ void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 
   auto resolve_args = std::make_shared<ResolveArgs>();
   auto* resolve = tasks->add_subcommand(
-      "resolve", "Resolve a task with a decision; the run continues from there");
+      "resolve",
+      "Resolve a task with a decision; the run continues from there (here and now when no "
+      "`flowline serve` is executing the store, else in the server)");
   resolve->add_option("task_id", resolve_args->task_id, "The task's id")->required();
   resolve->add_option("--decision,-d", resolve_args->decision,
                       "The decision, e.g. approve or reject")
