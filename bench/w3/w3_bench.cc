@@ -1,0 +1,250 @@
+// Benchmark W3 (docs/benchmarks.md): 10,000 invoices through validate -> route -> record, 16 runs
+// in flight, on the durable embedded store; and the engine's overhead per step with no-op steps.
+//
+//   build/bench/w3/w3_bench [--invoices ../shared/bench/w3-invoices.jsonl] [--in-flight 16]
+//                           [--workers 2] [--noop-steps 0] [--runs N] [--store DIR]
+//
+// Prints runs/s, p50/p99 run latency (start -> finished), peak RSS, and checks that every run
+// reached the outcome its line expects (exit 1 otherwise).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/clock.h"
+#include "common/json_util.h"
+#include "common/temp_dir.h"
+#include "engine/engine.h"
+#include "steps/system_step_kinds.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using flowline::Json;
+
+// A step that does nothing: what is left of a step's cost is the engine's.
+class NoopStep final : public flowline::steps::StepKind {
+ public:
+  NoopStep() {
+    info_.name = "noop";
+    info_.actors = {flowline::steps::Actor::kSystem};
+  }
+  const flowline::steps::StepKindInfo& Info() const override { return info_; }
+  std::unique_ptr<flowline::steps::PreparedStep> Prepare(
+      std::string_view, const Json&, std::vector<flowline::steps::ConfigError>*) const override {
+    return std::make_unique<Prepared>();
+  }
+
+ private:
+  struct Prepared final : flowline::steps::PreparedStep {
+    flowline::steps::StepOutcome Execute(const flowline::steps::StepContext&) const override {
+      return flowline::steps::StepOutcome::Completed(Json::object());
+    }
+  };
+  flowline::steps::StepKindInfo info_;
+};
+
+struct Args {
+  std::string invoices = "../shared/bench/w3-invoices.jsonl";
+  std::string spec = "bench/w3/w3.yaml";
+  std::string store_dir;
+  int in_flight = 16;
+  int workers = 2;
+  int noop_steps = 0;  // > 0: a workflow of this many no-op steps instead of W3
+  int runs = 0;        // 0: every invoice once (noop: 10,000)
+};
+
+bool ParseArgs(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (flag == "--invoices" && value(v)) {
+      args.invoices = v;
+    } else if (flag == "--spec" && value(v)) {
+      args.spec = v;
+    } else if (flag == "--store" && value(v)) {
+      args.store_dir = v;
+    } else if (flag == "--in-flight" && value(v)) {
+      args.in_flight = std::stoi(v);
+    } else if (flag == "--workers" && value(v)) {
+      args.workers = std::stoi(v);
+    } else if (flag == "--noop-steps" && value(v)) {
+      args.noop_steps = std::stoi(v);
+    } else if (flag == "--runs" && value(v)) {
+      args.runs = std::stoi(v);
+    } else {
+      std::cerr << "usage: w3_bench [--invoices FILE] [--spec FILE] [--store DIR] [--in-flight N]"
+                   " [--workers N] [--noop-steps N] [--runs N]\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string NoopSpec(int steps) {
+  std::string spec = "workflow: noop\nkey: ${{ input.id }}\nsteps:\n";
+  for (int i = 0; i < steps; ++i) absl::StrAppend(&spec, "  - id: s", i, "\n    uses: noop\n");
+  return spec;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  if (!ParseArgs(argc, argv, args)) return 2;
+
+  // Inputs and the outcome each must reach.
+  std::vector<Json> inputs;
+  std::vector<std::string> expected;
+  if (args.noop_steps > 0) {
+    int n = args.runs > 0 ? args.runs : 10000;
+    for (int i = 0; i < n; ++i) inputs.push_back({{"id", absl::StrCat("noop-", i)}});
+  } else {
+    std::ifstream in(args.invoices);
+    if (!in) {
+      std::cerr << "cannot read " << args.invoices << "\n";
+      return 2;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      Json invoice = Json::parse(line);
+      expected.push_back(invoice["_expect"].get<std::string>());
+      invoice.erase("_expect");
+      inputs.push_back(std::move(invoice));
+    }
+    if (args.runs > 0 && static_cast<size_t>(args.runs) < inputs.size()) {
+      inputs.resize(args.runs);
+      expected.resize(args.runs);
+    }
+  }
+  std::string spec;
+  if (args.noop_steps > 0) {
+    spec = NoopSpec(args.noop_steps);
+  } else {
+    std::ifstream in(args.spec);
+    if (!in) {
+      std::cerr << "cannot read " << args.spec << " (run from the project's top folder)\n";
+      return 2;
+    }
+    spec.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+
+  flowline::common::TempDir temp;
+  flowline::store::SqliteStoreOptions store_options;
+  store_options.path = (args.store_dir.empty() ? temp.path() : args.store_dir) + "/w3.db";
+  auto store = flowline::store::SqliteStore::Open(store_options);
+  if (!store.ok()) {
+    std::cerr << store.status() << "\n";
+    return 1;
+  }
+  flowline::steps::StepKindRegistry registry;
+  flowline::steps::RegisterSystemStepKinds(registry);
+  registry.Register(std::make_unique<NoopStep>());
+  flowline::engine::EngineOptions options;
+  options.workers = args.workers;
+  flowline::engine::Engine engine(options, **store, registry, flowline::common::SystemClock::Get(),
+                                  flowline::common::SystemRandom::Get(), nullptr);
+  auto deployed = engine.Deploy(spec, args.noop_steps > 0 ? "noop.yaml" : args.spec);
+  if (!deployed.ok()) {
+    std::cerr << deployed.status().message() << "\n";
+    return 1;
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0;
+  std::unordered_map<std::string, absl::Time> started_at;
+  std::vector<double> latencies_ms;
+  latencies_ms.reserve(inputs.size());
+  std::atomic<int> failed{0};
+  engine.SetRunFinishedCallback([&](const std::string& run_id, flowline::store::RunStatus status) {
+    absl::Time now = absl::Now();
+    std::lock_guard<std::mutex> lock(mu);
+    if (status != flowline::store::RunStatus::kCompleted) ++failed;
+    auto it = started_at.find(run_id);
+    if (it != started_at.end()) {
+      latencies_ms.push_back(absl::ToDoubleMilliseconds(now - it->second));
+      started_at.erase(it);
+    }
+    --in_flight;
+    cv.notify_all();
+  });
+  if (auto s = engine.Start(); !s.ok()) {
+    std::cerr << s << "\n";
+    return 1;
+  }
+
+  std::vector<std::string> run_ids(inputs.size());
+  const absl::Time begin = absl::Now();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return in_flight < args.in_flight; });
+      ++in_flight;
+    }
+    absl::Time t0 = absl::Now();
+    auto run = engine.StartRun({deployed->workflow, inputs[i], ""});
+    if (!run.ok()) {
+      std::cerr << "run " << i << ": " << run.status() << "\n";
+      return 1;
+    }
+    run_ids[i] = run->run_id;
+    std::lock_guard<std::mutex> lock(mu);
+    // The run may already have finished (and been counted) on a worker.
+    if (latencies_ms.size() + started_at.size() < i + 1) started_at[run->run_id] = t0;
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+  engine.Stop();
+
+  // Every run must have reached its expected outcome.
+  int wrong = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    auto run = (*store)->GetRun(run_ids[i]);
+    std::string outcome;
+    if (run.ok() && !run->output_json.empty()) {
+      outcome = Json::parse(run->output_json).value("outcome", "");
+    }
+    if (outcome != expected[i]) ++wrong;
+  }
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf(
+      "%s: %zu runs, %d in flight, %d workers: %.0f runs/s, p50 %.2f ms, p99 %.2f ms, peak RSS "
+      "%.1f MiB, %d failed, %d wrong outcome\n",
+      args.noop_steps > 0 ? absl::StrCat("noop x", args.noop_steps).c_str() : "W3", inputs.size(),
+      args.in_flight, args.workers, static_cast<double>(inputs.size()) / seconds,
+      Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), usage.ru_maxrss / 1024.0,
+      failed.load(), wrong);
+  if (args.noop_steps > 0) {
+    std::printf("per step: %.1f µs of wall time per step at this concurrency\n",
+                seconds * 1e6 / (static_cast<double>(inputs.size()) * args.noop_steps));
+  }
+  return (failed.load() > 0 || wrong > 0) ? 1 : 0;
+}
