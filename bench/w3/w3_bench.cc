@@ -176,19 +176,14 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::condition_variable cv;
   int in_flight = 0;
-  std::unordered_map<std::string, absl::Time> started_at;
-  std::vector<double> latencies_ms;
-  latencies_ms.reserve(inputs.size());
+  std::unordered_map<std::string, absl::Time> finished_at;
+  std::vector<absl::Time> started_at(inputs.size());
   std::atomic<int> failed{0};
   engine.SetRunFinishedCallback([&](const std::string& run_id, flowline::store::RunStatus status) {
     absl::Time now = absl::Now();
     std::lock_guard<std::mutex> lock(mu);
     if (status != flowline::store::RunStatus::kCompleted) ++failed;
-    auto it = started_at.find(run_id);
-    if (it != started_at.end()) {
-      latencies_ms.push_back(absl::ToDoubleMilliseconds(now - it->second));
-      started_at.erase(it);
-    }
+    finished_at[run_id] = now;
     --in_flight;
     cv.notify_all();
   });
@@ -205,16 +200,13 @@ int main(int argc, char** argv) {
       cv.wait(lock, [&] { return in_flight < args.in_flight; });
       ++in_flight;
     }
-    absl::Time t0 = absl::Now();
+    started_at[i] = absl::Now();
     auto run = engine.StartRun({deployed->workflow, inputs[i], ""});
     if (!run.ok()) {
       std::cerr << "run " << i << ": " << run.status() << "\n";
       return 1;
     }
     run_ids[i] = run->run_id;
-    std::lock_guard<std::mutex> lock(mu);
-    // The run may already have finished (and been counted) on a worker.
-    if (latencies_ms.size() + started_at.size() < i + 1) started_at[run->run_id] = t0;
   }
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -222,6 +214,13 @@ int main(int argc, char** argv) {
   }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
   engine.Stop();
+  std::vector<double> latencies_ms;
+  for (size_t i = 0; i < run_ids.size(); ++i) {
+    auto it = finished_at.find(run_ids[i]);
+    if (it != finished_at.end()) {
+      latencies_ms.push_back(absl::ToDoubleMilliseconds(it->second - started_at[i]));
+    }
+  }
 
   // Every run must have reached its expected outcome.
   int wrong = 0;
