@@ -153,9 +153,9 @@ int main(int argc, char** argv) {
   }
 
   flowline::common::TempDir temp;
-  flowline::store::SqliteStoreOptions store_options;
+  flowline::store::sqlite::SqliteStoreOptions store_options;
   store_options.path = (args.store_dir.empty() ? temp.path() : args.store_dir) + "/w3.db";
-  auto store = flowline::store::SqliteStore::Open(store_options);
+  auto store = flowline::store::sqlite::SqliteStore::Open(store_options);
   if (!store.ok()) {
     std::cerr << store.status() << "\n";
     return 1;

@@ -18,9 +18,9 @@ namespace flowline::cli {
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());
   app->store_path_ = options.store_path;
-  store::SqliteStoreOptions store_options;
+  store::sqlite::SqliteStoreOptions store_options;
   store_options.path = options.store_path;
-  ASSIGN_OR_RETURN(app->store_, store::SqliteStore::Open(store_options));
+  ASSIGN_OR_RETURN(app->store_, store::sqlite::SqliteStore::Open(store_options));
   // The one place the step kinds of this program are registered.
   steps::RegisterSystemStepKinds(app->registry_);
   app->http_ = steps::NewCurlHttpClient();

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "cli/table.h"
 #include "store/store.h"
 
 namespace flowline::cli {
@@ -204,7 +205,7 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   auto outcomes = tracker.outcomes();
   std::cout << inputs.size() << (inputs.size() == 1 ? " input" : " inputs") << " in "
-            << absl::StrCat(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))) << " ("
+            << HumanDuration(absl::Now() - start) << " ("
             << static_cast<int64_t>(inputs.size() / std::max(seconds, 1e-9)) << "/s):\n";
   for (const auto& [outcome, runs] : outcomes) {
     std::cout << "  " << runs.size() << " " << outcome << "\n";

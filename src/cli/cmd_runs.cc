@@ -48,7 +48,7 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   std::vector<std::vector<std::string>> rows;
   for (const store::Run& run : *runs) {
     std::string took = run.finished_at.has_value()
-                           ? FormatDuration(*run.finished_at - run.created_at)
+                           ? HumanDuration(*run.finished_at - run.created_at)
                            : "-";
     rows.push_back({run.run_id, run.workflow, run.business_key.empty() ? "-" : run.business_key,
                     store::RunStatusName(run.status), FormatTime(run.created_at), took});
@@ -112,7 +112,7 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
             << "created  " << FormatTime(run.created_at) << "\n"
             << "finished " << FormatTime(run.finished_at);
   if (run.finished_at.has_value()) {
-    std::cout << " (" << FormatDuration(*run.finished_at - run.created_at) << ")";
+    std::cout << " (" << HumanDuration(*run.finished_at - run.created_at) << ")";
   }
   std::cout << "\n";
   if (!run.output_json.empty()) std::cout << "output   " << run.output_json << "\n";
@@ -123,7 +123,7 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
     if (step.step_id == store::kEndStepId) continue;
     rows.push_back({step.step_id, actors.count(step.step_id) ? actors[step.step_id] : "-",
                     store::StepStatusName(step.status), std::to_string(step.attempt),
-                    step.duration_us > 0 ? FormatDuration(absl::Microseconds(step.duration_us))
+                    step.duration_us > 0 ? HumanDuration(absl::Microseconds(step.duration_us))
                                          : "-",
                     FormatTime(step.started_at)});
   }

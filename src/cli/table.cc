@@ -33,7 +33,7 @@ std::string FormatTime(std::optional<absl::Time> t) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%E3S", *t, absl::LocalTimeZone());
 }
 
-std::string FormatDuration(absl::Duration d) {
+std::string HumanDuration(absl::Duration d) {
   if (d < absl::Milliseconds(1)) return absl::StrFormat("%.0f µs", absl::ToDoubleMicroseconds(d));
   if (d < absl::Seconds(1)) return absl::StrFormat("%.1f ms", absl::ToDoubleMilliseconds(d));
   if (d < absl::Minutes(1)) return absl::StrFormat("%.2f s", absl::ToDoubleSeconds(d));

@@ -17,6 +17,6 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header,
 // "2026-11-24 10:00:00.123" in local time, or "-".
 std::string FormatTime(std::optional<absl::Time> t);
 // "4.2 ms", "1.3 s", "2m3s".
-std::string FormatDuration(absl::Duration d);
+std::string HumanDuration(absl::Duration d);
 
 }  // namespace flowline::cli

@@ -237,7 +237,7 @@ void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit&
       env.ok() ? plan.EvaluateOutputs(evaluator) : absl::StatusOr<Json>(env);
   if (!outputs.ok()) {
     std::string error = absl::StrCat("the run's outputs could not be evaluated: ",
-                                     Sv(outputs.status().message()));
+                                     outputs.status().message());
     commit.finish = store::RunFinish{store::RunStatus::kFailed, "", error};
     commit.records.push_back(
         {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
