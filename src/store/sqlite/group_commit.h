@@ -1,0 +1,84 @@
+// The SQLite store's single writer, with group commit.
+//
+// SQLite allows one writer at a time, and a durable commit costs an fsync. GroupCommitter owns
+// the write connection and a thread that runs every write of the store: callers enqueue a unit
+// of work and block; the writer takes every pending request (up to `max_batch`), runs them in
+// one BEGIN IMMEDIATE … COMMIT, each inside its own SAVEPOINT, and commits once. A request whose
+// work fails rolls back its own savepoint only and gets its own error; its neighbours commit. So
+// N threads committing at once share one transaction and one fsync, and the caller returns only
+// after its work is durable.
+//
+// If the COMMIT fails (or SQLite rolls the whole transaction back after an I/O error), every
+// request of that transaction whose work had succeeded gets that error instead: nothing a
+// caller was told succeeded is lost.
+//
+// Thread-safety: Run() may be called from any number of threads. The work runs on the writer
+// thread, while its caller waits, so it may read and write the caller's variables freely.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace flowline::store::sqlite {
+
+struct GroupCommitStats {
+  int64_t transactions = 0;     // committed write transactions
+  int64_t requests = 0;         // requests run (committed or failed)
+  int64_t failed_requests = 0;  // requests whose own work failed (rolled back to a savepoint)
+  int64_t largest_batch = 0;    // most requests in one transaction
+};
+
+class GroupCommitter {
+ public:
+  using Work = absl::FunctionRef<absl::Status(Connection&)>;
+
+  // Starts the writer thread. `connection` must not be in a transaction. `max_batch` >= 1.
+  GroupCommitter(std::unique_ptr<Connection> connection, int max_batch);
+  // Runs every request already queued, then stops the writer.
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Runs `work` in the next write transaction and returns once that transaction has committed:
+  // the work's own error, the commit's error, or OK when its changes are durable. The work must
+  // do all its writes through the connection it is given and must not open or end transactions.
+  absl::Status Run(Work work);
+
+  GroupCommitStats stats() const;
+
+ private:
+  struct Request {
+    explicit Request(Work w) : work(w) {}
+    Work work;
+    absl::Status status;
+    std::binary_semaphore done{0};
+  };
+
+  void WriterLoop();
+  void RunBatch(const std::vector<Request*>& batch);
+  // Runs one request inside a savepoint; returns false if SQLite ended the whole transaction.
+  bool RunInSavepoint(Request& request);
+
+  std::unique_ptr<Connection> connection_;
+  const size_t max_batch_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_writer_;
+  std::deque<Request*> pending_;  // guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
+  GroupCommitStats stats_;        // guarded by mu_
+
+  std::thread writer_;
+};
+
+}  // namespace flowline::store::sqlite

@@ -1,0 +1,179 @@
+#include "store/sqlite/migrations.h"
+
+#include <iterator>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+// Migrations are append-only: a released migration is never edited, a change is a new one.
+//
+// Times are INTEGER microseconds since the Unix epoch; JSON payloads are TEXT kept verbatim.
+// Every table has an INTEGER PRIMARY KEY `seq`: it gives creation order for free and keeps
+// the hot unique keys (run_id, (run_id, step_id)) in small secondary indexes.
+constexpr const char* kMigrations[] = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE workflows (
+  workflow     TEXT PRIMARY KEY,
+  live_version TEXT NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+
+CREATE TABLE versions (
+  seq         INTEGER PRIMARY KEY,
+  workflow    TEXT NOT NULL,
+  version     TEXT NOT NULL,
+  spec_source TEXT NOT NULL,
+  source_name TEXT NOT NULL,
+  deployed_at INTEGER NOT NULL,
+  UNIQUE (workflow, version)
+);
+
+CREATE TABLE runs (
+  seq          INTEGER PRIMARY KEY,
+  run_id       TEXT NOT NULL UNIQUE,
+  workflow     TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  business_key TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  input_json   TEXT NOT NULL,
+  output_json  TEXT NOT NULL DEFAULT '',
+  error        TEXT NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  finished_at  INTEGER
+);
+-- De-duplication of triggers: one run per (workflow, non-empty business key).
+CREATE UNIQUE INDEX runs_business_key ON runs (workflow, business_key) WHERE business_key <> '';
+-- ListRuns by workflow, newest first (the index implicitly ends with seq).
+CREATE INDEX runs_workflow ON runs (workflow);
+
+CREATE TABLE steps (
+  seq              INTEGER PRIMARY KEY,
+  run_id           TEXT NOT NULL,
+  step_id          TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  deps_remaining   INTEGER NOT NULL,
+  available_at     INTEGER,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_token      TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER,
+  params_json      TEXT NOT NULL DEFAULT '',
+  output_json      TEXT NOT NULL DEFAULT '',
+  confidence       REAL,
+  error            TEXT NOT NULL DEFAULT '',
+  resume_json      TEXT NOT NULL DEFAULT '',
+  task_id          TEXT NOT NULL DEFAULT '',
+  started_at       INTEGER,
+  finished_at      INTEGER,
+  duration_us      INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX steps_key ON steps (run_id, step_id);
+-- Claiming: both partial indexes hold only the rows that can become due, so a claim is a range
+-- scan over the due prefix and the indexes stay as small as the work in flight.
+CREATE INDEX steps_due ON steps (available_at)
+  WHERE status IN ('ready', 'waiting') AND available_at IS NOT NULL;
+CREATE INDEX steps_lease ON steps (lease_expires_at) WHERE status = 'running';
+
+CREATE TABLE tasks (
+  seq              INTEGER PRIMARY KEY,
+  task_id          TEXT NOT NULL UNIQUE,
+  run_id           TEXT NOT NULL,
+  step_id          TEXT NOT NULL,
+  workflow         TEXT NOT NULL,
+  queue            TEXT NOT NULL,
+  title            TEXT NOT NULL,
+  priority         INTEGER NOT NULL,
+  status           TEXT NOT NULL,
+  payload_json     TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  due_at           INTEGER,
+  claimed_by       TEXT NOT NULL DEFAULT '',
+  claim_expires_at INTEGER,
+  resolved_by      TEXT NOT NULL DEFAULT '',
+  resolved_at      INTEGER,
+  decision         TEXT NOT NULL DEFAULT '',
+  resolution_json  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX tasks_inbox ON tasks (status, queue, priority DESC, created_at);
+CREATE INDEX tasks_run ON tasks (run_id);
+
+CREATE TABLE records (
+  seq          INTEGER PRIMARY KEY,
+  run_id       TEXT NOT NULL,
+  step_id      TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  payload_json TEXT NOT NULL,
+  at           INTEGER NOT NULL
+);
+CREATE INDEX records_run ON records (run_id);
+
+CREATE TABLE tokens (
+  token_id   TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tokens_hash ON tokens (token_hash);
+)sql",
+};
+
+constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
+
+absl::Status ApplyPending(Connection& connection, absl::Time now) {
+  RETURN_IF_ERROR(
+      connection.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"));
+  int current = 0;
+  {
+    ASSIGN_OR_RETURN(auto stmt,
+                     connection.Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (row) current = static_cast<int>(stmt->Int(0));
+  }
+  if (current > kMigrationCount) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the database schema is at version ", current, " but this flowline knows only up to ",
+        kMigrationCount, ": it was written by a newer flowline; upgrade flowline to open it"));
+  }
+  for (int version = current + 1; version <= kMigrationCount; ++version) {
+    absl::Status status = connection.Exec(kMigrations[version - 1]);
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat("applying schema migration ", version, ": ",
+                                                      status.message()));
+    }
+    ASSIGN_OR_RETURN(auto insert, connection.Prepare("INSERT INTO schema_migrations "
+                                                     "(version, applied_at) VALUES (?1, ?2)"));
+    insert->Bind(1, version);
+    insert->Bind(2, now);
+    RETURN_IF_ERROR(insert->Run());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrationCount; }
+
+absl::Status Migrate(Connection& connection, absl::Time now) {
+  // IMMEDIATE: two processes opening the same new database must not both apply migration 1.
+  RETURN_IF_ERROR(connection.Exec("BEGIN IMMEDIATE"));
+  absl::Status status = ApplyPending(connection, now);
+  if (!status.ok()) {
+    connection.Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  status = connection.Exec("COMMIT");
+  if (!status.ok()) connection.Exec("ROLLBACK").IgnoreError();
+  return status;
+}
+
+}  // namespace flowline::store::sqlite

@@ -1,0 +1,128 @@
+#include "store/sqlite/rows.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+absl::Status UnknownStatus(std::string_view table, const std::string& name) {
+  return absl::DataLossError(
+      absl::StrCat("unknown ", std::string(table), " status '", name, "' in the database"));
+}
+
+}  // namespace
+
+absl::StatusOr<Run> ReadRunRow(const Statement& row) {
+  Run run;
+  run.run_id = row.Text(0);
+  run.workflow = row.Text(1);
+  run.version = row.Text(2);
+  run.business_key = row.Text(3);
+  std::string status = row.Text(4);
+  std::optional<RunStatus> parsed = ParseRunStatus(status);
+  if (!parsed.has_value()) return UnknownStatus("run", status);
+  run.status = *parsed;
+  run.input_json = row.Text(5);
+  run.output_json = row.Text(6);
+  run.error = row.Text(7);
+  run.created_at = row.Time(8);
+  run.updated_at = row.Time(9);
+  run.finished_at = row.OptionalTime(10);
+  return run;
+}
+
+absl::StatusOr<StepState> ReadStepRow(const Statement& row) {
+  StepState step;
+  step.run_id = row.Text(0);
+  step.step_id = row.Text(1);
+  std::string status = row.Text(2);
+  std::optional<StepStatus> parsed = ParseStepStatus(status);
+  if (!parsed.has_value()) return UnknownStatus("step", status);
+  step.status = *parsed;
+  step.attempt = static_cast<int>(row.Int(3));
+  step.deps_remaining = static_cast<int>(row.Int(4));
+  step.available_at = row.OptionalTime(5);
+  step.lease_owner = row.Text(6);
+  step.lease_token = row.Text(7);
+  step.lease_expires_at = row.OptionalTime(8);
+  step.params_json = row.Text(9);
+  step.output_json = row.Text(10);
+  step.confidence = row.OptionalDouble(11);
+  step.error = row.Text(12);
+  step.resume_json = row.Text(13);
+  step.task_id = row.Text(14);
+  step.started_at = row.OptionalTime(15);
+  step.finished_at = row.OptionalTime(16);
+  step.duration_us = row.Int(17);
+  return step;
+}
+
+absl::StatusOr<Task> ReadTaskRow(const Statement& row) {
+  Task task;
+  task.task_id = row.Text(0);
+  task.run_id = row.Text(1);
+  task.step_id = row.Text(2);
+  task.workflow = row.Text(3);
+  task.queue = row.Text(4);
+  task.title = row.Text(5);
+  task.priority = static_cast<int>(row.Int(6));
+  std::string status = row.Text(7);
+  std::optional<TaskStatus> parsed = ParseTaskStatus(status);
+  if (!parsed.has_value()) return UnknownStatus("task", status);
+  task.status = *parsed;
+  task.payload_json = row.Text(8);
+  task.created_at = row.Time(9);
+  task.due_at = row.OptionalTime(10);
+  task.claimed_by = row.Text(11);
+  task.claim_expires_at = row.OptionalTime(12);
+  task.resolved_by = row.Text(13);
+  task.resolved_at = row.OptionalTime(14);
+  task.decision = row.Text(15);
+  task.resolution_json = row.Text(16);
+  return task;
+}
+
+VersionInfo ReadVersionRow(const Statement& row) {
+  VersionInfo version;
+  version.workflow = row.Text(0);
+  version.version = row.Text(1);
+  version.spec_source = row.Text(2);
+  version.source_name = row.Text(3);
+  version.deployed_at = row.Time(4);
+  return version;
+}
+
+WorkflowInfo ReadWorkflowRow(const Statement& row) {
+  WorkflowInfo workflow;
+  workflow.workflow = row.Text(0);
+  workflow.live_version = row.Text(1);
+  workflow.updated_at = row.Time(2);
+  return workflow;
+}
+
+Record ReadRecordRow(const Statement& row) {
+  Record record;
+  record.seq = row.Int(0);
+  record.run_id = row.Text(1);
+  record.step_id = row.Text(2);
+  record.kind = row.Text(3);
+  record.actor = row.Text(4);
+  record.payload_json = row.Text(5);
+  record.at = row.Time(6);
+  return record;
+}
+
+TokenInfo ReadTokenRow(const Statement& row) {
+  TokenInfo token;
+  token.token_id = row.Text(0);
+  token.name = row.Text(1);
+  token.role = row.Text(2);
+  token.token_hash = row.Text(3);
+  token.created_at = row.Time(4);
+  token.revoked = row.Int(5) != 0;
+  return token;
+}
+
+}  // namespace flowline::store::sqlite

@@ -1,0 +1,281 @@
+#include "store/sqlite/run_writes.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+ClaimedStep NewClaim(const std::string& run_id, const std::string& workflow,
+                     const std::string& version, const std::string& step_id, int attempt,
+                     std::string token, absl::Time expires_at, std::string resume_json) {
+  ClaimedStep claim;
+  claim.run_id = run_id;
+  claim.workflow = workflow;
+  claim.version = version;
+  claim.step_id = step_id;
+  claim.attempt = attempt;
+  claim.lease_token = std::move(token);
+  claim.lease_expires_at = expires_at;
+  claim.resume_json = std::move(resume_json);
+  claim.idempotency_key = IdempotencyKey(run_id, step_id);
+  return claim;
+}
+
+absl::Status ValidateNewRun(const NewRun& run) {
+  if (run.run_id.empty()) return absl::InvalidArgumentError("a new run needs a run_id");
+  if (run.workflow.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("run ", run.run_id, " has no workflow"));
+  }
+  for (const NewStep& step : run.steps) {
+    if (step.step_id.empty() || step.deps_remaining < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run ", run.run_id, ": every step needs an id and a dependency count >= 0"));
+    }
+  }
+  if (run.lease.has_value() && run.lease->owner.empty()) {
+    return absl::InvalidArgumentError("an eager lease needs an owner");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+LeaseTokens::LeaseTokens() {
+  std::random_device device;
+  prefix_ = (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+std::string LeaseTokens::Next() {
+  return absl::StrFormat("%016x-%x", prefix_, counter_.fetch_add(1, std::memory_order_relaxed));
+}
+
+std::string IdempotencyKey(const std::string& run_id, const std::string& step_id) {
+  return absl::StrCat(run_id, "/", step_id);
+}
+
+absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens, int64_t seq,
+                                      const LeaseRequest& lease, absl::Time now,
+                                      const std::string& run_id, const std::string& workflow,
+                                      const std::string& version) {
+  std::string token = tokens.Next();
+  absl::Time expires_at = now + lease.duration;
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'running', "
+                                         "attempt = attempt + 1, available_at = NULL, "
+                                         "lease_owner = ?2, lease_token = ?3, "
+                                         "lease_expires_at = ?4, "
+                                         "started_at = coalesce(started_at, ?5) "
+                                         "WHERE seq = ?1 RETURNING step_id, attempt, resume_json"));
+  stmt->Bind(1, seq);
+  stmt->Bind(2, lease.owner);
+  stmt->Bind(3, token);
+  stmt->Bind(4, expires_at);
+  stmt->Bind(5, now);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::InternalError("a step to lease disappeared");
+  return NewClaim(run_id, workflow, version, stmt->Text(0), static_cast<int>(stmt->Int(1)),
+                  std::move(token), expires_at, stmt->Text(2));
+}
+
+absl::Status AppendRecords(Connection& db, const std::string& run_id,
+                           const std::vector<NewRecord>& records, absl::Time at) {
+  if (records.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO records (run_id, step_id, kind, actor, "
+                                         "payload_json, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  for (const NewRecord& record : records) {
+    stmt->Reset();
+    stmt->Bind(1, run_id);
+    stmt->Bind(2, record.step_id);
+    stmt->Bind(3, record.kind);
+    stmt->Bind(4, record.actor);
+    stmt->Bind(5, record.payload_json);
+    stmt->Bind(6, at);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, const NewRun& run) {
+  RETURN_IF_ERROR(ValidateNewRun(run));
+  CreateRunResult result;
+  if (!run.business_key.empty()) {
+    ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT run_id, status FROM runs "
+                                           "WHERE workflow = ?1 AND business_key = ?2"));
+    find->Bind(1, run.workflow);
+    find->Bind(2, run.business_key);
+    ASSIGN_OR_RETURN(bool found, find->Step());
+    if (found) {
+      result.run_id = find->Text(0);
+      result.created = false;
+      result.status = ParseRunStatus(find->Text(1)).value_or(RunStatus::kRunning);
+      return result;
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO runs (run_id, workflow, version, "
+                                             "business_key, status, input_json, created_at, "
+                                             "updated_at) VALUES (?1, ?2, ?3, ?4, 'running', "
+                                             "?5, ?6, ?6)"));
+    insert->Bind(1, run.run_id);
+    insert->Bind(2, run.workflow);
+    insert->Bind(3, run.version);
+    insert->Bind(4, run.business_key);
+    insert->Bind(5, run.input_json);
+    insert->Bind(6, run.now);
+    absl::Status status = insert->Run();
+    if (absl::IsAlreadyExists(status)) {
+      return absl::AlreadyExistsError(absl::StrCat("run ", run.run_id, " already exists"));
+    }
+    RETURN_IF_ERROR(status);
+  }
+  ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO steps (run_id, step_id, status, "
+                                           "attempt, deps_remaining, available_at, lease_owner, "
+                                           "lease_token, lease_expires_at, started_at) "
+                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  for (const NewStep& step : run.steps) {
+    insert->Reset();
+    insert->Bind(1, run.run_id);
+    insert->Bind(2, step.step_id);
+    insert->Bind(5, step.deps_remaining);
+    insert->Bind(7, "");
+    insert->Bind(8, "");
+    std::string token;
+    if (step.deps_remaining > 0) {
+      insert->Bind(3, "pending");
+      insert->Bind(4, 0);
+    } else if (!run.lease.has_value()) {
+      insert->Bind(3, "ready");
+      insert->Bind(4, 0);
+      insert->Bind(6, run.now);
+    } else {
+      // Eager start: the creator executes the first steps itself, without a claim round trip.
+      token = tokens.Next();
+      absl::Time expires_at = run.now + run.lease->duration;
+      insert->Bind(3, "running");
+      insert->Bind(4, 1);
+      insert->Bind(7, run.lease->owner);
+      insert->Bind(8, token);
+      insert->Bind(9, expires_at);
+      insert->Bind(10, run.now);
+      result.leased.push_back(
+          NewClaim(run.run_id, run.workflow, run.version, step.step_id, 1, token, expires_at, ""));
+    }
+    absl::Status status = insert->Run();
+    if (absl::IsAlreadyExists(status)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run ", run.run_id, " lists step ", step.step_id, " twice"));
+    }
+    RETURN_IF_ERROR(status);
+  }
+  RETURN_IF_ERROR(AppendRecords(db, run.run_id, run.records, run.now));
+  result.run_id = run.run_id;
+  result.created = true;
+  result.status = RunStatus::kRunning;
+  return result;
+}
+
+absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseTokens& tokens,
+                                                       const LeaseRequest& lease, absl::Time now,
+                                                       int max) {
+  std::vector<ClaimedStep> claimed;
+  if (max <= 0) return claimed;
+  if (lease.owner.empty()) return absl::InvalidArgumentError("a claim needs a lease owner");
+
+  struct Candidate {
+    int64_t due_us;
+    int64_t seq;
+    bool run_open;
+    std::string run_id;
+    std::string workflow;
+    std::string version;
+  };
+  // Both queries are range scans over a partial index (steps_due, steps_lease), each bounded by
+  // `max`; the union is merged by due time below.
+  static constexpr const char* kQueries[] = {
+      "SELECT s.available_at, s.seq, r.status = 'running', s.run_id, r.workflow, r.version "
+      "FROM steps s JOIN runs r ON r.run_id = s.run_id "
+      "WHERE s.status IN ('ready', 'waiting') AND s.available_at IS NOT NULL "
+      "AND s.available_at <= ?1 ORDER BY s.available_at LIMIT ?2",
+      "SELECT s.lease_expires_at, s.seq, r.status = 'running', s.run_id, r.workflow, r.version "
+      "FROM steps s JOIN runs r ON r.run_id = s.run_id "
+      "WHERE s.status = 'running' AND s.lease_expires_at < ?1 "
+      "ORDER BY s.lease_expires_at LIMIT ?2",
+  };
+  // Steps of runs that already ended are cancelled rather than claimed, which can leave the
+  // claim short of `max`; look again until it is full or nothing is due.
+  for (;;) {
+    std::vector<Candidate> candidates;
+    const int64_t want = max - static_cast<int64_t>(claimed.size());
+    for (const char* sql : kQueries) {
+      ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+      stmt->Bind(1, now);
+      stmt->Bind(2, want);
+      for (;;) {
+        ASSIGN_OR_RETURN(bool row, stmt->Step());
+        if (!row) break;
+        candidates.push_back(Candidate{stmt->Int(0), stmt->Int(1), stmt->Int(2) != 0, stmt->Text(3),
+                                       stmt->Text(4), stmt->Text(5)});
+      }
+    }
+    if (candidates.empty()) return claimed;
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      return a.due_us != b.due_us ? a.due_us < b.due_us : a.seq < b.seq;
+    });
+    if (static_cast<int64_t>(candidates.size()) > want) candidates.resize(want);
+    bool cancelled_any = false;
+    for (const Candidate& candidate : candidates) {
+      if (!candidate.run_open) {
+        // A step still leased when its run ended (finish leaves running steps alone so their
+        // results can be recorded) must never run again.
+        ASSIGN_OR_RETURN(auto cancel, db.Prepare("UPDATE steps SET status = 'cancelled', "
+                                                 "available_at = NULL, lease_token = '', "
+                                                 "lease_expires_at = NULL WHERE seq = ?1"));
+        cancel->Bind(1, candidate.seq);
+        RETURN_IF_ERROR(cancel->Run());
+        cancelled_any = true;
+        continue;
+      }
+      ASSIGN_OR_RETURN(ClaimedStep claim,
+                       LeaseStep(db, tokens, candidate.seq, lease, now, candidate.run_id,
+                                 candidate.workflow, candidate.version));
+      claimed.push_back(std::move(claim));
+    }
+    if (!cancelled_any || static_cast<int>(claimed.size()) >= max) return claimed;
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> RenewStepLeases(Connection& db, const std::string& owner,
+                                                         const std::vector<ClaimedStep>& steps,
+                                                         absl::Time expires_at) {
+  std::vector<std::string> lost;
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET lease_expires_at = ?4 "
+                                         "WHERE run_id = ?1 AND step_id = ?2 AND "
+                                         "status = 'running' AND lease_token = ?3 AND "
+                                         "lease_owner = ?5"));
+  for (const ClaimedStep& step : steps) {
+    stmt->Reset();
+    stmt->Bind(1, step.run_id);
+    stmt->Bind(2, step.step_id);
+    stmt->Bind(3, step.lease_token);
+    stmt->Bind(4, expires_at);
+    stmt->Bind(5, owner);
+    RETURN_IF_ERROR(stmt->Run());
+    if (stmt->Changes() == 0) lost.push_back(IdempotencyKey(step.run_id, step.step_id));
+  }
+  return lost;
+}
+
+absl::StatusOr<int> ExpireStepLeases(Connection& db) {
+  // The Unix epoch is in the past for every clock the engine uses, real or fake.
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET lease_expires_at = 0 "
+                                         "WHERE status = 'running'"));
+  RETURN_IF_ERROR(stmt->Run());
+  return stmt->Changes();
+}
+
+}  // namespace flowline::store::sqlite

@@ -1,0 +1,232 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "store/sqlite/catalog_writes.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/reads.h"
+#include "store/sqlite/task_writes.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+absl::Status ValidateOptions(const SqliteStoreOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("the SQLite store needs a database file path");
+  }
+  if (options.path == ":memory:" || options.path.rfind("file::memory:", 0) == 0) {
+    return absl::InvalidArgumentError(
+        "the SQLite store cannot use an in-memory database (each of its connections would see "
+        "a different one); give it a file path, e.g. in a temporary directory");
+  }
+  if (options.max_batch < 1) return absl::InvalidArgumentError("max_batch must be at least 1");
+  if (options.read_connections < 1) {
+    return absl::InvalidArgumentError("read_connections must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+// Domain refusals (NotFound, FailedPrecondition) already read as complete sentences; every
+// other error is prefixed with the store operation it interrupted.
+absl::Status InOperation(const absl::Status& status, const char* operation) {
+  if (status.ok() || absl::IsNotFound(status) || absl::IsFailedPrecondition(status)) {
+    return status;
+  }
+  return absl::Status(status.code(), absl::StrCat(operation, ": ", status.message()));
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions& options) {
+  ConnectionOptions connection_options;
+  connection_options.busy_timeout = options.busy_timeout;
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                   Connection::Open(options.path, connection_options));
+  ASSIGN_OR_RETURN(std::string mode, writer->QueryText("PRAGMA journal_mode = WAL"));
+  if (absl::AsciiStrToLower(mode) != "wal") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot switch ", options.path, " to WAL mode (journal_mode is ", mode, ")"));
+  }
+  // FULL: the WAL is fsynced at every commit, so a commit that returned survives a power cut.
+  RETURN_IF_ERROR(writer->Exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                                        : "PRAGMA synchronous = NORMAL"));
+  // The writer keeps the hot indexes of in-flight runs in its page cache (16 MiB).
+  RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -16384"));
+  RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store = MEMORY"));
+  // Truncate the WAL back to 64 MiB after checkpoints instead of keeping its high-water size.
+  RETURN_IF_ERROR(writer->Exec("PRAGMA journal_size_limit = 67108864"));
+  absl::Time now = options.clock != nullptr ? options.clock->Now() : absl::Now();
+  RETURN_IF_ERROR(Migrate(*writer, now));
+  return writer;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  absl::StatusOr<std::unique_ptr<Connection>> writer = OpenWriter(options);
+  if (!writer.ok()) {
+    return absl::Status(
+        writer.status().code(),
+        absl::StrCat("opening the SQLite store ", options.path, ": ", writer.status().message()));
+  }
+  ConnectionOptions reader_options;
+  reader_options.busy_timeout = options.busy_timeout;
+  auto readers = std::make_unique<ReadPool>(options.path, reader_options, options.read_connections);
+  auto committer = std::make_unique<GroupCommitter>(*std::move(writer), options.max_batch);
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(committer)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<ReadPool> readers,
+                         std::unique_ptr<GroupCommitter> committer)
+    : readers_(std::move(readers)), committer_(std::move(committer)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+template <typename T, typename Write>
+absl::StatusOr<T> SqliteStore::WriteTx(const char* operation, Write write) {
+  std::optional<T> result;
+  absl::Status status = committer_->Run([&](Connection& db) -> absl::Status {
+    absl::StatusOr<T> value = write(db);
+    if (!value.ok()) return value.status();
+    result = *std::move(value);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return InOperation(status, operation);
+  return *std::move(result);
+}
+
+template <typename Read>
+auto SqliteStore::ReadTx(const char* operation, Read read)
+    -> decltype(read(std::declval<Connection&>())) {
+  absl::StatusOr<ReadPool::Lease> connection = readers_->Acquire();
+  if (!connection.ok()) return InOperation(connection.status(), operation);
+  auto result = read(**connection);
+  if (!result.ok()) return InOperation(result.status(), operation);
+  return result;
+}
+
+absl::StatusOr<std::string> SqliteStore::Pragma(const std::string& name) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
+      })) {
+    return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not a pragma name"));
+  }
+  std::string sql = absl::StrCat("PRAGMA ", name);
+  return WriteTx<std::string>("Pragma", [&](Connection& db) { return db.QueryText(sql); });
+}
+
+absl::StatusOr<bool> SqliteStore::PutVersion(const VersionInfo& version) {
+  return WriteTx<bool>("PutVersion", [&](Connection& db) { return InsertVersion(db, version); });
+}
+
+absl::StatusOr<VersionInfo> SqliteStore::GetVersion(const std::string& workflow,
+                                                    const std::string& version) {
+  return ReadTx("GetVersion", [&](Connection& db) { return SelectVersion(db, workflow, version); });
+}
+
+absl::StatusOr<WorkflowInfo> SqliteStore::GetWorkflow(const std::string& workflow) {
+  return ReadTx("GetWorkflow", [&](Connection& db) { return SelectWorkflow(db, workflow); });
+}
+
+absl::StatusOr<std::vector<WorkflowInfo>> SqliteStore::ListWorkflows() {
+  return ReadTx("ListWorkflows", [&](Connection& db) { return SelectWorkflows(db); });
+}
+
+absl::StatusOr<std::vector<VersionInfo>> SqliteStore::ListVersions(const std::string& workflow) {
+  return ReadTx("ListVersions", [&](Connection& db) { return SelectVersions(db, workflow); });
+}
+
+absl::StatusOr<CreateRunResult> SqliteStore::CreateRun(const NewRun& run) {
+  return WriteTx<CreateRunResult>(
+      "CreateRun", [&](Connection& db) { return InsertRun(db, lease_tokens_, run); });
+}
+
+absl::StatusOr<std::vector<ClaimedStep>> SqliteStore::ClaimSteps(const LeaseRequest& lease,
+                                                                 absl::Time now, int max) {
+  if (max <= 0) return std::vector<ClaimedStep>();
+  return WriteTx<std::vector<ClaimedStep>>("ClaimSteps", [&](Connection& db) {
+    return ClaimDueSteps(db, lease_tokens_, lease, now, max);
+  });
+}
+
+absl::StatusOr<CommitResult> SqliteStore::CommitStep(const StepCommit& commit) {
+  return WriteTx<CommitResult>(
+      "CommitStep", [&](Connection& db) { return ApplyStepCommit(db, lease_tokens_, commit); });
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::RenewLeases(
+    const std::string& owner, const std::vector<ClaimedStep>& steps, absl::Time expires_at) {
+  return WriteTx<std::vector<std::string>>(
+      "RenewLeases", [&](Connection& db) { return RenewStepLeases(db, owner, steps, expires_at); });
+}
+
+absl::StatusOr<int> SqliteStore::ExpireAllLeases() {
+  return WriteTx<int>("ExpireAllLeases", [&](Connection& db) { return ExpireStepLeases(db); });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteStore::NextDueTime() {
+  return ReadTx("NextDueTime", [&](Connection& db) { return SelectNextDueTime(db); });
+}
+
+absl::StatusOr<Run> SqliteStore::GetRun(const std::string& run_id) {
+  return ReadTx("GetRun", [&](Connection& db) { return SelectRun(db, run_id); });
+}
+
+absl::StatusOr<RunDetail> SqliteStore::GetRunDetail(const std::string& run_id) {
+  return ReadTx("GetRunDetail", [&](Connection& db) { return SelectRunDetail(db, run_id); });
+}
+
+absl::StatusOr<std::vector<Run>> SqliteStore::ListRuns(const RunFilter& filter) {
+  return ReadTx("ListRuns", [&](Connection& db) { return SelectRuns(db, filter); });
+}
+
+absl::StatusOr<std::vector<Record>> SqliteStore::ListRecords(const std::string& run_id) {
+  return ReadTx("ListRecords", [&](Connection& db) { return SelectRecords(db, run_id); });
+}
+
+absl::StatusOr<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {
+  return ReadTx("ListTasks", [&](Connection& db) { return SelectTasks(db, filter); });
+}
+
+absl::StatusOr<Task> SqliteStore::GetTask(const std::string& task_id) {
+  return ReadTx("GetTask", [&](Connection& db) { return SelectTask(db, task_id); });
+}
+
+absl::StatusOr<Task> SqliteStore::ClaimTask(const std::string& task_id, const std::string& user,
+                                            absl::Time now, absl::Duration lease) {
+  return WriteTx<Task>("ClaimTask",
+                       [&](Connection& db) { return ClaimTaskRow(db, task_id, user, now, lease); });
+}
+
+absl::Status SqliteStore::ReleaseTask(const std::string& task_id, const std::string& user) {
+  return InOperation(
+      committer_->Run([&](Connection& db) { return ReleaseTaskRow(db, task_id, user); }),
+      "ReleaseTask");
+}
+
+absl::StatusOr<Task> SqliteStore::ResolveTask(const TaskResolution& resolution) {
+  return WriteTx<Task>("ResolveTask",
+                       [&](Connection& db) { return ResolveTaskRow(db, resolution); });
+}
+
+absl::Status SqliteStore::PutToken(const TokenInfo& token) {
+  return InOperation(committer_->Run([&](Connection& db) { return InsertToken(db, token); }),
+                     "PutToken");
+}
+
+absl::StatusOr<TokenInfo> SqliteStore::FindToken(const std::string& token_hash) {
+  return ReadTx("FindToken", [&](Connection& db) { return SelectToken(db, token_hash); });
+}
+
+absl::StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens() {
+  return ReadTx("ListTokens", [&](Connection& db) { return SelectTokens(db); });
+}
+
+absl::Status SqliteStore::RevokeToken(const std::string& token_id) {
+  return InOperation(committer_->Run([&](Connection& db) { return RevokeTokenRow(db, token_id); }),
+                     "RevokeToken");
+}
+
+}  // namespace flowline::store::sqlite

@@ -1,0 +1,121 @@
+// SqliteStore: the embedded Store, on one SQLite database file.
+//
+// Durability: the database runs in WAL mode; with synchronous_full (the default) every
+// transaction the store reports as committed survives a crash or power cut.
+//
+// Concurrency: every write goes through one writer thread with group commit (group_commit.h):
+// concurrent writers share one transaction and one fsync, and each still succeeds or fails on
+// its own. Reads run in parallel on a small pool of read connections and see every write that
+// has returned. SqliteStore is thread-safe; it is the only writer to its file that the store
+// coordinates with (another process writing the same file is serialised by SQLite's lock and
+// waits up to busy_timeout).
+//
+// Schema: versioned migrations (migrations.h) are applied when the store opens; a database
+// written by a newer flowline is refused.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "store/sqlite/group_commit.h"
+#include "store/sqlite/read_pool.h"
+#include "store/sqlite/run_writes.h"
+#include "store/store.h"
+
+namespace flowline::store::sqlite {
+
+struct SqliteStoreOptions {
+  // The database file, created (with its -wal and -shm companions) if missing. Required.
+  // ":memory:" is refused: the store uses several connections, and each would get its own
+  // empty in-memory database. Tests use a file in a temporary directory.
+  std::string path;
+  // true (default): WAL with synchronous=FULL, so every committed transaction is on disk when
+  // the call returns. false: synchronous=NORMAL, faster, but a power cut (not a process crash)
+  // may lose the last transactions; for scratch stores only.
+  bool synchronous_full = true;
+  // How long a statement waits for a lock held by another process. Default 5 s.
+  absl::Duration busy_timeout = absl::Seconds(5);
+  // Most write requests the writer commits in one transaction. Default 256; at least 1.
+  int max_batch = 256;
+  // Most read connections open at once; more concurrent readers wait. Default 4; at least 1.
+  int read_connections = 4;
+  // Stamps schema_migrations.applied_at. Default (nullptr): the system clock.
+  const common::Clock* clock = nullptr;
+};
+
+class SqliteStore final : public Store {
+ public:
+  using Stats = GroupCommitStats;
+
+  // Opens or creates the database and brings its schema up to date. InvalidArgument for bad
+  // options; FailedPrecondition if the database comes from a newer flowline or cannot use WAL;
+  // other errors as SQLite reports them.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+
+  // Waits for writes in flight, then closes the database.
+  ~SqliteStore() override;
+
+  // Write-path counters, e.g. to check that concurrent commits shared transactions.
+  Stats stats() const { return committer_->stats(); }
+
+  // The value of `PRAGMA <name>` on the write connection (e.g. "journal_mode" → "wal",
+  // "synchronous" → "2" for FULL). InvalidArgument unless `name` is a plain identifier.
+  absl::StatusOr<std::string> Pragma(const std::string& name);
+
+  absl::StatusOr<bool> PutVersion(const VersionInfo& version) override;
+  absl::StatusOr<VersionInfo> GetVersion(const std::string& workflow,
+                                         const std::string& version) override;
+  absl::StatusOr<WorkflowInfo> GetWorkflow(const std::string& workflow) override;
+  absl::StatusOr<std::vector<WorkflowInfo>> ListWorkflows() override;
+  absl::StatusOr<std::vector<VersionInfo>> ListVersions(const std::string& workflow) override;
+
+  absl::StatusOr<CreateRunResult> CreateRun(const NewRun& run) override;
+  absl::StatusOr<std::vector<ClaimedStep>> ClaimSteps(const LeaseRequest& lease, absl::Time now,
+                                                      int max) override;
+  absl::StatusOr<CommitResult> CommitStep(const StepCommit& commit) override;
+  // The strings returned are the idempotency keys ("<run_id>/<step_id>") of the lost steps.
+  absl::StatusOr<std::vector<std::string>> RenewLeases(const std::string& owner,
+                                                       const std::vector<ClaimedStep>& steps,
+                                                       absl::Time expires_at) override;
+  absl::StatusOr<int> ExpireAllLeases() override;
+  absl::StatusOr<std::optional<absl::Time>> NextDueTime() override;
+
+  absl::StatusOr<Run> GetRun(const std::string& run_id) override;
+  absl::StatusOr<RunDetail> GetRunDetail(const std::string& run_id) override;
+  absl::StatusOr<std::vector<Run>> ListRuns(const RunFilter& filter) override;
+  absl::StatusOr<std::vector<Record>> ListRecords(const std::string& run_id) override;
+
+  absl::StatusOr<std::vector<Task>> ListTasks(const TaskFilter& filter) override;
+  absl::StatusOr<Task> GetTask(const std::string& task_id) override;
+  absl::StatusOr<Task> ClaimTask(const std::string& task_id, const std::string& user,
+                                 absl::Time now, absl::Duration lease) override;
+  absl::Status ReleaseTask(const std::string& task_id, const std::string& user) override;
+  absl::StatusOr<Task> ResolveTask(const TaskResolution& resolution) override;
+
+  absl::Status PutToken(const TokenInfo& token) override;
+  absl::StatusOr<TokenInfo> FindToken(const std::string& token_hash) override;
+  absl::StatusOr<std::vector<TokenInfo>> ListTokens() override;
+  absl::Status RevokeToken(const std::string& token_id) override;
+
+ private:
+  SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<GroupCommitter> committer);
+
+  // Runs `write(Connection&) -> StatusOr<T>` on the writer thread; returns once it is durable.
+  template <typename T, typename Write>
+  absl::StatusOr<T> WriteTx(const char* operation, Write write);
+  // Runs `read(Connection&) -> StatusOr<T>` on a pooled read connection.
+  template <typename Read>
+  auto ReadTx(const char* operation, Read read) -> decltype(read(std::declval<Connection&>()));
+
+  LeaseTokens lease_tokens_;
+  // Declared before committer_ so the writer (which may still be draining) goes first.
+  std::unique_ptr<ReadPool> readers_;
+  std::unique_ptr<GroupCommitter> committer_;
+};
+
+}  // namespace flowline::store::sqlite

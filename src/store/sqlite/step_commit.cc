@@ -1,0 +1,287 @@
+// CommitStep: the hot path of the engine (every step of every run passes here once per
+// attempt), so it reads only the run's status and labels, fences the step with one UPDATE, and
+// touches each dependent with one UPDATE, plus one more for those that become ready.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "store/sqlite/run_writes.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+struct RunLabels {
+  bool open = false;  // still running: the commit may schedule and lease
+  std::string workflow;
+  std::string version;
+};
+
+struct StepUpdate {
+  const char* status;
+  std::optional<absl::Time> available_at;
+  bool set_output = false;
+  bool set_resume = false;
+  std::string task_id;
+  std::optional<absl::Time> finished_at;
+};
+
+absl::Status ValidateCommit(const StepCommit& commit) {
+  if (commit.run_id.empty() || commit.step_id.empty()) {
+    return absl::InvalidArgumentError("a step commit needs a run_id and a step_id");
+  }
+  if (commit.resolution == StepResolution::kWaitTask &&
+      (!commit.task.has_value() || commit.task->task_id.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat("step ", commit.step_id, " of run ",
+                                                   commit.run_id,
+                                                   " waits for a task but the commit has none"));
+  }
+  if (commit.finish.has_value() && commit.finish->status == RunStatus::kRunning) {
+    return absl::InvalidArgumentError("a run cannot finish with status running");
+  }
+  if (commit.lease_next.has_value() && commit.lease_next->owner.empty()) {
+    return absl::InvalidArgumentError("lease_next needs an owner");
+  }
+  return absl::OkStatus();
+}
+
+// Bumps the run's updated_at and returns what the commit needs to know about it.
+absl::StatusOr<RunLabels> TouchRun(Connection& db, const StepCommit& commit) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE runs SET updated_at = max(updated_at, ?2) "
+                                         "WHERE run_id = ?1 "
+                                         "RETURNING status = 'running', workflow, version"));
+  stmt->Bind(1, commit.run_id);
+  stmt->Bind(2, commit.now);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("run ", commit.run_id, " not found"));
+  return RunLabels{stmt->Int(0) != 0, stmt->Text(1), stmt->Text(2)};
+}
+
+// What the committing step becomes. On a run that has already ended, a result is still stored
+// but nothing is scheduled: a step that would retry or wait is cancelled instead.
+StepUpdate PlanStepUpdate(const StepCommit& commit, bool run_open) {
+  StepUpdate update;
+  switch (commit.resolution) {
+    case StepResolution::kCompleted:
+    case StepResolution::kSkipped:
+      update.status = commit.resolution == StepResolution::kCompleted ? "completed" : "skipped";
+      update.set_output = true;
+      update.finished_at = commit.now;
+      return update;
+    case StepResolution::kFailed:
+      update.status = "failed";
+      update.finished_at = commit.now;
+      return update;
+    case StepResolution::kRetry:
+      update.status = "ready";
+      update.available_at = commit.retry_at;
+      break;
+    case StepResolution::kWaitTimer:
+      update.status = "waiting";
+      update.available_at = commit.retry_at;
+      update.set_resume = true;
+      break;
+    case StepResolution::kWaitTask:
+      update.status = "waiting";
+      update.task_id = commit.task->task_id;
+      break;
+  }
+  if (!run_open) {
+    update.status = "cancelled";
+    update.available_at.reset();
+    update.task_id.clear();
+  }
+  return update;
+}
+
+// The fence: the step changes only if it is running under the caller's lease token.
+absl::Status UpdateFencedStep(Connection& db, const StepCommit& commit, const StepUpdate& update) {
+  ASSIGN_OR_RETURN(auto stmt,
+                   db.Prepare("UPDATE steps SET status = ?4, available_at = ?5, "
+                              "lease_token = '', lease_expires_at = NULL, params_json = ?6, "
+                              "output_json = CASE WHEN ?7 THEN ?8 ELSE output_json END, "
+                              "confidence = CASE WHEN ?7 THEN ?9 ELSE confidence END, "
+                              "error = CASE WHEN ?10 <> '' THEN ?10 ELSE error END, "
+                              "resume_json = CASE WHEN ?11 THEN ?12 ELSE resume_json END, "
+                              "task_id = CASE WHEN ?13 <> '' THEN ?13 ELSE task_id END, "
+                              "finished_at = ?14, duration_us = duration_us + ?15 "
+                              "WHERE run_id = ?1 AND step_id = ?2 AND status = 'running' "
+                              "AND lease_token = ?3"));
+  stmt->Bind(1, commit.run_id);
+  stmt->Bind(2, commit.step_id);
+  stmt->Bind(3, commit.lease_token);
+  stmt->Bind(4, update.status);
+  stmt->Bind(5, update.available_at);
+  stmt->Bind(6, commit.params_json);
+  stmt->Bind(7, update.set_output ? 1 : 0);
+  stmt->Bind(8, commit.output_json);
+  stmt->Bind(9, commit.confidence);
+  stmt->Bind(10, commit.error);
+  stmt->Bind(11, update.set_resume ? 1 : 0);
+  stmt->Bind(12, commit.resume_json);
+  stmt->Bind(13, update.task_id);
+  stmt->Bind(14, update.finished_at);
+  stmt->Bind(15, commit.duration_us);
+  RETURN_IF_ERROR(stmt->Run());
+  if (stmt->Changes() == 1) return absl::OkStatus();
+
+  // Rejected: say why (only on this cold path do we read the step).
+  ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT status FROM steps "
+                                         "WHERE run_id = ?1 AND step_id = ?2"));
+  find->Bind(1, commit.run_id);
+  find->Bind(2, commit.step_id);
+  ASSIGN_OR_RETURN(bool row, find->Step());
+  if (!row) {
+    return absl::NotFoundError(
+        absl::StrCat("step ", commit.step_id, " of run ", commit.run_id, " not found"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the lease on step ", commit.step_id, " of run ", commit.run_id,
+                   " is no longer held by this worker (the step is now ", find->Text(0),
+                   "); the result was not stored"));
+}
+
+absl::Status InsertTask(Connection& db, const StepCommit& commit, const std::string& workflow) {
+  const NewTask& task = *commit.task;
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO tasks (task_id, run_id, step_id, "
+                                         "workflow, queue, title, priority, status, "
+                                         "payload_json, created_at, due_at) VALUES (?1, ?2, "
+                                         "?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10)"));
+  stmt->Bind(1, task.task_id);
+  stmt->Bind(2, commit.run_id);
+  stmt->Bind(3, commit.step_id);
+  stmt->Bind(4, workflow);
+  stmt->Bind(5, task.queue);
+  stmt->Bind(6, task.title);
+  stmt->Bind(7, task.priority);
+  stmt->Bind(8, task.payload_json);
+  stmt->Bind(9, commit.now);
+  stmt->Bind(10, task.due_at);
+  absl::Status status = stmt->Run();
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(absl::StrCat("task ", task.task_id, " already exists"));
+  }
+  return status;
+}
+
+// Drops each dependent's count by one; returns the row ids of those that became ready to run
+// (count zero while pending) and whether $end reached zero.
+absl::Status ReleaseDependents(Connection& db, const StepCommit& commit,
+                               std::vector<int64_t>& ready, bool& end_reached) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET deps_remaining = deps_remaining - 1 "
+                                         "WHERE run_id = ?1 AND step_id = ?2 AND "
+                                         "deps_remaining > 0 "
+                                         "RETURNING seq, deps_remaining = 0, status = 'pending'"));
+  for (const std::string& dependent : commit.dependents) {
+    stmt->Reset();
+    stmt->Bind(1, commit.run_id);
+    stmt->Bind(2, dependent);
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) {
+      return absl::InternalError(
+          absl::StrCat("step ", commit.step_id, " of run ", commit.run_id, " names dependent ",
+                       dependent, ", which does not exist or has no dependencies left"));
+    }
+    if (stmt->Int(1) == 0) continue;
+    if (dependent == kEndStepId) end_reached = true;
+    if (stmt->Int(2) != 0) ready.push_back(stmt->Int(0));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reached) {
+  const RunFinish& finish = *commit.finish;
+  const bool completing = finish.status == RunStatus::kCompleted;
+  if (completing && !end_reached && commit.step_id != kEndStepId) {
+    return absl::InternalError(
+        absl::StrCat("run ", commit.run_id, " cannot complete in the commit of step ",
+                     commit.step_id, ": step ", kEndStepId, " still waits for other steps"));
+  }
+  {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE runs SET status = ?2, output_json = ?3, "
+                                           "error = ?4, finished_at = ?5, updated_at = ?5 "
+                                           "WHERE run_id = ?1"));
+    stmt->Bind(1, commit.run_id);
+    stmt->Bind(2, RunStatusName(finish.status));
+    stmt->Bind(3, finish.output_json);
+    stmt->Bind(4, finish.error);
+    stmt->Bind(5, commit.now);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  if (completing && commit.step_id != kEndStepId) {
+    // The engine evaluated the outputs in this commit: $end is done, not cancelled.
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'completed', "
+                                           "output_json = ?3, available_at = NULL, "
+                                           "finished_at = ?2 WHERE run_id = ?1 AND "
+                                           "step_id = '$end' AND status = 'pending'"));
+    stmt->Bind(1, commit.run_id);
+    stmt->Bind(2, commit.now);
+    stmt->Bind(3, finish.output_json);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  {
+    // Running steps keep their lease: their worker's result is still recorded when it arrives
+    // (and a claim cancels them if the lease runs out first).
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'cancelled', "
+                                           "available_at = NULL WHERE run_id = ?1 AND "
+                                           "status IN ('pending', 'ready', 'waiting')"));
+    stmt->Bind(1, commit.run_id);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE tasks SET status = 'cancelled' "
+                                         "WHERE run_id = ?1 AND status IN ('open', 'claimed')"));
+  stmt->Bind(1, commit.run_id);
+  return stmt->Run();
+}
+
+absl::Status MakeReady(Connection& db, int64_t seq, absl::Time now) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'ready', available_at = ?2 "
+                                         "WHERE seq = ?1"));
+  stmt->Bind(1, seq);
+  stmt->Bind(2, now);
+  return stmt->Run();
+}
+
+}  // namespace
+
+absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens,
+                                             const StepCommit& commit) {
+  RETURN_IF_ERROR(ValidateCommit(commit));
+  ASSIGN_OR_RETURN(RunLabels run, TouchRun(db, commit));
+  StepUpdate update = PlanStepUpdate(commit, run.open);
+  RETURN_IF_ERROR(UpdateFencedStep(db, commit, update));
+
+  CommitResult result;
+  if (run.open) {
+    if (commit.resolution == StepResolution::kWaitTask) {
+      RETURN_IF_ERROR(InsertTask(db, commit, run.workflow));
+    }
+    std::vector<int64_t> ready;
+    bool end_reached = false;
+    if (commit.resolution == StepResolution::kCompleted ||
+        commit.resolution == StepResolution::kSkipped) {
+      RETURN_IF_ERROR(ReleaseDependents(db, commit, ready, end_reached));
+    }
+    if (commit.finish.has_value()) {
+      RETURN_IF_ERROR(FinishRun(db, commit, end_reached));
+      result.run_finished = true;
+    } else {
+      for (int64_t seq : ready) {
+        if (commit.lease_next.has_value()) {
+          ASSIGN_OR_RETURN(ClaimedStep claim,
+                           LeaseStep(db, tokens, seq, *commit.lease_next, commit.now, commit.run_id,
+                                     run.workflow, run.version));
+          result.leased.push_back(std::move(claim));
+        } else {
+          RETURN_IF_ERROR(MakeReady(db, seq, commit.now));
+        }
+      }
+    }
+  }
+  RETURN_IF_ERROR(AppendRecords(db, commit.run_id, commit.records, commit.now));
+  return result;
+}
+
+}  // namespace flowline::store::sqlite

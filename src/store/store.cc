@@ -1,0 +1,100 @@
+#include "store/store.h"
+
+namespace flowline::store {
+
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kCompleted:
+      return "completed";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kRejected:
+      return "rejected";
+    case RunStatus::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+const char* StepStatusName(StepStatus status) {
+  switch (status) {
+    case StepStatus::kPending:
+      return "pending";
+    case StepStatus::kReady:
+      return "ready";
+    case StepStatus::kRunning:
+      return "running";
+    case StepStatus::kWaiting:
+      return "waiting";
+    case StepStatus::kCompleted:
+      return "completed";
+    case StepStatus::kSkipped:
+      return "skipped";
+    case StepStatus::kFailed:
+      return "failed";
+    case StepStatus::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+const char* TaskStatusName(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kOpen:
+      return "open";
+    case TaskStatus::kClaimed:
+      return "claimed";
+    case TaskStatus::kResolved:
+      return "resolved";
+    case TaskStatus::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+std::optional<RunStatus> ParseRunStatus(std::string_view name) {
+  for (RunStatus status : {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kFailed,
+                           RunStatus::kRejected, RunStatus::kCancelled}) {
+    if (name == RunStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
+std::optional<StepStatus> ParseStepStatus(std::string_view name) {
+  for (StepStatus status : {StepStatus::kPending, StepStatus::kReady, StepStatus::kRunning,
+                            StepStatus::kWaiting, StepStatus::kCompleted, StepStatus::kSkipped,
+                            StepStatus::kFailed, StepStatus::kCancelled}) {
+    if (name == StepStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
+std::optional<TaskStatus> ParseTaskStatus(std::string_view name) {
+  for (TaskStatus status :
+       {TaskStatus::kOpen, TaskStatus::kClaimed, TaskStatus::kResolved, TaskStatus::kCancelled}) {
+    if (name == TaskStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
+bool IsTerminal(RunStatus status) { return status != RunStatus::kRunning; }
+
+bool IsTerminal(StepStatus status) {
+  switch (status) {
+    case StepStatus::kCompleted:
+    case StepStatus::kSkipped:
+    case StepStatus::kFailed:
+    case StepStatus::kCancelled:
+      return true;
+    case StepStatus::kPending:
+    case StepStatus::kReady:
+    case StepStatus::kRunning:
+    case StepStatus::kWaiting:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace flowline::store
