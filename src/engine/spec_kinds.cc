@@ -1,0 +1,196 @@
+// Checks each step against its kind: that the kind is registered, that it may run as the step's
+// actor, and that `with:` gives the kind's parameters with the right types; then lets the kind
+// check its own configuration (StepKind::Prepare) and places those problems in the file too.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "engine/internal/spec_phases.h"
+#include "engine/internal/spec_yaml.h"
+#include "expr/expr.h"
+#include "steps/duration.h"
+
+namespace flowline::engine::internal {
+
+namespace {
+
+bool ContainsPlaceholder(const Json& value) {
+  if (value.is_string()) return expr::HasPlaceholder(value.get_ref<const std::string&>());
+  if (value.is_structured()) {
+    for (const Json& member : value) {
+      if (ContainsPlaceholder(member)) return true;
+    }
+  }
+  return false;
+}
+
+bool HasType(const Json& value, steps::ParamType type) {
+  switch (type) {
+    case steps::ParamType::kAny:
+      return true;
+    case steps::ParamType::kString:
+      return value.is_string();
+    case steps::ParamType::kNumber:
+      return value.is_number();
+    case steps::ParamType::kInteger:
+      return value.is_number_integer() ||
+             (value.is_number_float() &&
+              value.get<double>() ==
+                  static_cast<double>(static_cast<int64_t>(value.get<double>())));
+    case steps::ParamType::kBoolean:
+      return value.is_boolean();
+    case steps::ParamType::kObject:
+      return value.is_object();
+    case steps::ParamType::kArray:
+      return value.is_array();
+    case steps::ParamType::kDuration:
+      return value.is_string() && steps::ParseDuration(value.get_ref<const std::string&>()).ok();
+  }
+  return false;
+}
+
+// The hint for a value of the wrong type: quoted numbers and booleans are the usual slip.
+std::string TypeHint(const YAML::Node& node, const Json& value, const steps::ParamSpec& param) {
+  Json unquoted = node.IsScalar() ? ResolvePlainScalar(node.Scalar()) : value;
+  if (value.is_string() && !IsPlainScalar(node) && !unquoted.is_string() &&
+      HasType(unquoted, param.type)) {
+    return "remove the quotes: a quoted value is a string";
+  }
+  if (param.type == steps::ParamType::kDuration && unquoted.is_number()) {
+    return absl::StrCat("add a unit, e.g. `", node.Scalar(), "s` for seconds or `", node.Scalar(),
+                        "m` for minutes");
+  }
+  if (param.literal) return "write the value itself";
+  return absl::StrCat("write ", steps::ParamTypeName(param.type),
+                      ", or compute it with a ${{ }} expression");
+}
+
+std::vector<std::string> KindNames(const steps::StepKindRegistry& registry) {
+  std::vector<std::string> names;
+  for (const steps::StepKind* kind : registry.List()) names.push_back(kind->Info().name);
+  return names;
+}
+
+bool CheckActor(const steps::StepKindInfo& info, const std::string& step, StepSpec& spec,
+                const StepSource& source, DiagnosticSink& sink) {
+  if (info.actors.empty()) return true;
+  if (!source.actor_written) {
+    // The kind's first actor is its natural one (a review is done by a human).
+    spec.actor = info.actors.front();
+    return true;
+  }
+  if (std::find(info.actors.begin(), info.actors.end(), spec.actor) != info.actors.end()) {
+    return true;
+  }
+  std::vector<std::string> allowed;
+  for (steps::Actor actor : info.actors) allowed.push_back(steps::ActorName(actor));
+  sink.Add(source.actor_location,
+           absl::StrCat(step, ": kind '", info.name, "' cannot run as actor '",
+                        steps::ActorName(spec.actor), "'"),
+           allowed.size() == 1
+               ? absl::StrCat("write `actor: ", allowed[0], "` or leave `actor:` out")
+               : absl::StrCat("kind '", info.name, "' runs as ", JoinNames(allowed)));
+  return false;
+}
+
+// Checks `with:` against the kind's parameter list. Returns false if it reported anything.
+bool CheckParams(const steps::StepKindInfo& info, const std::string& step, const StepSpec& spec,
+                 const StepSource& source, DiagnosticSink& sink) {
+  bool ok = true;
+  std::vector<std::string> names;
+  for (const steps::ParamSpec& param : info.params) names.push_back(param.name);
+  if (source.with.IsDefined()) {
+    for (auto it = source.with.begin(); it != source.with.end(); ++it) {
+      if (!it->first.IsScalar()) continue;  // reported when reading
+      const std::string& name = it->first.Scalar();
+      auto param = std::find_if(info.params.begin(), info.params.end(),
+                                [&](const steps::ParamSpec& p) { return p.name == name; });
+      if (param == info.params.end()) {
+        sink.Add(it->first,
+                 absl::StrCat(step, ": unknown parameter '", name, "' for kind '", info.name, "'"),
+                 SuggestName(name, names, absl::StrCat("'", info.name, "' takes")));
+        ok = false;
+        continue;
+      }
+      if (!spec.with.contains(name)) continue;
+      const Json& value = spec.with[name];
+      Location location = it->second.IsNull() ? LocationOf(it->first) : LocationOf(it->second);
+      if (param->literal && ContainsPlaceholder(value)) {
+        sink.Add(location,
+                 absl::StrCat(step, ": parameter '", name, "' of kind '", info.name,
+                              "' must be written out, not computed with ${{ }}"),
+                 "it is used as written for every run; write the value itself");
+        ok = false;
+        continue;
+      }
+      if (value.is_string() && expr::HasPlaceholder(value.get_ref<const std::string&>())) {
+        continue;  // its type is known only when a run evaluates it
+      }
+      if (!HasType(value, param->type)) {
+        sink.Add(location,
+                 absl::StrCat(step, ": parameter '", name, "' must be ",
+                              steps::ParamTypeName(param->type), ", not ", Describe(it->second)),
+                 TypeHint(it->second, value, *param));
+        ok = false;
+      }
+    }
+  }
+  for (const steps::ParamSpec& param : info.params) {
+    if (!param.required || spec.with.contains(param.name)) continue;
+    std::string hint = absl::StrCat("add `", param.name, ":` under `with:`");
+    if (!param.description.empty()) absl::StrAppend(&hint, " (", param.description, ")");
+    sink.Add(source.with_location,
+             absl::StrCat(step, ": kind '", info.name, "' needs parameter '", param.name, "'"),
+             hint);
+    ok = false;
+  }
+  return ok;
+}
+
+// Where the kind's problem with `param` ("headers.Authorization") is written: the parameter,
+// else its nearest written parent, else `with:`.
+Location ParamLocation(const StepSpec& spec, const StepSource& source, std::string param) {
+  while (!param.empty()) {
+    auto it = spec.param_locations.find(absl::StrCat("with.", param));
+    if (it != spec.param_locations.end()) return it->second;
+    size_t dot = param.rfind('.');
+    param = dot == std::string::npos ? "" : param.substr(0, dot);
+  }
+  return source.with_location;
+}
+
+}  // namespace
+
+void CheckStepKinds(const steps::StepKindRegistry& registry, ParsedSpec& parsed,
+                    DiagnosticSink& sink) {
+  const std::vector<std::string> kinds = KindNames(registry);
+  for (size_t i = 0; i < parsed.spec.steps.size(); ++i) {
+    StepSpec& spec = parsed.spec.steps[i];
+    const StepSource& source = parsed.sources[i];
+    if (spec.uses.empty()) continue;  // reported when reading
+    std::string step =
+        spec.id.empty() ? absl::StrCat("step #", i + 1) : absl::StrCat("step '", spec.id, "'");
+    const steps::StepKind* kind = registry.Find(spec.uses);
+    if (kind == nullptr) {
+      sink.Add(source.uses_location,
+               absl::StrCat(step, " uses unknown step kind '", spec.uses, "'"),
+               SuggestName(spec.uses, kinds, "registered kinds are"));
+      continue;
+    }
+    const steps::StepKindInfo& info = kind->Info();
+    CheckActor(info, step, spec, source, sink);
+    if (!CheckParams(info, step, spec, source, sink)) continue;
+    // The kind's own checks assume the parameters are present and typed, so they run only
+    // when the generic checks passed (and would otherwise repeat them).
+    std::vector<steps::ConfigError> errors;
+    kind->Prepare(spec.id, spec.with, &errors);
+    for (const steps::ConfigError& error : errors) {
+      sink.Add(ParamLocation(spec, source, error.param), absl::StrCat(step, ": ", error.message),
+               error.hint);
+    }
+  }
+}
+
+}  // namespace flowline::engine::internal
