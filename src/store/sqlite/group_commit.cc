@@ -1,5 +1,7 @@
 #include "store/sqlite/group_commit.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -48,6 +50,7 @@ GroupCommitStats GroupCommitter::stats() const {
 }
 
 void GroupCommitter::WriterLoop() {
+  pthread_setname_np(pthread_self(), "flowline-writer");  // for top, perf and gdb
   std::vector<Request*> batch;
   batch.reserve(max_batch_);
   for (;;) {
@@ -100,12 +103,23 @@ void GroupCommitter::RunBatch(const std::vector<Request*>& batch) {
       break;
     }
     bool lost = false;
-    while (next < batch.size() && !lost) lost = !RunInSavepoint(*batch[next++]);
+    bool rollback = false;
+    if (batch.size() - first == 1) {
+      // Alone in its transaction: no savepoint needed; a failure rolls the transaction back.
+      Request& request = *batch[next++];
+      request.status = request.work(connection);
+      lost = !connection.InTransaction();
+      rollback = !request.status.ok();
+    } else {
+      while (next < batch.size() && !lost) lost = !RunInSavepoint(*batch[next++]);
+    }
     if (lost) {
       outcome = absl::UnavailableError(
           absl::StrCat("the write transaction was rolled back by SQLite after an error in a "
                        "concurrent request: ",
                        batch[next - 1]->status.message()));
+    } else if (rollback) {
+      outcome = RunStatement(connection, "ROLLBACK");
     } else {
       // The one fsync of the batch happens here (synchronous=FULL).
       outcome = RunStatement(connection, "COMMIT");

@@ -11,22 +11,6 @@
 namespace flowline::store::sqlite {
 namespace {
 
-ClaimedStep NewClaim(const std::string& run_id, const std::string& workflow,
-                     const std::string& version, const std::string& step_id, int attempt,
-                     std::string token, absl::Time expires_at, std::string resume_json) {
-  ClaimedStep claim;
-  claim.run_id = run_id;
-  claim.workflow = workflow;
-  claim.version = version;
-  claim.step_id = step_id;
-  claim.attempt = attempt;
-  claim.lease_token = std::move(token);
-  claim.lease_expires_at = expires_at;
-  claim.resume_json = std::move(resume_json);
-  claim.idempotency_key = IdempotencyKey(run_id, step_id);
-  return claim;
-}
-
 absl::Status ValidateNewRun(const NewRun& run) {
   if (run.run_id.empty()) return absl::InvalidArgumentError("a new run needs a run_id");
   if (run.workflow.empty()) {
@@ -55,6 +39,22 @@ std::string LeaseTokens::Next() {
   return absl::StrFormat("%016x-%x", prefix_, counter_.fetch_add(1, std::memory_order_relaxed));
 }
 
+ClaimedStep MakeClaim(const std::string& run_id, const std::string& workflow,
+                      const std::string& version, const std::string& step_id, int attempt,
+                      std::string token, absl::Time expires_at, std::string resume_json) {
+  ClaimedStep claim;
+  claim.run_id = run_id;
+  claim.workflow = workflow;
+  claim.version = version;
+  claim.step_id = step_id;
+  claim.attempt = attempt;
+  claim.lease_token = std::move(token);
+  claim.lease_expires_at = expires_at;
+  claim.resume_json = std::move(resume_json);
+  claim.idempotency_key = IdempotencyKey(run_id, step_id);
+  return claim;
+}
+
 std::string IdempotencyKey(const std::string& run_id, const std::string& step_id) {
   return absl::StrCat(run_id, "/", step_id);
 }
@@ -78,8 +78,8 @@ absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens, int64
   stmt->Bind(5, now);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::InternalError("a step to lease disappeared");
-  return NewClaim(run_id, workflow, version, stmt->Text(0), static_cast<int>(stmt->Int(1)),
-                  std::move(token), expires_at, stmt->Text(2));
+  return MakeClaim(run_id, workflow, version, stmt->Text(0), static_cast<int>(stmt->Int(1)),
+                   std::move(token), expires_at, stmt->Text(2));
 }
 
 absl::Status AppendRecords(Connection& db, const std::string& run_id,
@@ -163,7 +163,7 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
       insert->Bind(9, expires_at);
       insert->Bind(10, run.now);
       result.leased.push_back(
-          NewClaim(run.run_id, run.workflow, run.version, step.step_id, 1, token, expires_at, ""));
+          MakeClaim(run.run_id, run.workflow, run.version, step.step_id, 1, token, expires_at, ""));
     }
     absl::Status status = insert->Run();
     if (absl::IsAlreadyExists(status)) {

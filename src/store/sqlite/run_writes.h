@@ -34,6 +34,11 @@ class LeaseTokens {
 // The idempotency key of a step: "<run_id>/<step_id>".
 std::string IdempotencyKey(const std::string& run_id, const std::string& step_id);
 
+// A ClaimedStep for a lease just granted (its idempotency key derived from the ids).
+ClaimedStep MakeClaim(const std::string& run_id, const std::string& workflow,
+                      const std::string& version, const std::string& step_id, int attempt,
+                      std::string token, absl::Time expires_at, std::string resume_json);
+
 absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, const NewRun& run);
 
 absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseTokens& tokens,

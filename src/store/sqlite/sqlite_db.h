@@ -45,6 +45,8 @@ class Statement {
   // Text is bound without a copy: the bytes must stay alive until the statement is reset
   // (callers bind locals or fields of the request they serve, never temporaries).
   void Bind(int index, std::string_view text);
+  void Bind(int index, const std::string& text) { Bind(index, std::string_view(text)); }
+  void Bind(int index, std::string&& text) = delete;  // would dangle: bind a named string
   void Bind(int index, const char* text) { Bind(index, std::string_view(text)); }
   void Bind(int index, int64_t value);
   void Bind(int index, int value) { Bind(index, static_cast<int64_t>(value)); }

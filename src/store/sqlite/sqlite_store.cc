@@ -1,5 +1,9 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -12,6 +16,19 @@
 
 namespace flowline::store::sqlite {
 namespace {
+
+// A passive checkpoint after every 1000 WAL pages (4 MiB, SQLite's default), a blocking one
+// once the WAL passes 8000 pages (32 MiB) because passive ones could not rewind it.
+constexpr int kCheckpointPages = 1000;
+constexpr int kRestartCheckpointPages = 8000;
+
+// Process-wide SQLite settings, before the first connection. SQLite's allocation statistics
+// take a global mutex on every malloc and free; nothing here reads them. (If another part of
+// the process initialised SQLite first, sqlite3_config refuses and the default stays.)
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 absl::Status ValidateOptions(const SqliteStoreOptions& options) {
   if (options.path.empty()) {
@@ -65,6 +82,7 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions&
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
   RETURN_IF_ERROR(ValidateOptions(options));
+  ConfigureSqliteOnce();
   absl::StatusOr<std::unique_ptr<Connection>> writer = OpenWriter(options);
   if (!writer.ok()) {
     return absl::Status(
@@ -74,13 +92,23 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   ConnectionOptions reader_options;
   reader_options.busy_timeout = options.busy_timeout;
   auto readers = std::make_unique<ReadPool>(options.path, reader_options, options.read_connections);
+  absl::StatusOr<std::unique_ptr<Connection>> checkpoint_connection =
+      Connection::Open(options.path, ConnectionOptions{.busy_timeout = options.busy_timeout});
+  if (!checkpoint_connection.ok()) return checkpoint_connection.status();
+  auto checkpointer = std::make_unique<Checkpointer>(*std::move(checkpoint_connection),
+                                                     kCheckpointPages, kRestartCheckpointPages);
+  checkpointer->AttachTo(**writer);
   auto committer = std::make_unique<GroupCommitter>(*std::move(writer), options.max_batch);
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(readers), std::move(committer)));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(readers), std::move(checkpointer), std::move(committer)));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<ReadPool> readers,
+                         std::unique_ptr<Checkpointer> checkpointer,
                          std::unique_ptr<GroupCommitter> committer)
-    : readers_(std::move(readers)), committer_(std::move(committer)) {}
+    : readers_(std::move(readers)),
+      checkpointer_(std::move(checkpointer)),
+      committer_(std::move(committer)) {}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -10,6 +10,9 @@
 // coordinates with (another process writing the same file is serialised by SQLite's lock and
 // waits up to busy_timeout).
 //
+// Checkpoints of the WAL into the database file run on a background thread (checkpointer.h), so
+// the writer never waits for them.
+//
 // Schema: versioned migrations (migrations.h) are applied when the store opens; a database
 // written by a newer flowline is refused.
 #pragma once
@@ -22,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/read_pool.h"
 #include "store/sqlite/run_writes.h"
@@ -103,7 +107,8 @@ class SqliteStore final : public Store {
   absl::Status RevokeToken(const std::string& token_id) override;
 
  private:
-  SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<GroupCommitter> committer);
+  SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Checkpointer> checkpointer,
+              std::unique_ptr<GroupCommitter> committer);
 
   // Runs `write(Connection&) -> StatusOr<T>` on the writer thread; returns once it is durable.
   template <typename T, typename Write>
@@ -113,8 +118,10 @@ class SqliteStore final : public Store {
   auto ReadTx(const char* operation, Read read) -> decltype(read(std::declval<Connection&>()));
 
   LeaseTokens lease_tokens_;
-  // Declared before committer_ so the writer (which may still be draining) goes first.
+  // Destroyed bottom-up: the writer drains and closes first (its WAL hook points at the
+  // checkpointer), then the checkpointer, then the readers.
   std::unique_ptr<ReadPool> readers_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<GroupCommitter> committer_;
 };
 

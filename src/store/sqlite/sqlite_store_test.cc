@@ -4,14 +4,20 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/sqlite/migrations.h"
@@ -273,6 +279,120 @@ TEST(SqliteStoreTest, AFailingRequestDoesNotAffectItsBatchNeighbours) {
   EXPECT_TRUE(taken.empty());  // the failed duplicates left no records behind
   const SqliteStore::Stats stats = store->stats();
   EXPECT_GE(stats.failed_requests, kThreads / 2 * 20);
+}
+
+// CPU seconds the writer thread ("flowline-writer") of this process has used, from /proc.
+double WriterCpuSeconds() {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "flowline-writer") continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::vector<std::string> values{std::istream_iterator<std::string>(fields), {}};
+    if (values.size() < 13) return 0;
+    return (std::stod(values[11]) + std::stod(values[12])) / sysconf(_SC_CLK_TCK);
+  }
+  return 0;
+}
+
+// Not a timed assertion: a smoke measurement of the engine's hot path, run by hand with
+//   flowline_sqlite_store_test --gtest_also_run_disabled_tests --gtest_filter=*Throughput*
+// 16 threads each create a run (a → b → c → $end, a leased eagerly) and commit its three steps
+// with lease_next, as the engine does, for 2 seconds.
+TEST(SqliteStoreTest, DISABLED_ThroughputSmoke) {
+  SqliteStoreOptions options;
+  options.path = TempDir::NewDatabase();
+  // FLOWLINE_SMOKE_NOSYNC=1 measures the CPU cost alone (synchronous=NORMAL: no fsync per commit).
+  options.synchronous_full = getenv("FLOWLINE_SMOKE_NOSYNC") == nullptr;
+  absl::StatusOr<std::unique_ptr<SqliteStore>> opened = SqliteStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<SqliteStore> store = *std::move(opened);
+  // FLOWLINE_SMOKE_THREADS overrides the number of client threads (default 16).
+  const int kThreads =
+      getenv("FLOWLINE_SMOKE_THREADS") != nullptr ? atoi(getenv("FLOWLINE_SMOKE_THREADS")) : 16;
+  const absl::Duration kRunFor = absl::Seconds(2);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> runs_done{0};
+  std::atomic<int64_t> next_id{0};
+  std::atomic<int> errors{0};
+  auto worker = [&](int thread) {
+    const std::string owner = absl::StrCat("worker-", thread);
+    const LeaseRequest lease{owner, absl::Seconds(60)};
+    while (!stop.load(std::memory_order_relaxed)) {
+      const absl::Time now = absl::Now();
+      NewRun run;
+      // Time-ordered ids, like common::NewId's: new keys append to the right of each index.
+      run.run_id = absl::StrFormat("run_%012x", next_id.fetch_add(1));
+      run.workflow = "invoice-approval";
+      run.version = "4f1c2a9e0b7d";
+      run.input_json = R"({"id":"INV-1001","total":1234.5,"lines":[{"qty":2,"price":617.25}]})";
+      run.now = now;
+      run.steps = {{"validate", 0}, {"classify", 1}, {"approve", 1}, {kEndStepId, 1}};
+      run.lease = lease;
+      run.records.push_back(NewRecord{"", "run.created", "system", R"({"trigger":"api"})"});
+      absl::StatusOr<CreateRunResult> created = store->CreateRun(run);
+      if (!created.ok() || created->leased.size() != 1) {
+        ++errors;
+        return;
+      }
+      ClaimedStep claim = created->leased[0];
+      const std::vector<std::vector<std::string>> next = {{"classify"}, {"approve"}, {kEndStepId}};
+      for (int step = 0; step < 3; ++step) {
+        StepCommit commit;
+        commit.run_id = claim.run_id;
+        commit.step_id = claim.step_id;
+        commit.lease_token = claim.lease_token;
+        commit.now = now;
+        commit.params_json = R"({"threshold":0.9})";
+        commit.output_json = R"({"ok":true,"label":"standard","confidence":0.97})";
+        commit.confidence = 0.97;
+        commit.duration_us = 120;
+        commit.dependents = next[step];
+        commit.records.push_back(NewRecord{claim.step_id, "step.completed", "system", "{}"});
+        if (step < 2) {
+          commit.lease_next = lease;
+        } else {
+          commit.finish = RunFinish{RunStatus::kCompleted, R"({"outcome":"approve"})", ""};
+        }
+        absl::StatusOr<CommitResult> result = store->CommitStep(commit);
+        if (!result.ok() || (step < 2 && result->leased.size() != 1)) {
+          ADD_FAILURE() << result.status();
+          ++errors;
+          return;
+        }
+        if (step < 2) claim = result->leased[0];
+      }
+      runs_done.fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  const SqliteStore::Stats before = store->stats();
+  const double writer_cpu_before = WriterCpuSeconds();
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(worker, t);
+  absl::SleepFor(kRunFor);
+  stop = true;
+  for (std::thread& thread : threads) thread.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const SqliteStore::Stats after = store->stats();
+  const double writer_cpu = WriterCpuSeconds() - writer_cpu_before;
+  EXPECT_EQ(errors.load(), 0);
+  const int64_t transactions = after.transactions - before.transactions;
+  const int64_t requests = after.requests - before.requests;
+  std::printf(
+      "runs/s: %.0f  (runs %lld in %.2f s; %lld requests in %lld transactions, "
+      "%.1f per commit; largest batch %lld)\n",
+      static_cast<double>(runs_done.load()) / seconds, static_cast<long long>(runs_done.load()),
+      seconds, static_cast<long long>(requests), static_cast<long long>(transactions),
+      transactions > 0 ? static_cast<double>(requests) / transactions : 0.0,
+      static_cast<long long>(after.largest_batch));
+  std::printf("writer thread CPU: %.2f s, %.0f us per run\n", writer_cpu,
+              runs_done.load() > 0 ? writer_cpu * 1e6 / runs_done.load() : 0.0);
 }
 
 }  // namespace

@@ -166,27 +166,66 @@ absl::Status InsertTask(Connection& db, const StepCommit& commit, const std::str
   return status;
 }
 
-// Drops each dependent's count by one; returns the row ids of those that became ready to run
-// (count zero while pending) and whether $end reached zero.
-absl::Status ReleaseDependents(Connection& db, const StepCommit& commit,
-                               std::vector<int64_t>& ready, bool& end_reached) {
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET deps_remaining = deps_remaining - 1 "
-                                         "WHERE run_id = ?1 AND step_id = ?2 AND "
-                                         "deps_remaining > 0 "
-                                         "RETURNING seq, deps_remaining = 0, status = 'pending'"));
+// Drops each dependent's count by one and, in the same statement, starts those that reach zero
+// while pending: ready at `now`, or leased to lease_next's owner. When the commit finishes the
+// run they stay pending (FinishRun settles them). SET expressions see the row as it was, so
+// `deps_remaining = 1` means "reaches zero now". One UPDATE per dependent keeps the hot path at
+// one b-tree seek per edge of the plan.
+absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCommit& commit,
+                               const RunLabels& run, CommitResult& result, bool& end_reached) {
+  ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Prepare("UPDATE steps SET deps_remaining = deps_remaining - 1, "
+                 "status = CASE WHEN deps_remaining = 1 AND status = 'pending' THEN ?3 "
+                 "ELSE status END, "
+                 "available_at = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'ready' THEN ?4 ELSE available_at END, "
+                 "attempt = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'running' THEN attempt + 1 ELSE attempt END, "
+                 "lease_owner = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'running' THEN ?5 ELSE lease_owner END, "
+                 "lease_token = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'running' THEN ?6 ELSE lease_token END, "
+                 "lease_expires_at = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'running' THEN ?7 ELSE lease_expires_at END, "
+                 "started_at = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
+                 "?3 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END "
+                 "WHERE run_id = ?1 AND step_id = ?2 AND deps_remaining > 0 "
+                 "RETURNING deps_remaining = 0, status = 'running' AND lease_token = ?6, "
+                 "attempt, resume_json"));
+  const char* started_status = "ready";
+  if (commit.finish.has_value()) {
+    started_status = "pending";
+  } else if (commit.lease_next.has_value()) {
+    started_status = "running";
+  }
+  const absl::Time expires_at =
+      commit.lease_next.has_value() ? commit.now + commit.lease_next->duration : commit.now;
+  static const std::string kNoOwner;
+  const std::string& owner = commit.lease_next.has_value() ? commit.lease_next->owner : kNoOwner;
   for (const std::string& dependent : commit.dependents) {
+    std::string token = commit.lease_next.has_value() ? tokens.Next() : std::string();
     stmt->Reset();
     stmt->Bind(1, commit.run_id);
     stmt->Bind(2, dependent);
+    stmt->Bind(3, started_status);
+    stmt->Bind(4, commit.now);
+    stmt->Bind(5, owner);
+    stmt->Bind(6, token);
+    stmt->Bind(7, expires_at);
     ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) {
       return absl::InternalError(
           absl::StrCat("step ", commit.step_id, " of run ", commit.run_id, " names dependent ",
                        dependent, ", which does not exist or has no dependencies left"));
     }
-    if (stmt->Int(1) == 0) continue;
+    if (stmt->Int(0) == 0) continue;  // still waits for other dependencies
     if (dependent == kEndStepId) end_reached = true;
-    if (stmt->Int(2) != 0) ready.push_back(stmt->Int(0));
+    if (commit.lease_next.has_value() && stmt->Int(1) != 0) {
+      result.leased.push_back(MakeClaim(commit.run_id, run.workflow, run.version, dependent,
+                                        static_cast<int>(stmt->Int(2)), std::move(token),
+                                        expires_at, stmt->Text(3)));
+    }
   }
   return absl::OkStatus();
 }
@@ -236,14 +275,6 @@ absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reache
   return stmt->Run();
 }
 
-absl::Status MakeReady(Connection& db, int64_t seq, absl::Time now) {
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'ready', available_at = ?2 "
-                                         "WHERE seq = ?1"));
-  stmt->Bind(1, seq);
-  stmt->Bind(2, now);
-  return stmt->Run();
-}
-
 }  // namespace
 
 absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens,
@@ -258,26 +289,14 @@ absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens
     if (commit.resolution == StepResolution::kWaitTask) {
       RETURN_IF_ERROR(InsertTask(db, commit, run.workflow));
     }
-    std::vector<int64_t> ready;
     bool end_reached = false;
     if (commit.resolution == StepResolution::kCompleted ||
         commit.resolution == StepResolution::kSkipped) {
-      RETURN_IF_ERROR(ReleaseDependents(db, commit, ready, end_reached));
+      RETURN_IF_ERROR(ReleaseDependents(db, tokens, commit, run, result, end_reached));
     }
     if (commit.finish.has_value()) {
       RETURN_IF_ERROR(FinishRun(db, commit, end_reached));
       result.run_finished = true;
-    } else {
-      for (int64_t seq : ready) {
-        if (commit.lease_next.has_value()) {
-          ASSIGN_OR_RETURN(ClaimedStep claim,
-                           LeaseStep(db, tokens, seq, *commit.lease_next, commit.now, commit.run_id,
-                                     run.workflow, run.version));
-          result.leased.push_back(std::move(claim));
-        } else {
-          RETURN_IF_ERROR(MakeReady(db, seq, commit.now));
-        }
-      }
     }
   }
   RETURN_IF_ERROR(AppendRecords(db, commit.run_id, commit.records, commit.now));
