@@ -1,10 +1,14 @@
 // Assertion helpers shared by the conformance suite's files (private to them).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/store.h"
 
 #define FLOWLINE_CONF_CONCAT_INNER(a, b) a##b
 #define FLOWLINE_CONF_CONCAT(a, b) FLOWLINE_CONF_CONCAT_INNER(a, b)
@@ -42,3 +46,14 @@ std::string MessageOf(const absl::StatusOr<T>& value) {
   return std::string(value.status().message());
 }
 inline std::string MessageOf(const absl::Status& status) { return std::string(status.message()); }
+
+namespace flowline::store::testing {
+
+// "<run_id>/<step_id>" of each claim, in order.
+inline std::vector<std::string> StepIds(const std::vector<ClaimedStep>& claims) {
+  std::vector<std::string> ids;
+  for (const ClaimedStep& claim : claims) ids.push_back(claim.run_id + "/" + claim.step_id);
+  return ids;
+}
+
+}  // namespace flowline::store::testing

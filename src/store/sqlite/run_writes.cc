@@ -104,8 +104,10 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
   RETURN_IF_ERROR(ValidateNewRun(run));
   CreateRunResult result;
   if (!run.business_key.empty()) {
-    ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT run_id, status FROM runs "
-                                           "WHERE workflow = ?1 AND business_key = ?2"));
+    // The `business_key <> ''` term lets SQLite use the partial index runs_business_key
+    // instead of scanning every run of the workflow.
+    ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT run_id, status FROM runs WHERE workflow = ?1 "
+                                           "AND business_key = ?2 AND business_key <> ''"));
     find->Bind(1, run.workflow);
     find->Bind(2, run.business_key);
     ASSIGN_OR_RETURN(bool found, find->Step());
