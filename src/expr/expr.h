@@ -11,6 +11,14 @@
 // collectgarbage, print, string.dump or math.random: an expression can read its environment and
 // compute, nothing else. Each evaluation has an instruction budget and a memory cap; exceeding
 // either ends that evaluation with ResourceExhausted, and the Evaluator stays usable.
+//
+// Nothing one evaluation does can affect evaluations in another environment: assigning a global
+// is an error (programs use `local`), the libraries are read-only (string, table, math and utf8
+// are userdata proxies, so `type(string)` is "userdata"), getmetatable("") is false, and
+// setmetatable refuses __gc. A program may modify the tables of its environment; later
+// evaluations in the same environment see that. Known gap: Lua's pattern matching
+// (string.find/match/gmatch/gsub) runs in C and is not interrupted by the budget, so a
+// pathological pattern such as ('a'):rep(5000):find('.-.-.-b') can run for minutes.
 #pragma once
 
 #include <cstdint>
@@ -48,19 +56,24 @@ class Program {
   const std::string& name() const { return name_; }
   const std::string& source() const { return source_; }
   const std::string& bytecode() const { return bytecode_; }
+  // True for a program compiled by CompileScript (error messages say "script", not "expression").
+  bool is_script() const { return is_script_; }
   // Process-unique id, the Evaluator's cache key.
   uint64_t id() const { return id_; }
 
  private:
-  Program(std::string name, std::string source, std::string bytecode);
+  Program(std::string name, std::string source, std::string bytecode, bool is_script);
   std::string name_;
   std::string source_;
   std::string bytecode_;
   uint64_t id_;
+  bool is_script_;
 };
 
-// 1-based line and column of a syntax error inside a program's source, as reported in a status
-// returned by CompileExpression/CompileScript; {0, 0} if the status carries no position.
+// 1-based line and column (in UTF-8 characters) of a syntax error inside a program's source, as
+// reported in a status returned by CompileExpression/CompileScript or Template::Compile; {0, 0}
+// if the status carries no position. The position travels as a status payload, so it survives
+// copying the status but not rebuilding it from its message: read it before wrapping the error.
 struct SourcePosition {
   int line = 0;
   int column = 0;
@@ -92,6 +105,8 @@ class Evaluator {
 
  private:
   struct State;
+  // Runs `program`; on success leaves its result on top of the Lua stack.
+  absl::Status Run(const Program& program);
   std::unique_ptr<State> state_;
 };
 
@@ -113,7 +128,7 @@ class Template {
 
  private:
   struct Part {
-    std::string text;                         // literal text, when program is null
+    std::string text;                        // literal text, when program is null
     std::shared_ptr<const Program> program;  // an expression
   };
   std::vector<Part> parts_;
