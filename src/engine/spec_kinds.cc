@@ -104,7 +104,7 @@ bool CheckParams(const steps::StepKindInfo& info, const std::string& step, const
   if (source.with.IsDefined()) {
     for (auto it = source.with.begin(); it != source.with.end(); ++it) {
       if (!it->first.IsScalar()) continue;  // reported when reading
-      const std::string& name = it->first.Scalar();
+      const std::string name = it->first.Scalar();
       auto param = std::find_if(info.params.begin(), info.params.end(),
                                 [&](const steps::ParamSpec& p) { return p.name == name; });
       if (param == info.params.end()) {

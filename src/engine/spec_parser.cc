@@ -1,9 +1,9 @@
 // Reads the top level of a workflow spec: name, description, business key, input, triggers and
 // outputs. Steps are read in spec_step_parser.cc.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <map>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -23,8 +23,14 @@ const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
 
+bool IsEnvironmentName(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 void ReadName(const MappingFields& fields, WorkflowSpec& spec, DiagnosticSink& sink) {
-  static const std::regex kName("[a-z][a-z0-9_-]*");
   constexpr std::string_view kNameHint =
       "use lower-case letters, digits, '-' and '_', starting with a letter, e.g. "
       "`workflow: invoice-approval`";
@@ -35,7 +41,7 @@ void ReadName(const MappingFields& fields, WorkflowSpec& spec, DiagnosticSink& s
   }
   auto name = ReadString(*field, "workflow", kNameHint, sink);
   if (!name) return;
-  if (!std::regex_match(*name, kName)) {
+  if (!IsLowerName(*name, "-")) {
     sink.Add(field->location, absl::StrCat("workflow name '", *name, "' is not valid"),
              std::string(kNameHint));
   }
@@ -85,9 +91,8 @@ void ReadWebhook(const Field& field, Location location, TriggerSpec& trigger,
              "add the URL path it listens on, e.g. `path: /hooks/invoices`");
   }
   if (const Field* secret = fields.Find("secret_env")) {
-    static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
     if (auto text = ReadString(*secret, "webhook secret_env", kHint, sink)) {
-      if (!std::regex_match(*text, kEnvName)) {
+      if (!IsEnvironmentName(*text)) {
         sink.Add(
             secret->location,
             absl::StrCat("webhook secret_env '", *text, "' is not an environment variable name"),

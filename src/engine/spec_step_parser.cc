@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -172,7 +171,6 @@ void ReadWhen(const Field& field, const std::string& step, StepSpec& spec, StepS
 }
 
 void ReadStep(const YAML::Node& node, size_t index, ParsedSpec& parsed, DiagnosticSink& sink) {
-  static const std::regex kId("[a-z][a-z0-9_]*");
   StepSpec spec;
   StepSource source;
   source.node = node;
@@ -199,7 +197,7 @@ void ReadStep(const YAML::Node& node, size_t index, ParsedSpec& parsed, Diagnost
 
   if (const Field* id = fields.Find("id")) {
     if (auto text = ReadString(*id, absl::StrCat(step, ": id"), kIdHint, sink)) {
-      if (!std::regex_match(*text, kId)) {
+      if (!IsLowerName(*text)) {
         sink.Add(id->location, absl::StrCat("step id '", *text, "' is not valid"),
                  std::string(kIdHint));
       }

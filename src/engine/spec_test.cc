@@ -293,13 +293,15 @@ steps:
   - id: pick
     uses: classify
     with:
-      labels: [1, "1", true, "true", 1.5, ~, null, 0x1F, -7, 'x', 1e3, yes]
+      labels: [1, "1", true, "true", 1.5, ~, null, 0x1F, -7, 'x', 1e3, yes, .5, +3, 0o17, 1.,
+               1e, 12abc, "", 99999999999999999999]
       text: !!str 42
 )");
   ASSERT_TRUE(spec.ok()) << spec.status();
   const Json& with = spec->steps[0].with;
   EXPECT_EQ(with["labels"], Json::parse(R"([1, "1", true, "true", 1.5, null, null, 31, -7,
-                                           "x", 1000.0, "yes"])"));
+                                           "x", 1000.0, "yes", 0.5, 3, 15, 1.0, "1e", "12abc",
+                                           "", 1e20])"));
   EXPECT_TRUE(with["labels"][0].is_number_integer());
   EXPECT_TRUE(with["labels"][10].is_number_float());
   EXPECT_EQ(with["text"], "42");

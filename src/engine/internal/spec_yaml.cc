@@ -1,9 +1,9 @@
 #include "engine/internal/spec_yaml.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
@@ -25,40 +25,78 @@ std::optional<bool> BoolFromText(std::string_view s) {
   return std::nullopt;
 }
 
+// Scanners for the core schema's number forms. Hand-written rather than std::regex: they run
+// on every scalar, and libstdc++'s regex trips GCC's -Wmaybe-uninitialized under sanitizers.
+size_t Digits(std::string_view s, size_t i, int base) {
+  auto is_digit = [base](char c) {
+    if (base == 8) return c >= '0' && c <= '7';
+    if (base == 16) return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  };
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i;
+}
+
+size_t Sign(std::string_view s, size_t i) {
+  return i < s.size() && (s[i] == '-' || s[i] == '+') ? i + 1 : i;
+}
+
+// [-+]?[0-9]+ | 0o[0-7]+ | 0x[0-9a-fA-F]+
+bool IsIntegerText(std::string_view s, int* base, size_t* skip) {
+  *skip = 0;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'x')) {
+    *base = s[1] == 'o' ? 8 : 16;
+    *skip = 2;
+    return Digits(s, 2, *base) == s.size();
+  }
+  *base = 10;
+  size_t digits = Sign(s, 0);
+  size_t end = Digits(s, digits, 10);
+  return end > digits && end == s.size();
+}
+
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool IsFloatText(std::string_view s) {
+  size_t i = Sign(s, 0);
+  size_t whole_end = Digits(s, i, 10);
+  bool whole = whole_end > i;
+  i = whole_end;
+  if (i < s.size() && s[i] == '.') {
+    size_t fraction_end = Digits(s, i + 1, 10);
+    if (!whole && fraction_end == i + 1) return false;
+    i = fraction_end;
+  } else if (!whole) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    size_t exponent = Sign(s, i + 1);
+    size_t exponent_end = Digits(s, exponent, 10);
+    if (exponent_end == exponent) return false;
+    i = exponent_end;
+  }
+  return i == s.size();
+}
+
 // Integers as the core schema writes them: decimal, 0o octal, 0x hex. Values beyond int64 are
 // returned as doubles by NumberFromText.
 std::optional<int64_t> IntegerFromText(std::string_view s) {
-  static const std::regex kDecimal("[-+]?[0-9]+");
-  static const std::regex kOctal("0o[0-7]+");
-  static const std::regex kHex("0x[0-9a-fA-F]+");
-  std::string text(s);
-  int base = 0;
+  int base = 10;
   size_t skip = 0;
-  if (std::regex_match(text, kDecimal)) {
-    base = 10;
-  } else if (std::regex_match(text, kOctal)) {
-    base = 8;
-    skip = 2;
-  } else if (std::regex_match(text, kHex)) {
-    base = 16;
-    skip = 2;
-  } else {
-    return std::nullopt;
-  }
+  if (!IsIntegerText(s, &base, &skip)) return std::nullopt;
+  std::string text(s.substr(skip));
   errno = 0;
   char* end = nullptr;
-  long long value = std::strtoll(text.c_str() + skip, &end, base);
+  long long value = std::strtoll(text.c_str(), &end, base);
   if (errno == ERANGE) return std::nullopt;
   return static_cast<int64_t>(value);
 }
 
 std::optional<double> NumberFromText(std::string_view s) {
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  std::string text(s);
-  if (!std::regex_match(text, kFloat)) {
+  if (!IsFloatText(s)) {
     if (auto integer = IntegerFromText(s)) return static_cast<double>(*integer);
     return std::nullopt;
   }
+  std::string text(s);
   double value = std::strtod(text.c_str(), nullptr);
   if (!std::isfinite(value)) return std::nullopt;
   return value;
@@ -132,6 +170,16 @@ std::string Describe(const YAML::Node& node) {
     default:
       return "nothing";
   }
+}
+
+bool IsLowerName(std::string_view text, std::string_view extra) {
+  if (text.empty() || text[0] < 'a' || text[0] > 'z') return false;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              extra.find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 bool IsPlainScalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }

@@ -50,6 +50,10 @@ class MappingFields {
 // The node's shape for messages: "a mapping", "a list", "nothing" or the scalar, quoted.
 std::string Describe(const YAML::Node& node);
 
+// True if `text` is a lower-case letter followed by lower-case letters, digits, '_' and the
+// characters in `extra`: the form of workflow names and step ids.
+bool IsLowerName(std::string_view text, std::string_view extra = "");
+
 // True if the node is a plain (unquoted, non-block) scalar.
 bool IsPlainScalar(const YAML::Node& node);
 
