@@ -16,10 +16,10 @@ int WalHook(void* checkpointer, sqlite3*, const char*, int wal_pages) {
 }  // namespace
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, int passive_pages,
-                           int restart_pages)
+                           int rewind_pages)
     : connection_(std::move(connection)),
       passive_pages_(passive_pages),
-      restart_pages_(restart_pages),
+      rewind_pages_(rewind_pages),
       thread_([this] { Loop(); }) {}
 
 Checkpointer::~Checkpointer() {
@@ -34,6 +34,7 @@ Checkpointer::~Checkpointer() {
 void Checkpointer::AttachTo(Connection& writer) { sqlite3_wal_hook(writer.db(), &WalHook, this); }
 
 void Checkpointer::Notify(int wal_pages) {
+  rewind_due_ = wal_pages >= rewind_pages_;
   bool due = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -44,22 +45,30 @@ void Checkpointer::Notify(int wal_pages) {
   if (due) wake_.notify_one();
 }
 
+void Checkpointer::FinishOnWriter(Connection& writer) {
+  if (!rewind_due_) return;
+  int wal_frames = 0;
+  int copied_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer.db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                     &copied_frames);
+  // Not finished (the background checkpoint holds the checkpoint lock, or a reader still uses
+  // old frames): try again after the next batch.
+  if (rc == SQLITE_OK && copied_frames == wal_frames) rewind_due_ = false;
+}
+
 void Checkpointer::Loop() {
   pthread_setname_np(pthread_self(), "flowline-ckpt");
   for (;;) {
-    int pages = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || wal_pages_ - baseline_ >= passive_pages_; });
       if (stopping_) return;
-      pages = wal_pages_;
       baseline_ = wal_pages_;
     }
-    const int mode =
-        pages >= restart_pages_ ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
-    // Failures (SQLITE_BUSY while a reader pins old frames, an I/O error) are not fatal: the
-    // WAL keeps every committed transaction, and a later notification tries again.
-    sqlite3_wal_checkpoint_v2(connection_->db(), nullptr, mode, nullptr, nullptr);
+    // Failures (an I/O error) are not fatal: the WAL keeps every committed transaction, and a
+    // later notification tries again.
+    sqlite3_wal_checkpoint_v2(connection_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
   }
 }
 

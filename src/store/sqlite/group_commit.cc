@@ -18,9 +18,11 @@ absl::Status RunStatement(Connection& connection, const char* sql) {
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, int max_batch)
+GroupCommitter::GroupCommitter(std::unique_ptr<Connection> connection, int max_batch,
+                               AfterBatch after_batch)
     : connection_(std::move(connection)),
       max_batch_(static_cast<size_t>(std::max(1, max_batch))),
+      after_batch_(std::move(after_batch)),
       writer_([this] { WriterLoop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
@@ -63,6 +65,7 @@ void GroupCommitter::WriterLoop() {
       pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(n));
     }
     RunBatch(batch);
+    if (after_batch_) after_batch_(*connection_);
   }
 }
 

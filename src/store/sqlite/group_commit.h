@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <semaphore>
@@ -42,8 +43,13 @@ class GroupCommitter {
  public:
   using Work = absl::FunctionRef<absl::Status(Connection&)>;
 
+  // Called on the writer thread after each batch, outside any transaction (housekeeping such as
+  // checkpoints); may be empty.
+  using AfterBatch = std::function<void(Connection&)>;
+
   // Starts the writer thread. `connection` must not be in a transaction. `max_batch` >= 1.
-  GroupCommitter(std::unique_ptr<Connection> connection, int max_batch);
+  GroupCommitter(std::unique_ptr<Connection> connection, int max_batch,
+                 AfterBatch after_batch = nullptr);
   // Runs every request already queued, then stops the writer.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
@@ -71,6 +77,7 @@ class GroupCommitter {
 
   std::unique_ptr<Connection> connection_;
   const size_t max_batch_;
+  const AfterBatch after_batch_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_writer_;

@@ -17,10 +17,10 @@
 namespace flowline::store::sqlite {
 namespace {
 
-// A passive checkpoint after every 1000 WAL pages (4 MiB, SQLite's default), a blocking one
-// once the WAL passes 8000 pages (32 MiB) because passive ones could not rewind it.
+// A background checkpoint every 1000 WAL pages (4 MiB, SQLite's default interval); the writer
+// finishes one (so the WAL rewinds) once the WAL passes 4000 pages (16 MiB).
 constexpr int kCheckpointPages = 1000;
-constexpr int kRestartCheckpointPages = 8000;
+constexpr int kRewindPages = 4000;
 
 // Process-wide SQLite settings, before the first connection. SQLite's allocation statistics
 // take a global mutex on every malloc and free; nothing here reads them. (If another part of
@@ -71,8 +71,8 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions&
   // The writer keeps the hot indexes of in-flight runs in its page cache (16 MiB).
   RETURN_IF_ERROR(writer->Exec("PRAGMA cache_size = -16384"));
   RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store = MEMORY"));
-  // Truncate the WAL back to 64 MiB after checkpoints instead of keeping its high-water size.
-  RETURN_IF_ERROR(writer->Exec("PRAGMA journal_size_limit = 67108864"));
+  // When the WAL is rewound, truncate the file to 32 MiB instead of keeping its high-water size.
+  RETURN_IF_ERROR(writer->Exec("PRAGMA journal_size_limit = 33554432"));
   absl::Time now = options.clock != nullptr ? options.clock->Now() : absl::Now();
   RETURN_IF_ERROR(Migrate(*writer, now));
   return writer;
@@ -96,9 +96,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
       Connection::Open(options.path, ConnectionOptions{.busy_timeout = options.busy_timeout});
   if (!checkpoint_connection.ok()) return checkpoint_connection.status();
   auto checkpointer = std::make_unique<Checkpointer>(*std::move(checkpoint_connection),
-                                                     kCheckpointPages, kRestartCheckpointPages);
+                                                     kCheckpointPages, kRewindPages);
   checkpointer->AttachTo(**writer);
-  auto committer = std::make_unique<GroupCommitter>(*std::move(writer), options.max_batch);
+  Checkpointer* raw_checkpointer = checkpointer.get();
+  auto committer = std::make_unique<GroupCommitter>(
+      *std::move(writer), options.max_batch,
+      [raw_checkpointer](Connection& db) { raw_checkpointer->FinishOnWriter(db); });
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(std::move(readers), std::move(checkpointer), std::move(committer)));
 }

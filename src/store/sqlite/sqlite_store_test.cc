@@ -315,7 +315,9 @@ TEST(SqliteStoreTest, DISABLED_ThroughputSmoke) {
   // FLOWLINE_SMOKE_THREADS overrides the number of client threads (default 16).
   const int kThreads =
       getenv("FLOWLINE_SMOKE_THREADS") != nullptr ? atoi(getenv("FLOWLINE_SMOKE_THREADS")) : 16;
-  const absl::Duration kRunFor = absl::Seconds(2);
+  // FLOWLINE_SMOKE_SECONDS overrides how long it runs (default 2).
+  const absl::Duration kRunFor = absl::Seconds(
+      getenv("FLOWLINE_SMOKE_SECONDS") != nullptr ? atoi(getenv("FLOWLINE_SMOKE_SECONDS")) : 2);
   std::atomic<bool> stop{false};
   std::atomic<int64_t> runs_done{0};
   std::atomic<int64_t> next_id{0};
@@ -391,8 +393,9 @@ TEST(SqliteStoreTest, DISABLED_ThroughputSmoke) {
       seconds, static_cast<long long>(requests), static_cast<long long>(transactions),
       transactions > 0 ? static_cast<double>(requests) / transactions : 0.0,
       static_cast<long long>(after.largest_batch));
-  std::printf("writer thread CPU: %.2f s, %.0f us per run\n", writer_cpu,
-              runs_done.load() > 0 ? writer_cpu * 1e6 / runs_done.load() : 0.0);
+  std::printf("writer thread CPU: %.2f s, %.0f us per run; WAL file %.1f MiB\n", writer_cpu,
+              runs_done.load() > 0 ? writer_cpu * 1e6 / runs_done.load() : 0.0,
+              std::filesystem::file_size(options.path + "-wal") / 1048576.0);
 }
 
 }  // namespace
