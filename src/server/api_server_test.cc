@@ -1,0 +1,201 @@
+// The server's plumbing: probes, the OpenAPI document, deploys, and bad input of every kind.
+#include "server/api_server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "server/test_server.h"
+#include "server/test_specs.h"
+
+namespace flowline::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  TestServer server_;
+};
+
+void ExpectJsonError(const ApiResponse& response, int status, const std::string& code) {
+  EXPECT_EQ(response.status, status) << response.body.dump(2);
+  EXPECT_THAT(response.content_type, HasSubstr("application/json"));
+  ASSERT_TRUE(response.body.is_object()) << response.body.dump();
+  EXPECT_EQ(response.body["error"]["code"], code) << response.body.dump(2);
+  EXPECT_TRUE(response.body["error"]["message"].is_string());
+}
+
+TEST_F(ApiServerTest, HealthzNeedsNoToken) {
+  ApiResponse response = server_.Get("/healthz", "");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, Json::parse(R"({"status": "ok"})"));
+}
+
+TEST_F(ApiServerTest, HealthReportsStoreWorkerAndVersion) {
+  ApiResponse response = server_.Get("/api/v1/health", server_.Token("viewer"));
+  ASSERT_EQ(response.status, 200) << response.body.dump();
+  EXPECT_EQ(response.body["status"], "ok");
+  EXPECT_EQ(response.body["store"], "ok");
+  EXPECT_EQ(response.body["worker_id"], server_.engine().worker_id());
+  EXPECT_FALSE(response.body["version"].get<std::string>().empty());
+  ExpectJsonError(server_.Get("/api/v1/health", ""), 401, "unauthenticated");
+}
+
+TEST_F(ApiServerTest, OpenApiDocumentsEveryRouteAndNothingElse) {
+  ApiResponse response = server_.Get("/api/v1/openapi.json", "");
+  ASSERT_EQ(response.status, 200);
+  const Json& doc = response.body;
+  EXPECT_EQ(doc["openapi"], "3.0.3");
+  EXPECT_EQ(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+
+  std::set<std::pair<std::string, std::string>> served;
+  for (const RouteInfo& route : server_.api().Routes()) {
+    served.insert({absl::AsciiStrToLower(route.method), route.pattern});
+  }
+  std::set<std::pair<std::string, std::string>> documented;
+  for (const auto& [path, item] : doc["paths"].items()) {
+    if (item.value("x-flowline-dynamic", false)) continue;  // webhooks: checked below
+    for (const auto& [method, operation] : item.items()) {
+      if (method.rfind("x-", 0) == 0 || method == "parameters") continue;
+      documented.insert({method, path});
+      EXPECT_TRUE(operation.contains("responses")) << method << " " << path;
+    }
+  }
+  EXPECT_EQ(served, documented);
+  EXPECT_TRUE(doc["paths"]["/hooks/{hook}"].contains("post"));
+}
+
+TEST_F(ApiServerTest, DeploysAYamlSpecThenReportsTheSameVersion) {
+  ApiResponse first =
+      server_.Post("/api/v1/workflows", kGreetSpec, server_.Token("operator"), "application/yaml");
+  ASSERT_EQ(first.status, 201) << first.body.dump(2);
+  EXPECT_EQ(first.body["workflow"], "greet");
+  EXPECT_EQ(first.body["created"], true);
+  const std::string version = first.body["version"];
+
+  // The same spec as JSON {spec, source}: the version exists already.
+  Json body = {{"spec", kGreetSpec}, {"source", "greet.yaml"}};
+  ApiResponse again = server_.Post("/api/v1/workflows", body.dump(), server_.Token("admin"));
+  ASSERT_EQ(again.status, 200) << again.body.dump(2);
+  EXPECT_EQ(again.body["version"], version);
+  EXPECT_EQ(again.body["created"], false);
+
+  ApiResponse list = server_.Get("/api/v1/workflows", server_.Token("viewer"));
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["workflows"].size(), 1u);
+  EXPECT_EQ(list.body["workflows"][0]["live_version"], version);
+
+  ApiResponse one = server_.Get("/api/v1/workflows/greet", server_.Token("viewer"));
+  ASSERT_EQ(one.status, 200) << one.body.dump(2);
+  EXPECT_EQ(one.body["live_version"], version);
+  EXPECT_EQ(one.body["spec"], kGreetSpec);
+  ASSERT_EQ(one.body["versions"].size(), 1u);
+  EXPECT_EQ(one.body["versions"][0]["live"], true);
+  EXPECT_EQ(one.body["steps"][0]["uses"], "script");
+}
+
+TEST_F(ApiServerTest, BadSpecListsEveryDiagnosticWithLineAndColumn) {
+  const std::string spec =
+      "workflow: broken\n"
+      "stpes:\n"
+      "  - id: a\n"
+      "steps:\n"
+      "  - id: b\n"
+      "    uses: no-such-kind\n";
+  Json body = {{"spec", spec}, {"source", "broken.yaml"}};
+  ApiResponse response = server_.Post("/api/v1/workflows", body.dump(), server_.Token("operator"));
+  ExpectJsonError(response, 400, "invalid_argument");
+  const Json& details = response.body["error"]["details"];
+  ASSERT_GE(details.size(), 2u) << response.body.dump(2);
+  bool saw_typo = false, saw_kind = false;
+  for (const Json& d : details) {
+    EXPECT_EQ(d["file"], "broken.yaml") << d.dump();
+    EXPECT_GT(d["line"].get<int>(), 0) << d.dump();
+    EXPECT_GT(d["column"].get<int>(), 0) << d.dump();
+    if (d["line"] == 2) saw_typo = true;
+    if (d["line"] == 6) saw_kind = true;
+  }
+  EXPECT_TRUE(saw_typo) << details.dump(2);
+  EXPECT_TRUE(saw_kind) << details.dump(2);
+  // Nothing was stored.
+  ApiResponse list = server_.Get("/api/v1/workflows", server_.Token("viewer"));
+  EXPECT_TRUE(list.body["workflows"].empty());
+}
+
+TEST_F(ApiServerTest, DeployRefusesEmptyBodiesAndUnknownContentTypes) {
+  ExpectJsonError(
+      server_.Post("/api/v1/workflows", "", server_.Token("operator"), "application/yaml"), 400,
+      "invalid_argument");
+  ExpectJsonError(
+      server_.Post("/api/v1/workflows", kGreetSpec, server_.Token("operator"), "image/png"), 400,
+      "invalid_argument");
+  ExpectJsonError(server_.Post("/api/v1/workflows", R"({"spec": 3})", server_.Token("operator")),
+                  400, "invalid_argument");
+}
+
+TEST_F(ApiServerTest, MalformedJsonNamesLineAndColumn) {
+  server_.Deploy(kGreetSpec);
+  ApiResponse response =
+      server_.Post("/api/v1/workflows/greet/runs", "{\n  \"id\": \"a\",\n  \"name\": }",
+                   server_.Token("operator"));
+  ExpectJsonError(response, 400, "invalid_argument");
+  EXPECT_THAT(response.body["error"]["message"].get<std::string>(), HasSubstr("line 3, column"));
+  // Nothing was started.
+  ApiResponse runs = server_.Get("/api/v1/runs", server_.Token("viewer"));
+  EXPECT_TRUE(runs.body["runs"].empty()) << runs.body.dump();
+}
+
+TEST_F(ApiServerTest, OversizedBodyGets413InJson) {
+  ApiServerOptions options;
+  options.max_body_bytes = 1024;
+  TestServer small(options);
+  small.Deploy(kGreetSpec);
+  const std::string big = Json{{"id", "x"}, {"name", std::string(4096, 'a')}}.dump();
+  ApiResponse response = small.Post("/api/v1/workflows/greet/runs", big, small.Token("operator"));
+  ExpectJsonError(response, 413, "payload_too_large");
+  EXPECT_THAT(response.body["error"]["message"].get<std::string>(), HasSubstr("1024"));
+  ApiResponse runs = small.Get("/api/v1/runs", small.Token("viewer"));
+  EXPECT_TRUE(runs.body["runs"].empty());
+}
+
+TEST_F(ApiServerTest, UnknownIdsAre404) {
+  const std::string token = server_.Token("admin");
+  ExpectJsonError(server_.Get("/api/v1/runs/run_nope", token), 404, "not_found");
+  ExpectJsonError(server_.Get("/api/v1/tasks/task_nope", token), 404, "not_found");
+  ExpectJsonError(server_.Get("/api/v1/workflows/nope", token), 404, "not_found");
+  ExpectJsonError(server_.Post("/api/v1/workflows/nope/runs", "{}", token), 404, "not_found");
+  ExpectJsonError(server_.Post("/api/v1/tasks/task_nope/claim", "{}", token), 404, "not_found");
+  ExpectJsonError(server_.Post("/api/v1/tasks/task_nope/release", "", token), 404, "not_found");
+  ExpectJsonError(
+      server_.Post("/api/v1/tasks/task_nope/resolve", R"({"decision": "approve"})", token), 404,
+      "not_found");
+  ExpectJsonError(server_.Delete("/api/v1/tokens/tok_nope", token), 404, "not_found");
+}
+
+TEST_F(ApiServerTest, UnknownRoutesAre404AndWrongMethods405) {
+  const std::string token = server_.Token("admin");
+  ExpectJsonError(server_.Get("/api/v1/nothing", token), 404, "not_found");
+  ExpectJsonError(server_.Get("/", ""), 404, "not_found");
+
+  ApiResponse wrong = server_.Delete("/api/v1/runs", token);
+  ExpectJsonError(wrong, 405, "method_not_allowed");
+  EXPECT_EQ(wrong.allow, "GET");
+  wrong = server_.Send("PUT", "/api/v1/workflows", "{}", token);
+  ExpectJsonError(wrong, 405, "method_not_allowed");
+  EXPECT_EQ(wrong.allow, "POST, GET");
+  ExpectJsonError(server_.Get("/api/v1/tasks/x/claim", token), 405, "method_not_allowed");
+}
+
+TEST_F(ApiServerTest, BadQueryParametersAre400) {
+  const std::string token = server_.Token("viewer");
+  ExpectJsonError(server_.Get("/api/v1/runs?limit=0", token), 400, "invalid_argument");
+  ExpectJsonError(server_.Get("/api/v1/runs?limit=abc", token), 400, "invalid_argument");
+  ExpectJsonError(server_.Get("/api/v1/runs?status=done", token), 400, "invalid_argument");
+  ExpectJsonError(server_.Get("/api/v1/tasks?status=closed", token), 400, "invalid_argument");
+}
+
+}  // namespace
+}  // namespace flowline::server

@@ -1,0 +1,48 @@
+// The API's handlers, grouped by resource, each group adding its routes to the router (private
+// to server/). Each route names the Permission it needs; the dispatcher in api_server.cc checks
+// the caller's token against it before the handler runs, so handlers only do their job.
+#pragma once
+
+#include "common/clock.h"
+#include "engine/engine.h"
+#include "server/api_server.h"
+#include "server/auth.h"
+#include "server/call.h"
+#include "server/router.h"
+#include "server/webhook_routes.h"
+#include "store/store.h"
+
+namespace flowline::server {
+
+// What every handler may use. Owned by ApiServer; outlives the handlers.
+struct ServerContext {
+  ApiServerOptions options;
+  engine::Engine& engine;
+  store::Store& store;
+  const common::Clock& clock;
+  TokenAuthority& tokens;
+  WebhookRoutes& webhooks;
+  Json openapi;  // the parsed OpenAPI document
+};
+
+// POST/GET /api/v1/workflows, GET /api/v1/workflows/{name}.
+void AddWorkflowRoutes(ServerContext& ctx, Router& router);
+// POST /api/v1/workflows/{name}/runs, GET /api/v1/runs, GET /api/v1/runs/{id}.
+void AddRunRoutes(ServerContext& ctx, Router& router);
+// GET /api/v1/tasks, GET /api/v1/tasks/{id}, POST .../claim, .../release, .../resolve.
+void AddTaskRoutes(ServerContext& ctx, Router& router);
+// GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{id}.
+void AddTokenRoutes(ServerContext& ctx, Router& router);
+// GET /healthz, /api/v1/health, /api/v1/openapi.json.
+void AddSystemRoutes(ServerContext& ctx, Router& router);
+
+// Starts a run through a webhook trigger: checks the signature (or the caller's token), then
+// starts a run of the trigger's workflow with the body as input.
+absl::StatusOr<Reply> HandleWebhook(ServerContext& ctx, const WebhookTrigger& trigger, Call& call);
+
+// The JSON a started run gets: {run_id, workflow, version, status, created}, and, when `wait`
+// is set, the run after waiting for it to finish (at most that long).
+absl::StatusOr<Reply> StartRunReply(ServerContext& ctx, const engine::StartRunRequest& request,
+                                    std::optional<absl::Duration> wait);
+
+}  // namespace flowline::server

@@ -1,0 +1,125 @@
+// Deploying workflow specs and reading what is deployed.
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "server/deploy_diagnostics.h"
+#include "server/handlers.h"
+#include "server/json_views.h"
+#include "spdlog/spdlog.h"
+
+namespace flowline::server {
+namespace {
+
+constexpr char kDefaultSource[] = "spec.yaml";
+
+struct SpecUpload {
+  std::string text;
+  std::string source;
+};
+
+// The spec from the body: YAML as it is (application/yaml, text/yaml, text/plain), or JSON
+// {"spec": "<yaml>", "source": "name.yaml"}.
+absl::StatusOr<SpecUpload> ReadSpecUpload(const Call& call) {
+  std::string type = absl::AsciiStrToLower(call.Header("Content-Type"));
+  if (size_t semicolon = type.find(';'); semicolon != std::string::npos) type.resize(semicolon);
+  type = std::string(absl::StripAsciiWhitespace(type));
+  SpecUpload upload{call.http.body, kDefaultSource};
+  if (type == "application/json") {
+    ASSIGN_OR_RETURN(Json body, JsonBody(call, "the request body", Json()));
+    RETURN_IF_ERROR(RequireObject(body, "the request body"));
+    ASSIGN_OR_RETURN(upload.text, StringMember(body, "spec", /*required=*/true));
+    ASSIGN_OR_RETURN(std::string source, StringMember(body, "source", /*required=*/false));
+    if (!source.empty()) upload.source = std::move(source);
+  } else if (type.empty() || type == "application/yaml" || type == "application/x-yaml" ||
+             type == "text/yaml" || type == "text/x-yaml" || type == "text/plain") {
+    // YAML as sent.
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported Content-Type '", type,
+                     "': send the spec as application/yaml (or text/yaml, text/plain), or as JSON "
+                     "{\"spec\": \"...\", \"source\": \"name.yaml\"}"));
+  }
+  if (upload.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return absl::InvalidArgumentError("the workflow spec is empty: send the YAML as the body");
+  }
+  return upload;
+}
+
+absl::StatusOr<Reply> Deploy(ServerContext& ctx, const Call& call) {
+  ASSIGN_OR_RETURN(SpecUpload upload, ReadSpecUpload(call));
+  absl::StatusOr<engine::DeployResult> deployed = ctx.engine.Deploy(upload.text, upload.source);
+  if (!deployed.ok()) return DeployError(deployed.status());
+  spdlog::info("{} deployed workflow {} version {}{}", call.user(), deployed->workflow,
+               deployed->version, deployed->created ? "" : " (already deployed)");
+  // The deploy is committed whatever happens here; a stale webhook table is fixed by the next
+  // refresh, so it is logged rather than reported as a failed deploy.
+  if (absl::Status refreshed = ctx.webhooks.Refresh(); !refreshed.ok()) {
+    spdlog::warn("webhook routes not refreshed after deploying {}: {}", deployed->workflow,
+                 refreshed.ToString());
+  }
+  Json body = {{"workflow", deployed->workflow},
+               {"version", deployed->version},
+               {"created", deployed->created}};
+  return deployed->created ? Created(std::move(body)) : Ok(std::move(body));
+}
+
+absl::StatusOr<Reply> ListWorkflows(ServerContext& ctx, const Call&) {
+  ASSIGN_OR_RETURN(std::vector<store::WorkflowInfo> workflows, ctx.store.ListWorkflows());
+  Json list = Json::array();
+  for (const store::WorkflowInfo& workflow : workflows) list.push_back(WorkflowJson(workflow));
+  return Ok(Json{{"workflows", std::move(list)}});
+}
+
+absl::StatusOr<Reply> GetWorkflow(ServerContext& ctx, const Call& call) {
+  const std::string& name = call.PathParam("name");
+  ASSIGN_OR_RETURN(store::WorkflowInfo workflow, ctx.store.GetWorkflow(name));
+  ASSIGN_OR_RETURN(std::vector<store::VersionInfo> versions, ctx.store.ListVersions(name));
+  Json body = WorkflowJson(workflow);
+  Json list = Json::array();
+  for (const store::VersionInfo& version : versions) {
+    const bool live = version.version == workflow.live_version;
+    list.push_back(VersionJson(version, live));
+    if (live) {
+      body["spec"] = version.spec_source;
+      body["source_name"] = version.source_name;
+    }
+  }
+  body["versions"] = std::move(list);
+  absl::StatusOr<std::shared_ptr<const engine::Plan>> plan =
+      ctx.engine.GetPlan(workflow.workflow, workflow.live_version);
+  if (plan.ok()) {
+    const engine::WorkflowSpec& spec = (*plan)->spec();
+    body["description"] = spec.description;
+    Json triggers = Json::array();
+    for (const engine::TriggerSpec& trigger : spec.triggers) {
+      triggers.push_back({{"type", trigger.type},
+                          {"path", trigger.path},
+                          {"signed", !trigger.secret_env.empty()}});
+    }
+    body["triggers"] = std::move(triggers);
+    Json steps = Json::array();
+    for (const engine::StepSpec& step : spec.steps) {
+      steps.push_back(
+          {{"id", step.id}, {"uses", step.uses}, {"actor", steps::ActorName(step.actor)}});
+    }
+    body["steps"] = std::move(steps);
+  }
+  return Ok(std::move(body));
+}
+
+}  // namespace
+
+void AddWorkflowRoutes(ServerContext& ctx, Router& router) {
+  router.Add({"POST", "/api/v1/workflows", Permission::kDeploy,
+              [&ctx](const Call& call) { return Deploy(ctx, call); }});
+  router.Add({"GET", "/api/v1/workflows", Permission::kRead,
+              [&ctx](const Call& call) { return ListWorkflows(ctx, call); }});
+  router.Add({"GET", "/api/v1/workflows/{name}", Permission::kRead,
+              [&ctx](const Call& call) { return GetWorkflow(ctx, call); }});
+}
+
+}  // namespace flowline::server
