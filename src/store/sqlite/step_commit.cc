@@ -47,13 +47,13 @@ absl::Status ValidateCommit(const StepCommit& commit) {
   return absl::OkStatus();
 }
 
-// Bumps the run's updated_at and returns what the commit needs to know about it.
-absl::StatusOr<RunLabels> TouchRun(Connection& db, const StepCommit& commit) {
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE runs SET updated_at = max(updated_at, ?2) "
-                                         "WHERE run_id = ?1 "
-                                         "RETURNING status = 'running', workflow, version"));
+// What the commit needs to know about the run. Only read: rewriting the run row (input and all)
+// on every step commit would be the most expensive write of the commit, so a run's updated_at
+// moves when the run itself changes (created, finished).
+absl::StatusOr<RunLabels> ReadRun(Connection& db, const StepCommit& commit) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT status = 'running', workflow, version "
+                                         "FROM runs WHERE run_id = ?1"));
   stmt->Bind(1, commit.run_id);
-  stmt->Bind(2, commit.now);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("run ", commit.run_id, " not found"));
   return RunLabels{stmt->Int(0) != 0, stmt->Text(1), stmt->Text(2)};
@@ -249,24 +249,24 @@ absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reache
     stmt->Bind(5, commit.now);
     RETURN_IF_ERROR(stmt->Run());
   }
-  if (completing && commit.step_id != kEndStepId) {
-    // The engine evaluated the outputs in this commit: $end is done, not cancelled.
-    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'completed', "
-                                           "output_json = ?3, available_at = NULL, "
-                                           "finished_at = ?2 WHERE run_id = ?1 AND "
-                                           "step_id = '$end' AND status = 'pending'"));
-    stmt->Bind(1, commit.run_id);
-    stmt->Bind(2, commit.now);
-    stmt->Bind(3, finish.output_json);
-    RETURN_IF_ERROR(stmt->Run());
-  }
   {
-    // Running steps keep their lease: their worker's result is still recorded when it arrives
-    // (and a claim cancels them if the lease runs out first).
-    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'cancelled', "
-                                           "available_at = NULL WHERE run_id = ?1 AND "
-                                           "status IN ('pending', 'ready', 'waiting')"));
+    // Every step not yet started is cancelled, except $end when the run completes: the engine
+    // evaluated the outputs in this commit, so $end is done. Running steps keep their lease:
+    // their worker's result is still recorded when it arrives (and a claim cancels them if the
+    // lease runs out first).
+    ASSIGN_OR_RETURN(
+        auto stmt,
+        db.Prepare("UPDATE steps SET "
+                   "status = CASE WHEN ?2 AND step_id = '$end' THEN 'completed' "
+                   "ELSE 'cancelled' END, "
+                   "output_json = CASE WHEN ?2 AND step_id = '$end' THEN ?3 ELSE output_json END, "
+                   "finished_at = CASE WHEN ?2 AND step_id = '$end' THEN ?4 ELSE finished_at END, "
+                   "available_at = NULL "
+                   "WHERE run_id = ?1 AND status IN ('pending', 'ready', 'waiting')"));
     stmt->Bind(1, commit.run_id);
+    stmt->Bind(2, completing ? 1 : 0);
+    stmt->Bind(3, finish.output_json);
+    stmt->Bind(4, commit.now);
     RETURN_IF_ERROR(stmt->Run());
   }
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE tasks SET status = 'cancelled' "
@@ -280,7 +280,7 @@ absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reache
 absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens,
                                              const StepCommit& commit) {
   RETURN_IF_ERROR(ValidateCommit(commit));
-  ASSIGN_OR_RETURN(RunLabels run, TouchRun(db, commit));
+  ASSIGN_OR_RETURN(RunLabels run, ReadRun(db, commit));
   StepUpdate update = PlanStepUpdate(commit, run.open);
   RETURN_IF_ERROR(UpdateFencedStep(db, commit, update));
 
