@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -29,8 +30,9 @@ class TestHttpServer {
   ~TestHttpServer() {
     Release();
     if (thread_.joinable()) {
-      // stop() only takes effect once the accept loop runs; wait for it to start.
-      while (!server_.is_running()) std::this_thread::yield();
+      // stop() only takes effect once the accept loop runs; wait for it to start (or to have
+      // given up).
+      while (!server_.is_running() && !listen_returned_) std::this_thread::yield();
       server_.stop();
       thread_.join();
     }
@@ -44,7 +46,11 @@ class TestHttpServer {
   // after are queued, never refused.
   void Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    if (port_ <= 0) return;  // requests to port() then fail, and so does the test
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      listen_returned_ = true;
+    });
   }
 
   int port() const { return port_; }
@@ -67,6 +73,7 @@ class TestHttpServer {
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<bool> listen_returned_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool released_ = false;

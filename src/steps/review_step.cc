@@ -1,0 +1,136 @@
+#include "steps/review_step.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+#include "steps/params.h"
+
+namespace flowline::steps {
+namespace {
+
+struct ReviewConfig {
+  TaskRequest task;
+  std::vector<std::string> decisions = {"approve", "reject"};
+};
+
+ReviewConfig ReadConfig(ParamReader& r, std::string_view step_id) {
+  ReviewConfig config;
+  config.task.title = absl::StrCat("Review ", Sv(step_id));
+  if (std::optional<std::string> queue = r.String("queue")) {
+    if (queue->empty()) {
+      r.Error("queue", "the queue name must not be empty");
+    } else {
+      config.task.queue = std::move(*queue);
+    }
+  }
+  if (std::optional<std::string> title = r.String("title"); title && !title->empty()) {
+    config.task.title = std::move(*title);
+  }
+  if (const Json* priority = r.Get("priority")) {
+    const double value = priority->get<double>();
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+      r.Error("priority", "the priority is out of range");
+    } else {
+      config.task.priority = static_cast<int>(value);
+    }
+  }
+  if (std::optional<absl::Duration> sla = r.Duration("sla")) config.task.sla = *sla;
+  if (const Json* decisions = r.Get("decisions")) {
+    std::vector<std::string> read;
+    std::set<std::string> seen;
+    for (size_t i = 0; i < decisions->size(); ++i) {
+      const Json& decision = (*decisions)[i];
+      if (r.Deferred(decision)) continue;
+      if (!decision.is_string() || decision.get<std::string>().empty() ||
+          !seen.insert(decision.get<std::string>()).second) {
+        r.Error(absl::StrCat("decisions.", i),
+                absl::StrCat("decisions must be distinct non-empty names, got ",
+                             DescribeValue(decision)));
+        continue;
+      }
+      read.push_back(decision.get<std::string>());
+    }
+    if (decisions->empty()) r.Error("decisions", "list at least one decision");
+    config.decisions = std::move(read);
+  }
+  Json payload = Json::object();
+  const Json* data = r.Get("data");
+  payload["data"] = data != nullptr ? *data : Json::object();
+  payload["instructions"] = r.String("instructions").value_or("");
+  payload["decisions"] = config.decisions;
+  config.task.payload = std::move(payload);
+  return config;
+}
+
+class PreparedReview final : public PreparedStep {
+ public:
+  PreparedReview(const StepKindInfo& info, std::string_view step_id)
+      : info_(info), step_id_(step_id) {}
+
+  StepOutcome Execute(const StepContext& ctx) const override {
+    const Json empty = Json::object();
+    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
+    ReviewConfig config = ReadConfig(r, step_id_);
+    if (!r.ok()) return StepOutcome::Failed(r.Summary());
+    if (ctx.resume == nullptr) return StepOutcome::WaitForTask(std::move(config.task));
+    return Resolve(*ctx.resume, config.decisions);
+  }
+
+ private:
+  static StepOutcome Resolve(const Json& resolution, const std::vector<std::string>& decisions) {
+    const Json decision = resolution.is_object() ? resolution.value("decision", Json()) : Json();
+    if (!decision.is_string()) {
+      return StepOutcome::Failed("the review's resolution has no decision");
+    }
+    const std::string& name = decision.get_ref<const std::string&>();
+    if (std::find(decisions.begin(), decisions.end(), name) == decisions.end()) {
+      return StepOutcome::Failed(absl::StrCat("decision \"", Truncate(name, 60),
+                                              "\" is not one of this review's decisions"));
+    }
+    if (name != "reject") return StepOutcome::Completed(resolution);
+    const Json comment = resolution.value("comment", Json());
+    if (comment.is_string() && !comment.get<std::string>().empty()) {
+      return StepOutcome::Rejected(comment.get<std::string>(), resolution);
+    }
+    const Json by = resolution.value("by", Json());
+    return StepOutcome::Rejected(
+        absl::StrCat("rejected by ", by.is_string() ? by.get<std::string>() : "a reviewer"),
+        resolution);
+  }
+
+  const StepKindInfo info_;
+  const std::string step_id_;
+};
+
+}  // namespace
+
+ReviewStep::ReviewStep() {
+  info_.name = "review";
+  info_.description = "Opens a task for a person and continues with their decision.";
+  info_.actors = {Actor::kHuman};
+  info_.params = {
+      {"queue", ParamType::kString, false, false, "the task queue (default \"default\")"},
+      {"title", ParamType::kString, false, false, "the task's title (default \"Review <step>\")"},
+      {"priority", ParamType::kInteger, false, false, "higher is picked first (default 0)"},
+      {"sla", ParamType::kDuration, false, false, "how soon the task should be resolved"},
+      {"data", ParamType::kObject, false, false, "what the reviewer sees and may correct"},
+      {"instructions", ParamType::kString, false, false, "what the reviewer should do"},
+      {"decisions", ParamType::kArray, false, false,
+       "the decisions the reviewer can make (default [approve, reject]; reject ends the run)"},
+  };
+}
+
+std::unique_ptr<PreparedStep> ReviewStep::Prepare(std::string_view step_id, const Json& with,
+                                                  std::vector<ConfigError>* errors) const {
+  ParamReader r(info_, with, ParamReader::Stage::kPrepare);
+  ReadConfig(r, step_id);
+  if (!r.Report(errors)) return nullptr;
+  return std::make_unique<PreparedReview>(info_, step_id);
+}
+
+}  // namespace flowline::steps

@@ -1,0 +1,14 @@
+// The system step kinds by name: script, check, switch, http, wait, review.
+//
+// The one place they are registered (no static initialisers): a process calls this once at
+// start-up, before the registry is shared.
+#pragma once
+
+#include "steps/step_kind.h"
+
+namespace flowline::steps {
+
+// Registers ScriptStep, CheckStep, SwitchStep, HttpStep, WaitStep and ReviewStep.
+void RegisterSystemStepKinds(StepKindRegistry& registry);
+
+}  // namespace flowline::steps
