@@ -37,7 +37,15 @@ int CharacterColumn(std::string_view text, int line, int byte_column) {
 
 std::optional<YAML::Node> LoadYaml(std::string_view text, internal::DiagnosticSink& sink) {
   try {
-    return YAML::Load(std::string(text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+    if (documents.empty()) return YAML::Node();
+    if (documents.size() > 1) {
+      Location location = internal::LocationOf(documents[1]);
+      sink.Add(location.line > 0 ? location : Location{1, 1},
+               "the file holds more than one YAML document; a second one starts here",
+               "keep one workflow per file and remove the `---` line before this one");
+    }
+    return documents[0];
   } catch (const YAML::Exception& e) {
     // Parsing cannot go on past a syntax error, so this is the only diagnostic.
     Location location = internal::LocationOf(e.mark);

@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "engine/internal/spec_phases.h"
 #include "engine/internal/spec_yaml.h"
+#include "expr/expr.h"
 
 namespace flowline::engine::internal {
 
@@ -215,9 +216,18 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink) {
     }
   }
   if (const Field* field = fields.Find("key")) {
-    if (auto text = ReadString(*field, "key", "write e.g. `key: ${{ input.id }}`", sink)) {
+    constexpr std::string_view kHint = "build it from the input, e.g. `key: ${{ input.id }}`";
+    if (auto text = ReadString(*field, "key", kHint, sink)) {
       spec.key = *text;
       parsed.key = field->value;
+      // Runs with equal keys are one run: a key without an expression would make every trigger
+      // after the first a duplicate.
+      if (!expr::HasPlaceholder(*text)) {
+        sink.Add(field->location,
+                 absl::StrCat("the business key '", *text,
+                              "' has no ${{ }} expression, so every run would have the same key"),
+                 std::string(kHint));
+      }
     }
   }
   if (const Field* field = fields.Find("concurrency")) {

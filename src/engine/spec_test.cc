@@ -464,6 +464,26 @@ TEST(SpecTest, YamlSyntaxErrorIsTheOnlyDiagnostic) {
               ElementsAre(HasSubstr("4:25: error: invalid YAML: illegal flow end")));
 }
 
+TEST(SpecTest, AnEmptyFileSaysWhatASpecNeeds) {
+  EXPECT_THAT(Diagnose(""), ElementsAre("1:1: error: a workflow spec must be a mapping with "
+                                        "`workflow:` and `steps:`, not nothing (hint: start with "
+                                        "`workflow: <name>` and list the steps under `steps:`)"));
+}
+
+TEST(SpecTest, OnlyOneYamlDocumentPerFile) {
+  EXPECT_THAT(Diagnose(ReadFile(SpecsDir() / "valid" / "minimal.yaml") + "---\nworkflow: two\n"),
+              ElementsAre(HasSubstr("7:1: error: the file holds more than one YAML document")));
+}
+
+TEST(SpecTest, BusinessKeyMustVaryByRun) {
+  std::string text = ReadFile(SpecsDir() / "valid" / "minimal.yaml");
+  EXPECT_THAT(Diagnose("key: invoice\n" + text),
+              ElementsAre("1:6: error: the business key 'invoice' has no ${{ }} expression, so "
+                          "every run would have the same key (hint: build it from the input, "
+                          "e.g. `key: ${{ input.id }}`)"));
+  EXPECT_THAT(Diagnose("key: ${{ input.id }}-${{ input.region }}\n" + text), SizeIs(0));
+}
+
 TEST(SpecTest, ColumnsCountCharactersNotBytes) {
   // "é" and "€" are 2 and 3 bytes in UTF-8 but one column each in an editor.
   EXPECT_THAT(Diagnose("workflow: x\nsteps:\n  - { id: a, uses: script, with: { code: 'return "
