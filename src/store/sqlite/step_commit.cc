@@ -1,6 +1,6 @@
 // CommitStep: the hot path of the engine (every step of every run passes here once per
-// attempt), so it reads only the run's status and labels, fences the step with one UPDATE, and
-// touches each dependent with one UPDATE, plus one more for those that become ready.
+// attempt), so it reads only the run's status and labels, fences and updates the step with one
+// UPDATE, and touches each dependent with one UPDATE that also starts it if it becomes ready.
 #include <optional>
 #include <string>
 #include <utility>
