@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "steps/http_client.h"
+#include "steps/test_http_server.h"
 #include "steps/system_step_kinds.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -251,6 +252,7 @@ outputs: { version: "${{ steps.answer.output.version }}" }
   ASSERT_NE(v1, v2);
   auto new_run = engine->StartRun({"pinned", Json::object(), ""});
   ASSERT_TRUE(new_run.ok());
+  ASSERT_TRUE(engine->RunUntilIdle().ok());
   clock_.Advance(absl::Hours(2));
   ASSERT_TRUE(engine->RunUntilIdle().ok());
   EXPECT_EQ(Detail(old_run->run_id).run.version, v1);
@@ -337,7 +339,7 @@ TEST_F(EngineTest, RejectedReviewEndsTheRunAsRejected) {
 class FlakyService {
  public:
   explicit FlakyService(int failures) : failures_(failures) {
-    server_.Post("/charge", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.server().Post("/charge", [this](const httplib::Request& req, httplib::Response& res) {
       std::string key = req.get_header_value("Idempotency-Key");
       int seen;
       {
@@ -351,15 +353,9 @@ class FlakyService {
       }
       res.set_content(R"({"charged":true})", "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    server_.Start();
   }
-  ~FlakyService() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
+  int port() const { return server_.port(); }
   std::map<std::string, int> calls() {
     std::lock_guard<std::mutex> lock(mu_);
     return calls_;
@@ -367,11 +363,9 @@ class FlakyService {
 
  private:
   int failures_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::map<std::string, int> calls_;
+  steps::testing::TestHttpServer server_;  // last: stops before the members its handler uses
 };
 
 std::string ChargeSpec(int port, int attempts) {
