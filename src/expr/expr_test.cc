@@ -253,6 +253,61 @@ TEST(LimitsTest, LibraryLoopsInCCannotOutrunTheBudget) {
   }
 }
 
+TEST(LimitsTest, RunawayPatternExhaustsTheBudgetAndTheEvaluatorRecovers) {
+  // Lua's own matcher backtracks in C for minutes on these; ours charges every step.
+  Evaluator evaluator;
+  for (const char* code : {
+           "return ('a'):rep(3000):find('.-.-.-b')",
+           "return string.match(('a'):rep(3000), '(.-)(.-)(.-)b')",
+           "return (('a'):rep(3000):gsub('.-.-.-b', 'x'))",
+           "for _ in ('a'):rep(3000):gmatch('.-.-.-b') do end",
+           "while true do pcall(string.find, ('a'):rep(3000), '.-.-.-b') end",
+           "local ok = pcall(string.find, ('a'):rep(3000), '.-.-.-b') return 'swallowed'",
+       }) {
+    auto result = RunScript(evaluator, code);
+    ASSERT_FALSE(result.ok()) << code;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted) << code;
+    EXPECT_EQ(result.status().message(),
+              "script steps.x.code exceeded its instruction budget of 1000000 instructions")
+        << code;
+    EXPECT_EQ(Ok(Eval(evaluator, "('key=value'):match('^(%w+)=')")), "key");
+  }
+}
+
+TEST(SandboxTest, PatternFunctionsBehaveAsInLua) {
+  Evaluator evaluator;
+  auto result = RunScript(evaluator, R"lua(
+    local words = {}
+    for word in ('one two  three'):gmatch('%a+') do words[#words + 1] = word end
+    local swapped, count = string.gsub('k=v, a=b', '(%w+)=(%w+)', '%2=%1')
+    return {
+      words = words, swapped = swapped, count = count,
+      found = {('hello world'):find('o w')},
+      plain = {string.find('a.b', '.', 1, true)},
+      balanced = ('f(a(b)c)d'):match('%b()'),
+      upper = (('hi there'):gsub('%f[%a]%a', string.upper)),
+      mapped = (('$x and $y'):gsub('%$(%w+)', {x = 1, y = 'two'})),
+    }
+  )lua");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, Json::parse(R"json({"words": ["one", "two", "three"], "swapped": "v=k, b=a",
+                                     "count": 2, "found": [5, 7], "plain": [2, 2],
+                                     "balanced": "(a(b)c)", "upper": "Hi There",
+                                     "mapped": "1 and two"})json"));
+}
+
+TEST(SandboxTest, MalformedPatternIsARuntimeErrorWithLuasMessage) {
+  Evaluator evaluator;
+  auto result = Eval(evaluator, "('abc'):find('[a')");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(result.status().message(),
+            "expression steps.x.when failed: line 1: malformed pattern (missing ']')");
+  result = Eval(evaluator, "('abc'):gsub('b', '%2')");
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.status().message(), HasSubstr("invalid capture index %2"));
+}
+
 TEST(LimitsTest, ReplacedTableFunctionsKeepTheirMeaning) {
   Evaluator evaluator;
   auto result = RunScript(evaluator, R"(

@@ -5,7 +5,8 @@
 // Limits::memory_bytes. Lua then collects garbage, retries, and raises "not enough memory".
 // Instructions: while armed, a count hook spends Limits::instruction_budget and raises an error
 // when it runs out. Library functions that loop in C over a length the program controls (see
-// sandbox.cc) charge their work with Charge(), since the hook only sees Lua instructions.
+// sandbox.cc), and the pattern matcher (lua_patterns.h), charge their work with Charge(), since
+// the hook only sees Lua instructions.
 //
 // One Limiter per lua_State; it must outlive the state. Not thread-safe (neither is the state).
 #pragma once

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "expr/limiter.h"
+#include "expr/lua_patterns.h"
 
 extern "C" {
 #include <lauxlib.h>
@@ -208,6 +209,11 @@ int OpenSandbox(lua_State* lua) {
   Replace(lua, LUA_TABLIBNAME, "move", TableMove, /*wraps_original=*/true);
   Replace(lua, LUA_TABLIBNAME, "insert", TableInsert, /*wraps_original=*/false);
   Replace(lua, LUA_TABLIBNAME, "remove", TableRemove, /*wraps_original=*/false);
+  // Lua's pattern matching backtracks in C, out of the hook's sight: see lua_patterns.h.
+  Replace(lua, LUA_STRLIBNAME, "find", PatternFind, /*wraps_original=*/false);
+  Replace(lua, LUA_STRLIBNAME, "match", PatternMatch, /*wraps_original=*/false);
+  Replace(lua, LUA_STRLIBNAME, "gmatch", PatternGmatch, /*wraps_original=*/false);
+  Replace(lua, LUA_STRLIBNAME, "gsub", PatternGsub, /*wraps_original=*/false);
 
   // Strings index the real string table (now without dump) for `s:upper()`; protecting the
   // metatable keeps programs from reaching or replacing it.
