@@ -2,7 +2,8 @@
 // in flight, on the durable embedded store; and the engine's overhead per step with no-op steps.
 //
 //   build/bench/w3/w3_bench [--invoices ../shared/bench/w3-invoices.jsonl] [--in-flight 16]
-//                           [--workers 2] [--noop-steps 0] [--runs N] [--store DIR]
+//                           [--workers 16] [--noop-steps 0] [--runs N] [--store DIR]
+//                           [--not-durable]
 //
 // Prints runs/s, p50/p99 run latency (start -> finished), peak RSS, and checks that every run
 // reached the outcome its line expects (exit 1 otherwise).
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -59,9 +61,10 @@ struct Args {
   std::string spec = "bench/w3/w3.yaml";
   std::string store_dir;
   int in_flight = 16;
-  int workers = 2;
+  int workers = 16;
   int noop_steps = 0;  // > 0: a workflow of this many no-op steps instead of W3
   int runs = 0;        // 0: every invoice once (noop: 10,000)
+  bool durable = true;  // --not-durable: synchronous=NORMAL (for diagnosis only)
 };
 
 bool ParseArgs(int argc, char** argv, Args& args) {
@@ -85,11 +88,13 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       args.workers = std::stoi(v);
     } else if (flag == "--noop-steps" && value(v)) {
       args.noop_steps = std::stoi(v);
+    } else if (flag == "--not-durable") {
+      args.durable = false;
     } else if (flag == "--runs" && value(v)) {
       args.runs = std::stoi(v);
     } else {
       std::cerr << "usage: w3_bench [--invoices FILE] [--spec FILE] [--store DIR] [--in-flight N]"
-                   " [--workers N] [--noop-steps N] [--runs N]\n";
+                   " [--workers N] [--noop-steps N] [--runs N] [--not-durable]\n";
       return false;
     }
   }
@@ -154,6 +159,7 @@ int main(int argc, char** argv) {
 
   flowline::common::TempDir temp;
   flowline::store::sqlite::SqliteStoreOptions store_options;
+  store_options.synchronous_full = args.durable;
   store_options.path = (args.store_dir.empty() ? temp.path() : args.store_dir) + "/w3.db";
   auto store = flowline::store::sqlite::SqliteStore::Open(store_options);
   if (!store.ok()) {
@@ -173,18 +179,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Runs finish on worker threads; each client thread waits for its own run.
   std::mutex mu;
   std::condition_variable cv;
-  int in_flight = 0;
   std::unordered_map<std::string, absl::Time> finished_at;
-  std::vector<absl::Time> started_at(inputs.size());
   std::atomic<int> failed{0};
   engine.SetRunFinishedCallback([&](const std::string& run_id, flowline::store::RunStatus status) {
     absl::Time now = absl::Now();
-    std::lock_guard<std::mutex> lock(mu);
     if (status != flowline::store::RunStatus::kCompleted) ++failed;
+    std::lock_guard<std::mutex> lock(mu);
     finished_at[run_id] = now;
-    --in_flight;
     cv.notify_all();
   });
   if (auto s = engine.Start(); !s.ok()) {
@@ -192,35 +196,35 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // `in_flight` clients, each starting a run and waiting for it to finish before the next:
+  // always that many runs in flight, as many concurrent callers would keep.
   std::vector<std::string> run_ids(inputs.size());
+  std::vector<double> latencies_ms(inputs.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> error{false};
   const absl::Time begin = absl::Now();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return in_flight < args.in_flight; });
-      ++in_flight;
-    }
-    started_at[i] = absl::Now();
-    auto run = engine.StartRun({deployed->workflow, inputs[i], ""});
-    if (!run.ok()) {
-      std::cerr << "run " << i << ": " << run.status() << "\n";
-      return 1;
-    }
-    run_ids[i] = run->run_id;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < args.in_flight; ++c) {
+    clients.emplace_back([&] {
+      for (size_t i = next++; i < inputs.size() && !error; i = next++) {
+        absl::Time start = absl::Now();
+        auto run = engine.StartRun({deployed->workflow, inputs[i], ""});
+        if (!run.ok()) {
+          std::cerr << "run " << i << ": " << run.status() << "\n";
+          error = true;
+          return;
+        }
+        run_ids[i] = run->run_id;
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return finished_at.count(run->run_id) > 0; });
+        latencies_ms[i] = absl::ToDoubleMilliseconds(finished_at[run->run_id] - start);
+      }
+    });
   }
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return in_flight == 0; });
-  }
+  for (std::thread& t : clients) t.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
   engine.Stop();
-  std::vector<double> latencies_ms;
-  for (size_t i = 0; i < run_ids.size(); ++i) {
-    auto it = finished_at.find(run_ids[i]);
-    if (it != finished_at.end()) {
-      latencies_ms.push_back(absl::ToDoubleMilliseconds(it->second - started_at[i]));
-    }
-  }
+  if (error) return 1;
 
   // Every run must have reached its expected outcome.
   int wrong = 0;

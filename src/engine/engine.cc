@@ -411,7 +411,7 @@ class Engine::Impl {
     if (!lost.ok()) {
       spdlog::error("cannot renew leases: {}", lost.status().ToString());
     } else if (!lost->empty()) {
-      spdlog::warn("{} lease(s) were lost to other workers", lost->size());
+      spdlog::debug("{} lease(s) no longer held (committed or taken over)", lost->size());
     }
   }
 
