@@ -14,7 +14,9 @@
 // unlike on a proxy table), the string metatable is protected (getmetatable("") is false), and
 // setmetatable refuses __gc, whose finalisers would run at arbitrary later times outside any
 // evaluation's budget. string.rep, table.move, table.insert and table.remove are replaced by
-// versions whose C loops cannot outrun the instruction budget (see sandbox.cc).
+// versions whose C loops cannot outrun the instruction budget (see sandbox.cc), and
+// string.find/match/gmatch/gsub by a pattern matcher that charges its steps to the budget
+// (lua_patterns.h).
 #pragma once
 
 struct lua_State;
