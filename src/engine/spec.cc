@@ -101,7 +101,7 @@ absl::StatusOr<WorkflowSpec> ParseSpec(std::string_view text, std::string_view f
   if (std::optional<YAML::Node> root = LoadYaml(text, sink)) {
     try {
       parsed = internal::ReadSpec(*root, sink);
-      internal::CheckStepKinds(registry, parsed, sink);
+      internal::CheckStepKinds(registry, text, parsed, sink);
       internal::CheckDependencies(parsed, sink);
       internal::CheckExpressions(registry, text, parsed, sink);
       internal::CheckInputSchema(parsed, sink);

@@ -2,11 +2,15 @@
 // actor, and that `with:` gives the kind's parameters with the right types; then lets the kind
 // check its own configuration (StepKind::Prepare) and places those problems in the file too.
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/strings.h"
+#include "engine/internal/scalar_position.h"
 #include "engine/internal/spec_phases.h"
 #include "engine/internal/spec_yaml.h"
 #include "expr/expr.h"
@@ -161,34 +165,76 @@ Location ParamLocation(const StepSpec& spec, const StepSource& source, std::stri
   return source.with_location;
 }
 
+// The node at `param` ("rules.0.assert") inside `with`; undefined if there is none.
+YAML::Node ParamNode(const YAML::Node& with, std::string_view param) {
+  YAML::Node node = with;
+  for (absl::string_view segment : absl::StrSplit(Sv(param), '.')) {
+    YAML::Node next;
+    size_t index = 0;
+    for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+      if (node.IsMap() && it->first.IsScalar() && it->first.Scalar() == segment) {
+        next = it->second;
+        break;
+      }
+      if (node.IsSequence() && absl::StrCat(index) == segment) {
+        next = static_cast<const YAML::Node&>(*it);
+        break;
+      }
+    }
+    if (!next.IsDefined()) return next;
+    node = next;
+  }
+  return node;
+}
+
+// A kind that compiles Lua (a script's code) reports syntax errors as expr does, "...: syntax
+// error at line L, column C: ..."; the position is then placed inside the parameter's scalar.
+std::optional<Location> SyntaxErrorLocation(std::string_view source, const StepSource& step,
+                                            const steps::ConfigError& error) {
+  constexpr std::string_view kMarker = "syntax error at line ";
+  size_t at = error.message.find(kMarker);
+  if (at == std::string::npos || error.param.empty() || !step.with.IsDefined()) {
+    return std::nullopt;
+  }
+  int line = 0, column = 0;
+  std::string_view rest = std::string_view(error.message).substr(at + kMarker.size());
+  if (std::sscanf(std::string(rest).c_str(), "%d, column %d", &line, &column) != 2 || line < 1) {
+    return std::nullopt;
+  }
+  YAML::Node node = ParamNode(step.with, error.param);
+  if (!node.IsScalar()) return std::nullopt;
+  return LocateInScalar(source, node, OffsetOf(node.Scalar(), line, column));
+}
+
 }  // namespace
 
-void CheckStepKinds(const steps::StepKindRegistry& registry, ParsedSpec& parsed,
-                    DiagnosticSink& sink) {
+void CheckStepKinds(const steps::StepKindRegistry& registry, std::string_view source,
+                    ParsedSpec& parsed, DiagnosticSink& sink) {
   const std::vector<std::string> kinds = KindNames(registry);
   for (size_t i = 0; i < parsed.spec.steps.size(); ++i) {
     StepSpec& spec = parsed.spec.steps[i];
-    const StepSource& source = parsed.sources[i];
+    const StepSource& step_source = parsed.sources[i];
     if (spec.uses.empty()) continue;  // reported when reading
     std::string step =
         spec.id.empty() ? absl::StrCat("step #", i + 1) : absl::StrCat("step '", spec.id, "'");
     const steps::StepKind* kind = registry.Find(spec.uses);
     if (kind == nullptr) {
-      sink.Add(source.uses_location,
+      sink.Add(step_source.uses_location,
                absl::StrCat(step, " uses unknown step kind '", spec.uses, "'"),
                SuggestName(spec.uses, kinds, "registered kinds are"));
       continue;
     }
     const steps::StepKindInfo& info = kind->Info();
-    CheckActor(info, step, spec, source, sink);
-    if (!CheckParams(info, step, spec, source, sink)) continue;
+    CheckActor(info, step, spec, step_source, sink);
+    if (!CheckParams(info, step, spec, step_source, sink)) continue;
     // The kind's own checks assume the parameters are present and typed, so they run only
     // when the generic checks passed (and would otherwise repeat them).
     std::vector<steps::ConfigError> errors;
     kind->Prepare(spec.id, spec.with, &errors);
     for (const steps::ConfigError& error : errors) {
-      sink.Add(ParamLocation(spec, source, error.param), absl::StrCat(step, ": ", error.message),
-               error.hint);
+      Location location = SyntaxErrorLocation(source, step_source, error)
+                              .value_or(ParamLocation(spec, step_source, error.param));
+      sink.Add(location, absl::StrCat(step, ": ", error.message), error.hint);
     }
   }
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "common/ids.h"
+#include "expr/expr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -74,7 +75,11 @@ const steps::StepKindRegistry& TestRegistry() {
             {Param("code", ParamType::kString, true, true, "the Lua function body")},
             false},
         [](const Json& with, std::vector<steps::ConfigError>* errors) {
-          if (with.value("code", "").find("return") == std::string::npos) {
+          // Like the real script kind: compile once, report syntax errors as expr words them.
+          auto compiled = expr::Program::CompileScript(with.value("code", ""), "script");
+          if (!compiled.ok()) {
+            errors->push_back({"code", std::string(compiled.status().message()), "fix the Lua"});
+          } else if (with.value("code", "").find("return") == std::string::npos) {
             errors->push_back(
                 {"code", "the script never returns a value", "end it with `return { ... }`"});
           }

@@ -48,9 +48,9 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink);
 void ReadSteps(const YAML::Node& steps, ParsedSpec& parsed, DiagnosticSink& sink);
 
 // spec_kinds.cc: kinds, actors (filling in the default actor) and parameters, including the
-// kinds' own Prepare() checks.
-void CheckStepKinds(const steps::StepKindRegistry& registry, ParsedSpec& parsed,
-                    DiagnosticSink& sink);
+// kinds' own Prepare() checks. `source` is the spec's text, to place syntax errors in scripts.
+void CheckStepKinds(const steps::StepKindRegistry& registry, std::string_view source,
+                    ParsedSpec& parsed, DiagnosticSink& sink);
 
 // spec_dependencies.cc: unknown steps in `needs:`, duplicate ids, self-dependencies, cycles.
 void CheckDependencies(const ParsedSpec& parsed, DiagnosticSink& sink);
