@@ -170,6 +170,13 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   const int threads = s->ctx.options.threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(s->ctx.options.max_body_bytes);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port and
+  // silently take half the connections. SO_REUSEADDR alone allows a quick restart, and a port
+  // in use is an error again.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Every route goes through Dispatch, which knows the route table: that is how 404 and 405 are
   // told apart and answered in JSON.
   auto handle = [s](const httplib::Request& req, httplib::Response& res) { s->Handle(req, res); };
@@ -179,6 +186,16 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   http.Patch(".*", handle);
   http.Delete(".*", handle);
   http.Options(".*", handle);
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 6.3), but
+  // httplib 0.11 tries to read one for POST/PUT/PATCH and answers 400 (`curl -X POST` sends
+  // such requests). Those are served here, before httplib reads anything.
+  http.set_pre_routing_handler([s](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    s->Handle(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // Errors httplib produces itself (413 for a body over the limit, 400 for a request it cannot
   // parse) get the same JSON body as everything else.
   const size_t max_body = s->ctx.options.max_body_bytes;
@@ -228,6 +245,7 @@ absl::Status ApiServer::Listen(const std::string& host, int port) {
   if (!s.http.is_running()) {
     s.thread.join();
     s.listening = false;
+    s.port = 0;
     return absl::UnavailableError(
         absl::StrCat("the API server could not serve on ", host, ":", bound));
   }

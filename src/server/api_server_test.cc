@@ -189,6 +189,35 @@ TEST_F(ApiServerTest, UnknownRoutesAre404AndWrongMethods405) {
   ExpectJsonError(server_.Get("/api/v1/tasks/x/claim", token), 405, "method_not_allowed");
 }
 
+TEST_F(ApiServerTest, PostWithoutContentLengthHasAnEmptyBody) {
+  // What `curl -X POST` sends: no Content-Length, no Transfer-Encoding, hence no body.
+  const std::string response = server_.RawHttp(
+      "POST /api/v1/tasks/task_nope/release HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+      "Authorization: Bearer " +
+      server_.Token("reviewer") + "\r\n\r\n");
+  EXPECT_THAT(response, ::testing::StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(response, HasSubstr(R"("code":"not_found")"));
+}
+
+TEST_F(ApiServerTest, CreateValidatesOptionsAndListenReportsBusyPorts) {
+  common::SeededRandom random(1);
+  ApiServerOptions no_threads;
+  no_threads.threads = 0;
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(ApiServer::Create(no_threads, server_.engine(), server_.store(),
+                                                common::SystemClock::Get(), random)
+                                  .status()));
+  absl::StatusOr<std::unique_ptr<ApiServer>> other =
+      ApiServer::Create({}, server_.engine(), server_.store(), common::SystemClock::Get(), random);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(absl::IsUnavailable((*other)->Listen("127.0.0.1", server_.port())));
+  EXPECT_EQ((*other)->port(), 0);
+  ASSERT_TRUE((*other)->Listen("127.0.0.1", 0).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition((*other)->Listen("127.0.0.1", 0)));
+  (*other)->Stop();
+  (*other)->Stop();  // idempotent
+}
+
 TEST_F(ApiServerTest, BadQueryParametersAre400) {
   const std::string token = server_.Token("viewer");
   ExpectJsonError(server_.Get("/api/v1/runs?limit=0", token), 400, "invalid_argument");

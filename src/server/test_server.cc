@@ -1,6 +1,10 @@
 #include "server/test_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -98,6 +102,22 @@ ApiResponse TestServer::Send(const std::string& method, const std::string& path,
   }
   ADD_FAILURE() << "unsupported method " << method;
   return {};
+}
+
+std::string TestServer::RawHttp(const std::string& request) const {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) response.append(buffer, n);
+  }
+  close(fd);
+  return response;
 }
 
 std::string TestServer::Deploy(const std::string& yaml) const {

@@ -44,6 +44,10 @@ class TestServer {
   ApiResponse Send(const std::string& method, const std::string& path, const std::string& body,
                    const std::string& token) const;
 
+  // Sends `request` as it is (raw HTTP/1.1) and returns everything the server answers until it
+  // closes the connection; for requests httplib::Client cannot make.
+  std::string RawHttp(const std::string& request) const;
+
   // Deploys through the API as operator; the test fails unless it answers 200 or 201.
   std::string Deploy(const std::string& yaml) const;
   // Starts a run through the API as operator; returns the run id (empty on failure).
