@@ -1,5 +1,10 @@
 #include "common/clock.h"
 
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 namespace flowline::common {
 
 SystemClock& SystemClock::Get() {
@@ -7,16 +12,17 @@ SystemClock& SystemClock::Get() {
   return *clock;
 }
 
-SystemRandom::SystemRandom() : engine_(std::random_device{}()) {}
-
 double SystemRandom::Uniform() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return std::uniform_real_distribution<double>(0.0, 1.0)(engine_);
+  return static_cast<double>(Next64() >> 11) * 0x1.0p-53;  // 53 random bits in [0, 1)
 }
 
 uint64_t SystemRandom::Next64() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return engine_();
+  uint64_t value = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof(value)) != 1) {
+    std::fprintf(stderr, "flowline: the operating system's random number generator failed\n");
+    std::abort();
+  }
+  return value;
 }
 
 SystemRandom& SystemRandom::Get() {

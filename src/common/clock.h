@@ -59,17 +59,14 @@ class Random {
   virtual uint64_t Next64() = 0;
 };
 
-// Seeded from the OS; thread-safe.
+// The operating system's CSPRNG (OpenSSL RAND_bytes): unpredictable, so fit for secrets such as
+// API tokens as well as ids and jitter. Thread-safe. Aborts the process if the CSPRNG fails:
+// issuing a guessable secret is worse than stopping.
 class SystemRandom final : public Random {
  public:
-  SystemRandom();
   double Uniform() override;
   uint64_t Next64() override;
   static SystemRandom& Get();
-
- private:
-  std::mutex mu_;
-  std::mt19937_64 engine_;
 };
 
 // Deterministic sequence from a seed; thread-safe.

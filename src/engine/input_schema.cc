@@ -1,3 +1,9 @@
+// GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> when it builds with
+// sanitizers (GCC bug 105562); valijson instantiates <regex>.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "engine/input_schema.h"
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>

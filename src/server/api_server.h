@@ -53,7 +53,7 @@ class ApiServer {
  public:
   // Validates the options (InvalidArgument) and loads the webhook triggers of the live workflows
   // (the store's errors). `random` mints API tokens created through the API: it must be
-  // cryptographically secure outside tests (server/secure_random.h).
+  // cryptographically secure outside tests (common::SystemRandom is).
   static absl::StatusOr<std::unique_ptr<ApiServer>> Create(ApiServerOptions options,
                                                            engine::Engine& engine,
                                                            store::Store& store,

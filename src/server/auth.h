@@ -67,7 +67,7 @@ struct CreatedToken {
 class TokenAuthority {
  public:
   // `store`, `clock` and `random` must outlive the authority. `random` must be cryptographically
-  // secure outside tests (see server/secure_random.h): token secrets are drawn from it.
+  // secure outside tests (common::SystemRandom is): token secrets are drawn from it.
   TokenAuthority(store::Store& store, const common::Clock& clock, common::Random& random);
 
   // Creates a token for `name` (non-empty, at most 200 characters) with `role` (admin, operator,

@@ -91,6 +91,7 @@ class Api:
         self.cli = Cli(flowline, store)
         self.token = self.cli("token", "create", "--role", "operator", "--name", "scenarios",
                               check=True).stdout.strip()
+        self.tokens = {}
         self.proc = subprocess.Popen([flowline, "--store", store, "serve", "--listen",
                                       "127.0.0.1:0", "--workers", "2"],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -101,10 +102,17 @@ class Api:
         self.proc.terminate()
         self.proc.wait(timeout=30)
 
-    def request(self, method, path, body=None, content_type="application/json"):
+    def token_for(self, user):
+        # The API records the token's name as the person who acted.
+        if user not in self.tokens:
+            self.tokens[user] = self.cli("token", "create", "--role", "reviewer", "--name", user,
+                                         check=True).stdout.strip()
+        return self.tokens[user]
+
+    def request(self, method, path, body=None, content_type="application/json", token=None):
         data = body.encode() if isinstance(body, str) else body
         req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Authorization": "Bearer " + self.token, "Content-Type": content_type})
+            "Authorization": "Bearer " + (token or self.token), "Content-Type": content_type})
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, json.loads(resp.read() or b"{}")
@@ -155,7 +163,8 @@ class Api:
                 r = expected["resolve"]
                 status, _ = self.request("POST", "/api/v1/tasks/%s/resolve" % task["task_id"],
                                          json.dumps({"decision": r["decision"],
-                                                     "comment": r.get("comment", "")}))
+                                                     "comment": r.get("comment", "")}),
+                                         token=self.token_for(r.get("user", "tester")))
                 if status != 200:
                     problems.append("%s: resolve answered %d" % (where, status))
                     continue
