@@ -62,8 +62,8 @@ struct Args {
   std::string store_dir;
   int in_flight = 16;
   int workers = 16;
-  int noop_steps = 0;  // > 0: a workflow of this many no-op steps instead of W3
-  int runs = 0;        // 0: every invoice once (noop: 10,000)
+  int noop_steps = 0;   // > 0: a workflow of this many no-op steps instead of W3
+  int runs = 0;         // 0: every invoice once (noop: 10,000)
   bool durable = true;  // --not-durable: synchronous=NORMAL (for diagnosis only)
 };
 

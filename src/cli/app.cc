@@ -32,8 +32,8 @@ App::~App() {
 }
 
 std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
-  return std::make_unique<engine::Engine>(std::move(options), *store_, registry_, clock(),
-                                          random(), http_.get());
+  return std::make_unique<engine::Engine>(std::move(options), *store_, registry_, clock(), random(),
+                                          http_.get());
 }
 
 absl::Status App::LockForExecution() {

@@ -155,10 +155,9 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
   }
 
   RunTracker tracker;
-  engine->SetRunFinishedCallback(
-      [&tracker](const std::string& run_id, store::RunStatus status) {
-        tracker.OnFinished(run_id, status);
-      });
+  engine->SetRunFinishedCallback([&tracker](const std::string& run_id, store::RunStatus status) {
+    tracker.OnFinished(run_id, status);
+  });
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
 
   const absl::Time start = absl::Now();
@@ -182,8 +181,7 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
            static_cast<size_t>(args.in_flight)) {
       idle_check();
     }
-    absl::StatusOr<engine::StartRunResult> result =
-        engine->StartRun({workflow, input.input, ""});
+    absl::StatusOr<engine::StartRunResult> result = engine->StartRun({workflow, input.input, ""});
     if (!result.ok()) {
       std::cerr << "\r" << input.source << ": refused: " << result.status().message() << "\n";
       ++refused;
@@ -192,9 +190,8 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
     if (result->created) {
       tracker.Started(result->run_id);
     } else {
-      tracker.CountOther(result->run_id,
-                         absl::StrCat("already started (same business key), ",
-                                      store::RunStatusName(result->status)));
+      tracker.CountOther(result->run_id, absl::StrCat("already started (same business key), ",
+                                                      store::RunStatusName(result->status)));
     }
   }
   while (tracker.WaitBelow(1, absl::Milliseconds(100)) > 0) idle_check();
@@ -251,8 +248,7 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
       ->required();
   cmd->add_option("inputs", args->inputs, "Input files or directories");
   cmd->add_option("--input,-i", args->inline_inputs, "An input as JSON text (repeatable)");
-  cmd->add_option("--workers", args->workers, "Threads executing steps")
-      ->check(CLI::Range(1, 256));
+  cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
   cmd->add_option("--in-flight", args->in_flight, "Runs in progress at once")
       ->check(CLI::Range(1, 100000));
   cmd->callback([args, &global, &exit_code] { exit_code = Run(global, *args); });

@@ -47,9 +47,8 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const store::Run& run : *runs) {
-    std::string took = run.finished_at.has_value()
-                           ? HumanDuration(*run.finished_at - run.created_at)
-                           : "-";
+    std::string took =
+        run.finished_at.has_value() ? HumanDuration(*run.finished_at - run.created_at) : "-";
     rows.push_back({run.run_id, run.workflow, run.business_key.empty() ? "-" : run.business_key,
                     store::RunStatusName(run.status), FormatTime(run.created_at), took});
   }
@@ -121,11 +120,11 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
   std::vector<std::vector<std::string>> rows;
   for (const store::StepState& step : detail->steps) {
     if (step.step_id == store::kEndStepId) continue;
-    rows.push_back({step.step_id, actors.count(step.step_id) ? actors[step.step_id] : "-",
-                    store::StepStatusName(step.status), std::to_string(step.attempt),
-                    step.duration_us > 0 ? HumanDuration(absl::Microseconds(step.duration_us))
-                                         : "-",
-                    FormatTime(step.started_at)});
+    rows.push_back(
+        {step.step_id, actors.count(step.step_id) ? actors[step.step_id] : "-",
+         store::StepStatusName(step.status), std::to_string(step.attempt),
+         step.duration_us > 0 ? HumanDuration(absl::Microseconds(step.duration_us)) : "-",
+         FormatTime(step.started_at)});
   }
   PrintTable(std::cout, {"STEP", "ACTOR", "STATUS", "ATTEMPTS", "DURATION", "STARTED"}, rows);
   for (const store::StepState& step : detail->steps) {
@@ -162,20 +161,20 @@ void AddRunsCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   list->add_option("--workflow,-w", list_args->workflow, "Only this workflow");
   list->add_option("--status,-s", list_args->status, "Only runs in this status")
       ->check(CLI::IsMember({"running", "completed", "failed", "rejected", "cancelled"}));
-  list->add_option("--limit,-n", list_args->limit, "At most this many")->check(CLI::Range(1, 10000));
+  list->add_option("--limit,-n", list_args->limit, "At most this many")
+      ->check(CLI::Range(1, 10000));
   list->add_flag("--json", list_args->json, "Print JSON");
   list->callback([list_args, &global, &exit_code] { exit_code = List(global, *list_args); });
 
   auto run_id = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* show = runs->add_subcommand(
-      "show", "Show a run: every step with its actor, status, attempts, duration, input and "
-              "output, and the run's decision record");
+      "show",
+      "Show a run: every step with its actor, status, attempts, duration, input and "
+      "output, and the run's decision record");
   show->add_option("run_id", *run_id, "The run's id")->required();
   show->add_flag("--json", *json, "Print JSON");
-  show->callback([run_id, json, &global, &exit_code] {
-    exit_code = Show(global, *run_id, *json);
-  });
+  show->callback([run_id, json, &global, &exit_code] { exit_code = Show(global, *run_id, *json); });
 }
 
 }  // namespace flowline::cli

@@ -25,8 +25,8 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::string host = args.listen;
   int port = 0;
   size_t colon = args.listen.rfind(':');
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(args.listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+  if (colon == std::string::npos || !absl::SimpleAtoi(args.listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
         "--listen ", args.listen, " is not HOST:PORT (e.g. 127.0.0.1:8080, or port 0 for any)")));
   }
@@ -41,8 +41,8 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(options);
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
 
-  absl::StatusOr<std::unique_ptr<server::ApiServer>> api = server::ApiServer::Create(
-      {}, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
+  absl::StatusOr<std::unique_ptr<server::ApiServer>> api =
+      server::ApiServer::Create({}, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
   if (!api.ok()) return Fail(api.status());
   if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
   // Scripts wait for this line to know the port.
@@ -63,12 +63,12 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
 void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
-      "serve", "Serve the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json, "
-               "webhook triggers) and execute runs with a pool of workers. SIGINT/SIGTERM stop "
-               "gracefully; after a crash, steps in flight resume on the next start.");
+      "serve",
+      "Serve the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json, "
+      "webhook triggers) and execute runs with a pool of workers. SIGINT/SIGTERM stop "
+      "gracefully; after a crash, steps in flight resume on the next start.");
   cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
-  cmd->add_option("--workers", args->workers, "Threads executing steps")
-      ->check(CLI::Range(1, 256));
+  cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

@@ -18,16 +18,21 @@ std::string DefaultUser() {
 }
 
 Json TaskJson(const store::Task& task) {
-  Json out = {{"task_id", task.task_id},     {"run_id", task.run_id},
-              {"step_id", task.step_id},     {"workflow", task.workflow},
-              {"queue", task.queue},         {"title", task.title},
-              {"priority", task.priority},   {"status", store::TaskStatusName(task.status)},
+  Json out = {{"task_id", task.task_id},
+              {"run_id", task.run_id},
+              {"step_id", task.step_id},
+              {"workflow", task.workflow},
+              {"queue", task.queue},
+              {"title", task.title},
+              {"priority", task.priority},
+              {"status", store::TaskStatusName(task.status)},
               {"created_at", absl::FormatTime(task.created_at)}};
   if (task.due_at.has_value()) out["due_at"] = absl::FormatTime(*task.due_at);
   if (!task.claimed_by.empty()) out["claimed_by"] = task.claimed_by;
   if (!task.resolved_by.empty()) out["resolved_by"] = task.resolved_by;
   if (!task.decision.empty()) out["decision"] = task.decision;
-  out["payload"] = Json::parse(task.payload_json.empty() ? "{}" : task.payload_json, nullptr, false);
+  out["payload"] =
+      Json::parse(task.payload_json.empty() ? "{}" : task.payload_json, nullptr, false);
   return out;
 }
 
@@ -116,11 +121,13 @@ void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   auto list_args = std::make_shared<ListArgs>();
   auto* list = tasks->add_subcommand("list", "List tasks, highest priority then oldest first");
   list->add_option("--queue,-q", list_args->queue, "Only this queue");
-  list->add_option("--status,-s", list_args->status, "open, claimed, resolved or cancelled "
-                                                      "(default: open and claimed)")
+  list->add_option("--status,-s", list_args->status,
+                   "open, claimed, resolved or cancelled "
+                   "(default: open and claimed)")
       ->check(CLI::IsMember({"open", "claimed", "resolved", "cancelled"}));
   list->add_option("--run", list_args->run_id, "Only this run's tasks");
-  list->add_option("--limit,-n", list_args->limit, "At most this many")->check(CLI::Range(1, 10000));
+  list->add_option("--limit,-n", list_args->limit, "At most this many")
+      ->check(CLI::Range(1, 10000));
   list->add_flag("--json", list_args->json, "Print JSON");
   list->callback([list_args, &global, &exit_code] { exit_code = List(global, *list_args); });
 
@@ -159,15 +166,14 @@ void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
       "Resolve a task with a decision; the run continues from there (here and now when no "
       "`flowline serve` is executing the store, else in the server)");
   resolve->add_option("task_id", resolve_args->task_id, "The task's id")->required();
-  resolve->add_option("--decision,-d", resolve_args->decision,
-                      "The decision, e.g. approve or reject")
+  resolve
+      ->add_option("--decision,-d", resolve_args->decision, "The decision, e.g. approve or reject")
       ->required();
   resolve->add_option("--comment,-c", resolve_args->comment, "Why (kept in the record)");
   resolve->add_option("--data", resolve_args->data, "Corrected values as a JSON object");
   resolve->add_option("--user,-u", resolve_args->user, "Who decides (default: $USER)");
-  resolve->callback([resolve_args, &global, &exit_code] {
-    exit_code = Resolve(global, *resolve_args);
-  });
+  resolve->callback(
+      [resolve_args, &global, &exit_code] { exit_code = Resolve(global, *resolve_args); });
 }
 
 }  // namespace flowline::cli

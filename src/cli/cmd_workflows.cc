@@ -17,8 +17,7 @@ int Fail(const absl::Status& status) {
 
 void AddValidateCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "validate",
-      "Check workflow specs and report every mistake with file:line:column and a hint");
+      "validate", "Check workflow specs and report every mistake with file:line:column and a hint");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("files", *files, "Spec files (YAML)")->required()->check(CLI::ExistingFile);
   cmd->callback([files, &exit_code] {
@@ -56,8 +55,9 @@ void AddValidateCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exi
 
 void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "deploy", "Store specs as new versions (content-addressed) and make them live; runs already "
-                "started stay on the version they started on");
+      "deploy",
+      "Store specs as new versions (content-addressed) and make them live; runs already "
+      "started stay on the version they started on");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("files", *files, "Spec files (YAML)")->required()->check(CLI::ExistingFile);
   cmd->callback([files, &global, &exit_code] {

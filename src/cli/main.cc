@@ -12,10 +12,11 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("FLOWLINE_STORE"); env != nullptr && *env) {
     global.store_path = env;
   }
-  CLI::App app{"flowline runs a business's operations as AI workflows: triggers start runs, AI\n"
-               "does the steps it reliably can, people handle the exceptions, and every case is\n"
-               "recorded and measured.",
-               "flowline"};
+  CLI::App app{
+      "flowline runs a business's operations as AI workflows: triggers start runs, AI\n"
+      "does the steps it reliably can, people handle the exceptions, and every case is\n"
+      "recorded and measured.",
+      "flowline"};
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("--store", global.store_path,

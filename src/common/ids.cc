@@ -51,7 +51,8 @@ std::string RandomToken(size_t n, Random& random) {
   bytes.reserve(n + 8);
   while (bytes.size() < n) {
     uint64_t v = random.Next64();
-    for (int i = 0; i < 8 && bytes.size() < n; ++i) bytes.push_back(static_cast<char>(v >> (8 * i)));
+    for (int i = 0; i < 8 && bytes.size() < n; ++i)
+      bytes.push_back(static_cast<char>(v >> (8 * i)));
   }
   return absl::WebSafeBase64Escape(bytes);
 }

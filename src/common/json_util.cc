@@ -28,7 +28,7 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
       }
     }
     return absl::InvalidArgumentError(absl::StrCat(Sv(what), " is not valid JSON at line ", line,
-                                                    ", column ", column, ": ", detail));
+                                                   ", column ", column, ": ", detail));
   }
 }
 

@@ -10,9 +10,9 @@
 #define FLOWLINE_CONCAT_INNER(a, b) a##b
 #define FLOWLINE_CONCAT(a, b) FLOWLINE_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status flowline_status_ = (expr);          \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status flowline_status_ = (expr);            \
     if (!flowline_status_.ok()) return flowline_status_; \
   } while (0)
 

@@ -12,16 +12,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "steps/http_client.h"
-#include "steps/test_http_server.h"
 #include "steps/system_step_kinds.h"
+#include "steps/test_http_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::engine {
 namespace {
 
-using ::testing::HasSubstr;
 using store::RunStatus;
 using store::StepStatus;
+using ::testing::HasSubstr;
 
 // A step kind for tests: counts executions per (run, step) and the most attempts in flight.
 class ProbeStep final : public steps::StepKind {
@@ -90,10 +90,10 @@ class EngineTest : public ::testing::Test {
     EngineOptions options;
     options.workers = workers;
     options.worker_id = absl::StrCat("test-", ++engines_);
-    return std::make_unique<Engine>(options, *store_, registry_,
-                                    workers == 0 ? static_cast<common::Clock&>(clock_)
-                                                 : common::SystemClock::Get(),
-                                    random_, http_.get());
+    return std::make_unique<Engine>(
+        options, *store_, registry_,
+        workers == 0 ? static_cast<common::Clock&>(clock_) : common::SystemClock::Get(), random_,
+        http_.get());
   }
 
   std::string Deploy(Engine& engine, const std::string& yaml) {
@@ -380,7 +380,8 @@ steps:
                       port, R"(/charge
       body: { amount: 10 }
     retry: { attempts: )",
-                      attempts, R"(, backoff: { initial: 2s, multiplier: 2, max: 1m }, jitter: false }
+                      attempts,
+                      R"(, backoff: { initial: 2s, multiplier: 2, max: 1m }, jitter: false }
 outputs:
   charged: ${{ steps.charge.output.body.charged }}
 )");

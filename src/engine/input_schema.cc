@@ -33,8 +33,8 @@ absl::StatusOr<std::unique_ptr<InputSchema>> InputSchema::Compile(const Json& sc
     valijson::adapters::NlohmannJsonAdapter adapter(schema);
     parser.populateSchema(adapter, compiled->schema);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("the input schema is not a valid JSON Schema: ",
-                                                   e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the input schema is not a valid JSON Schema: ", e.what()));
   }
   return std::unique_ptr<InputSchema>(new InputSchema(std::move(compiled)));
 }
@@ -61,9 +61,10 @@ absl::Status InputSchema::Validate(const Json& input) const {
     }
     problems.push_back(absl::StrCat(pointer.empty() ? "/" : pointer, ": ", error.description));
   }
-  return absl::InvalidArgumentError(absl::StrCat("the input does not match the workflow's input "
-                                                 "schema:\n  ",
-                                                 absl::StrJoin(problems, "\n  ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("the input does not match the workflow's input "
+                   "schema:\n  ",
+                   absl::StrJoin(problems, "\n  ")));
 }
 
 }  // namespace flowline::engine

@@ -121,8 +121,8 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
     std::vector<steps::ConfigError> errors;
     planned.prepared = planned.kind->Prepare(step.id, step.with, &errors);
     if (planned.prepared == nullptr) {
-      std::string message = absl::StrCat("step ", step.id, ": the ", step.uses,
-                                         " step refused its configuration");
+      std::string message =
+          absl::StrCat("step ", step.id, ": the ", step.uses, " step refused its configuration");
       for (const auto& e : errors) absl::StrAppend(&message, "; ", e.param, ": ", e.message);
       return absl::InvalidArgumentError(message);
     }
@@ -136,16 +136,17 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
       if (is_literal) {
         members.emplace_back(it.key(), CompiledValue::Literal(*it));
       } else {
-        ASSIGN_OR_RETURN(CompiledValue value,
-                         CompiledValue::Compile(*it, absl::StrCat("steps.", step.id, ".with.",
-                                                                  it.key())));
+        ASSIGN_OR_RETURN(
+            CompiledValue value,
+            CompiledValue::Compile(*it, absl::StrCat("steps.", step.id, ".with.", it.key())));
         members.emplace_back(it.key(), std::move(value));
       }
     }
     planned.params = CompiledValue::Object(std::move(members));
     if (!step.when.empty()) {
-      ASSIGN_OR_RETURN(expr::Template when, expr::Template::Compile(
-                                                step.when, absl::StrCat("steps.", step.id, ".when")));
+      ASSIGN_OR_RETURN(
+          expr::Template when,
+          expr::Template::Compile(step.when, absl::StrCat("steps.", step.id, ".when")));
       planned.when = std::make_shared<const expr::Template>(std::move(when));
     }
     plan->index_[step.id] = i;

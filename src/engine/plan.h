@@ -47,8 +47,8 @@ struct PlannedStep {
   std::unique_ptr<steps::PreparedStep> prepared;
   CompiledValue params;
   std::shared_ptr<const expr::Template> when;  // null: always
-  std::vector<std::string> dependents;        // includes store::kEndStepId for sinks
-  std::string actor_label;                    // "ai:extract", "system:http", "human:review"
+  std::vector<std::string> dependents;         // includes store::kEndStepId for sinks
+  std::string actor_label;                     // "ai:extract", "system:http", "human:review"
 };
 
 class Plan {

@@ -25,7 +25,8 @@ absl::StatusOr<RunContext> RunContext::FromDetail(const store::RunDetail& detail
                  {"run", RunInfo(run.run_id, run.business_key, run.workflow, run.version)},
                  {"steps", Json::object()}};
   for (const store::StepState& step : detail.steps) {
-    if (step.status != store::StepStatus::kCompleted && step.status != store::StepStatus::kSkipped) {
+    if (step.status != store::StepStatus::kCompleted &&
+        step.status != store::StepStatus::kSkipped) {
       continue;
     }
     Json output = Json::object();

@@ -44,16 +44,15 @@ struct RetryPolicy {
   double multiplier = 2.0;
   absl::Duration max_backoff = absl::Minutes(5);
   bool jitter = true;  // "full jitter": a uniform delay in [0, backoff]
-  std::vector<steps::ErrorClass> on = {steps::ErrorClass::kTransient,
-                                       steps::ErrorClass::kRateLimited,
-                                       steps::ErrorClass::kTimeout};
+  std::vector<steps::ErrorClass> on = {
+      steps::ErrorClass::kTransient, steps::ErrorClass::kRateLimited, steps::ErrorClass::kTimeout};
 };
 
 struct StepSpec {
   std::string id;
   std::string uses;
   steps::Actor actor = steps::Actor::kSystem;
-  Json with = Json::object();  // as written: strings may hold ${{ }} expressions
+  Json with = Json::object();      // as written: strings may hold ${{ }} expressions
   std::vector<std::string> needs;  // resolved: explicit, or the step before
   std::string when;                // a ${{ }} expression or empty (always)
   RetryPolicy retry;
@@ -65,8 +64,8 @@ struct StepSpec {
 };
 
 struct TriggerSpec {
-  std::string type;  // "webhook" (more in later issues)
-  std::string path;  // webhook: /hooks/...
+  std::string type;        // "webhook" (more in later issues)
+  std::string path;        // webhook: /hooks/...
   std::string secret_env;  // webhook: env var holding the HMAC key; empty = unsigned
   std::string signature_header = "X-Flowline-Signature";  // value: "sha256=<hex>"
   Location location;
@@ -79,7 +78,7 @@ struct WorkflowSpec {
   std::string key;  // business key template, may be empty
   Json input_schema = Json::object();
   std::vector<TriggerSpec> triggers;
-  std::vector<StepSpec> steps;  // in the order written
+  std::vector<StepSpec> steps;                 // in the order written
   std::map<std::string, std::string> outputs;  // name -> template
   std::optional<int> concurrency;              // runs' steps in flight at once
   std::string source;                          // the YAML text

@@ -49,10 +49,11 @@ expr::Evaluator& ThreadEvaluator() {
 }
 
 absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
-                                                           const store::ClaimedStep& claimed,
-                                                           std::optional<RunContext>& ctx) {
+                                                     const store::ClaimedStep& claimed,
+                                                     std::optional<RunContext>& ctx) {
   const absl::Time started = clock_.Now();
-  if (!ctx.has_value() || ctx->run_id != claimed.run_id || !ContextCovers(plan, claimed.step_id, *ctx)) {
+  if (!ctx.has_value() || ctx->run_id != claimed.run_id ||
+      !ContextCovers(plan, claimed.step_id, *ctx)) {
     ASSIGN_OR_RETURN(store::RunDetail detail, store_.GetRunDetail(claimed.run_id));
     ASSIGN_OR_RETURN(ctx, RunContext::FromDetail(detail));
   }
@@ -61,7 +62,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
   commit.run_id = claimed.run_id;
   commit.step_id = claimed.step_id;
   commit.lease_token = claimed.lease_token;
-  if (options_.lease_next) commit.lease_next = store::LeaseRequest{options_.worker_id, options_.lease};
+  if (options_.lease_next)
+    commit.lease_next = store::LeaseRequest{options_.worker_id, options_.lease};
 
   expr::Evaluator& evaluator = ThreadEvaluator();
   const PlannedStep* step = plan.Find(claimed.step_id);
@@ -96,8 +98,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
     if (failed) {
       // FailRun filled the commit.
     } else if (!run_it) {
-      CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kSkipped, Json::object(), std::nullopt, *ctx,
-                   commit);
+      CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kSkipped, Json::object(),
+                   std::nullopt, *ctx, commit);
     } else if (absl::StatusOr<Json> params = step->params.Evaluate(evaluator); !params.ok()) {
       FailRun(claimed.step_id, std::string(params.status().message()), commit);
     } else {
@@ -126,8 +128,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
 
       switch (outcome.kind) {
         case steps::StepOutcome::Kind::kCompleted:
-          CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kCompleted, std::move(outcome.output),
-                       outcome.confidence, *ctx, commit);
+          CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kCompleted,
+                       std::move(outcome.output), outcome.confidence, *ctx, commit);
           break;
         case steps::StepOutcome::Kind::kFailed:
           commit.error = outcome.error;
@@ -137,18 +139,17 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
                 now + RetryDelay(step->spec->retry, claimed.attempt, outcome.retry_after, random_);
             commit.records.push_back(
                 {claimed.step_id, "step.retry", step->actor_label,
-                 RecordPayload(claimed.attempt, commit.params_json,
-                               absl::StrCat("\"error\":", JsonString(outcome.error),
-                                            ",\"error_class\":\"",
-                                            steps::ErrorClassName(outcome.error_class),
-                                            "\",\"retry_at\":\"", absl::FormatTime(commit.retry_at),
-                                            "\""))});
+                 RecordPayload(
+                     claimed.attempt, commit.params_json,
+                     absl::StrCat("\"error\":", JsonString(outcome.error), ",\"error_class\":\"",
+                                  steps::ErrorClassName(outcome.error_class), "\",\"retry_at\":\"",
+                                  absl::FormatTime(commit.retry_at), "\""))});
           } else {
-            FailRun(claimed.step_id,
-                    absl::StrCat("step ", claimed.step_id, " failed after ", claimed.attempt,
-                                 claimed.attempt == 1 ? " attempt: " : " attempts: ",
-                                 outcome.error),
-                    commit);
+            FailRun(
+                claimed.step_id,
+                absl::StrCat("step ", claimed.step_id, " failed after ", claimed.attempt,
+                             claimed.attempt == 1 ? " attempt: " : " attempts: ", outcome.error),
+                commit);
           }
           break;
         case steps::StepOutcome::Kind::kWaitForTask: {
@@ -163,8 +164,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           commit.records.push_back(
               {claimed.step_id, "task.opened", step->actor_label,
                RecordPayload(claimed.attempt, commit.params_json,
-                             absl::StrCat("\"task_id\":\"", task.task_id, "\",\"queue\":",
-                                          JsonString(task.queue)))});
+                             absl::StrCat("\"task_id\":\"", task.task_id,
+                                          "\",\"queue\":", JsonString(task.queue)))});
           commit.task = std::move(task);
           break;
         }
@@ -174,16 +175,17 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           commit.resume_json = R"({"timer":true})";
           commit.records.push_back(
               {claimed.step_id, "step.waiting", step->actor_label,
-               RecordPayload(claimed.attempt, commit.params_json,
-                             absl::StrCat("\"until\":\"", absl::FormatTime(outcome.wake_at),
-                                          "\""))});
+               RecordPayload(
+                   claimed.attempt, commit.params_json,
+                   absl::StrCat("\"until\":\"", absl::FormatTime(outcome.wake_at), "\""))});
           break;
         case steps::StepOutcome::Kind::kRejected:
           commit.resolution = StepResolution::kCompleted;
           commit.output_json = outcome.output.dump();
-          commit.records.push_back({claimed.step_id, "step.completed", step->actor_label,
-                                    RecordPayload(claimed.attempt, commit.params_json,
-                                                  absl::StrCat("\"output\":", commit.output_json))});
+          commit.records.push_back(
+              {claimed.step_id, "step.completed", step->actor_label,
+               RecordPayload(claimed.attempt, commit.params_json,
+                             absl::StrCat("\"output\":", commit.output_json))});
           commit.finish = store::RunFinish{store::RunStatus::kRejected, "", outcome.error};
           commit.records.push_back({"", "run.rejected", step->actor_label,
                                     absl::StrCat("{\"reason\":", JsonString(outcome.error), "}")});
@@ -200,7 +202,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
 }
 
 void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
-                              store::StepStatus status, Json output, std::optional<double> confidence, RunContext& ctx,
+                              store::StepStatus status, Json output,
+                              std::optional<double> confidence, RunContext& ctx,
                               store::StepCommit& commit) {
   const bool skipped = status == store::StepStatus::kSkipped;
   commit.resolution = skipped ? StepResolution::kSkipped : StepResolution::kCompleted;
@@ -210,9 +213,7 @@ void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int att
   std::string extra = absl::StrCat("\"output\":", commit.output_json);
   if (confidence.has_value()) absl::StrAppend(&extra, ",\"confidence\":", *confidence);
   commit.records.push_back({step.spec->id, skipped ? "step.skipped" : "step.completed",
-                            step.actor_label,
-                            RecordPayload(attempt, commit.params_json,
-                                          extra)});
+                            step.actor_label, RecordPayload(attempt, commit.params_json, extra)});
   ctx.AddFinished(step.spec->id, status, std::move(output), confidence);
   // The last step finishes the run in the same transaction: the context shows every other step
   // finished, and a finished step never un-finishes, so this cannot be wrong.
@@ -236,8 +237,8 @@ void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit&
   absl::StatusOr<Json> outputs =
       env.ok() ? plan.EvaluateOutputs(evaluator) : absl::StatusOr<Json>(env);
   if (!outputs.ok()) {
-    std::string error = absl::StrCat("the run's outputs could not be evaluated: ",
-                                     outputs.status().message());
+    std::string error =
+        absl::StrCat("the run's outputs could not be evaluated: ", outputs.status().message());
     commit.finish = store::RunFinish{store::RunStatus::kFailed, "", error};
     commit.records.push_back(
         {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});

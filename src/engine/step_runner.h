@@ -38,15 +38,14 @@ class StepRunner {
   // context if the caller has it; it is (re)loaded when missing or too stale, and updated with
   // the step's result. Returns the commit's result, or why nothing was committed
   // (FailedPrecondition: the lease was lost to another worker).
-  absl::StatusOr<AttemptResult> RunAttempt(const Plan& plan,
-                                                 const store::ClaimedStep& claimed,
-                                                 std::optional<RunContext>& ctx);
+  absl::StatusOr<AttemptResult> RunAttempt(const Plan& plan, const store::ClaimedStep& claimed,
+                                           std::optional<RunContext>& ctx);
 
  private:
   // Fills `commit` from a finished (completed/skipped) step, ending the run when it was the last.
   void CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
-                    store::StepStatus status, Json output, std::optional<double> confidence, RunContext& ctx,
-                    store::StepCommit& commit);
+                    store::StepStatus status, Json output, std::optional<double> confidence,
+                    RunContext& ctx, store::StepCommit& commit);
   void FailRun(const std::string& step_id, const std::string& error, store::StepCommit& commit);
   void FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit& commit);
 

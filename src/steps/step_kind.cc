@@ -107,7 +107,9 @@ StepOutcome StepOutcome::Rejected(std::string reason, Json output) {
   return outcome;
 }
 
-void StepKindRegistry::Register(std::unique_ptr<StepKind> kind) { kinds_.push_back(std::move(kind)); }
+void StepKindRegistry::Register(std::unique_ptr<StepKind> kind) {
+  kinds_.push_back(std::move(kind));
+}
 
 const StepKind* StepKindRegistry::Find(std::string_view name) const {
   for (const auto& kind : kinds_) {
