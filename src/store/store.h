@@ -33,12 +33,12 @@ inline constexpr char kEndStepId[] = "$end";
 
 enum class RunStatus { kRunning, kCompleted, kFailed, kRejected, kCancelled };
 enum class StepStatus {
-  kPending,    // waiting for its dependencies
-  kReady,      // may be claimed once available_at has passed
-  kRunning,    // leased to a worker
-  kWaiting,    // waiting for a person (task) or a timer (available_at)
+  kPending,  // waiting for its dependencies
+  kReady,    // may be claimed once available_at has passed
+  kRunning,  // leased to a worker
+  kWaiting,  // waiting for a person (task) or a timer (available_at)
   kCompleted,
-  kSkipped,    // its `when:` was false
+  kSkipped,  // its `when:` was false
   kFailed,
   kCancelled,  // the run ended before it could run
 };
@@ -204,8 +204,8 @@ struct StepCommit {
   std::string output_json;
   std::optional<double> confidence;
   std::string error;
-  absl::Time retry_at;        // kRetry, kWaitTimer
-  std::string resume_json;    // kWaitTimer: handed to the step when it runs again
+  absl::Time retry_at;          // kRetry, kWaitTimer
+  std::string resume_json;      // kWaitTimer: handed to the step when it runs again
   std::optional<NewTask> task;  // kWaitTask
   int64_t duration_us = 0;
   // Steps (kEndStepId included) whose dependency count drops by one (kCompleted, kSkipped).
