@@ -93,11 +93,32 @@ bool GroupCommitter::RunInSavepoint(Request& request) {
   return connection.InTransaction();
 }
 
+// The optimistic pass: every request runs straight in the transaction, without the cost of a
+// savepoint (SQLite copies each page a savepoint's request first changes into a sub-journal).
+// Returns the index of the first request whose work failed, or batch.size() if none did.
+size_t GroupCommitter::RunWithoutSavepoints(const std::vector<Request*>& batch, size_t first) {
+  Connection& connection = *connection_;
+  for (size_t i = first; i < batch.size(); ++i) {
+    Request& request = *batch[i];
+    request.status = request.work(connection);
+    if (request.status.ok() && !connection.InTransaction()) {
+      request.status = absl::InternalError("the write transaction ended inside a request");
+    }
+    if (!request.status.ok()) return i;
+  }
+  return batch.size();
+}
+
 void GroupCommitter::RunBatch(const std::vector<Request*>& batch) {
   Connection& connection = *connection_;
   int64_t transactions = 0;
   int64_t failed = 0;
   size_t next = 0;
+  // Requests rarely fail, so a batch first runs without savepoints. When one fails, its partial
+  // writes cannot be undone alone: the whole transaction is rolled back and the batch runs again
+  // from its start, each request in its own savepoint. Work only assigns its results, so the
+  // second run's stand, and nothing of the first run was ever committed.
+  bool savepoints = false;
   while (next < batch.size()) {
     const size_t first = next;
     absl::Status outcome = RunStatement(connection, "BEGIN IMMEDIATE");
@@ -113,6 +134,22 @@ void GroupCommitter::RunBatch(const std::vector<Request*>& batch) {
       request.status = request.work(connection);
       lost = !connection.InTransaction();
       rollback = !request.status.ok();
+    } else if (!savepoints) {
+      const size_t failed_at = RunWithoutSavepoints(batch, first);
+      if (failed_at == batch.size()) {
+        next = batch.size();
+      } else if (!connection.InTransaction()) {
+        next = failed_at + 1;  // SQLite rolled back everything: as for a savepoint's request
+        lost = true;
+      } else {
+        absl::Status undo = RunStatement(connection, "ROLLBACK");
+        if (!undo.ok() && connection.InTransaction()) {
+          for (; next < batch.size(); ++next) batch[next]->status = undo;
+          break;
+        }
+        savepoints = true;
+        continue;  // next == first: run the rest of the batch again, with savepoints
+      }
     } else {
       while (next < batch.size() && !lost) lost = !RunInSavepoint(*batch[next++]);
     }

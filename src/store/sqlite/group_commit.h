@@ -3,10 +3,11 @@
 // SQLite allows one writer at a time, and a durable commit costs an fsync. GroupCommitter owns
 // the write connection and a thread that runs every write of the store: callers enqueue a unit
 // of work and block; the writer takes every pending request (up to `max_batch`), runs them in
-// one BEGIN IMMEDIATE … COMMIT, each inside its own SAVEPOINT, and commits once. A request whose
-// work fails rolls back its own savepoint only and gets its own error; its neighbours commit. So
-// N threads committing at once share one transaction and one fsync, and the caller returns only
-// after its work is durable.
+// one BEGIN IMMEDIATE … COMMIT and commits once. A request whose work fails gets its own error
+// and none of its writes; its neighbours commit. (The batch first runs without savepoints; if a
+// request fails, the transaction is rolled back and the batch runs again with each request in
+// its own SAVEPOINT, rolling back only the failed one.) So N threads committing at once share one
+// transaction and one fsync, and the caller returns only after its work is durable.
 //
 // If the COMMIT fails (or SQLite rolls the whole transaction back after an I/O error), every
 // request of that transaction whose work had succeeded gets that error instead: nothing a
@@ -58,6 +59,8 @@ class GroupCommitter {
   // Runs `work` in the next write transaction and returns once that transaction has committed:
   // the work's own error, the commit's error, or OK when its changes are durable. The work must
   // do all its writes through the connection it is given and must not open or end transactions.
+  // It may be run more than once (an earlier run is rolled back when a neighbour fails), so it
+  // must only assign its results, never accumulate into or move from the caller's variables.
   absl::Status Run(Work work);
 
   GroupCommitStats stats() const;
@@ -72,6 +75,9 @@ class GroupCommitter {
 
   void WriterLoop();
   void RunBatch(const std::vector<Request*>& batch);
+  // Runs the requests from `first` on without savepoints until one fails; returns its index, or
+  // batch.size() if none did.
+  size_t RunWithoutSavepoints(const std::vector<Request*>& batch, size_t first);
   // Runs one request inside a savepoint; returns false if SQLite ended the whole transaction.
   bool RunInSavepoint(Request& request);
 

@@ -281,6 +281,55 @@ TEST(SqliteStoreTest, AFailingRequestDoesNotAffectItsBatchNeighbours) {
   EXPECT_GE(stats.failed_requests, kThreads / 2 * 20);
 }
 
+// A request that fails after it has written (here: the fenced step update succeeds, then a
+// dependent turns out not to exist) must leave none of its writes behind, even when it shared
+// its transaction with requests that commit.
+TEST(SqliteStoreTest, ARequestFailingAfterItsFirstWriteLeavesNothingInItsBatch) {
+  std::unique_ptr<SqliteStore> store = OpenAt(TempDir::NewDatabase());
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 16;
+  constexpr int kRunsPerThread = 20;
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRunsPerThread; ++i) {
+        NewRun run = SimpleRun(absl::StrCat("run-", t, "-", i));
+        run.lease = LeaseRequest{"w", absl::Seconds(60)};
+        absl::StatusOr<CreateRunResult> created = store->CreateRun(run);
+        if (!created.ok() || created->leased.size() != 1) {
+          ++unexpected;
+          continue;
+        }
+        const ClaimedStep& a = created->leased[0];
+        StepCommit commit;
+        commit.run_id = a.run_id;
+        commit.step_id = a.step_id;
+        commit.lease_token = a.lease_token;
+        commit.now = At(1);
+        commit.output_json = "{}";
+        commit.dependents = {t % 2 == 0 ? std::string(kEndStepId) : std::string("missing")};
+        commit.records.push_back(NewRecord{"a", "step.completed", "system", "{}"});
+        if ((t % 2 == 0) != store->CommitStep(commit).ok()) ++unexpected;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kRunsPerThread; ++i) {
+      const std::string run_id = absl::StrCat("run-", t, "-", i);
+      ASSERT_OK_AND_ASSIGN(RunDetail detail, store->GetRunDetail(run_id));
+      ASSERT_EQ(detail.steps.size(), 2u);
+      EXPECT_EQ(detail.steps[0].status, t % 2 == 0 ? StepStatus::kCompleted : StepStatus::kRunning)
+          << run_id;
+      EXPECT_EQ(detail.steps[1].deps_remaining, t % 2 == 0 ? 0 : 1) << run_id;
+      ASSERT_OK_AND_ASSIGN(std::vector<Record> records, store->ListRecords(run_id));
+      EXPECT_EQ(records.size(), t % 2 == 0 ? 1u : 0u) << run_id;
+    }
+  }
+}
+
 // CPU seconds the writer thread ("flowline-writer") of this process has used, from /proc.
 double WriterCpuSeconds() {
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
