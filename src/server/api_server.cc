@@ -25,7 +25,7 @@ struct ApiServer::State {
         const common::Clock& clock, common::Random& random, Json openapi)
       : tokens(store, clock, random),
         webhooks(engine, store, [this](std::string_view path) { return router.MatchesPath(path); }),
-        ctx{std::move(options), engine, store, clock, tokens, webhooks, std::move(openapi)} {}
+        ctx{options, engine, store, clock, tokens, webhooks, std::move(openapi)} {}
 
   void Handle(const httplib::Request& req, httplib::Response& res);
   Reply Dispatch(const httplib::Request& req);
@@ -156,8 +156,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   absl::StatusOr<Json> openapi = common::ParseJson(OpenApiDocument(), "openapi.json");
   if (!openapi.ok()) return absl::InternalError(openapi.status().message());
 
-  auto state = std::make_unique<State>(std::move(options), engine, store, clock, random,
-                                       *std::move(openapi));
+  auto state = std::make_unique<State>(options, engine, store, clock, random, *std::move(openapi));
   AddSystemRoutes(state->ctx, state->router);
   AddWorkflowRoutes(state->ctx, state->router);
   AddRunRoutes(state->ctx, state->router);

@@ -52,7 +52,7 @@ TestServer::TestServer(ApiServerOptions options) {
   absl::Status started = engine_->Start();
   EXPECT_TRUE(started.ok()) << started;
   absl::StatusOr<std::unique_ptr<ApiServer>> api =
-      ApiServer::Create(std::move(options), *engine_, *store_, common::SystemClock::Get(), random_);
+      ApiServer::Create(options, *engine_, *store_, common::SystemClock::Get(), random_);
   if (!api.ok()) {
     ADD_FAILURE() << api.status();
     return;
