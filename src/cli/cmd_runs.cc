@@ -50,7 +50,7 @@ int List(const GlobalOptions& global, const ListArgs& args) {
     std::string took =
         run.finished_at.has_value() ? HumanDuration(*run.finished_at - run.created_at) : "-";
     rows.push_back({run.run_id, run.workflow, run.business_key.empty() ? "-" : run.business_key,
-                    store::RunStatusName(run.status), FormatTime(run.created_at), took});
+                    store::RunStatusName(run.status), HumanTime(run.created_at), took});
   }
   PrintTable(std::cout, {"RUN", "WORKFLOW", "KEY", "STATUS", "CREATED", "TOOK"}, rows);
   return 0;
@@ -108,8 +108,8 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
             << "workflow " << run.workflow << " @ " << run.version.substr(0, 12) << "\n"
             << "key      " << (run.business_key.empty() ? "-" : run.business_key) << "\n"
             << "status   " << store::RunStatusName(run.status) << "\n"
-            << "created  " << FormatTime(run.created_at) << "\n"
-            << "finished " << FormatTime(run.finished_at);
+            << "created  " << HumanTime(run.created_at) << "\n"
+            << "finished " << HumanTime(run.finished_at);
   if (run.finished_at.has_value()) {
     std::cout << " (" << HumanDuration(*run.finished_at - run.created_at) << ")";
   }
@@ -124,7 +124,7 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
         {step.step_id, actors.count(step.step_id) ? actors[step.step_id] : "-",
          store::StepStatusName(step.status), std::to_string(step.attempt),
          step.duration_us > 0 ? HumanDuration(absl::Microseconds(step.duration_us)) : "-",
-         FormatTime(step.started_at)});
+         HumanTime(step.started_at)});
   }
   PrintTable(std::cout, {"STEP", "ACTOR", "STATUS", "ATTEMPTS", "DURATION", "STARTED"}, rows);
   for (const store::StepState& step : detail->steps) {
@@ -143,7 +143,7 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
   std::cout << "\nrecord\n";
   std::vector<std::vector<std::string>> record_rows;
   for (const store::Record& r : *records) {
-    record_rows.push_back({std::to_string(r.seq), FormatTime(r.at), r.kind,
+    record_rows.push_back({std::to_string(r.seq), HumanTime(r.at), r.kind,
                            r.step_id.empty() ? "-" : r.step_id, r.actor});
   }
   PrintTable(std::cout, {"SEQ", "AT", "KIND", "STEP", "ACTOR"}, record_rows);

@@ -64,7 +64,7 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   for (const store::Task& task : *tasks) {
     rows.push_back({task.task_id, task.queue, std::to_string(task.priority),
                     store::TaskStatusName(task.status), task.title, task.run_id,
-                    FormatTime(task.due_at)});
+                    HumanTime(task.due_at)});
   }
   PrintTable(std::cout, {"TASK", "QUEUE", "PRIORITY", "STATUS", "TITLE", "RUN", "DUE"}, rows);
   return 0;
@@ -157,7 +157,7 @@ void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
       return;
     }
     std::cout << "claimed " << task->task_id << " for " << *claim_user << " until "
-              << FormatTime(task->claim_expires_at) << "\n";
+              << HumanTime(task->claim_expires_at) << "\n";
   });
 
   auto resolve_args = std::make_shared<ResolveArgs>();

@@ -53,7 +53,7 @@ void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
     std::vector<std::vector<std::string>> rows;
     for (const store::TokenInfo& t : *tokens) {
       rows.push_back(
-          {t.token_id, t.name, t.role, FormatTime(t.created_at), t.revoked ? "revoked" : "active"});
+          {t.token_id, t.name, t.role, HumanTime(t.created_at), t.revoked ? "revoked" : "active"});
     }
     PrintTable(std::cout, {"TOKEN", "NAME", "ROLE", "CREATED", "STATE"}, rows);
   });

@@ -28,7 +28,7 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& row : rows) print(row);
 }
 
-std::string FormatTime(std::optional<absl::Time> t) {
+std::string HumanTime(std::optional<absl::Time> t) {
   if (!t.has_value()) return "-";
   return absl::FormatTime("%Y-%m-%d %H:%M:%E3S", *t, absl::LocalTimeZone());
 }

@@ -15,7 +15,7 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows);
 
 // "2026-11-24 10:00:00.123" in local time, or "-".
-std::string FormatTime(std::optional<absl::Time> t);
+std::string HumanTime(std::optional<absl::Time> t);
 // "4.2 ms", "1.3 s", "2m3s".
 std::string HumanDuration(absl::Duration d);
 
