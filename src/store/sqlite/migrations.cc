@@ -12,8 +12,11 @@ namespace {
 // Migrations are append-only: a released migration is never edited, a change is a new one.
 //
 // Times are INTEGER microseconds since the Unix epoch; JSON payloads are TEXT kept verbatim.
-// Every table has an INTEGER PRIMARY KEY `seq`: it gives creation order for free and keeps
-// the hot unique keys (run_id, (run_id, step_id)) in small secondary indexes.
+// Most tables have an INTEGER PRIMARY KEY `seq`: it gives creation order for free and keeps
+// the hot unique key run_id in a small secondary index. `steps` is the exception: every write
+// of the hot path finds a step by (run_id, step_id), so that is its primary key in a WITHOUT
+// ROWID table (one b-tree per lookup instead of index + table); run ids are time-ordered, so
+// new steps still append at the right edge, and `position` keeps the plan order.
 constexpr const char* kMigrations[] = {
     // 1: the initial schema.
     R"sql(
@@ -53,9 +56,9 @@ CREATE UNIQUE INDEX runs_business_key ON runs (workflow, business_key) WHERE bus
 CREATE INDEX runs_workflow ON runs (workflow);
 
 CREATE TABLE steps (
-  seq              INTEGER PRIMARY KEY,
   run_id           TEXT NOT NULL,
   step_id          TEXT NOT NULL,
+  position         INTEGER NOT NULL,  -- plan order within the run
   status           TEXT NOT NULL,
   attempt          INTEGER NOT NULL DEFAULT 0,
   deps_remaining   INTEGER NOT NULL,
@@ -71,14 +74,15 @@ CREATE TABLE steps (
   task_id          TEXT NOT NULL DEFAULT '',
   started_at       INTEGER,
   finished_at      INTEGER,
-  duration_us      INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX steps_key ON steps (run_id, step_id);
+  duration_us      INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, step_id)
+) WITHOUT ROWID;
 -- Claiming: both partial indexes hold only the rows that can become due, so a claim is a range
--- scan over the due prefix and the indexes stay as small as the work in flight.
-CREATE INDEX steps_due ON steps (available_at)
+-- scan over the due prefix and the indexes stay as small as the work in flight. Equal times are
+-- claimed oldest run first, in plan order: (run_id, position) makes the index give that order.
+CREATE INDEX steps_due ON steps (available_at, run_id, position)
   WHERE status IN ('ready', 'waiting') AND available_at IS NOT NULL;
-CREATE INDEX steps_lease ON steps (lease_expires_at) WHERE status = 'running';
+CREATE INDEX steps_lease ON steps (lease_expires_at, run_id, position) WHERE status = 'running';
 
 CREATE TABLE tasks (
   seq              INTEGER PRIMARY KEY,

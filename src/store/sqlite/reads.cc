@@ -99,8 +99,8 @@ absl::StatusOr<RunDetail> SelectRunDetail(Connection& db, const std::string& run
   return InSnapshot(db, [&]() -> absl::StatusOr<RunDetail> {
     RunDetail detail;
     ASSIGN_OR_RETURN(detail.run, SelectRun(db, run_id));
-    static const std::string kSql =
-        absl::StrCat("SELECT ", kStepColumns, " FROM steps ", "WHERE run_id = ?1 ORDER BY seq");
+    static const std::string kSql = absl::StrCat("SELECT ", kStepColumns, " FROM steps ",
+                                                 "WHERE run_id = ?1 ORDER BY position");
     ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
     stmt->Bind(1, run_id);
     ASSIGN_OR_RETURN(detail.steps, AllRows<StepState>(stmt, ReadStepRow));

@@ -59,10 +59,10 @@ std::string IdempotencyKey(const std::string& run_id, const std::string& step_id
   return absl::StrCat(run_id, "/", step_id);
 }
 
-absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens, int64_t seq,
-                                      const LeaseRequest& lease, absl::Time now,
-                                      const std::string& run_id, const std::string& workflow,
-                                      const std::string& version) {
+absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens,
+                                      const std::string& step_id, const LeaseRequest& lease,
+                                      absl::Time now, const std::string& run_id,
+                                      const std::string& workflow, const std::string& version) {
   std::string token = tokens.Next();
   absl::Time expires_at = now + lease.duration;
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE steps SET status = 'running', "
@@ -70,16 +70,18 @@ absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens, int64
                                          "lease_owner = ?2, lease_token = ?3, "
                                          "lease_expires_at = ?4, "
                                          "started_at = coalesce(started_at, ?5) "
-                                         "WHERE seq = ?1 RETURNING step_id, attempt, resume_json"));
-  stmt->Bind(1, seq);
+                                         "WHERE run_id = ?1 AND step_id = ?6 "
+                                         "RETURNING attempt, resume_json"));
+  stmt->Bind(1, run_id);
+  stmt->Bind(6, step_id);
   stmt->Bind(2, lease.owner);
   stmt->Bind(3, token);
   stmt->Bind(4, expires_at);
   stmt->Bind(5, now);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::InternalError("a step to lease disappeared");
-  return MakeClaim(run_id, workflow, version, stmt->Text(0), static_cast<int>(stmt->Int(1)),
-                   std::move(token), expires_at, stmt->Text(2));
+  return MakeClaim(run_id, workflow, version, step_id, static_cast<int>(stmt->Int(0)),
+                   std::move(token), expires_at, stmt->Text(1));
 }
 
 absl::Status AppendRecords(Connection& db, const std::string& run_id,
@@ -135,12 +137,15 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
     }
     RETURN_IF_ERROR(status);
   }
-  ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO steps (run_id, step_id, status, "
-                                           "attempt, deps_remaining, available_at, lease_owner, "
-                                           "lease_token, lease_expires_at, started_at) "
-                                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+  ASSIGN_OR_RETURN(auto insert,
+                   db.Prepare("INSERT INTO steps (run_id, step_id, status, "
+                              "attempt, deps_remaining, available_at, lease_owner, "
+                              "lease_token, lease_expires_at, started_at, position) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+  int64_t position = 0;
   for (const NewStep& step : run.steps) {
     insert->Reset();
+    insert->Bind(11, position++);
     insert->Bind(1, run.run_id);
     insert->Bind(2, step.step_id);
     insert->Bind(5, step.deps_remaining);
@@ -190,23 +195,26 @@ absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseToke
 
   struct Candidate {
     int64_t due_us;
-    int64_t seq;
     bool run_open;
     std::string run_id;
+    int64_t position;
+    std::string step_id;
     std::string workflow;
     std::string version;
   };
   // Both queries are range scans over a partial index (steps_due, steps_lease), each bounded by
   // `max`; the union is merged by due time below.
   static constexpr const char* kQueries[] = {
-      "SELECT s.available_at, s.seq, r.status = 'running', s.run_id, r.workflow, r.version "
+      "SELECT s.available_at, r.status = 'running', s.run_id, s.position, s.step_id, "
+      "r.workflow, r.version "
       "FROM steps s JOIN runs r ON r.run_id = s.run_id "
       "WHERE s.status IN ('ready', 'waiting') AND s.available_at IS NOT NULL "
-      "AND s.available_at <= ?1 ORDER BY s.available_at LIMIT ?2",
-      "SELECT s.lease_expires_at, s.seq, r.status = 'running', s.run_id, r.workflow, r.version "
+      "AND s.available_at <= ?1 ORDER BY s.available_at, s.run_id, s.position LIMIT ?2",
+      "SELECT s.lease_expires_at, r.status = 'running', s.run_id, s.position, s.step_id, "
+      "r.workflow, r.version "
       "FROM steps s JOIN runs r ON r.run_id = s.run_id "
       "WHERE s.status = 'running' AND s.lease_expires_at < ?1 "
-      "ORDER BY s.lease_expires_at LIMIT ?2",
+      "ORDER BY s.lease_expires_at, s.run_id, s.position LIMIT ?2",
   };
   // Steps of runs that already ended are cancelled rather than claimed, which can leave the
   // claim short of `max`; look again until it is full or nothing is due.
@@ -220,13 +228,16 @@ absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseToke
       for (;;) {
         ASSIGN_OR_RETURN(bool row, stmt->Step());
         if (!row) break;
-        candidates.push_back(Candidate{stmt->Int(0), stmt->Int(1), stmt->Int(2) != 0, stmt->Text(3),
-                                       stmt->Text(4), stmt->Text(5)});
+        candidates.push_back(Candidate{stmt->Int(0), stmt->Int(1) != 0, stmt->Text(2), stmt->Int(3),
+                                       stmt->Text(4), stmt->Text(5), stmt->Text(6)});
       }
     }
     if (candidates.empty()) return claimed;
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-      return a.due_us != b.due_us ? a.due_us < b.due_us : a.seq < b.seq;
+      // Equal due times: older run first (run ids are time-ordered), then plan order.
+      if (a.due_us != b.due_us) return a.due_us < b.due_us;
+      if (a.run_id != b.run_id) return a.run_id < b.run_id;
+      return a.position < b.position;
     });
     if (static_cast<int64_t>(candidates.size()) > want) candidates.resize(want);
     bool cancelled_any = false;
@@ -236,14 +247,16 @@ absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseToke
         // results can be recorded) must never run again.
         ASSIGN_OR_RETURN(auto cancel, db.Prepare("UPDATE steps SET status = 'cancelled', "
                                                  "available_at = NULL, lease_token = '', "
-                                                 "lease_expires_at = NULL WHERE seq = ?1"));
-        cancel->Bind(1, candidate.seq);
+                                                 "lease_expires_at = NULL "
+                                                 "WHERE run_id = ?1 AND step_id = ?2"));
+        cancel->Bind(1, candidate.run_id);
+        cancel->Bind(2, candidate.step_id);
         RETURN_IF_ERROR(cancel->Run());
         cancelled_any = true;
         continue;
       }
       ASSIGN_OR_RETURN(ClaimedStep claim,
-                       LeaseStep(db, tokens, candidate.seq, lease, now, candidate.run_id,
+                       LeaseStep(db, tokens, candidate.step_id, lease, now, candidate.run_id,
                                  candidate.workflow, candidate.version));
       claimed.push_back(std::move(claim));
     }

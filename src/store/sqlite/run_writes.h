@@ -45,13 +45,13 @@ absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseToke
                                                        const LeaseRequest& lease, absl::Time now,
                                                        int max);
 
-// Leases the step with row id `seq` to `lease.owner` until now + lease.duration: running,
+// Leases step `step_id` of `run_id` to `lease.owner` until now + lease.duration: running,
 // attempt + 1, a fresh token, started_at set if it was not. The caller has checked the step may
 // be leased.
-absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens, int64_t seq,
-                                      const LeaseRequest& lease, absl::Time now,
-                                      const std::string& run_id, const std::string& workflow,
-                                      const std::string& version);
+absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens,
+                                      const std::string& step_id, const LeaseRequest& lease,
+                                      absl::Time now, const std::string& run_id,
+                                      const std::string& workflow, const std::string& version);
 
 // Defined in step_commit.cc.
 absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens,
