@@ -42,7 +42,8 @@ absl::Status GroupCommitter::Run(Work work) {
     pending_.push_back(&request);
   }
   wake_writer_.notify_one();
-  request.done.acquire();
+  std::unique_lock<std::mutex> lock(request.done_mu);
+  request.done_cv.wait(lock, [&request] { return request.done; });
   return std::move(request.status);
 }
 
@@ -185,7 +186,12 @@ void GroupCommitter::RunBatch(const std::vector<Request*>& batch) {
     stats_.largest_batch = std::max(stats_.largest_batch, static_cast<int64_t>(batch.size()));
   }
   // Last touch of each request: its caller may return (and destroy it) as soon as it wakes.
-  for (Request* request : batch) request->done.release();
+  // Notify under the lock: once it is released the caller may already be gone.
+  for (Request* request : batch) {
+    std::lock_guard<std::mutex> lock(request->done_mu);
+    request->done = true;
+    request->done_cv.notify_one();
+  }
 }
 
 }  // namespace flowline::store::sqlite

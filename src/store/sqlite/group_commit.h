@@ -23,7 +23,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -70,7 +69,12 @@ class GroupCommitter {
     explicit Request(Work w) : work(w) {}
     Work work;
     absl::Status status;
-    std::binary_semaphore done{0};
+    // Set by the writer when the request's transaction has ended. A condition variable, not a
+    // std::binary_semaphore: libstdc++'s semaphore spins with sched_yield before it sleeps,
+    // and on a small machine a dozen waiting callers yielding steal CPU from the writer.
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    bool done = false;
   };
 
   void WriterLoop();
