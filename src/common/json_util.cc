@@ -32,6 +32,10 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
   }
 }
 
-std::string CanonicalJson(const Json& value) { return value.dump(); }
+std::string CanonicalJson(const Json& value) {
+  // Invalid UTF-8 (a step kind's bug, or a system's bad answer) becomes U+FFFD rather than an
+  // exception that would take a worker thread down.
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 }  // namespace flowline::common

@@ -21,7 +21,7 @@ namespace common {
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what);
 
 // Compact serialisation with sorted keys (nlohmann objects are ordered maps): equal values give
-// equal strings, so the result can be hashed.
+// equal strings, so the result can be hashed. Never throws: invalid UTF-8 becomes U+FFFD.
 std::string CanonicalJson(const Json& value);
 
 }  // namespace common

@@ -25,5 +25,10 @@ TEST(JsonUtilTest, CanonicalJsonSortsKeys) {
   EXPECT_EQ(CanonicalJson(Json::parse(R"({"b":1,"a":2})")), R"({"a":2,"b":1})");
 }
 
+TEST(JsonUtilTest, CanonicalJsonReplacesInvalidUtf8InsteadOfThrowing) {
+  Json value = std::string("caf\xe9");  // Latin-1, not UTF-8
+  EXPECT_EQ(CanonicalJson(value), "\"caf\xef\xbf\xbd\"");
+}
+
 }  // namespace
 }  // namespace flowline::common

@@ -105,14 +105,15 @@ class Engine::Impl {
     run.workflow = plan->workflow();
     run.version = plan->version();
     run.business_key = std::move(key);
-    run.input_json = request.input.dump();
+    run.input_json = common::CanonicalJson(request.input);
     run.now = now;
     run.steps = plan->new_steps();
     const bool executing = started_ || options_.workers == 0;
     if (executing) run.lease = store::LeaseRequest{options_.worker_id, options_.lease};
     run.records.push_back(
         {"", "run.created", "system",
-         absl::StrCat("{\"version\":\"", run.version, "\",\"key\":", Json(run.business_key).dump(),
+         absl::StrCat("{\"version\":\"", run.version,
+                      "\",\"key\":", common::CanonicalJson(Json(run.business_key)),
                       ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"}")});
     ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
 
@@ -138,14 +139,12 @@ class Engine::Impl {
     r.task_id = decision.task_id;
     r.user = decision.user;
     r.decision = decision.decision;
-    r.resolution_json = resolution.dump();
+    r.resolution_json = common::CanonicalJson(resolution);
     r.now = clock_.Now();
+    Json payload = resolution;
+    payload["task_id"] = decision.task_id;
     r.records.push_back({"", "task.resolved", absl::StrCat("human:", decision.user),
-                         Json{{"task_id", decision.task_id},
-                              {"decision", decision.decision},
-                              {"comment", decision.comment},
-                              {"data", decision.data}}
-                             .dump()});
+                         common::CanonicalJson(payload)});
     ASSIGN_OR_RETURN(store::Task task, store_.ResolveTask(r));
     poll_cv_.notify_all();  // the step is due now
     return task;

@@ -191,11 +191,11 @@ absl::StatusOr<std::string> Plan::EvaluateKey(expr::Evaluator& evaluator) const 
   ASSIGN_OR_RETURN(Json key, key_->Evaluate(evaluator));
   if (key.is_string() && !key.get_ref<const std::string&>().empty()) return key.get<std::string>();
   if (key.is_number_integer()) return std::to_string(key.get<int64_t>());
-  if (key.is_number()) return key.dump();
+  if (key.is_number()) return common::CanonicalJson(key);
   return absl::FailedPreconditionError(
       absl::StrCat("the business key (key: ", spec_.key,
                    ") must give a non-empty string or a number for this input, got ",
-                   key.is_null() ? "nothing" : key.dump()));
+                   key.is_null() ? "nothing" : common::CanonicalJson(key)));
 }
 
 absl::StatusOr<Json> Plan::EvaluateOutputs(expr::Evaluator& evaluator) const {

@@ -24,7 +24,7 @@ std::string RecordPayload(int attempt, const std::string& params_json, const std
   return payload;
 }
 
-std::string JsonString(const std::string& text) { return Json(text).dump(); }
+std::string JsonString(const std::string& text) { return common::CanonicalJson(Json(text)); }
 
 // True if every step `step_id` depends on has finished in `ctx` (for $end: every step).
 bool ContextCovers(const Plan& plan, const std::string& step_id, const RunContext& ctx) {
@@ -88,7 +88,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       } else if (!condition->is_boolean() && !condition->is_null()) {
         FailRun(claimed.step_id,
                 absl::StrCat("steps.", claimed.step_id, ".when must give true or false, got ",
-                             condition->dump()),
+                             common::CanonicalJson(*condition)),
                 commit);
         failed = true;
       } else {
@@ -103,7 +103,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
     } else if (absl::StatusOr<Json> params = step->params.Evaluate(evaluator); !params.ok()) {
       FailRun(claimed.step_id, std::string(params.status().message()), commit);
     } else {
-      commit.params_json = params->dump();
+      commit.params_json = common::CanonicalJson(*params);
       Json resume;
       if (!claimed.resume_json.empty()) {
         ASSIGN_OR_RETURN(resume, common::ParseJson(claimed.resume_json, "a stored resume value"));
@@ -159,7 +159,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           task.title = outcome.task.title;
           task.priority = outcome.task.priority;
           if (outcome.task.sla.has_value()) task.due_at = now + *outcome.task.sla;
-          task.payload_json = outcome.task.payload.dump();
+          task.payload_json = common::CanonicalJson(outcome.task.payload);
           commit.resolution = StepResolution::kWaitTask;
           commit.records.push_back(
               {claimed.step_id, "task.opened", step->actor_label,
@@ -181,7 +181,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           break;
         case steps::StepOutcome::Kind::kRejected:
           commit.resolution = StepResolution::kCompleted;
-          commit.output_json = outcome.output.dump();
+          commit.output_json = common::CanonicalJson(outcome.output);
           commit.records.push_back(
               {claimed.step_id, "step.completed", step->actor_label,
                RecordPayload(claimed.attempt, commit.params_json,
@@ -207,7 +207,7 @@ void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int att
                               store::StepCommit& commit) {
   const bool skipped = status == store::StepStatus::kSkipped;
   commit.resolution = skipped ? StepResolution::kSkipped : StepResolution::kCompleted;
-  commit.output_json = output.dump();
+  commit.output_json = common::CanonicalJson(output);
   commit.confidence = confidence;
   commit.dependents = step.dependents;
   std::string extra = absl::StrCat("\"output\":", commit.output_json);
@@ -244,7 +244,7 @@ void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit&
         {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
     return;
   }
-  std::string output_json = outputs->dump();
+  std::string output_json = common::CanonicalJson(*outputs);
   if (commit.step_id == store::kEndStepId) commit.output_json = output_json;
   commit.records.push_back(
       {"", "run.completed", "system", absl::StrCat("{\"output\":", output_json, "}")});
