@@ -179,17 +179,18 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Runs finish on worker threads; each client thread waits for its own run.
+  // Runs finish on worker threads; each client thread waits for its own run, woken alone (a
+  // shared condition variable would wake all sixteen clients on every finish).
   std::mutex mu;
-  std::condition_variable cv;
   std::unordered_map<std::string, absl::Time> finished_at;
+  std::unordered_map<std::string, std::condition_variable*> waiting;
   std::atomic<int> failed{0};
   engine.SetRunFinishedCallback([&](const std::string& run_id, flowline::store::RunStatus status) {
     absl::Time now = absl::Now();
     if (status != flowline::store::RunStatus::kCompleted) ++failed;
     std::lock_guard<std::mutex> lock(mu);
     finished_at[run_id] = now;
-    cv.notify_all();
+    if (auto it = waiting.find(run_id); it != waiting.end()) it->second->notify_one();
   });
   if (auto s = engine.Start(); !s.ok()) {
     std::cerr << s << "\n";
@@ -206,6 +207,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> clients;
   for (int c = 0; c < args.in_flight; ++c) {
     clients.emplace_back([&] {
+      std::condition_variable cv;
       for (size_t i = next++; i < inputs.size() && !error; i = next++) {
         absl::Time start = absl::Now();
         auto run = engine.StartRun({deployed->workflow, inputs[i], ""});
@@ -216,7 +218,9 @@ int main(int argc, char** argv) {
         }
         run_ids[i] = run->run_id;
         std::unique_lock<std::mutex> lock(mu);
+        waiting[run->run_id] = &cv;
         cv.wait(lock, [&] { return finished_at.count(run->run_id) > 0; });
+        waiting.erase(run->run_id);
         latencies_ms[i] = absl::ToDoubleMilliseconds(finished_at[run->run_id] - start);
       }
     });
