@@ -8,12 +8,28 @@
 #include <cstring>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "steps/system_step_kinds.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::cli {
+
+absl::Status ParseKindLimits(const std::vector<std::string>& values,
+                             std::map<std::string, int>& limits) {
+  for (const std::string& value : values) {
+    size_t eq = value.find('=');
+    int limit = 0;
+    if (eq == std::string::npos || eq == 0 || !absl::SimpleAtoi(value.substr(eq + 1), &limit) ||
+        limit < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--kind-limit ", value, " is not KIND=N with N at least 1 (e.g. --kind-limit http=32)"));
+    }
+    limits[value.substr(0, eq)] = limit;
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());

@@ -6,8 +6,10 @@
 // at once.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -22,6 +24,11 @@ struct GlobalOptions {
   std::string store_path = "flowline.db";  // --store, or $FLOWLINE_STORE
   std::string log_level = "warn";          // --log-level
 };
+
+// Parses --kind-limit values ("http=32") into EngineOptions::kind_limits. InvalidArgument names
+// the bad value.
+absl::Status ParseKindLimits(const std::vector<std::string>& values,
+                             std::map<std::string, int>& limits);
 
 class App {
  public:

@@ -24,6 +24,7 @@ struct RunArgs {
   std::vector<std::string> inline_inputs;
   int workers = 4;
   int in_flight = 16;
+  std::vector<std::string> kind_limits;
 };
 
 // Follows the runs this command started until each is finished or waiting for a person.
@@ -118,6 +119,9 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
 
   engine::EngineOptions options;
   options.workers = args.workers;
+  if (absl::Status s = ParseKindLimits(args.kind_limits, options.kind_limits); !s.ok()) {
+    return Fail(s);
+  }
   options.recover_leases_on_start = true;  // we hold the store's engine lock
   std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(options);
 
@@ -251,6 +255,8 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
   cmd->add_option("--in-flight", args->in_flight, "Runs in progress at once")
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--kind-limit", args->kind_limits,
+                  "At most N attempts of a step kind at once, as KIND=N (repeatable)");
   cmd->callback([args, &global, &exit_code] { exit_code = Run(global, *args); });
 }
 

@@ -16,6 +16,7 @@ namespace {
 struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   int workers = 4;
+  std::vector<std::string> kind_limits;
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -37,6 +38,9 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   if (absl::Status locked = (*app)->LockForExecution(); !locked.ok()) return Fail(locked);
   engine::EngineOptions options;
   options.workers = args.workers;
+  if (absl::Status s = ParseKindLimits(args.kind_limits, options.kind_limits); !s.ok()) {
+    return Fail(s);
+  }
   options.recover_leases_on_start = true;  // we hold the store's engine lock
   std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(options);
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
@@ -69,6 +73,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
       "gracefully; after a crash, steps in flight resume on the next start.");
   cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
   cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
+  cmd->add_option("--kind-limit", args->kind_limits,
+                  "At most N attempts of a step kind at once, as KIND=N (repeatable), e.g. "
+                  "--kind-limit http=32");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 
