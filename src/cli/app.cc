@@ -52,6 +52,16 @@ std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
                                           http_.get());
 }
 
+absl::StatusOr<std::unique_ptr<engine::Engine>> App::NewExecutingEngine(
+    int workers, const std::vector<std::string>& kind_limits) {
+  engine::EngineOptions options;
+  options.workers = workers;
+  RETURN_IF_ERROR(ParseKindLimits(kind_limits, options.kind_limits));
+  RETURN_IF_ERROR(LockForExecution());
+  options.recover_leases_on_start = true;  // we hold the store's engine lock
+  return NewEngine(std::move(options));
+}
+
 absl::Status App::LockForExecution() {
   if (lock_fd_ >= 0) return absl::OkStatus();
   std::string path = absl::StrCat(store_path_, ".lock");

@@ -46,6 +46,11 @@ class App {
   // An engine on this store. Executing engines (workers > 0, started) must hold the EngineLock.
   std::unique_ptr<engine::Engine> NewEngine(engine::EngineOptions options);
 
+  // An engine that will execute steps here: takes the engine lock (so it may take over every
+  // lease left by a crash) and applies --workers and --kind-limit. Not started yet.
+  absl::StatusOr<std::unique_ptr<engine::Engine>> NewExecutingEngine(
+      int workers, const std::vector<std::string>& kind_limits);
+
   // Takes the store's engine lock (a lock file beside the database). FailedPrecondition, naming
   // the holder's pid, if another engine holds it.
   absl::Status LockForExecution();

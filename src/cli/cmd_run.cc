@@ -115,15 +115,10 @@ class RunTracker {
 int Run(const GlobalOptions& global, const RunArgs& args) {
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
-  if (absl::Status locked = (*app)->LockForExecution(); !locked.ok()) return Fail(locked);
-
-  engine::EngineOptions options;
-  options.workers = args.workers;
-  if (absl::Status s = ParseKindLimits(args.kind_limits, options.kind_limits); !s.ok()) {
-    return Fail(s);
-  }
-  options.recover_leases_on_start = true;  // we hold the store's engine lock
-  std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(options);
+  absl::StatusOr<std::unique_ptr<engine::Engine>> executing =
+      (*app)->NewExecutingEngine(args.workers, args.kind_limits);
+  if (!executing.ok()) return Fail(executing.status());
+  std::unique_ptr<engine::Engine> engine = std::move(*executing);
 
   // A spec file instead of a workflow name: deploy it first.
   std::string workflow = args.workflow;
