@@ -16,6 +16,8 @@
 
 namespace flowline::cli {
 
+namespace {
+
 absl::Status ParseKindLimits(const std::vector<std::string>& values,
                              std::map<std::string, int>& limits) {
   for (const std::string& value : values) {
@@ -30,6 +32,8 @@ absl::Status ParseKindLimits(const std::vector<std::string>& values,
   }
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());

@@ -25,11 +25,6 @@ struct GlobalOptions {
   std::string log_level = "warn";          // --log-level
 };
 
-// Parses --kind-limit values ("http=32") into EngineOptions::kind_limits. InvalidArgument names
-// the bad value.
-absl::Status ParseKindLimits(const std::vector<std::string>& values,
-                             std::map<std::string, int>& limits);
-
 class App {
  public:
   // Opens (creating if needed) the store at options.store_path and registers the step kinds.
@@ -47,7 +42,8 @@ class App {
   std::unique_ptr<engine::Engine> NewEngine(engine::EngineOptions options);
 
   // An engine that will execute steps here: takes the engine lock (so it may take over every
-  // lease left by a crash) and applies --workers and --kind-limit. Not started yet.
+  // lease left by a crash) and applies --workers and --kind-limit values ("http=32"; a bad one is
+  // InvalidArgument naming it). Not started yet.
   absl::StatusOr<std::unique_ptr<engine::Engine>> NewExecutingEngine(
       int workers, const std::vector<std::string>& kind_limits);
 
