@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "common/json_util.h"
+#include "server/json_views.h"
 
 namespace flowline::cli {
 namespace {
@@ -16,19 +17,6 @@ struct ListArgs {
   int limit = 50;
   bool json = false;
 };
-
-Json RunJson(const store::Run& run) {
-  Json out = {{"run_id", run.run_id},
-              {"workflow", run.workflow},
-              {"version", run.version},
-              {"business_key", run.business_key},
-              {"status", store::RunStatusName(run.status)},
-              {"created_at", absl::FormatTime(run.created_at)}};
-  if (run.finished_at.has_value()) out["finished_at"] = absl::FormatTime(*run.finished_at);
-  if (!run.output_json.empty()) out["output"] = Json::parse(run.output_json, nullptr, false);
-  if (!run.error.empty()) out["error"] = run.error;
-  return out;
-}
 
 int List(const GlobalOptions& global, const ListArgs& args) {
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
@@ -41,7 +29,7 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   if (!runs.ok()) return Fail(runs.status());
   if (args.json) {
     Json out = Json::array();
-    for (const store::Run& run : *runs) out.push_back(RunJson(run));
+    for (const store::Run& run : *runs) out.push_back(server::RunSummaryJson(run));
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -73,32 +61,16 @@ int Show(const GlobalOptions& global, const std::string& run_id, bool json) {
   }
 
   if (json) {
-    Json out = RunJson(detail->run);
+    // The same JSON as GET /api/v1/runs/{id}, plus each step's actor.
+    Json out = server::RunJson(detail->run);
     out["steps"] = Json::array();
     for (const store::StepState& step : detail->steps) {
-      Json s = {{"step_id", step.step_id},
-                {"actor", actors.count(step.step_id) ? actors[step.step_id] : "system"},
-                {"status", store::StepStatusName(step.status)},
-                {"attempts", step.attempt},
-                {"duration_us", step.duration_us}};
-      if (!step.params_json.empty()) s["input"] = Json::parse(step.params_json, nullptr, false);
-      if (!step.output_json.empty()) s["output"] = Json::parse(step.output_json, nullptr, false);
-      if (step.confidence.has_value()) s["confidence"] = *step.confidence;
-      if (!step.error.empty()) s["error"] = step.error;
-      if (!step.task_id.empty()) s["task_id"] = step.task_id;
-      if (step.started_at.has_value()) s["started_at"] = absl::FormatTime(*step.started_at);
-      if (step.finished_at.has_value()) s["finished_at"] = absl::FormatTime(*step.finished_at);
+      Json s = server::StepJson(step);
+      s["actor"] = actors.count(step.step_id) ? actors[step.step_id] : "system";
       out["steps"].push_back(std::move(s));
     }
     out["records"] = Json::array();
-    for (const store::Record& r : *records) {
-      out["records"].push_back({{"seq", r.seq},
-                                {"step_id", r.step_id},
-                                {"kind", r.kind},
-                                {"actor", r.actor},
-                                {"at", absl::FormatTime(r.at)},
-                                {"payload", Json::parse(r.payload_json, nullptr, false)}});
-    }
+    for (const store::Record& r : *records) out["records"].push_back(server::RecordJson(r));
     std::cout << out.dump(2) << "\n";
     return 0;
   }

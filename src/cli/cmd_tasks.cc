@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "common/json_util.h"
+#include "server/json_views.h"
 #include "steps/duration.h"
 
 namespace flowline::cli {
@@ -15,25 +16,6 @@ namespace {
 std::string DefaultUser() {
   const char* user = std::getenv("USER");
   return user != nullptr && *user ? user : "cli";
-}
-
-Json TaskJson(const store::Task& task) {
-  Json out = {{"task_id", task.task_id},
-              {"run_id", task.run_id},
-              {"step_id", task.step_id},
-              {"workflow", task.workflow},
-              {"queue", task.queue},
-              {"title", task.title},
-              {"priority", task.priority},
-              {"status", store::TaskStatusName(task.status)},
-              {"created_at", absl::FormatTime(task.created_at)}};
-  if (task.due_at.has_value()) out["due_at"] = absl::FormatTime(*task.due_at);
-  if (!task.claimed_by.empty()) out["claimed_by"] = task.claimed_by;
-  if (!task.resolved_by.empty()) out["resolved_by"] = task.resolved_by;
-  if (!task.decision.empty()) out["decision"] = task.decision;
-  out["payload"] =
-      Json::parse(task.payload_json.empty() ? "{}" : task.payload_json, nullptr, false);
-  return out;
 }
 
 struct ListArgs {
@@ -56,7 +38,8 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   if (!tasks.ok()) return Fail(tasks.status());
   if (args.json) {
     Json out = Json::array();
-    for (const store::Task& task : *tasks) out.push_back(TaskJson(task));
+    for (const store::Task& task : *tasks)
+      out.push_back(server::TaskJson(task));  // as the API shows it
     std::cout << out.dump(2) << "\n";
     return 0;
   }

@@ -1,6 +1,6 @@
-// The JSON the API shows for the store's records (private to server/). Times are RFC 3339 UTC
-// with milliseconds; stored JSON payloads are embedded as JSON (not as strings); absent optional
-// values are null. Token hashes never leave the server.
+// The JSON the API shows for the store's records; `flowline ... --json` prints the same.
+// Times are RFC 3339 UTC with milliseconds; stored JSON payloads are embedded as JSON (not as
+// strings); absent optional values are null. Token hashes never leave the server.
 #pragma once
 
 #include <optional>

@@ -194,9 +194,9 @@ def main():
             [args.flowline, "--store", store, "runs", "show", keys[key], "--json"],
             check=True, capture_output=True, text=True).stdout)
         post = [s for s in show["steps"] if s["step_id"] == "post"][0]
-        if post["attempts"] < Sink.counts[key]:
+        if post["attempt"] < Sink.counts[key]:
             problems.append("%s was sent %d times but attempted %d times: a committed step ran "
-                            "again" % (key, Sink.counts[key], post["attempts"]))
+                            "again" % (key, Sink.counts[key], post["attempt"]))
     # Every step committed exactly once: one step.completed record per step and run.
     sample = rng.sample(runs, min(200, len(runs))) if runs else []
     for run in sample:
