@@ -19,7 +19,6 @@ absl::StatusOr<RunContext> RunContext::FromDetail(const store::RunDetail& detail
   ctx.workflow = run.workflow;
   ctx.version = run.version;
   ctx.business_key = run.business_key;
-  ctx.status = run.status;
   ASSIGN_OR_RETURN(Json input, common::ParseJson(run.input_json, "the run's stored input"));
   ctx.env = Json{{"input", std::move(input)},
                  {"run", RunInfo(run.run_id, run.business_key, run.workflow, run.version)},

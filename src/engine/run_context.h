@@ -22,7 +22,6 @@ struct RunContext {
   std::string workflow;
   std::string version;
   std::string business_key;
-  store::RunStatus status = store::RunStatus::kRunning;
   Json env;
   std::set<std::string, std::less<>> finished;  // completed or skipped steps
 
