@@ -8,6 +8,8 @@ PACKAGES=(
   libabsl-dev nlohmann-json3-dev libvalijson-dev libyaml-cpp-dev liblua5.4-dev
   libsqlite3-dev sqlite3 libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev
+  libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libfasttext-dev
+  libxgboost-dev libcairo2-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
 )
 

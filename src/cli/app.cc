@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ai/ai_step_kinds.h"
 #include "common/status_macros.h"
 #include "steps/system_step_kinds.h"
 #include "store/sqlite/sqlite_store.h"
@@ -35,15 +36,23 @@ absl::Status ParseKindLimits(const std::vector<std::string>& values,
 
 }  // namespace
 
+// The one place the step kinds of this program are registered.
+void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options) {
+  steps::RegisterSystemStepKinds(registry);
+  ai::AiOptions ai_options;
+  ai_options.models_dir = options.models_dir;
+  ai::RegisterAiStepKinds(registry, ai_options);
+}
+
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());
   app->store_path_ = options.store_path;
   store::sqlite::SqliteStoreOptions store_options;
   store_options.path = options.store_path;
   ASSIGN_OR_RETURN(app->store_, store::sqlite::SqliteStore::Open(store_options));
-  // The one place the step kinds of this program are registered.
-  steps::RegisterSystemStepKinds(app->registry_);
+  RegisterStepKinds(app->registry_, options);
   app->http_ = steps::NewCurlHttpClient();
+  app->artifacts_ = steps::NewFileArtifactStore(absl::StrCat(options.store_path, ".artifacts"));
   return app;
 }
 
@@ -52,6 +61,7 @@ App::~App() {
 }
 
 std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
+  options.artifacts = artifacts_.get();
   return std::make_unique<engine::Engine>(std::move(options), *store_, registry_, clock(), random(),
                                           http_.get());
 }

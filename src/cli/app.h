@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "engine/engine.h"
+#include "steps/artifacts.h"
 #include "steps/http_client.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
@@ -23,7 +24,11 @@ namespace flowline::cli {
 struct GlobalOptions {
   std::string store_path = "flowline.db";  // --store, or $FLOWLINE_STORE
   std::string log_level = "warn";          // --log-level
+  std::string models_dir = "models";       // --models, or $FLOWLINE_MODELS
 };
+
+// Registers every step kind this program has (system and AI) into `registry`.
+void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options);
 
 class App {
  public:
@@ -36,6 +41,8 @@ class App {
   const common::Clock& clock() const { return common::SystemClock::Get(); }
   common::Random& random() { return common::SystemRandom::Get(); }
   steps::HttpClient* http() { return http_.get(); }
+  // Content-addressed files (page images, uploaded documents): <store>.artifacts/.
+  steps::ArtifactStore* artifacts() { return artifacts_.get(); }
   const std::string& store_path() const { return store_path_; }
 
   // An engine on this store. Executing engines (workers > 0, started) must hold the EngineLock.
@@ -57,6 +64,7 @@ class App {
   std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<steps::HttpClient> http_;
+  std::unique_ptr<steps::ArtifactStore> artifacts_;
   int lock_fd_ = -1;
 };
 

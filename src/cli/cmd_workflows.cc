@@ -15,14 +15,14 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-void AddValidateCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit_code) {
+void AddValidateCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "validate", "Check workflow specs and report every mistake with file:line:column and a hint");
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("files", *files, "Spec files (YAML)")->required()->check(CLI::ExistingFile);
-  cmd->callback([files, &exit_code] {
+  cmd->callback([files, &global, &exit_code] {
     steps::StepKindRegistry registry;
-    steps::RegisterSystemStepKinds(registry);
+    RegisterStepKinds(registry, global);
     int problems = 0;
     for (const std::string& file : *files) {
       absl::StatusOr<std::string> text = ReadFile(file);

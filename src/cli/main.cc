@@ -21,6 +21,11 @@ int main(int argc, char** argv) {
   app.option_defaults()->always_capture_default();
   app.add_option("--store", global.store_path,
                  "The SQLite store (created if missing); also $FLOWLINE_STORE");
+  if (const char* env = std::getenv("FLOWLINE_MODELS"); env != nullptr && *env) {
+    global.models_dir = env;
+  }
+  app.add_option("--models", global.models_dir,
+                 "Where model names in specs (classify, extract) resolve; also $FLOWLINE_MODELS");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", "flowline 0.1.0");

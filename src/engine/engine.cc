@@ -50,7 +50,7 @@ class Engine::Impl {
         registry_(registry),
         clock_(clock),
         random_(random),
-        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true}, store, clock, random,
+        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts}, store, clock, random,
                 http) {}
 
   ~Impl() { Stop(); }

@@ -46,6 +46,9 @@ struct EngineOptions {
   // Expire every lease at Start(): only for an engine that is the sole one on its store (the
   // embedded SQLite store, guarded by a lock file), so steps in flight at a crash resume at once.
   bool recover_leases_on_start = false;
+  // Where steps keep and find artifacts (page images, uploaded files). Must outlive the engine;
+  // may be null (kinds that need artifacts then fail their steps with a clear error).
+  steps::ArtifactStore* artifacts = nullptr;
 };
 
 struct StartRunRequest {

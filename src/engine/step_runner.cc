@@ -122,6 +122,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.deadline = started + step->spec->timeout;
       sctx.clock = &clock_;
       sctx.http = http_;
+      sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
       steps::StepOutcome outcome = step->prepared->Execute(sctx);
       const absl::Time now = clock_.Now();

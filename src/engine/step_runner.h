@@ -21,6 +21,7 @@ struct StepRunnerOptions {
   std::string worker_id;
   absl::Duration lease = absl::Seconds(60);
   bool lease_next = true;  // lease steps the commit makes ready to this worker
+  steps::ArtifactStore* artifacts = nullptr;
 };
 
 struct AttemptResult {

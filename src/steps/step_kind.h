@@ -28,6 +28,7 @@ class Evaluator;
 namespace flowline::steps {
 
 class HttpClient;
+class ArtifactStore;
 
 enum class Actor { kAi, kSystem, kHuman };
 const char* ActorName(Actor actor);
@@ -126,6 +127,8 @@ struct StepContext {
   absl::Time deadline = absl::InfiniteFuture();
   const common::Clock* clock = nullptr;
   HttpClient* http = nullptr;
+  // Content-addressed files (page images, uploaded documents); null if the process has none.
+  ArtifactStore* artifacts = nullptr;
   // The calling thread's sandbox, for kinds that run Lua. Its environment is the run data.
   expr::Evaluator* evaluator = nullptr;
 };
