@@ -1,10 +1,15 @@
 #include "ai/ai_step_kinds.h"
 
+#include <memory>
+
+#include "ai/classify/classify_step.h"
+
 namespace flowline::ai {
 
 void RegisterAiStepKinds(steps::StepKindRegistry& registry, const AiOptions& options) {
   (void)registry;
   (void)options;
+  registry.Register(std::make_unique<ClassifyStep>(options.models_dir));
 }
 
 }  // namespace flowline::ai

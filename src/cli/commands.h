@@ -17,6 +17,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 void AddRunsCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline train`, the group each model family adds its `train <family>` subcommand to.
+CLI::App* AddTrainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);
