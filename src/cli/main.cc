@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddTokenCommand(app, global, exit_code);
   CLI::App* train = flowline::cli::AddTrainCommand(app, global, exit_code);
   flowline::cli::AddTrainClassifyCommand(*train, global, exit_code);
+  flowline::cli::AddSamplesCommand(app, global, exit_code);
 
   app.parse_complete_callback([&global] {
     spdlog::set_level(spdlog::level::from_str(global.log_level));

@@ -1,0 +1,70 @@
+// flowline samples invoices: synthetic labelled documents (docs/samples.md). Needs no store.
+#include <iostream>
+#include <memory>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "samples/generator.h"
+
+namespace flowline::cli {
+
+void AddSamplesCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "samples", "Generate synthetic business documents with ground-truth labels");
+  cmd->require_subcommand(1);
+  auto options = std::make_shared<samples::GenerateOptions>();
+  auto* invoices = cmd->add_subcommand(
+      "invoices",
+      "Render invoices (PDFs with a text layer, and scanned-style PNGs) plus receipts, letters,\n"
+      "purchase orders and delivery notes, and write DIR/labels.jsonl in the dataset format of\n"
+      "docs/design/document-ai.md. The same --seed gives the same files.");
+  invoices->add_option("--count", options->count, "How many documents (1..100000)")
+      ->required();
+  invoices->add_option("--out", options->out_dir,
+                       "Folder for labels.jsonl and the documents (created if missing; files of "
+                       "the same names are overwritten)")
+      ->required();
+  invoices->add_option("--seed", options->seed, "Random seed: the same seed gives the same batch");
+  invoices->add_option("--scanned-share", options->scanned_share,
+                       "Share of documents rendered as noisy, skewed scans (PNG) for OCR, 0..1");
+  invoices->add_option("--other-share", options->other_share,
+                       "Share of documents that are not invoices (receipts, letters, purchase "
+                       "orders, delivery notes), 0..1");
+  invoices->add_option("--defect-share", options->defect_share,
+                       "Share of invoices whose numbers do not add up or whose due date precedes "
+                       "the invoice date (labelled \"defect\"), 0..1");
+  invoices->add_option("--duplicate-share", options->duplicate_share,
+                       "Share of invoices that re-send an earlier one (labelled \"defect\": "
+                       "\"duplicate\"), 0..1");
+  invoices->add_option("--dpi", options->dpi, "Resolution of the scanned PNGs, 72..600");
+  invoices->callback([options, &exit_code] {
+    absl::Status valid = samples::ValidateOptions(*options);
+    if (!valid.ok()) {
+      exit_code = Fail(valid);
+      return;
+    }
+    absl::Time start = absl::Now();
+    ProgressBar bar("samples", options->count);
+    absl::StatusOr<samples::GenerateSummary> summary =
+        samples::GenerateSamples(*options, [&bar](int done, int) { bar.Update(done); });
+    bar.Finish();
+    if (!summary.ok()) {
+      exit_code = Fail(summary.status());
+      return;
+    }
+    double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    std::cout << absl::StrFormat("wrote %d documents (%d scanned) to %s in %.1f s, %.1f MB\n",
+                                 summary->documents, summary->scanned, options->out_dir, seconds,
+                                 static_cast<double>(summary->bytes) / 1e6);
+    for (const auto& [type, count] : summary->by_type) {
+      std::cout << absl::StrFormat("  %-15s %d\n", type, count);
+    }
+    std::cout << absl::StrFormat("  defects %d, duplicates %d; labels: %s/labels.jsonl\n",
+                                 summary->defects, summary->duplicates, options->out_dir);
+  });
+}
+
+}  // namespace flowline::cli

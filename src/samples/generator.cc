@@ -1,0 +1,140 @@
+#include "samples/generator.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "samples/render.h"
+#include "samples/scan.h"
+
+namespace flowline::samples {
+namespace {
+
+// Seeds of the independent random streams per document: what it says, how it looks, and how
+// its scan is degraded. Separate streams keep e.g. the scan noise from shifting the content.
+constexpr uint64_t kLayoutStream = 0x6c61796f7574ULL;
+constexpr uint64_t kScanStream = 0x7363616e6e6572ULL;
+
+absl::Status CheckShare(const char* flag, double value) {
+  if (!(value >= 0.0 && value <= 1.0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s must be a share between 0 and 1 (e.g. 0.25), got %g", flag, value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFile(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (out) out.close();
+  if (!out) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", Sv(path.string()),
+                                               ": check that the folder is writable and the "
+                                               "disk is not full"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateOptions(const GenerateOptions& options) {
+  if (options.count < 1 || options.count > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--count must be between 1 and 100000, got ", options.count));
+  }
+  if (options.out_dir.empty()) {
+    return absl::InvalidArgumentError("--out is required: the folder to write the samples to");
+  }
+  RETURN_IF_ERROR(CheckShare("--scanned-share", options.scanned_share));
+  RETURN_IF_ERROR(CheckShare("--other-share", options.other_share));
+  RETURN_IF_ERROR(CheckShare("--defect-share", options.defect_share));
+  RETURN_IF_ERROR(CheckShare("--duplicate-share", options.duplicate_share));
+  if (!(options.dpi >= 72 && options.dpi <= 600)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--dpi must be between 72 and 600, got %g", options.dpi));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<PlannedSample>> PlanSamples(const GenerateOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  std::vector<PlannedSample> samples;
+  samples.reserve(static_cast<size_t>(options.count));
+  std::vector<size_t> originals;  // invoices a later duplicate may copy
+  for (int i = 0; i < options.count; ++i) {
+    Rng rng = Rng::ForDocument(options.seed, static_cast<uint64_t>(i));
+    PlannedSample sample;
+    sample.scanned = rng.Chance(options.scanned_share);
+    sample.file = absl::StrFormat("sample-%05d.%s", i + 1, sample.scanned ? "png" : "pdf");
+    bool other = rng.Chance(options.other_share);
+    bool duplicate = !other && !originals.empty() && rng.Chance(options.duplicate_share);
+    if (other) {
+      sample.document = GenerateOtherDocument(rng);
+    } else if (duplicate) {
+      // The same invoice sent again (a reminder copy, a second channel): same vendor, number
+      // and amounts, laid out afresh below.
+      const PlannedSample& original = samples[originals[rng.Index(originals.size())]];
+      sample.document = original.document;
+      sample.document.defect = "duplicate";
+      sample.document.duplicate_of = original.file;
+    } else {
+      sample.document = GenerateInvoice(rng, options.defect_share);
+      if (sample.document.defect.empty()) originals.push_back(samples.size());
+    }
+    Rng layout_rng = Rng::ForDocument(options.seed ^ kLayoutStream, static_cast<uint64_t>(i));
+    sample.layout = LayOut(sample.document, layout_rng);
+    sample.label = LabelFor(sample.file, sample.scanned, sample.document, sample.layout);
+    samples.push_back(std::move(sample));
+  }
+  return samples;
+}
+
+absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
+                                                const std::function<void(int, int)>& progress) {
+  ASSIGN_OR_RETURN(std::vector<PlannedSample> samples, PlanSamples(options));
+  std::filesystem::path dir(options.out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot create the output folder ", Sv(options.out_dir), ": ",
+        Sv(ec ? ec.message() : std::string("a file of that name exists"))));
+  }
+  GenerateSummary summary;
+  std::string labels;
+  ScanOptions scan;
+  scan.dpi = options.dpi;
+  int done = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const PlannedSample& sample = samples[i];
+    std::string bytes;
+    if (sample.scanned) {
+      Rng scan_rng = Rng::ForDocument(options.seed ^ kScanStream, i);
+      ASSIGN_OR_RETURN(GreyImage image, ScanPage(sample.layout.page, scan, scan_rng));
+      ASSIGN_OR_RETURN(bytes, EncodePng(image));
+      ++summary.scanned;
+    } else {
+      ASSIGN_OR_RETURN(bytes, RenderPdf(sample.layout.page));
+    }
+    RETURN_IF_ERROR(WriteFile(dir / sample.file, bytes));
+    summary.bytes += static_cast<int64_t>(bytes.size());
+    ++summary.documents;
+    ++summary.by_type[DocTypeName(sample.document.type)];
+    if (sample.document.defect == "duplicate") {
+      ++summary.duplicates;
+    } else if (!sample.document.defect.empty()) {
+      ++summary.defects;
+    }
+    labels += sample.label.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    labels += "\n";
+    if (progress) progress(++done, static_cast<int>(samples.size()));
+  }
+  RETURN_IF_ERROR(WriteFile(dir / "labels.jsonl", labels));
+  summary.bytes += static_cast<int64_t>(labels.size());
+  return summary;
+}
+
+}  // namespace flowline::samples
