@@ -6,6 +6,7 @@
 #include "steps/http_step.h"
 #include "steps/review_step.h"
 #include "steps/script_step.h"
+#include "steps/sql_step.h"
 #include "steps/switch_step.h"
 #include "steps/wait_step.h"
 
@@ -18,6 +19,7 @@ void RegisterSystemStepKinds(StepKindRegistry& registry) {
   registry.Register(std::make_unique<HttpStep>());
   registry.Register(std::make_unique<WaitStep>());
   registry.Register(std::make_unique<ReviewStep>());
+  registry.Register(std::make_unique<SqlStep>());
 }
 
 }  // namespace flowline::steps

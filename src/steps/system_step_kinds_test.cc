@@ -20,7 +20,7 @@ TEST(SystemStepKindsTest, RegistersEachKindByNameWithDocumentedParams) {
       EXPECT_FALSE(param.description.empty()) << info.name << "." << param.name;
     }
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("script", "check", "switch", "http", "wait", "review"));
+  EXPECT_THAT(names, ::testing::ElementsAre("script", "check", "switch", "http", "wait", "review", "sql"));
   EXPECT_EQ(registry.Find("sql"), nullptr);
 }
 
