@@ -1,0 +1,69 @@
+// Labelled datasets: documents with the field values a person (or a generator) says are right.
+//
+// One in-memory form for every source: the project's own format (a folder with labels.jsonl,
+// docs/design/document-ai.md; what `flowline samples` writes) and importers for the label
+// formats of the public sets in ../shared/data, so they can be trained on and evaluated directly:
+//
+//   format        folder holds                          fields (type)
+//   flowline      labels.jsonl [+ fields.yaml]          as labelled; types from fields.yaml or
+//                                                       the invoice field set
+//   sroie         img/NNN.jpg, key/NNN.json             company (organisation), date (date),
+//                                                       address (address), total (amount)
+//   fcc           pdfs/<uuid>.pdf, labels.csv           contract_number (id), advertiser
+//                                                       (organisation), gross_amount (amount),
+//                                                       flight_from, flight_to (date)
+//   invoice2data  files/<name>.pdf + <name>.json        invoice_number, invoice_date, due_date,
+//                                                       currency, net_amount, tax_amount,
+//                                                       total_amount (invoice field names)
+//   zugferd       pdf/<name>.pdf, fields.csv            invoice_number, invoice_date, due_date,
+//                                                       currency, vendor_name, customer_name,
+//                                                       net_amount, tax_amount, total_amount
+//
+// Label values are normalised on load (ISO dates with the set's date order, decimal amounts,
+// currency codes), so a score compares like with like. A label that does not parse as its type
+// is dropped with a warning (label noise is reported, not hidden); a labelled document whose
+// file is missing is skipped with a warning.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ai/extract/field_spec.h"
+#include "common/json_util.h"
+
+namespace flowline::quality {
+
+struct LabelledDocument {
+  std::string id;    // the file's path relative to the dataset folder
+  std::string path;  // the file, as it can be opened
+  std::string doc_type = "invoice";
+  ai::DateOrder date_order = ai::DateOrder::kUnknown;
+  std::map<std::string, std::string> fields;  // normalised values; absent = not on the document
+  Json line_items = Json::array();            // [{description, quantity, unit_price, amount}]
+  std::string defect;                         // generated samples: a deliberate error, or ""
+};
+
+struct Dataset {
+  std::string dir;
+  std::string format;  // flowline, sroie, fcc, invoice2data, zugferd
+  std::vector<ai::FieldSpec> fields;
+  std::vector<LabelledDocument> documents;
+  std::vector<std::string> warnings;  // labels dropped, files missing
+};
+
+// The formats LoadDataset reads, for --help texts.
+std::vector<std::string> DatasetFormats();
+
+// Loads the dataset in `dir`. `format` is one of DatasetFormats() or "auto" (recognised by the
+// files the folder holds). NotFound if `dir` is missing; InvalidArgument (naming the file and
+// line) for labels that cannot be read at all, or for a folder in no known format.
+absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view format = "auto");
+
+// The invoice field set (docs/design/document-ai.md): the types of a flowline dataset's fields
+// when its folder has no fields.yaml.
+std::vector<ai::FieldSpec> InvoiceFieldSpecs();
+
+}  // namespace flowline::quality

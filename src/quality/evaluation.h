@@ -1,0 +1,94 @@
+// Scoring extraction results against a labelled dataset: what `flowline eval` reports.
+//
+// Only labelled (document, field) pairs are scored: the public sets' labels are not exhaustive
+// (a field missing from a label file may still be printed), so a prediction for an unlabelled
+// field is neither right nor wrong here.
+//
+//   accuracy        share of labelled pairs whose prediction equals the label after
+//                   normalisation (ai::MatchKey: amounts numerically, ids without punctuation,
+//                   text case- and punctuation-insensitive)
+//   fuzzy           mean token F1 of prediction and label (text, organisation, address fields)
+//   coverage        share of labelled pairs with a prediction at all
+//   ECE             expected calibration error of the confidences over all labelled pairs
+//                   (10 equal-width bins): how far "90% sure" is from "right 90% of the time"
+//   straight-through at target accuracy T: the lowest confidence threshold t such that the
+//                   pairs with confidence >= t (auto-accepted) are right at least T of the time;
+//                   the share of documents whose every labelled field is >= t (a failed
+//                   document is never straight-through)
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/json_util.h"
+#include "quality/dataset.h"
+
+namespace flowline::quality {
+
+struct FieldResult {
+  std::optional<std::string> normalized;  // nullopt: the model found no value
+  double confidence = 0;
+};
+
+// What a workflow or a step produced for one labelled document.
+struct DocumentResult {
+  std::string id;      // LabelledDocument::id
+  std::string error;   // the run or step failed: every field counts as wrong
+  std::map<std::string, FieldResult> fields;
+};
+
+struct EvaluationOptions {
+  double target_accuracy = 0.98;  // for the straight-through rate; default 98%
+  int calibration_bins = 10;      // default 10
+};
+
+struct FieldScore {
+  std::string name;
+  std::string type;
+  int labelled = 0;
+  int predicted = 0;
+  int correct = 0;
+  double accuracy = 0;
+  double coverage = 0;
+  std::optional<double> fuzzy;  // text types only
+};
+
+struct CalibrationBin {
+  double low = 0, high = 0;
+  int count = 0;
+  double mean_confidence = 0;
+  double accuracy = 0;
+};
+
+struct EvaluationReport {
+  std::string dataset;
+  std::string format;
+  int documents = 0;
+  int failed_documents = 0;
+  std::vector<FieldScore> fields;
+  double mean_field_accuracy = 0;  // macro: the mean of the fields' accuracies
+  double pair_accuracy = 0;        // micro: over all labelled pairs
+  double ece = 0;
+  std::vector<CalibrationBin> calibration;
+  double target_accuracy = 0;
+  std::optional<double> threshold;  // nullopt: no threshold reaches the target
+  double auto_accepted_accuracy = 0;
+  double auto_accepted_share = 0;   // of labelled pairs
+  double straight_through = 0;      // of documents
+  int straight_through_documents = 0;
+  // The wrong pairs, for people to look at: {document, field, label, predicted, confidence}.
+  Json errors = Json::array();
+
+  Json ToJson() const;
+  // A readable table for people.
+  std::string ToTable() const;
+};
+
+// Scores `results` (matched to `dataset` documents by id; a dataset document without a result
+// counts as failed) against the labels.
+EvaluationReport Evaluate(const Dataset& dataset, const std::vector<DocumentResult>& results,
+                          const EvaluationOptions& options = {});
+
+}  // namespace flowline::quality
