@@ -1,0 +1,111 @@
+#include "ai/extract/extract_step.h"
+
+#include <filesystem>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ai/document/document.h"
+#include "ai/extract/extraction_model.h"
+#include "common/strings.h"
+#include "steps/params.h"
+
+namespace flowline::ai {
+namespace {
+
+using steps::ParamReader;
+
+// Reads `date_order` where it is known; kUnknown when absent.
+DateOrder ReadDateOrder(ParamReader& r) {
+  const std::optional<std::string> order = r.String("date_order");
+  if (!order) return DateOrder::kUnknown;
+  std::optional<DateOrder> parsed = ParseDateOrder(*order);
+  if (!parsed) {
+    r.Error("date_order", absl::StrCat("unknown date order \"", *order, "\""),
+            "write dmy (14/03/2026), mdy (03/14/2026) or ymd (2026/03/14)");
+    return DateOrder::kUnknown;
+  }
+  return *parsed;
+}
+
+class PreparedExtract final : public steps::PreparedStep {
+ public:
+  PreparedExtract(const steps::StepKindInfo& info, std::unique_ptr<ExtractionModel> model)
+      : info_(info), model_(std::move(model)) {}
+
+  steps::StepOutcome Execute(const steps::StepContext& ctx) const override {
+    const Json empty = Json::object();
+    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty,
+                  ParamReader::Stage::kExecute);
+    const DateOrder order = ReadDateOrder(r);
+    const Json* document = r.Get("document");
+    if (!r.ok()) return steps::StepOutcome::Failed(r.Summary());
+    absl::StatusOr<Document> doc = Document::FromJson(*document);
+    if (!doc.ok()) {
+      return steps::StepOutcome::Failed(
+          absl::StrCat("`document` is not a read document (pass ${{ steps.<read step>.output }}): ",
+                       doc.status().message()));
+    }
+    absl::StatusOr<std::vector<FieldResult>> results = model_->Extract(*doc, order);
+    if (!results.ok()) {
+      return steps::StepOutcome::Failed(
+          absl::StrCat("extract model ", model_->name(), ": ", results.status().message()));
+    }
+    Json output = model_->ResultJson(*doc, *results);
+    const double confidence = output["confidence"].get<double>();
+    return steps::StepOutcome::Completed(std::move(output), confidence);
+  }
+
+ private:
+  const steps::StepKindInfo info_;
+  const std::unique_ptr<ExtractionModel> model_;
+};
+
+}  // namespace
+
+ExtractStep::ExtractStep(std::string models_dir) : models_dir_(std::move(models_dir)) {
+  info_.name = "extract";
+  info_.description =
+      "Extracts fields (dates, amounts, ids, names, addresses) from a read document with a "
+      "trained ranker; each with a normalised value, a calibrated confidence and its evidence.";
+  info_.actors = {steps::Actor::kAi};
+  info_.params = {
+      {"model", steps::ParamType::kString, true, true,
+       "the extract model: a name under --models or a path with a '/'"},
+      {"document", steps::ParamType::kObject, true, false,
+       "the read document, usually ${{ steps.read.output }}"},
+      {"date_order", steps::ParamType::kString, false, false,
+       "dmy, mdy or ymd: how ambiguous dates read (default: as in the training data)"},
+  };
+}
+
+std::unique_ptr<steps::PreparedStep> ExtractStep::Prepare(
+    std::string_view /*step_id*/, const Json& with,
+    std::vector<steps::ConfigError>* errors) const {
+  ParamReader r(info_, with, ParamReader::Stage::kPrepare);
+  ReadDateOrder(r);
+  std::unique_ptr<ExtractionModel> model;
+  const std::optional<std::string> name = r.String("model");
+  if (name.has_value()) {
+    const std::string path = name->find('/') != std::string::npos
+                                 ? *name
+                                 : (std::filesystem::path(models_dir_) / *name).string();
+    if (name->empty()) {
+      r.Error("model", "`model` is empty", "name a model, e.g. model: invoice-fields");
+    } else if (absl::StatusOr<std::unique_ptr<ExtractionModel>> loaded =
+                   ExtractionModel::Load(path);
+               !loaded.ok()) {
+      r.Error("model",
+              absl::StrCat("cannot load extract model \"", *name, "\": ",
+                           loaded.status().message()),
+              absl::StrCat("train it with `flowline train extract --data DIR --out ", path,
+                           " --fields FIELDS`, or point --models at the directory that holds it"));
+    } else {
+      model = *std::move(loaded);
+    }
+  }
+  if (!r.Report(errors)) return nullptr;
+  return std::make_unique<PreparedExtract>(info_, std::move(model));
+}
+
+}  // namespace flowline::ai
