@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "ai/classify/classify_step.h"
+#include "ai/extract/extract_step.h"
 
 namespace flowline::ai {
 
@@ -10,6 +11,7 @@ void RegisterAiStepKinds(steps::StepKindRegistry& registry, const AiOptions& opt
   (void)registry;
   (void)options;
   registry.Register(std::make_unique<ClassifyStep>(options.models_dir));
+  registry.Register(std::make_unique<ExtractStep>(options.models_dir));
 }
 
 }  // namespace flowline::ai
