@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "ai/extract/normalize.h"
+#include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "quality/dataset_internal.h"
@@ -134,6 +135,31 @@ absl::Status LoadFlowline(Dataset& dataset) {
 }
 
 }  // namespace
+
+std::optional<Split> ParseSplit(std::string_view name) {
+  if (name == "all") return Split::kAll;
+  if (name == "train") return Split::kTrain;
+  if (name == "test") return Split::kTest;
+  return std::nullopt;
+}
+
+bool InTestPart(const std::string& id, double test_share, uint64_t seed) {
+  std::string hash = common::Sha256Hex(absl::StrCat(seed, ":", id));
+  uint32_t value = static_cast<uint32_t>(std::stoul(hash.substr(0, 8), nullptr, 16));
+  return static_cast<double>(value) / 4294967296.0 < test_share;
+}
+
+Dataset SelectSplit(Dataset dataset, Split split, double test_share, uint64_t seed) {
+  if (split == Split::kAll) return dataset;
+  std::vector<LabelledDocument> kept;
+  for (LabelledDocument& doc : dataset.documents) {
+    if (InTestPart(doc.id, test_share, seed) == (split == Split::kTest)) {
+      kept.push_back(std::move(doc));
+    }
+  }
+  dataset.documents = std::move(kept);
+  return dataset;
+}
 
 std::vector<std::string> DatasetFormats() {
   return {"flowline", "sroie", "fcc", "invoice2data", "zugferd"};

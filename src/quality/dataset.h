@@ -25,7 +25,9 @@
 // file is missing is skipped with a warning.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +63,16 @@ std::vector<std::string> DatasetFormats();
 // files the folder holds). NotFound if `dir` is missing; InvalidArgument (naming the file and
 // line) for labels that cannot be read at all, or for a folder in no known format.
 absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view format = "auto");
+
+// A deterministic train/test split by document id, the same for every command given the same
+// seed: a document is in the test part when SHA-256("<seed>:<id>") read as a fraction of 2^32
+// is below `test_share`. So `flowline train --split train` and `flowline eval --split test`
+// never share a document.
+enum class Split { kAll, kTrain, kTest };
+std::optional<Split> ParseSplit(std::string_view name);  // "all", "train", "test"
+bool InTestPart(const std::string& id, double test_share, uint64_t seed);
+// `dataset` with only the documents of `split`.
+Dataset SelectSplit(Dataset dataset, Split split, double test_share, uint64_t seed);
 
 // The invoice field set (docs/design/document-ai.md): the types of a flowline dataset's fields
 // when its folder has no fields.yaml.

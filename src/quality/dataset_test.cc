@@ -144,6 +144,27 @@ TEST_F(DatasetTest, UnknownFolderAndFormatAreClearErrors) {
   EXPECT_EQ(LoadDataset(dir_.path() + "/nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(SplitTest, TrainAndTestPartition) {
+  Dataset dataset;
+  for (int i = 0; i < 400; ++i) {
+    LabelledDocument doc;
+    doc.id = "doc" + std::to_string(i);
+    dataset.documents.push_back(doc);
+  }
+  Dataset train = SelectSplit(dataset, Split::kTrain, 0.25, 7);
+  Dataset test = SelectSplit(dataset, Split::kTest, 0.25, 7);
+  EXPECT_EQ(train.documents.size() + test.documents.size(), 400u);
+  EXPECT_NEAR(static_cast<double>(test.documents.size()) / 400, 0.25, 0.07);
+  for (const auto& doc : test.documents) EXPECT_TRUE(InTestPart(doc.id, 0.25, 7));
+  for (const auto& doc : train.documents) EXPECT_FALSE(InTestPart(doc.id, 0.25, 7));
+  // Another seed, another split; the same seed, the same split.
+  EXPECT_NE(SelectSplit(dataset, Split::kTest, 0.25, 8).documents.front().id,
+            test.documents.front().id);
+  EXPECT_EQ(SelectSplit(dataset, Split::kTest, 0.25, 7).documents.size(), test.documents.size());
+  EXPECT_EQ(ParseSplit("test"), Split::kTest);
+  EXPECT_FALSE(ParseSplit("half").has_value());
+}
+
 // The real sets, when the checkout has ../shared/data beside it.
 TEST(SharedDataTest, ImportsEveryPublicSet) {
   const std::string root = "/work/shared/data";
