@@ -2,6 +2,8 @@
 
 #include <leptonica/allheaders.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
 
@@ -20,9 +22,28 @@ namespace {
 
 // libgomp reads OMP_THREAD_LIMIT once, in its constructor, which runs before main() and before
 // any C++ static initialiser of the program. Only an executable's .preinit_array runs earlier,
-// so the limit is set there. This object file is linked into every program that can OCR (it
-// defines RecognisePage), so the entry is present exactly where it matters.
-void LimitOpenMpThreads(int, char**, char**) { setenv("OMP_THREAD_LIMIT", "1", /*overwrite=*/0); }
+// but there the C library has not yet set up `environ` (it sets it from the stack afterwards,
+// dropping a setenv), so the only way to add the variable is to start the program again with
+// it: execve of /proc/self/exe with the same arguments and the variable added. It happens once,
+// at start-up, before any other code of the program has run; an OMP_THREAD_LIMIT already set
+// (any value) is respected, and if the exec fails the program just runs on unchanged.
+// This object file is linked into every program that can OCR (it defines RecognisePage).
+void LimitOpenMpThreads(int /*argc*/, char** argv, char** envp) {
+  if (argv == nullptr || envp == nullptr) return;
+  size_t count = 0;
+  for (; envp[count] != nullptr; ++count) {
+    if (strncmp(envp[count], "OMP_THREAD_LIMIT=", 17) == 0) return;
+  }
+  // No allocation: the C library is not initialised yet. Environments longer than this are
+  // left alone.
+  static char* env[4096];
+  if (count + 2 > sizeof(env) / sizeof(env[0])) return;
+  static char limit[] = "OMP_THREAD_LIMIT=1";
+  for (size_t i = 0; i < count; ++i) env[i] = envp[i];
+  env[count] = limit;
+  env[count + 1] = nullptr;
+  execve("/proc/self/exe", argv, env);
+}
 [[gnu::section(".preinit_array"), gnu::used]] void (*const kLimitOpenMpThreads)(
     int, char**, char**) = &LimitOpenMpThreads;
 

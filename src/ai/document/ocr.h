@@ -6,8 +6,9 @@
 //
 // Tesseract's Debian build parallelises inside one page with OpenMP; with one page per worker
 // thread that only oversubscribes the cores (and its spinning threads slow everything down).
-// Linking this file sets OMP_THREAD_LIMIT=1 before OpenMP starts (see ocr.cc) unless the
-// environment already sets it.
+// Measured on 2 cores, 2 workers: ~20% more pages/s with OMP_THREAD_LIMIT=1. libgomp reads it
+// only at process start, so a program linking this file re-executes itself once, before main,
+// with OMP_THREAD_LIMIT=1 added, unless the environment already sets it (see ocr.cc).
 //
 // The trained data is found in $TESSDATA_PREFIX (the tessdata folder or its parent), else in the
 // Debian and /usr/local locations.

@@ -5,6 +5,7 @@
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-page.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -250,6 +251,11 @@ TEST(ReadDocumentTest, BadOptionsAreRejected) {
   options.ocr = OcrMode::kNever;
   EXPECT_THAT(Read(png, options).status().message(),
               HasSubstr("can only be read by OCR, but ocr is \"never\""));
+}
+
+TEST(ReadDocumentTest, OpenMpIsLimitedToOneThreadPerPage) {
+  // Set before main by ocr.cc (re-executing the test once) unless the environment set it.
+  EXPECT_NE(getenv("OMP_THREAD_LIMIT"), nullptr);
 }
 
 TEST(ReadDocumentTest, ThreadsOcrAtOnceWithTheirOwnEngines) {
