@@ -14,6 +14,9 @@ struct AiOptions {
   // Where `model:` names resolve ("invoice-fields" -> <models_dir>/invoice-fields). A `model:`
   // holding a '/' is a path, relative to the working directory.
   std::string models_dir = "models";
+  // The reference database `match` searches when a step names no `reference:` (tables loaded
+  // with `flowline reference load`).
+  std::string reference_db = "reference.db";
 };
 
 void RegisterAiStepKinds(steps::StepKindRegistry& registry, const AiOptions& options);

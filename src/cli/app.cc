@@ -41,6 +41,7 @@ void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& o
   steps::RegisterSystemStepKinds(registry);
   ai::AiOptions ai_options;
   ai_options.models_dir = options.models_dir;
+  ai_options.reference_db = options.reference_db;
   ai::RegisterAiStepKinds(registry, ai_options);
 }
 

@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::string store_path = "flowline.db";  // --store, or $FLOWLINE_STORE
   std::string log_level = "warn";          // --log-level
   std::string models_dir = "models";       // --models, or $FLOWLINE_MODELS
+  std::string reference_db = "reference.db";  // --reference, or $FLOWLINE_REFERENCE
 };
 
 // Registers every step kind this program has (system and AI) into `registry`.

@@ -26,6 +26,12 @@ int main(int argc, char** argv) {
   }
   app.add_option("--models", global.models_dir,
                  "Where model names in specs (classify, extract) resolve; also $FLOWLINE_MODELS");
+  if (const char* env = std::getenv("FLOWLINE_REFERENCE"); env != nullptr && *env) {
+    global.reference_db = env;
+  }
+  app.add_option("--reference", global.reference_db,
+                 "The reference database `match` steps search and `reference load` writes; also "
+                 "$FLOWLINE_REFERENCE");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", "flowline 0.1.0");
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddTokenCommand(app, global, exit_code);
   CLI::App* train = flowline::cli::AddTrainCommand(app, global, exit_code);
   flowline::cli::AddTrainClassifyCommand(*train, global, exit_code);
+  flowline::cli::AddReferenceCommand(app, global, exit_code);
   flowline::cli::AddSamplesCommand(app, global, exit_code);
 
   app.parse_complete_callback([&global] {
