@@ -87,12 +87,12 @@ absl::StatusOr<GreyImage> ScanPage(const Page& page, const ScanOptions& options,
   p.blurred = rng.Chance(0.6);
   if (p.blurred) Blur(image);
   // Grain costs PNG size (noise does not compress), so only a share of scans get it.
-  p.grainy = rng.Chance(0.2);
+  p.grainy = rng.Chance(0.1);
   if (p.grainy) {
     for (uint8_t& px : image.pixels) {
-      // Triangular noise in [-7, 7] from two 3-bit draws.
+      // Triangular noise in [-3, 3] from two 2-bit draws.
       uint64_t r = rng.Next64();
-      int noise = static_cast<int>(r & 7) + static_cast<int>((r >> 3) & 7) - 7;
+      int noise = static_cast<int>(r & 3) + static_cast<int>((r >> 2) & 3) - 3;
       px = Clamp(px + noise);
     }
   }
