@@ -90,6 +90,7 @@ int64_t UnitPrice(Rng& rng, const Article& article) {
 
 int64_t Quantity(Rng& rng, const Article& article) {
   if (article.hourly) return rng.Int(1, 64) * 25;  // 0.25 to 16 hours
+  if (article.max_price_cents > 30000) return rng.Int(1, 3) * 100;  // nobody buys 40 licences
   if (rng.Chance(0.6)) return rng.Int(1, 4) * 100;
   return rng.Int(5, 60) * 100;
 }
