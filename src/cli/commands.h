@@ -20,6 +20,7 @@ void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 // `flowline train`, the group each model family adds its `train <family>` subcommand to.
 CLI::App* AddTrainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
+void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
 void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 

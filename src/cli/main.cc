@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddTokenCommand(app, global, exit_code);
   CLI::App* train = flowline::cli::AddTrainCommand(app, global, exit_code);
   flowline::cli::AddTrainClassifyCommand(*train, global, exit_code);
+  flowline::cli::AddTrainExtractCommand(*train, global, exit_code);
   flowline::cli::AddReferenceCommand(app, global, exit_code);
   flowline::cli::AddSamplesCommand(app, global, exit_code);
 
