@@ -43,7 +43,8 @@ void AddSamplesCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit
   invoices->callback([options, &exit_code] {
     absl::Status valid = samples::ValidateOptions(*options);
     if (!valid.ok()) {
-      exit_code = Fail(valid);
+      Fail(valid);
+      exit_code = 2;  // a usage error
       return;
     }
     absl::Time start = absl::Now();

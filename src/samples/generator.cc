@@ -101,7 +101,8 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
   if (ec || !std::filesystem::is_directory(dir)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot create the output folder ", Sv(options.out_dir), ": ",
-        Sv(ec ? ec.message() : std::string("a file of that name exists"))));
+        Sv(ec ? ec.message() : std::string("a file of that name exists")),
+        "; pass --out a folder path that is writable"));
   }
   GenerateSummary summary;
   std::string labels;
