@@ -23,6 +23,7 @@ void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& global, int& 
 void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
 void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);
