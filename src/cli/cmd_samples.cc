@@ -12,8 +12,8 @@
 namespace flowline::cli {
 
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "samples", "Generate synthetic business documents with ground-truth labels");
+  auto* cmd = app.add_subcommand("samples",
+                                 "Generate synthetic business documents with ground-truth labels");
   cmd->require_subcommand(1);
   auto options = std::make_shared<samples::GenerateOptions>();
   auto* invoices = cmd->add_subcommand(
@@ -21,11 +21,11 @@ void AddSamplesCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit
       "Render invoices (PDFs with a text layer, and scanned-style PNGs) plus receipts, letters,\n"
       "purchase orders and delivery notes, and write DIR/labels.jsonl in the dataset format of\n"
       "docs/design/document-ai.md. The same --seed gives the same files.");
-  invoices->add_option("--count", options->count, "How many documents (1..100000)")
-      ->required();
-  invoices->add_option("--out", options->out_dir,
-                       "Folder for labels.jsonl and the documents (created if missing; files of "
-                       "the same names are overwritten)")
+  invoices->add_option("--count", options->count, "How many documents (1..100000)")->required();
+  invoices
+      ->add_option("--out", options->out_dir,
+                   "Folder for labels.jsonl and the documents (created if missing; files of "
+                   "the same names are overwritten)")
       ->required();
   invoices->add_option("--seed", options->seed, "Random seed: the same seed gives the same batch");
   invoices->add_option("--scanned-share", options->scanned_share,

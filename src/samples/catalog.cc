@@ -27,16 +27,20 @@ struct CountryData {
 };
 
 const CountryData& DataFor(const std::string& code) {
-  static const auto* const kDe = new CountryData{
-      {"Müller", "Schmidt", "Becker", "Hoffmann", "Wagner", "Krause", "Hartmann", "Lindner",
-       "Vogel", "Brandt"},
-      {"Anna", "Jonas", "Lea", "Felix", "Sabine", "Thomas", "Katrin", "Michael"},
-      {"Hauptstraße", "Bahnhofstraße", "Industriestraße", "Lindenweg", "Am Hafen",
-       "Gutenbergring", "Schillerstraße", "Mühlenweg"},
-      {"GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG"},
-      {{"München", "80", ""}, {"Hamburg", "20", ""}, {"Köln", "50", ""},
-       {"Leipzig", "04", ""}, {"Stuttgart", "70", ""}, {"Bremen", "28", ""}},
-      "+49"};
+  static const auto* const kDe =
+      new CountryData{{"Müller", "Schmidt", "Becker", "Hoffmann", "Wagner", "Krause", "Hartmann",
+                       "Lindner", "Vogel", "Brandt"},
+                      {"Anna", "Jonas", "Lea", "Felix", "Sabine", "Thomas", "Katrin", "Michael"},
+                      {"Hauptstraße", "Bahnhofstraße", "Industriestraße", "Lindenweg", "Am Hafen",
+                       "Gutenbergring", "Schillerstraße", "Mühlenweg"},
+                      {"GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG"},
+                      {{"München", "80", ""},
+                       {"Hamburg", "20", ""},
+                       {"Köln", "50", ""},
+                       {"Leipzig", "04", ""},
+                       {"Stuttgart", "70", ""},
+                       {"Bremen", "28", ""}},
+                      "+49"};
   static const auto* const kAt = new CountryData{
       {"Gruber", "Huber", "Bauer", "Pichler", "Steiner", "Moser"},
       {"Lukas", "Julia", "Florian", "Verena", "Stefan"},
@@ -51,57 +55,70 @@ const CountryData& DataFor(const std::string& code) {
       {"AG", "GmbH", "SA", "Sàrl"},
       {{"Zürich", "80", ""}, {"Basel", "40", ""}, {"Bern", "30", ""}, {"Luzern", "60", ""}},
       "+41"};
-  static const auto* const kFr = new CountryData{
-      {"Lefèvre", "Moreau", "Garnier", "Dubois", "Rousseau", "Fontaine", "Girard"},
-      {"Camille", "Julien", "Élodie", "Mathieu", "Claire", "Nicolas"},
-      {"rue de la République", "avenue Jean Jaurès", "boulevard Voltaire", "rue des Lilas",
-       "quai de la Loire"},
-      {"SARL", "SAS", "SA", "EURL"},
-      {{"Paris", "750", ""}, {"Lyon", "690", ""}, {"Nantes", "440", ""},
-       {"Bordeaux", "330", ""}, {"Lille", "590", ""}},
-      "+33"};
-  static const auto* const kNl = new CountryData{
-      {"de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit"},
-      {"Sanne", "Daan", "Femke", "Ruben", "Lotte"},
-      {"Keizersgracht", "Stationsweg", "Dorpsstraat", "Havenkade"},
-      {"B.V.", "N.V.", "V.O.F."},
-      {{"Amsterdam", "10", ""}, {"Rotterdam", "30", ""}, {"Utrecht", "35", ""},
-       {"Eindhoven", "56", ""}},
-      "+31"};
+  static const auto* const kFr =
+      new CountryData{{"Lefèvre", "Moreau", "Garnier", "Dubois", "Rousseau", "Fontaine", "Girard"},
+                      {"Camille", "Julien", "Élodie", "Mathieu", "Claire", "Nicolas"},
+                      {"rue de la République", "avenue Jean Jaurès", "boulevard Voltaire",
+                       "rue des Lilas", "quai de la Loire"},
+                      {"SARL", "SAS", "SA", "EURL"},
+                      {{"Paris", "750", ""},
+                       {"Lyon", "690", ""},
+                       {"Nantes", "440", ""},
+                       {"Bordeaux", "330", ""},
+                       {"Lille", "590", ""}},
+                      "+33"};
+  static const auto* const kNl =
+      new CountryData{{"de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit"},
+                      {"Sanne", "Daan", "Femke", "Ruben", "Lotte"},
+                      {"Keizersgracht", "Stationsweg", "Dorpsstraat", "Havenkade"},
+                      {"B.V.", "N.V.", "V.O.F."},
+                      {{"Amsterdam", "10", ""},
+                       {"Rotterdam", "30", ""},
+                       {"Utrecht", "35", ""},
+                       {"Eindhoven", "56", ""}},
+                      "+31"};
   static const auto* const kGb = new CountryData{
       {"Whitfield", "Harrison", "Clarke", "Pemberton", "Ashworth", "Blake", "Holloway"},
       {"Oliver", "Emily", "James", "Charlotte", "Harry", "Sophie"},
-      {"High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane",
-       "Kingsway"},
+      {"High Street", "Station Road", "Church Lane", "Victoria Road", "Mill Lane", "Kingsway"},
       {"Ltd", "Limited", "LLP", "plc"},
-      {{"London", "EC", ""}, {"Manchester", "M", ""}, {"Leeds", "LS", ""},
-       {"Bristol", "BS", ""}, {"Glasgow", "G", ""}},
+      {{"London", "EC", ""},
+       {"Manchester", "M", ""},
+       {"Leeds", "LS", ""},
+       {"Bristol", "BS", ""},
+       {"Glasgow", "G", ""}},
       "+44"};
-  static const auto* const kIe = new CountryData{
-      {"O'Neill", "Byrne", "Murphy", "Kelly", "Walsh", "Doyle"},
-      {"Aoife", "Seán", "Ciara", "Niamh", "Conor"},
-      {"Grafton Street", "Dame Street", "Eastpoint Business Park", "Main Street"},
-      {"Ltd", "DAC", "Teoranta"},
-      {{"Dublin", "D0", ""}, {"Cork", "T1", ""}, {"Galway", "H9", ""}},
-      "+353"};
-  static const auto* const kUs = new CountryData{
-      {"Carter", "Reynolds", "Mitchell", "Hayes", "Brooks", "Sullivan", "Porter"},
-      {"Michael", "Jennifer", "David", "Ashley", "Robert", "Megan"},
-      {"Market Street", "Main Street", "Oak Avenue", "Commerce Drive", "Lakeview Blvd",
-       "5th Avenue"},
-      {"Inc.", "LLC", "Corp.", "Co."},
-      {{"San Francisco", "941", "CA"}, {"Austin", "787", "TX"}, {"Chicago", "606", "IL"},
-       {"Boston", "021", "MA"}, {"Denver", "802", "CO"}, {"Seattle", "981", "WA"}},
-      "+1"};
-  static const auto* const kIn = new CountryData{
-      {"Sharma", "Iyer", "Patel", "Reddy", "Mehta", "Nair", "Kapoor"},
-      {"Priya", "Arjun", "Ananya", "Rahul", "Kavya", "Vikram"},
-      {"MG Road", "Residency Road", "Link Road", "Nehru Place", "Anna Salai"},
-      {"Pvt. Ltd.", "Private Limited", "LLP", "Ltd."},
-      {{"Bengaluru", "5600", "Karnataka"}, {"Mumbai", "4000", "Maharashtra"},
-       {"Chennai", "6000", "Tamil Nadu"}, {"Pune", "4110", "Maharashtra"},
-       {"New Delhi", "1100", "Delhi"}},
-      "+91"};
+  static const auto* const kIe =
+      new CountryData{{"O'Neill", "Byrne", "Murphy", "Kelly", "Walsh", "Doyle"},
+                      {"Aoife", "Seán", "Ciara", "Niamh", "Conor"},
+                      {"Grafton Street", "Dame Street", "Eastpoint Business Park", "Main Street"},
+                      {"Ltd", "DAC", "Teoranta"},
+                      {{"Dublin", "D0", ""}, {"Cork", "T1", ""}, {"Galway", "H9", ""}},
+                      "+353"};
+  static const auto* const kUs =
+      new CountryData{{"Carter", "Reynolds", "Mitchell", "Hayes", "Brooks", "Sullivan", "Porter"},
+                      {"Michael", "Jennifer", "David", "Ashley", "Robert", "Megan"},
+                      {"Market Street", "Main Street", "Oak Avenue", "Commerce Drive",
+                       "Lakeview Blvd", "5th Avenue"},
+                      {"Inc.", "LLC", "Corp.", "Co."},
+                      {{"San Francisco", "941", "CA"},
+                       {"Austin", "787", "TX"},
+                       {"Chicago", "606", "IL"},
+                       {"Boston", "021", "MA"},
+                       {"Denver", "802", "CO"},
+                       {"Seattle", "981", "WA"}},
+                      "+1"};
+  static const auto* const kIn =
+      new CountryData{{"Sharma", "Iyer", "Patel", "Reddy", "Mehta", "Nair", "Kapoor"},
+                      {"Priya", "Arjun", "Ananya", "Rahul", "Kavya", "Vikram"},
+                      {"MG Road", "Residency Road", "Link Road", "Nehru Place", "Anna Salai"},
+                      {"Pvt. Ltd.", "Private Limited", "LLP", "Ltd."},
+                      {{"Bengaluru", "5600", "Karnataka"},
+                       {"Mumbai", "4000", "Maharashtra"},
+                       {"Chennai", "6000", "Tamil Nadu"},
+                       {"Pune", "4110", "Maharashtra"},
+                       {"New Delhi", "1100", "Delhi"}},
+                      "+91"};
   if (code == "DE") return *kDe;
   if (code == "AT") return *kAt;
   if (code == "CH") return *kCh;
@@ -114,26 +131,28 @@ const CountryData& DataFor(const std::string& code) {
 }
 
 const Words& BusinessWords() {
-  static const auto* const kWords = new Words{
-      "Nordwind", "Alpenblick", "Brightline", "Summit Ridge", "Bluewater", "Silverleaf",
-      "Redstone", "Greenfield", "Ironbridge", "Northstar", "Kestrel", "Lighthouse", "Meridian",
-      "Oakridge", "Polaris", "Riverside", "Sunvale", "Westbrook", "Zenith", "Falkenberg",
-      "Rheintal", "Belle Rive", "Horizon", "Evergreen", "Crescent", "Harbour", "Pinnacle"};
+  static const auto* const kWords =
+      new Words{"Nordwind", "Alpenblick", "Brightline", "Summit Ridge", "Bluewater", "Silverleaf",
+                "Redstone", "Greenfield", "Ironbridge", "Northstar",    "Kestrel",   "Lighthouse",
+                "Meridian", "Oakridge",   "Polaris",    "Riverside",    "Sunvale",   "Westbrook",
+                "Zenith",   "Falkenberg", "Rheintal",   "Belle Rive",   "Horizon",   "Evergreen",
+                "Crescent", "Harbour",    "Pinnacle"};
   return *kWords;
 }
 
 const Words& Trades(Language language) {
-  static const auto* const kEn = new Words{
-      "Consulting", "Logistics", "Software", "Supplies", "Engineering", "Print & Media",
-      "Facility Services", "Electronics", "Office Solutions", "Catering", "Systems", "Trading"};
-  static const auto* const kDe = new Words{
-      "Logistik", "Bürotechnik", "Beratung", "Elektrotechnik", "Haustechnik", "Druckerei",
-      "Maschinenbau", "Gebäudeservice", "Software", "Handel"};
-  static const auto* const kFr = new Words{
-      "Conseil", "Transports", "Informatique", "Fournitures", "Imprimerie", "Services",
-      "Ingénierie", "Distribution"};
-  static const auto* const kNl = new Words{"Techniek", "Logistiek", "Advies", "Installatie",
-                                           "Kantoorartikelen", "Groothandel"};
+  static const auto* const kEn =
+      new Words{"Consulting",       "Logistics",     "Software",          "Supplies",
+                "Engineering",      "Print & Media", "Facility Services", "Electronics",
+                "Office Solutions", "Catering",      "Systems",           "Trading"};
+  static const auto* const kDe =
+      new Words{"Logistik",  "Bürotechnik",  "Beratung",       "Elektrotechnik", "Haustechnik",
+                "Druckerei", "Maschinenbau", "Gebäudeservice", "Software",       "Handel"};
+  static const auto* const kFr =
+      new Words{"Conseil",    "Transports", "Informatique", "Fournitures",
+                "Imprimerie", "Services",   "Ingénierie",   "Distribution"};
+  static const auto* const kNl = new Words{"Techniek",    "Logistiek",        "Advies",
+                                           "Installatie", "Kantoorartikelen", "Groothandel"};
   switch (language) {
     case Language::kGerman:
       return *kDe;
@@ -175,8 +194,10 @@ std::string TaxId(Rng& rng, const std::string& code) {
     return absl::StrCat(rng.Int(10, 36), rng.Letters(5), rng.Digits(4), rng.Letters(1), "1Z",
                         rng.Digits(1));
   }
-  if (code == "GB") return absl::StrCat("GB", rng.Digits(3), " ", rng.Digits(4), " ", rng.Digits(2));
-  if (code == "CH") return absl::StrCat("CHE-", rng.Digits(3), ".", rng.Digits(3), ".", rng.Digits(3), " MWST");
+  if (code == "GB")
+    return absl::StrCat("GB", rng.Digits(3), " ", rng.Digits(4), " ", rng.Digits(2));
+  if (code == "CH")
+    return absl::StrCat("CHE-", rng.Digits(3), ".", rng.Digits(3), ".", rng.Digits(3), " MWST");
   if (code == "NL") return absl::StrCat("NL", rng.Digits(9), "B01");
   if (code == "AT") return absl::StrCat("ATU", rng.Digits(8));
   if (code == "FR") return absl::StrCat("FR", rng.Digits(2), rng.Digits(9));
@@ -210,16 +231,16 @@ Party Finish(Rng& rng, const Country& country, std::string name, bool with_count
 }  // namespace
 
 const std::vector<Country>& Countries() {
-  static const auto* const kCountries = new std::vector<Country>{
-      {"DE", "Germany", Language::kGerman, "EUR"},
-      {"AT", "Austria", Language::kGerman, "EUR"},
-      {"CH", "Switzerland", Language::kGerman, "CHF"},
-      {"FR", "France", Language::kFrench, "EUR"},
-      {"NL", "Netherlands", Language::kDutch, "EUR"},
-      {"GB", "United Kingdom", Language::kEnglish, "GBP"},
-      {"IE", "Ireland", Language::kEnglish, "EUR"},
-      {"US", "United States", Language::kEnglish, "USD"},
-      {"IN", "India", Language::kEnglish, "INR"}};
+  static const auto* const kCountries =
+      new std::vector<Country>{{"DE", "Germany", Language::kGerman, "EUR"},
+                               {"AT", "Austria", Language::kGerman, "EUR"},
+                               {"CH", "Switzerland", Language::kGerman, "CHF"},
+                               {"FR", "France", Language::kFrench, "EUR"},
+                               {"NL", "Netherlands", Language::kDutch, "EUR"},
+                               {"GB", "United Kingdom", Language::kEnglish, "GBP"},
+                               {"IE", "Ireland", Language::kEnglish, "EUR"},
+                               {"US", "United States", Language::kEnglish, "USD"},
+                               {"IN", "India", Language::kEnglish, "INR"}};
   return *kCountries;
 }
 
@@ -239,15 +260,15 @@ std::vector<std::string> MakeAddress(Rng& rng, const Country& country, bool with
   if (c == "US") {
     lines.push_back(absl::StrCat(rng.Int(10, 9800), " ", street));
     if (rng.Chance(0.4)) lines.push_back(absl::StrCat("Suite ", rng.Int(100, 950)));
-    lines.push_back(absl::StrCat(place.city, ", ", place.region, " ", place.postcode_prefix,
-                                 rng.Digits(2)));
+    lines.push_back(
+        absl::StrCat(place.city, ", ", place.region, " ", place.postcode_prefix, rng.Digits(2)));
   } else if (c == "GB" || c == "IE") {
     if (rng.Chance(0.3)) lines.push_back(absl::StrCat("Unit ", rng.Int(1, 40)));
     lines.push_back(absl::StrCat(rng.Int(1, 220), " ", street));
     lines.push_back(place.city);
     if (c == "GB") {
-      lines.push_back(absl::StrCat(place.postcode_prefix, rng.Int(1, 20), " ", rng.Int(1, 9),
-                                   rng.Letters(2)));
+      lines.push_back(
+          absl::StrCat(place.postcode_prefix, rng.Int(1, 20), " ", rng.Int(1, 9), rng.Letters(2)));
     } else {
       lines.push_back(absl::StrCat(place.postcode_prefix, rng.Int(1, 9), " ", rng.Letters(1),
                                    rng.Digits(2), rng.Letters(1)));
@@ -262,8 +283,8 @@ std::vector<std::string> MakeAddress(Rng& rng, const Country& country, bool with
     lines.push_back(absl::StrCat(place.postcode_prefix, rng.Digits(2), " ", place.city));
   } else if (c == "NL") {
     lines.push_back(absl::StrCat(street, " ", rng.Int(1, 300)));
-    lines.push_back(absl::StrCat(place.postcode_prefix, rng.Digits(2), " ", rng.Letters(2), " ",
-                                 place.city));
+    lines.push_back(
+        absl::StrCat(place.postcode_prefix, rng.Digits(2), " ", rng.Letters(2), " ", place.city));
   } else {
     lines.push_back(absl::StrCat(street, " ", rng.Int(1, 160)));
     int digits = c == "DE" ? 3 : 2;
@@ -301,8 +322,8 @@ Party MakeCompany(Rng& rng, const Country& country) {
 
 Party MakeShop(Rng& rng, const Country& country) {
   const CountryData& data = DataFor(country.code);
-  static const auto* const kShops = new Words{"Market", "Café", "Bakery", "Hardware",
-                                              "Stationery", "Pharmacy", "Deli", "Bistro"};
+  static const auto* const kShops =
+      new Words{"Market", "Café", "Bakery", "Hardware", "Stationery", "Pharmacy", "Deli", "Bistro"};
   std::string name = rng.Chance(0.5)
                          ? absl::StrCat(rng.Pick(data.surnames), " ", rng.Pick(*kShops))
                          : absl::StrCat(rng.Pick(BusinessWords()), " ", rng.Pick(*kShops));
@@ -319,8 +340,8 @@ Article MakeArticle(Rng& rng, Language language) {
     bool hourly;
   };
   static const Entry kEntries[] = {
-      {"Consulting services", "Beratungsleistung", "Prestation de conseil", "Adviesdiensten",
-       8000, 22000, true},
+      {"Consulting services", "Beratungsleistung", "Prestation de conseil", "Adviesdiensten", 8000,
+       22000, true},
       {"Software development", "Softwareentwicklung", "Développement logiciel",
        "Softwareontwikkeling", 7000, 16000, true},
       {"On-site support", "Vor-Ort-Service", "Assistance sur site", "Ondersteuning op locatie",
@@ -345,8 +366,8 @@ Article MakeArticle(Rng& rng, Language language) {
        "Netwerkswitch 24 poorten", 18900, 89900, false},
       {"LED panel 60x60", "LED-Panel 60x60", "Panneau LED 60x60", "LED-paneel 60x60", 3500, 12000,
        false},
-      {"Cleaning service", "Unterhaltsreinigung", "Service de nettoyage", "Schoonmaakdienst",
-       2500, 6000, true},
+      {"Cleaning service", "Unterhaltsreinigung", "Service de nettoyage", "Schoonmaakdienst", 2500,
+       6000, true},
       {"Steel bolts M8 (box of 100)", "Stahlschrauben M8 (100 Stk.)", "Boulons acier M8 (x100)",
        "Stalen bouten M8 (100 st.)", 890, 2490, false},
       {"Design and layout", "Gestaltung und Satz", "Conception graphique", "Ontwerp en opmaak",

@@ -9,20 +9,20 @@ namespace flowline::samples {
 namespace {
 
 const char* MonthName(int month, Language language, bool abbreviated) {
-  static const char* const kEn[] = {"January", "February", "March",     "April",
-                                    "May",     "June",     "July",      "August",
-                                    "September", "October", "November", "December"};
+  static const char* const kEn[] = {"January",   "February", "March",    "April",
+                                    "May",       "June",     "July",     "August",
+                                    "September", "October",  "November", "December"};
   static const char* const kEnShort[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  static const char* const kDe[] = {"Januar", "Februar", "März",      "April",
-                                    "Mai",    "Juni",    "Juli",      "August",
+  static const char* const kDe[] = {"Januar",    "Februar", "März",     "April",
+                                    "Mai",       "Juni",    "Juli",     "August",
                                     "September", "Oktober", "November", "Dezember"};
-  static const char* const kFr[] = {"janvier", "février", "mars",     "avril",
-                                    "mai",     "juin",    "juillet",  "août",
+  static const char* const kFr[] = {"janvier",   "février", "mars",     "avril",
+                                    "mai",       "juin",    "juillet",  "août",
                                     "septembre", "octobre", "novembre", "décembre"};
-  static const char* const kNl[] = {"januari", "februari", "maart",     "april",
-                                    "mei",     "juni",     "juli",      "augustus",
-                                    "september", "oktober", "november", "december"};
+  static const char* const kNl[] = {"januari",   "februari", "maart",    "april",
+                                    "mei",       "juni",     "juli",     "augustus",
+                                    "september", "oktober",  "november", "december"};
   int i = month - 1;
   if (abbreviated) return kEnShort[i];
   switch (language) {

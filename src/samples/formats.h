@@ -28,12 +28,12 @@ enum class DateStyle {
 inline constexpr int kDateStyleCount = 6;
 
 enum class NumberStyle {
-  kCommaGroupDotDecimal,   // 1,234.56
-  kDotGroupCommaDecimal,   // 1.234,56
-  kSpaceGroupCommaDecimal, // 1 234,56
-  kApostropheGroupDot,     // 1'234.56
-  kIndianGroupDotDecimal,  // 1,23,456.78
-  kPlainDotDecimal,        // 1234.56
+  kCommaGroupDotDecimal,    // 1,234.56
+  kDotGroupCommaDecimal,    // 1.234,56
+  kSpaceGroupCommaDecimal,  // 1 234,56
+  kApostropheGroupDot,      // 1'234.56
+  kIndianGroupDotDecimal,   // 1,23,456.78
+  kPlainDotDecimal,         // 1234.56
 };
 inline constexpr int kNumberStyleCount = 6;
 

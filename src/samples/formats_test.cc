@@ -46,21 +46,21 @@ TEST(FormatsTest, DatesInEveryStyleAndTheirOrder) {
 }
 
 TEST(FormatsTest, MoneyPlacesTheCurrencyPerStyle) {
-  EXPECT_EQ(FormatMoney(123456, "EUR", NumberStyle::kCommaGroupDotDecimal,
-                        CurrencyStyle::kSymbolBefore),
-            "€1,234.56");
-  EXPECT_EQ(FormatMoney(123456, "EUR", NumberStyle::kDotGroupCommaDecimal,
-                        CurrencyStyle::kSymbolAfter),
-            "1.234,56 €");
-  EXPECT_EQ(FormatMoney(123456, "CHF", NumberStyle::kApostropheGroupDot,
-                        CurrencyStyle::kSymbolBefore),
-            "CHF 1'234.56");  // no symbol: the code, with a space
-  EXPECT_EQ(FormatMoney(123456, "GBP", NumberStyle::kCommaGroupDotDecimal,
-                        CurrencyStyle::kCodeBefore),
-            "GBP 1,234.56");
-  EXPECT_EQ(FormatMoney(123456, "INR", NumberStyle::kIndianGroupDotDecimal,
-                        CurrencyStyle::kCodeAfter),
-            "1,234.56 INR");
+  EXPECT_EQ(
+      FormatMoney(123456, "EUR", NumberStyle::kCommaGroupDotDecimal, CurrencyStyle::kSymbolBefore),
+      "€1,234.56");
+  EXPECT_EQ(
+      FormatMoney(123456, "EUR", NumberStyle::kDotGroupCommaDecimal, CurrencyStyle::kSymbolAfter),
+      "1.234,56 €");
+  EXPECT_EQ(
+      FormatMoney(123456, "CHF", NumberStyle::kApostropheGroupDot, CurrencyStyle::kSymbolBefore),
+      "CHF 1'234.56");  // no symbol: the code, with a space
+  EXPECT_EQ(
+      FormatMoney(123456, "GBP", NumberStyle::kCommaGroupDotDecimal, CurrencyStyle::kCodeBefore),
+      "GBP 1,234.56");
+  EXPECT_EQ(
+      FormatMoney(123456, "INR", NumberStyle::kIndianGroupDotDecimal, CurrencyStyle::kCodeAfter),
+      "1,234.56 INR");
   EXPECT_EQ(FormatMoney(123456, "USD", NumberStyle::kPlainDotDecimal, CurrencyStyle::kNone),
             "1234.56");
   EXPECT_EQ(FormatPercent(1900, NumberStyle::kDotGroupCommaDecimal, true), "19 %");
@@ -68,7 +68,7 @@ TEST(FormatsTest, MoneyPlacesTheCurrencyPerStyle) {
 }
 
 TEST(FormatsTest, RoundedProductRoundsHalfAwayFromZero) {
-  EXPECT_EQ(RoundedProduct(250, 999, 100), 2498);   // 2.5 x 9.99 = 24.975 -> 24.98
+  EXPECT_EQ(RoundedProduct(250, 999, 100), 2498);       // 2.5 x 9.99 = 24.975 -> 24.98
   EXPECT_EQ(RoundedProduct(12345, 1900, 10000), 2346);  // 123.45 x 19% = 23.4555 -> 23.46
   EXPECT_EQ(RoundedProduct(-250, 999, 100), -2498);
   EXPECT_EQ(RoundedProduct(100, 1, 100), 1);

@@ -20,8 +20,8 @@ constexpr uint64_t kScanStream = 0x7363616e6e6572ULL;
 
 absl::Status CheckShare(const char* flag, double value) {
   if (!(value >= 0.0 && value <= 1.0)) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s must be a share between 0 and 1 (e.g. 0.25), got %g", flag, value));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s must be a share between 0 and 1 (e.g. 0.25), got %g", flag, value));
   }
   return absl::OkStatus();
 }
@@ -99,10 +99,10 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot create the output folder ", Sv(options.out_dir), ": ",
-        Sv(ec ? ec.message() : std::string("a file of that name exists")),
-        "; pass --out a folder path that is writable"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create the output folder ", Sv(options.out_dir), ": ",
+                     Sv(ec ? ec.message() : std::string("a file of that name exists")),
+                     "; pass --out a folder path that is writable"));
   }
   GenerateSummary summary;
   std::string labels;

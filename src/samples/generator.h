@@ -53,22 +53,22 @@ absl::StatusOr<std::vector<PlannedSample>> PlanSamples(const GenerateOptions& op
 
 // The label line for one planned sample: fields are included exactly when the layout printed
 // them (a text item names the field), normalised per docs/design/document-ai.md.
-nlohmann::ordered_json LabelFor(const std::string& file, bool scanned,
-                                const SampleDocument& doc, const LaidOutDocument& layout);
+nlohmann::ordered_json LabelFor(const std::string& file, bool scanned, const SampleDocument& doc,
+                                const LaidOutDocument& layout);
 
 struct GenerateSummary {
   int documents = 0;
   int scanned = 0;
-  int defects = 0;     // arithmetic / date defects (excluding duplicates)
+  int defects = 0;  // arithmetic / date defects (excluding duplicates)
   int duplicates = 0;
-  int64_t bytes = 0;   // total size of the files written, labels included
+  int64_t bytes = 0;                   // total size of the files written, labels included
   std::map<std::string, int> by_type;  // doc_type -> count
 };
 
 // Generates and writes the batch. `progress` (may be empty) is called after each document with
 // (done, total). Errors: InvalidArgument for bad options; Internal/PermissionDenied-style
 // statuses naming the path when a file cannot be written.
-absl::StatusOr<GenerateSummary> GenerateSamples(
-    const GenerateOptions& options, const std::function<void(int, int)>& progress = {});
+absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
+                                                const std::function<void(int, int)>& progress = {});
 
 }  // namespace flowline::samples

@@ -40,15 +40,15 @@ bool IsDigits(const std::string& s) {
 int MonthNumber(std::string word) {
   for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   static const std::map<std::string, int> kMonths = {
-      {"january", 1},  {"jan", 1},   {"januar", 1},     {"janvier", 1},  {"januari", 1},
-      {"february", 2}, {"feb", 2},   {"februar", 2},    {"février", 2},  {"februari", 2},
-      {"march", 3},    {"mar", 3},   {"märz", 3},       {"mars", 3},     {"maart", 3},
-      {"april", 4},    {"apr", 4},   {"avril", 4},      {"may", 5},      {"mai", 5},
-      {"mei", 5},      {"june", 6},  {"jun", 6},        {"juni", 6},     {"juin", 6},
-      {"july", 7},     {"jul", 7},   {"juli", 7},       {"juillet", 7},  {"august", 8},
-      {"aug", 8},      {"août", 8},  {"augustus", 8},   {"september", 9}, {"sep", 9},
-      {"septembre", 9}, {"october", 10}, {"oct", 10},   {"oktober", 10}, {"octobre", 10},
-      {"november", 11}, {"nov", 11}, {"novembre", 11},  {"december", 12}, {"dec", 12},
+      {"january", 1},   {"jan", 1},      {"januar", 1},    {"janvier", 1},   {"januari", 1},
+      {"february", 2},  {"feb", 2},      {"februar", 2},   {"février", 2},   {"februari", 2},
+      {"march", 3},     {"mar", 3},      {"märz", 3},      {"mars", 3},      {"maart", 3},
+      {"april", 4},     {"apr", 4},      {"avril", 4},     {"may", 5},       {"mai", 5},
+      {"mei", 5},       {"june", 6},     {"jun", 6},       {"juni", 6},      {"juin", 6},
+      {"july", 7},      {"jul", 7},      {"juli", 7},      {"juillet", 7},   {"august", 8},
+      {"aug", 8},       {"août", 8},     {"augustus", 8},  {"september", 9}, {"sep", 9},
+      {"septembre", 9}, {"october", 10}, {"oct", 10},      {"oktober", 10},  {"octobre", 10},
+      {"november", 11}, {"nov", 11},     {"novembre", 11}, {"december", 12}, {"dec", 12},
       {"dezember", 12}, {"décembre", 12}};
   auto it = kMonths.find(word);
   return it == kMonths.end() ? 0 : it->second;
@@ -95,8 +95,8 @@ std::string ParsePrintedQuantity(const std::string& text) {
 std::string ParsePrintedDate(const std::string& text, const std::string& date_order) {
   std::vector<std::string> numbers;
   int month = 0;
-  for (const std::string& token :
-       std::vector<std::string>(absl::StrSplit(text, absl::ByAnyChar(" ./-,"), absl::SkipEmpty()))) {
+  for (const std::string& token : std::vector<std::string>(
+           absl::StrSplit(text, absl::ByAnyChar(" ./-,"), absl::SkipEmpty()))) {
     if (IsDigits(token)) {
       numbers.push_back(token);
     } else if (int m = MonthNumber(token); m > 0) {
@@ -143,18 +143,17 @@ ArithmeticCheck CheckArithmetic(const nlohmann::ordered_json& fields) {
   }
   if (fields.contains("net_amount") && fields.contains("tax_amount") &&
       fields.contains("total_amount")) {
-    check.net_plus_tax_is_total = Field(fields, "net_amount") + Field(fields, "tax_amount") ==
-                                  Field(fields, "total_amount");
+    check.net_plus_tax_is_total =
+        Field(fields, "net_amount") + Field(fields, "tax_amount") == Field(fields, "total_amount");
   }
   if (fields.contains("due_date") && fields.contains("invoice_date")) {
-    check.due_not_before_issue = fields["due_date"].get<std::string>() >=
-                                 fields["invoice_date"].get<std::string>();
+    check.due_not_before_issue =
+        fields["due_date"].get<std::string>() >= fields["invoice_date"].get<std::string>();
   }
   return check;
 }
 
-std::vector<std::string> CheckPrintedValues(const nlohmann::ordered_json& label,
-                                            const Page& page) {
+std::vector<std::string> CheckPrintedValues(const nlohmann::ordered_json& label, const Page& page) {
   std::vector<std::string> problems;
   std::map<std::string, std::vector<std::string>> printed;  // field -> texts tagged with it
   for (const TextItem& item : page.texts) {
@@ -190,8 +189,8 @@ std::vector<std::string> CheckPrintedValues(const nlohmann::ordered_json& label,
       seen = text;
     }
     if (seen != labelled) {
-      problems.push_back(absl::StrCat(field, ": labelled \"", labelled, "\" but printed \"",
-                                      text, "\" (read as \"", seen, "\")"));
+      problems.push_back(absl::StrCat(field, ": labelled \"", labelled, "\" but printed \"", text,
+                                      "\" (read as \"", seen, "\")"));
     }
   };
   std::set<std::string> labelled;
@@ -211,8 +210,8 @@ std::vector<std::string> CheckPrintedValues(const nlohmann::ordered_json& label,
   }
   for (const auto& [field, texts] : printed) {
     if (labelled.count(field) == 0) {
-      problems.push_back(absl::StrCat(field, " is printed (\"", texts.front(),
-                                      "\") but not labelled"));
+      problems.push_back(
+          absl::StrCat(field, " is printed (\"", texts.front(), "\") but not labelled"));
     }
   }
   return problems;

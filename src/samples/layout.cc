@@ -42,8 +42,8 @@ DateStyle ChooseDateStyle(const SampleDocument& doc, Rng& rng) {
     case Language::kEnglish:
       break;
   }
-  return rng.Pick(std::vector<DateStyle>{DateStyle::kSlashDmy, DateStyle::kLongDmy,
-                                         DateStyle::kIso, DateStyle::kDotDmy});
+  return rng.Pick(std::vector<DateStyle>{DateStyle::kSlashDmy, DateStyle::kLongDmy, DateStyle::kIso,
+                                         DateStyle::kDotDmy});
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ std::string Fill(const std::string& pattern, const std::string& value) {
 }  // namespace layout_internal
 
 std::string Style::Id() const {
-  return absl::StrCat("h", header, "-a", labels_above ? 1 : 0, "-m", meta_place, "-t", table,
-                      "-g", table_grid ? 1 : 0, "-", font_family);
+  return absl::StrCat("h", header, "-a", labels_above ? 1 : 0, "-m", meta_place, "-t", table, "-g",
+                      table_grid ? 1 : 0, "-", font_family);
 }
 
 LaidOutDocument LayOut(const SampleDocument& doc, Rng& rng) {

@@ -27,7 +27,7 @@ struct TextItem {
   double size = 9;
   bool bold = false;
   Align align = Align::kLeft;
-  double grey = 0;  // 0 black .. 1 white
+  double grey = 0;                  // 0 black .. 1 white
   std::vector<std::string> fields;  // the labelled fields this text prints (usually none)
 };
 
@@ -42,7 +42,7 @@ struct Shade {
 };
 
 struct Page {
-  double width = 595.28;   // A4 in points
+  double width = 595.28;  // A4 in points
   double height = 841.89;
   std::string font_family = "DejaVu Sans";
   std::vector<TextItem> texts;
@@ -54,12 +54,12 @@ struct Style {
   DateStyle date = DateStyle::kIso;
   NumberStyle number = NumberStyle::kCommaGroupDotDecimal;
   CurrencyStyle currency = CurrencyStyle::kCodeBefore;
-  int header = 0;             // 0 sender left/title right, 1 mirrored, 2 centred sender
-  bool labels_above = false;  // meta block: label above its value instead of left of it
-  int meta_place = 0;         // 0 column beside the addresses, 1 row below them
-  int table = 0;              // column order variant, 0..4
-  bool table_grid = false;    // rules between rows
-  bool percent_space = false; // "19 %" instead of "19%"
+  int header = 0;              // 0 sender left/title right, 1 mirrored, 2 centred sender
+  bool labels_above = false;   // meta block: label above its value instead of left of it
+  int meta_place = 0;          // 0 column beside the addresses, 1 row below them
+  int table = 0;               // column order variant, 0..4
+  bool table_grid = false;     // rules between rows
+  bool percent_space = false;  // "19 %" instead of "19%"
   std::string font_family = "DejaVu Sans";
 
   // A short id of the layout choices ("h1-a0-m0-t3-sans"), for variety statistics.

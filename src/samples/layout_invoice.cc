@@ -39,8 +39,8 @@ std::vector<Column> Columns(int variant, bool with_prices) {
       columns = {C::kQuantity, C::kDescription, C::kUnitPrice, C::kAmount};
       break;
     default:
-      columns = {C::kPos, C::kCode, C::kDescription, C::kQuantity, C::kUnitPrice, C::kTaxRate,
-                 C::kAmount};
+      columns = {C::kPos,       C::kCode,    C::kDescription, C::kQuantity,
+                 C::kUnitPrice, C::kTaxRate, C::kAmount};
       break;
   }
   if (!with_prices) {
@@ -77,8 +77,9 @@ double LayOutHeader(const SampleDocument& doc, const Style& style, Rng& rng,
   std::vector<std::string> address_fields;
   if (address_is_field) address_fields = {"vendor_address"};
   double x = style.header == 1 ? kRight : style.header == 2 ? page.width / 2 : kLeft;
-  Align align = style.header == 1 ? Align::kRight : style.header == 2 ? Align::kCenter
-                                                                      : Align::kLeft;
+  Align align = style.header == 1   ? Align::kRight
+                : style.header == 2 ? Align::kCenter
+                                    : Align::kLeft;
   double y = 60;
   if (style.header != 2 && rng.Chance(0.3)) {
     // A "logo": a shaded square with the sender's initial beside the name.
@@ -181,13 +182,12 @@ double LayOutMeta(const std::vector<Meta>& rows, const Style& style, Rng& rng, d
 
 }  // namespace
 
-void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& rng,
-                            Page& page) {
+void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& rng, Page& page) {
   const Vocabulary& v = VocabularyFor(doc.language);
   bool invoice = doc.type == DocType::kInvoice;
-  std::string title = invoice ? rng.Pick(v.invoice_title)
-                              : doc.type == DocType::kPurchaseOrder ? v.po_title
-                                                                    : v.delivery_title;
+  std::string title = invoice                               ? rng.Pick(v.invoice_title)
+                      : doc.type == DocType::kPurchaseOrder ? v.po_title
+                                                            : v.delivery_title;
   double header_bottom = LayOutHeader(doc, style, rng, title, invoice, page);
 
   double y = std::max(header_bottom + 28, 150.0);
@@ -200,8 +200,9 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
     y += 13;
   }
   if (rng.Chance(0.7)) {
-    std::string label = invoice ? rng.Pick(v.bill_to)
-                                : doc.type == DocType::kPurchaseOrder ? v.supplier : v.ship_to;
+    std::string label = invoice                               ? rng.Pick(v.bill_to)
+                        : doc.type == DocType::kPurchaseOrder ? v.supplier
+                                                              : v.ship_to;
     Text(page, kLeft, y, label, 8, true).grey = 0.35;
     y += 12;
   }
@@ -224,8 +225,8 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
   LayOutTotalsAndFooter(doc, style, rng, table_bottom, page);
 }
 
-void LayOutTable(const SampleDocument& doc, const Style& style, Rng& rng, double top,
-                 Page& page, double& bottom) {
+void LayOutTable(const SampleDocument& doc, const Style& style, Rng& rng, double top, Page& page,
+                 double& bottom) {
   const Vocabulary& v = VocabularyFor(doc.language);
   bool prices = doc.type != DocType::kDeliveryNote;
   bool tagged = doc.type == DocType::kInvoice;
@@ -267,8 +268,7 @@ void LayOutTable(const SampleDocument& doc, const Style& style, Rng& rng, double
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     bool numeric = is_numeric(columns[i]) && columns[i] != Column::kPos;
-    double width = columns[i] == Column::kDescription ? description_width
-                                                      : ColumnWidth(columns[i]);
+    double width = columns[i] == Column::kDescription ? description_width : ColumnWidth(columns[i]);
     std::string text = header_text(columns[i]);
     double size = ApproxWidth(text, 8.5) > width - 4 ? 7 : 8.5;
     Text(page, numeric ? left_edges[i] + width - 3 : left_edges[i] + 3, y, text, size, true,
@@ -283,8 +283,8 @@ void LayOutTable(const SampleDocument& doc, const Style& style, Rng& rng, double
       return tagged ? std::vector<std::string>{key + name} : std::vector<std::string>{};
     };
     for (size_t i = 0; i < columns.size(); ++i) {
-      double width = columns[i] == Column::kDescription ? description_width
-                                                        : ColumnWidth(columns[i]);
+      double width =
+          columns[i] == Column::kDescription ? description_width : ColumnWidth(columns[i]);
       double right = left_edges[i] + width - 3;
       double left = left_edges[i] + 3;
       switch (columns[i]) {

@@ -15,8 +15,7 @@ std::vector<std::string> Wrap(const std::string& text, double width, double size
   std::vector<std::string> lines;
   std::string current;
   for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    std::string candidate =
-        current.empty() ? std::string(word) : absl::StrCat(current, " ", word);
+    std::string candidate = current.empty() ? std::string(word) : absl::StrCat(current, " ", word);
     if (!current.empty() && ApproxWidth(candidate, size) > width) {
       lines.push_back(current);
       current = std::string(word);
@@ -80,8 +79,7 @@ void LayOutReceipt(const SampleDocument& doc, const Style& style, Rng& rng, Page
       y += 10;
     }
     Text(page, left, y, line.description, 8.5);
-    Text(page, right, y, FormatAmount(line.amount_cents, style.number), 8.5, false,
-         Align::kRight);
+    Text(page, right, y, FormatAmount(line.amount_cents, style.number), 8.5, false, Align::kRight);
     y += 12;
   }
   page.rules.push_back({left, y - 6, right, y - 6, 0.5});
@@ -89,9 +87,8 @@ void LayOutReceipt(const SampleDocument& doc, const Style& style, Rng& rng, Page
   std::vector<std::string> total_fields = {"total_amount"};
   if (style.currency != CurrencyStyle::kNone) total_fields.push_back("currency");
   Text(page, left, y, ReceiptTotalLabel(doc.language), 10.5, true);
-  Text(page, right, y,
-       FormatMoney(doc.total_cents, doc.currency, style.number, style.currency), 10.5, true,
-       Align::kRight, total_fields);
+  Text(page, right, y, FormatMoney(doc.total_cents, doc.currency, style.number, style.currency),
+       10.5, true, Align::kRight, total_fields);
   y += 14;
   for (const TaxLine& tax : doc.taxes) {
     std::string label = Fill(Fill(v.included_tax, tax.name),

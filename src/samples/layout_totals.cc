@@ -37,8 +37,8 @@ void LayOutFooter(const SampleDocument& doc, Rng& rng, Page& page) {
                                      absl::StrCat(rng.Pick(v.tax_id), ": ", doc.vendor.tax_id)};
   std::vector<std::string> lines = {absl::StrJoin(first, " · "), absl::StrJoin(second, " · ")};
   if (!doc.vendor.iban.empty()) {
-    lines.push_back(absl::StrCat(rng.Pick(v.bank), ": ", doc.vendor.iban, "  BIC ",
-                                 rng.Letters(4), doc.vendor.country_code, rng.Letters(2)));
+    lines.push_back(absl::StrCat(rng.Pick(v.bank), ": ", doc.vendor.iban, "  BIC ", rng.Letters(4),
+                                 doc.vendor.country_code, rng.Letters(2)));
   }
   bool centred = rng.Chance(0.5);
   for (const std::string& line : lines) {
@@ -99,8 +99,7 @@ void LayOutTotalsAndFooter(const SampleDocument& doc, const Style& style, Rng& r
   }
 
   if (doc.type != DocType::kDeliveryNote && style.currency == CurrencyStyle::kNone) {
-    Text(page, kLeft, y, Fill(v.amounts_in, doc.currency), 8.5, false, Align::kLeft,
-         {"currency"});
+    Text(page, kLeft, y, Fill(v.amounts_in, doc.currency), 8.5, false, Align::kLeft, {"currency"});
     y += 13;
   }
   if (invoice && doc.payment_days > 0 && doc.defect.empty() && rng.Chance(0.7)) {

@@ -129,8 +129,8 @@ SampleDocument GenerateOtherDocument(Rng& rng) {
     int count = static_cast<int>(rng.Int(1, 6));
     for (int i = 0; i < count; ++i) {
       static const std::vector<std::string> kGoods = {
-          "Coffee", "Croissant", "Sandwich", "Water 0.5l", "Notebook A5", "Pens (3)",
-          "Batteries AA", "Tape", "Apples 1kg", "Bread", "Orange juice", "Paracetamol"};
+          "Coffee",       "Croissant", "Sandwich",   "Water 0.5l", "Notebook A5",  "Pens (3)",
+          "Batteries AA", "Tape",      "Apples 1kg", "Bread",      "Orange juice", "Paracetamol"};
       Line line;
       line.description = rng.Pick(kGoods);
       line.quantity_hundredths = rng.Int(1, 3) * 100;
@@ -141,10 +141,9 @@ SampleDocument GenerateOtherDocument(Rng& rng) {
     ComputeTotals(doc);
     // Prices include tax; the receipt states the included tax on one line.
     int64_t rate = IncludedTaxRate(country.code);
-    int64_t included =
-        doc.total_cents - RoundedProduct(doc.total_cents, 10000, 10000 + rate);
-    doc.taxes = {TaxLine{ReceiptTaxName(country.code, doc.language), rate, doc.total_cents,
-                         included}};
+    int64_t included = doc.total_cents - RoundedProduct(doc.total_cents, 10000, 10000 + rate);
+    doc.taxes = {
+        TaxLine{ReceiptTaxName(country.code, doc.language), rate, doc.total_cents, included}};
     doc.tax_cents = included;
     return doc;
   }

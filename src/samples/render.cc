@@ -22,8 +22,7 @@ double TextX(cairo_t* cr, const TextItem& item) {
   if (item.align == Align::kLeft) return item.x;
   cairo_text_extents_t extents;
   cairo_text_extents(cr, item.text.c_str(), &extents);
-  return item.align == Align::kRight ? item.x - extents.x_advance
-                                     : item.x - extents.x_advance / 2;
+  return item.align == Align::kRight ? item.x - extents.x_advance : item.x - extents.x_advance / 2;
 }
 
 // Draws the page in points. `ink` mode draws coverage into an A8 surface: colour becomes alpha
@@ -152,14 +151,14 @@ absl::StatusOr<std::string> EncodePng(const GreyImage& image) {
   uLongf size = compressBound(static_cast<uLong>(raw.size()));
   std::string compressed(size, '\0');
   int rc = compress2(reinterpret_cast<Bytef*>(compressed.data()), &size,
-                     reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                     6);
+                     reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()), 6);
   if (rc != Z_OK) return absl::InternalError(absl::StrCat("zlib compress2 failed: ", rc));
   compressed.resize(size);
 
   std::string png = "\x89PNG\r\n\x1a\n";
   std::string header = Be32(static_cast<uint32_t>(image.width)) +
-                       Be32(static_cast<uint32_t>(image.height)) + std::string("\x08\x00\x00\x00\x00", 5);
+                       Be32(static_cast<uint32_t>(image.height)) +
+                       std::string("\x08\x00\x00\x00\x00", 5);
   PutChunk(png, "IHDR", header);
   uint32_t per_metre = static_cast<uint32_t>(std::lround(image.dpi / 0.0254));
   PutChunk(png, "pHYs", Be32(per_metre) + Be32(per_metre) + std::string("\x01", 1));

@@ -114,7 +114,8 @@ TEST(RenderTest, PngIsValidGreyscaleWithItsResolution) {
   size_t phys = png->find("pHYs");
   ASSERT_NE(phys, std::string::npos);
   uint32_t per_metre = 0;
-  for (int i = 0; i < 4; ++i) per_metre = per_metre << 8 | static_cast<uint8_t>((*png)[phys + 4 + i]);
+  for (int i = 0; i < 4; ++i)
+    per_metre = per_metre << 8 | static_cast<uint8_t>((*png)[phys + 4 + i]);
   EXPECT_EQ(per_metre, 7874u);  // 200 dpi
   // Inflate IDAT and undo the filters: the pixels come back.
   size_t idat = png->find("IDAT");

@@ -89,7 +89,7 @@ int64_t UnitPrice(Rng& rng, const Article& article) {
 }
 
 int64_t Quantity(Rng& rng, const Article& article) {
-  if (article.hourly) return rng.Int(1, 64) * 25;  // 0.25 to 16 hours
+  if (article.hourly) return rng.Int(1, 64) * 25;                   // 0.25 to 16 hours
   if (article.max_price_cents > 30000) return rng.Int(1, 3) * 100;  // nobody buys 40 licences
   if (rng.Chance(0.6)) return rng.Int(1, 4) * 100;
   return rng.Int(5, 60) * 100;
@@ -158,8 +158,8 @@ SampleDocument GenerateInvoice(Rng& rng, double defect_share) {
   if (foreign) doc.customer.address_lines.push_back(customer_country.name);
   if (foreign && rng.Chance(0.5)) doc.vendor.address_lines.push_back(vendor_country.name);
   doc.currency = rng.Chance(0.8) ? vendor_country.currency
-                                 : rng.Pick(std::vector<std::string>{
-                                       "EUR", "USD", "GBP", "CHF", "SEK", "DKK", "CAD", "AUD"});
+                                 : rng.Pick(std::vector<std::string>{"EUR", "USD", "GBP", "CHF",
+                                                                     "SEK", "DKK", "CAD", "AUD"});
   doc.date = absl::CivilDay(2024, 1, 1) + rng.Int(0, 900);
   doc.number = InvoiceNumber(rng, doc.date);
   if (rng.Chance(0.65)) {

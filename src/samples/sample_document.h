@@ -25,18 +25,18 @@ std::string DocTypeName(DocType type);
 
 struct Line {
   std::string description;
-  std::string item_code;          // "A-10442"; printed by some table layouts
-  int64_t quantity_hundredths;    // 250 = 2.5
+  std::string item_code;        // "A-10442"; printed by some table layouts
+  int64_t quantity_hundredths;  // 250 = 2.5
   int64_t unit_price_cents;
-  int64_t amount_cents;           // round(quantity * unit price), half up
-  int64_t tax_rate_bp;            // the line's tax rate in basis points (1900 = 19%)
+  int64_t amount_cents;  // round(quantity * unit price), half up
+  int64_t tax_rate_bp;   // the line's tax rate in basis points (1900 = 19%)
 };
 
 struct TaxLine {
-  std::string name;     // "VAT", "MwSt.", "TVA", "BTW", "CGST", "Sales tax"
-  int64_t rate_bp;      // 1900 = 19%
-  int64_t base_cents;   // the net amount the rate applies to
-  int64_t tax_cents;    // round(base * rate), half up
+  std::string name;    // "VAT", "MwSt.", "TVA", "BTW", "CGST", "Sales tax"
+  int64_t rate_bp;     // 1900 = 19%
+  int64_t base_cents;  // the net amount the rate applies to
+  int64_t tax_cents;   // round(base * rate), half up
 };
 
 struct SampleDocument {

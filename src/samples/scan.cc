@@ -21,9 +21,9 @@ void Blur(GreyImage& image) {
     for (int x = 0; x < w; ++x) {
       int x0 = std::max(x - 1, 0);
       int x1 = std::min(x + 1, w - 1);
-      int sum = image.at(x0, y0) + 2 * image.at(x, y0) + image.at(x1, y0) +
-                2 * image.at(x0, y) + 4 * image.at(x, y) + 2 * image.at(x1, y) +
-                image.at(x0, y1) + 2 * image.at(x, y1) + image.at(x1, y1);
+      int sum = image.at(x0, y0) + 2 * image.at(x, y0) + image.at(x1, y0) + 2 * image.at(x0, y) +
+                4 * image.at(x, y) + 2 * image.at(x1, y) + image.at(x0, y1) + 2 * image.at(x, y1) +
+                image.at(x1, y1);
       out[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((sum + 8) / 16);
     }
   }

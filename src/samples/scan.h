@@ -12,8 +12,8 @@
 namespace flowline::samples {
 
 struct ScanOptions {
-  double dpi = 200;              // the scan resolution
-  double max_skew_degrees = 2;   // rotation drawn from [-max, max]
+  double dpi = 200;             // the scan resolution
+  double max_skew_degrees = 2;  // rotation drawn from [-max, max]
 };
 
 // What ScanPage drew, for tests and statistics.
