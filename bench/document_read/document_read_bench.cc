@@ -1,7 +1,7 @@
 // document_read_bench: how fast ReadDocument reads text-layer PDFs and scanned page images, and
 // how its OCR throughput compares with Tesseract alone on the same images.
 //
-//   document_read_bench [--count N] [--threads T] [--pdf FILE]... [--scan FILE]...
+//   document_read_bench [--count N] [--threads T] [--pdf FILE]... [--scan FILE]... [--text-only]
 //
 // Without files it generates N one-page invoices with cairo (test_documents.h): text-layer PDFs,
 // and the same pages as 300 dpi PNG scans. T threads (default 2: the machine's cores, as the
@@ -115,6 +115,7 @@ int TesseractAlone(const std::string& image) {
 int main(int argc, char** argv) {
   int count = 20;
   int threads = 2;
+  bool text_only = false;  // skip the OCR measurements (for profiling the text-layer path)
   std::vector<std::string> pdfs, scans;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -122,10 +123,11 @@ int main(int argc, char** argv) {
     else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (arg == "--pdf" && i + 1 < argc) pdfs.push_back(ReadFile(argv[++i]));
     else if (arg == "--scan" && i + 1 < argc) scans.push_back(ReadFile(argv[++i]));
+    else if (arg == "--text-only") text_only = true;
     else {
       std::fprintf(stderr,
                    "usage: document_read_bench [--count N] [--threads T] [--pdf FILE]... "
-                   "[--scan FILE]...\n");
+                   "[--scan FILE]... [--text-only]\n");
       return 2;
     }
   }
@@ -140,7 +142,7 @@ int main(int argc, char** argv) {
           flowline::ai::testing::MakePdf({{.text = flowline::ai::testing::InvoiceText(i)}}));
     }
   }
-  if (scans.empty()) {
+  if (scans.empty() && !text_only) {
     for (int i = 0; i < count; ++i) {
       scans.push_back(flowline::ai::testing::MakePageImage(flowline::ai::testing::InvoiceText(i),
                                                            ImageFormat::kPng, 300));
@@ -164,11 +166,11 @@ int main(int argc, char** argv) {
       return static_cast<int>(document->pages.size());
     };
   };
-  // Warm up each thread's Tesseract engine outside the timings.
-  RunParallel(threads, threads, read(scans, false));
-
   Print("text-layer PDF, page images kept", RunParallel(pdfs.size(), threads, read(pdfs, true)));
   Print("text-layer PDF, no page images", RunParallel(pdfs.size(), threads, read(pdfs, false)));
+  if (text_only) return 0;
+  // Warm up each thread's Tesseract engine outside the timings.
+  RunParallel(threads, threads, read(scans, false));
   const Result ocr = RunParallel(scans.size(), threads, read(scans, true));
   Print("scanned page (OCR), images kept", ocr);
   RunParallel(threads, threads, [&](int i) { return TesseractAlone(scans[i % scans.size()]); });

@@ -258,19 +258,30 @@ TEST(ReadDocumentTest, OpenMpIsLimitedToOneThreadPerPage) {
   EXPECT_NE(getenv("OMP_THREAD_LIMIT"), nullptr);
 }
 
-TEST(ReadDocumentTest, ThreadsOcrAtOnceWithTheirOwnEngines) {
+TEST(ReadDocumentTest, ThreadsReadAtOnceWithTheirOwnEngines) {
+  // Scans and PDFs (poppler and Tesseract both) on four threads at once.
   const std::string tiff = MakePageImage(kScanText, ImageFormat::kTiff, 200);
-  std::vector<std::vector<std::string>> results(3);
+  const std::string pdf = MakePdf({PdfPageSpec{.text = kScanText},
+                                   PdfPageSpec{.text = kScanText, .scanned = true}});
+  std::vector<std::vector<std::string>> results(4);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < results.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto document = Read(tiff);
-      if (document.ok()) results[i] = LineTexts(document->pages[0]);
+      auto document = Read(i % 2 == 0 ? tiff : pdf);
+      if (!document.ok()) return;
+      for (const Page& page : document->pages) {
+        for (const std::string& line : LineTexts(page)) results[i].push_back(line);
+      }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  for (const auto& lines : results) {
-    EXPECT_THAT(lines, ElementsAre("INVOICE 4711", "Total due 1234.50"));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i % 2 == 0) {
+      EXPECT_THAT(results[i], ElementsAre("INVOICE 4711", "Total due 1234.50"));
+    } else {
+      EXPECT_THAT(results[i], ElementsAre("INVOICE 4711", "Total due 1234.50", "INVOICE 4711",
+                                          "Total due 1234.50"));
+    }
   }
 }
 
