@@ -26,6 +26,16 @@ std::string TaxTotalLabel(Language language) {
   return "Total tax";
 }
 
+// The tax id's label must fit the country: an EIN is no "VAT No.", a GSTIN only exists in India.
+std::string TaxIdLabel(const SampleDocument& doc, Rng& rng) {
+  const std::string& country = doc.vendor.country_code;
+  if (country == "US") return "Tax ID";
+  if (country == "IN") return "GSTIN";
+  const std::vector<std::string>& labels = VocabularyFor(doc.language).tax_id;
+  if (doc.language == Language::kEnglish) return labels[rng.Index(labels.size() - 1)];
+  return rng.Pick(labels);
+}
+
 void LayOutFooter(const SampleDocument& doc, Rng& rng, Page& page) {
   const Vocabulary& v = VocabularyFor(doc.language);
   double y = page.height - 62;
@@ -34,7 +44,7 @@ void LayOutFooter(const SampleDocument& doc, Rng& rng, Page& page) {
   first.insert(first.end(), doc.vendor.address_lines.begin(), doc.vendor.address_lines.end());
   std::vector<std::string> second = {absl::StrCat(rng.Pick(v.phone), " ", doc.vendor.phone),
                                      doc.vendor.email,
-                                     absl::StrCat(rng.Pick(v.tax_id), ": ", doc.vendor.tax_id)};
+                                     absl::StrCat(TaxIdLabel(doc, rng), ": ", doc.vendor.tax_id)};
   std::vector<std::string> lines = {absl::StrJoin(first, " · "), absl::StrJoin(second, " · ")};
   if (!doc.vendor.iban.empty()) {
     lines.push_back(absl::StrCat(rng.Pick(v.bank), ": ", doc.vendor.iban, "  BIC ", rng.Letters(4),
