@@ -240,8 +240,9 @@ void AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "run",
       "Start runs of a workflow from inputs and execute them here, with a progress bar and a "
-      "summary. Inputs: JSON files, JSONL files (one input a line), directories of them, '-' "
-      "(JSONL on stdin) or --input. Runs that wait for a person stay open (see `flowline tasks`).");
+      "summary. Inputs: JSON files, JSONL files (one input a line), documents (PDF, PNG, JPEG, "
+      "TIFF: the input is {file, name, sha256}), directories of them, '-' (JSONL on stdin) or "
+      "--input. Runs that wait for a person stay open (see `flowline tasks`).");
   cmd->add_option("workflow", args->workflow,
                   "A deployed workflow's name, or a spec file (deployed first)")
       ->required();

@@ -1,4 +1,6 @@
 // flowline train classify: a fastText text classifier for the `classify` step.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
@@ -6,8 +8,42 @@
 #include "absl/time/clock.h"
 #include "ai/classify/classifier_training.h"
 #include "cli/commands.h"
+#include "cli/document_cache.h"
+#include "cli/progress.h"
+#include "common/temp_dir.h"
+#include "quality/dataset.h"
 
 namespace flowline::cli {
+namespace {
+
+// A labelled document folder as classifier examples: each document's text, labelled with its
+// doc_type. Writes them as JSONL to `out`.
+absl::Status DocumentsToExamples(const std::string& dir, const std::string& cache_dir,
+                                 const std::string& out) {
+  absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(dir);
+  if (!dataset.ok()) return dataset.status();
+  std::vector<std::string> paths;
+  for (const quality::LabelledDocument& doc : dataset->documents) paths.push_back(doc.path);
+  DocumentCacheOptions cache;
+  cache.dir = cache_dir;
+  ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
+  auto documents = ReadDocuments(paths, cache, [&bar](int done, int) { bar.Update(done); });
+  bar.Finish();
+  std::ofstream examples(out);
+  for (size_t i = 0; i < documents.size(); ++i) {
+    if (!documents[i].ok()) {
+      return absl::Status(documents[i].status().code(),
+                          absl::StrCat(paths[i], ": ", documents[i].status().message()));
+    }
+    examples << common::CanonicalJson(Json{{"text", documents[i]->Text()},
+                                           {"label", dataset->documents[i].doc_type}})
+             << "\n";
+  }
+  if (!examples) return absl::UnavailableError(absl::StrCat("cannot write ", out));
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& /*global*/, int& exit_code) {
   auto options = std::make_shared<ai::ClassifierTrainingOptions>();
@@ -15,11 +51,16 @@ void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& /*global*/, i
   auto* cmd = train.add_subcommand(
       "classify",
       "Train a text classifier (document type, claim category, priority...) for the `classify` "
-      "step from JSONL examples like {\"text\": \"...\", \"label\": \"invoice\"}. Part of each "
-      "label is held out to measure accuracy; the same data, settings and seed give the same "
-      "model.");
-  cmd->add_option("--data", options->data_path, "Labelled examples, one JSON object a line")
+      "step from JSONL examples like {\"text\": \"...\", \"label\": \"invoice\"}, or from a "
+      "labelled document folder (labels.jsonl: each document's text, labelled with its "
+      "doc_type). Part of each label is held out to measure accuracy; the same data, settings "
+      "and seed give the same model.");
+  cmd->add_option("--data", options->data_path,
+                  "Labelled examples, one JSON object a line; or a labelled document folder")
       ->required();
+  auto cache = std::make_shared<std::string>(DefaultCacheDir());
+  cmd->add_option("--cache", *cache,
+                  "Where read documents are cached, for a document folder (empty: no cache)");
   cmd->add_option("--out", options->out_dir,
                   "The model directory to write, e.g. models/doc-types (an earlier model there "
                   "is replaced)")
@@ -35,9 +76,21 @@ void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& /*global*/, i
   cmd->add_option("--holdout", options->holdout,
                   "Share of each label held out to measure accuracy (0-0.9; 0: none)");
   cmd->add_flag("--json", *json, "Print the model's model.json instead of a summary");
-  cmd->callback([options, json, &exit_code] {
+  cmd->callback([options, json, cache, &exit_code] {
     options->now = absl::Now();
-    absl::StatusOr<Json> manifest = ai::TrainClassifier(*options);
+    ai::ClassifierTrainingOptions run = *options;
+    common::TempDir scratch;
+    if (std::filesystem::is_directory(options->data_path)) {
+      run.data_path = scratch.path() + "/examples.jsonl";
+      run.text_field = "text";
+      run.label_field = "label";
+      if (absl::Status status = DocumentsToExamples(options->data_path, *cache, run.data_path);
+          !status.ok()) {
+        exit_code = Fail(status);
+        return;
+      }
+    }
+    absl::StatusOr<Json> manifest = ai::TrainClassifier(run);
     if (!manifest.ok()) {
       exit_code = Fail(manifest.status());
       return;

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "common/status_macros.h"
 
 namespace flowline::cli {
@@ -29,7 +30,27 @@ absl::Status AppendJsonLines(std::istream& in, const std::string& name,
   return absl::OkStatus();
 }
 
+bool IsDocument(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return ext == ".pdf" || ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" ||
+         ext == ".tiff";
+}
+
+// A document becomes {"file": absolute path, "name": file name, "sha256": content hash}: the
+// input of a workflow whose first step is document.read.
+absl::Status AppendDocument(const fs::path& path, std::vector<RunInput>& out) {
+  ASSIGN_OR_RETURN(std::string bytes, ReadFile(path.string()));
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  out.push_back({path.string(), Json{{"file", absolute.lexically_normal().string()},
+                                     {"name", path.filename().string()},
+                                     {"sha256", common::Sha256Hex(bytes)}}});
+  return absl::OkStatus();
+}
+
 absl::Status AppendFile(const fs::path& path, std::vector<RunInput>& out) {
+  if (IsDocument(path)) return AppendDocument(path, out);
   std::string name = path.string();
   if (absl::EndsWith(name, ".jsonl") || absl::EndsWith(name, ".ndjson")) {
     std::ifstream in(path);
@@ -63,7 +84,8 @@ absl::StatusOr<std::vector<RunInput>> LoadInputs(const std::string& path) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() && (ext == ".json" || ext == ".jsonl" || ext == ".ndjson")) {
+      if (entry.is_regular_file() &&
+          (ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || IsDocument(entry.path()))) {
         files.push_back(entry.path());
       }
     }
