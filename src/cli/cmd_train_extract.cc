@@ -10,16 +10,22 @@
 #include "ai/extract/trainer.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "common/ids.h"
+#include "quality/dataset.h"
 
 namespace flowline::cli {
 namespace {
 
 struct TrainExtractArgs {
   std::string data;
+  std::string format = "auto";
   std::string out;
   std::string fields;
   std::string cache;
   std::string ocr = "auto";
+  std::string split = "all";
+  double test_share = 0.5;  // as `flowline eval`
+  uint64_t split_seed = 1;
   ai::TrainOptions options;
   bool json = false;
   bool quiet = false;
@@ -33,6 +39,74 @@ absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec) {
     return ai::ParseFieldSpecs(*text, spec);
   }
   return ai::ParseFieldList(spec);
+}
+
+// $FLOWLINE_CACHE, else $XDG_CACHE_HOME/flowline/documents, else ~/.cache/flowline/documents.
+std::string DefaultCache() {
+  if (const char* env = std::getenv("FLOWLINE_CACHE"); env != nullptr && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg) {
+    return std::string(xdg) + "/flowline/documents";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home) {
+    return std::string(home) + "/.cache/flowline/documents";
+  }
+  return "";
+}
+
+// The labelled documents of `args.data` (any format quality::LoadDataset reads, in the chosen
+// split), each read once: a read Document is cached as <cache>/<file sha256>.<ocr>.json, so a
+// file that changes is read again and a second training skips OCR.
+absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(
+    const TrainExtractArgs& args, std::vector<ai::FieldSpec>* fields, std::string* data_sha256) {
+  absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
+  if (!dataset.ok()) return dataset.status();
+  std::optional<quality::Split> split = quality::ParseSplit(args.split);
+  if (!split) return absl::InvalidArgumentError("--split must be all, train or test");
+  *dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  for (const std::string& warning : dataset->warnings) std::cerr << "warning: " << warning << "\n";
+  if (fields->empty()) *fields = dataset->fields;
+  ai::ReadOptions read;
+  read.keep_page_images = false;
+  read.ocr = args.ocr == "always" ? ai::OcrMode::kAlways
+             : args.ocr == "never" ? ai::OcrMode::kNever
+                                   : ai::OcrMode::kAuto;
+  const std::string cache = args.cache.empty() ? DefaultCache() : args.cache;
+  std::vector<ai::LabelledDocument> out;
+  std::string digest;
+  const int total = static_cast<int>(dataset->documents.size());
+  for (int i = 0; i < total; ++i) {
+    const quality::LabelledDocument& labelled = dataset->documents[i];
+    if (!args.quiet) {
+      std::cerr << "\rreading " << i + 1 << "/" << total << " " << labelled.id << "\033[K"
+                << std::flush;
+    }
+    absl::StatusOr<std::string> bytes = ReadFile(labelled.path);
+    if (!bytes.ok()) return bytes.status();
+    const std::string sha = common::Sha256Hex(*bytes);
+    ai::DocumentReader reader = [&](const std::string&) {
+      return ai::ReadDocument(*bytes, labelled.path, read, nullptr);
+    };
+    const std::string cache_file =
+        cache.empty() ? "" : absl::StrCat(cache, "/", sha, ".", args.ocr, ".json");
+    absl::StatusOr<ai::Document> doc =
+        cache.empty() ? reader(labelled.path)
+                      : ai::LoadCachedDocument(labelled.path, cache_file, reader, true);
+    if (!doc.ok()) {
+      std::cerr << "\nwarning: skipped " << labelled.id << ": " << doc.status().message() << "\n";
+      continue;
+    }
+    ai::LabelledDocument d;
+    d.file = labelled.id;
+    d.document = *std::move(doc);
+    d.date_order = labelled.date_order;
+    d.labels = labelled.fields;
+    digest = common::Sha256Hex(absl::StrCat(digest, labelled.id, "\n", sha, "\n",
+                                            Json(labelled.fields).dump()));
+    out.push_back(std::move(d));
+  }
+  if (!args.quiet) std::cerr << "\n";
+  *data_sha256 = digest;
+  return out;
 }
 
 void PrintSummary(const TrainExtractArgs& args, const Json& m) {
@@ -74,20 +148,31 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
       "with labels.jsonl, docs/design/document-ai.md). Candidates of each field's type are "
       "ranked by XGBoost; accuracy and confidence calibration are measured by k-fold "
       "cross-fitting. The same data and settings give the same model.");
-  cmd->add_option("--data", args->data, "The dataset folder (labels.jsonl and the files)")
+  cmd->add_option("--data", args->data,
+                  "The dataset folder: labels.jsonl and the files, or a public set's folder "
+                  "(see --format)")
       ->required()
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--format", args->format,
+                  "auto, flowline, sroie, fcc, invoice2data or zugferd (label importers)");
   cmd->add_option("--out", args->out,
                   "The model directory to write, e.g. models/invoice-fields")
       ->required();
   cmd->add_option("--fields", args->fields,
                   "A FIELDS file (YAML/JSON: name: type or {type, labels, patterns}) or an inline "
                   "list name:type,name:type (types: date amount currency id text organisation "
-                  "address)")
-      ->required();
+                  "address); default: the dataset's fields")
+      ;
+  cmd->add_option("--split", args->split,
+                  "Which documents: all, or the train/test part of the deterministic split by "
+                  "document id that `flowline eval --split` uses")
+      ->check(CLI::IsMember({"all", "train", "test"}));
+  cmd->add_option("--test-share", args->test_share, "The test part's share of the documents")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--split-seed", args->split_seed, "The split's seed");
   cmd->add_option("--cache", args->cache,
-                  "Where read documents are cached as <file>.document.json (default: beside the "
-                  "files)");
+                  "Where read documents are cached (default $FLOWLINE_CACHE or "
+                  "~/.cache/flowline/documents)");
   cmd->add_option("--ocr", args->ocr, "Reading: auto (text layer, else OCR), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--name", args->options.name, "The model's name (default: the --out folder's)");
@@ -103,40 +188,28 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
   cmd->add_flag("--json", args->json, "Print model.json instead of a summary");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
   cmd->callback([args, &exit_code] {
-    absl::StatusOr<std::vector<ai::FieldSpec>> fields = LoadFields(args->fields);
-    if (!fields.ok()) {
-      exit_code = Fail(fields.status());
-      return;
+    std::vector<ai::FieldSpec> fields;
+    if (!args->fields.empty()) {
+      absl::StatusOr<std::vector<ai::FieldSpec>> parsed = LoadFields(args->fields);
+      if (!parsed.ok()) {
+        exit_code = Fail(parsed.status());
+        return;
+      }
+      fields = *std::move(parsed);
     }
-    ai::ReadOptions read;
-    read.keep_page_images = false;
-    read.ocr = args->ocr == "always" ? ai::OcrMode::kAlways
-               : args->ocr == "never" ? ai::OcrMode::kNever
-                                      : ai::OcrMode::kAuto;
-    ai::DocumentReader reader = [read](const std::string& path) -> absl::StatusOr<ai::Document> {
-      absl::StatusOr<std::string> bytes = ReadFile(path);
-      if (!bytes.ok()) return bytes.status();
-      return ai::ReadDocument(*bytes, path, read, nullptr);
-    };
-    ai::DatasetOptions dataset_options;
-    dataset_options.cache_dir = args->cache;
     if (!args->quiet) {
-      dataset_options.progress = [](int i, int n, const std::string& file) {
-        std::cerr << "\rreading " << i + 1 << "/" << n << " " << file << "\033[K" << std::flush;
-      };
       args->options.progress = [](std::string_view line) {
         std::cerr << "\r" << line << "\033[K" << std::flush;
       };
     }
-    absl::StatusOr<ai::Dataset> dataset = ai::LoadDataset(args->data, reader, dataset_options);
-    if (!args->quiet) std::cerr << "\n";
-    if (!dataset.ok()) {
-      exit_code = Fail(dataset.status());
+    absl::StatusOr<std::vector<ai::LabelledDocument>> documents =
+        LoadDocuments(*args, &fields, &args->options.data_sha256);
+    if (!documents.ok()) {
+      exit_code = Fail(documents.status());
       return;
     }
-    args->options.data_sha256 = dataset->sha256;
     absl::StatusOr<Json> model =
-        ai::TrainExtractionModel(dataset->documents, *fields, args->options, args->out);
+        ai::TrainExtractionModel(*documents, fields, args->options, args->out);
     if (!args->quiet) std::cerr << "\n";
     if (!model.ok()) {
       exit_code = Fail(model.status());

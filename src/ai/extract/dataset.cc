@@ -32,8 +32,12 @@ std::string LabelString(const Json& value) {
   return "";
 }
 
-absl::StatusOr<Document> LoadDocument(const fs::path& file, const fs::path& cache,
-                                      const DocumentReader& reader, bool write_cache) {
+}  // namespace
+
+absl::StatusOr<Document> LoadCachedDocument(const std::string& file_name,
+                                            const std::string& cache_file,
+                                            const DocumentReader& reader, bool write_cache) {
+  const fs::path file(file_name), cache(cache_file);
   if (fs::exists(cache)) {
     absl::StatusOr<std::string> text = ReadText(cache);
     if (!text.ok()) return text.status();
@@ -58,8 +62,6 @@ absl::StatusOr<Document> LoadDocument(const fs::path& file, const fs::path& cach
   }
   return doc;
 }
-
-}  // namespace
 
 absl::StatusOr<Dataset> LoadDataset(const std::string& dir, const DocumentReader& reader,
                                     const DatasetOptions& options) {
@@ -105,7 +107,8 @@ absl::StatusOr<Dataset> LoadDataset(const std::string& dir, const DocumentReader
     const fs::path file = root / doc.file;
     const fs::path cache = (options.cache_dir.empty() ? root : fs::path(options.cache_dir)) /
                            (doc.file + ".document.json");
-    absl::StatusOr<Document> read = LoadDocument(file, cache, reader, options.write_cache);
+    absl::StatusOr<Document> read =
+        LoadCachedDocument(file.string(), cache.string(), reader, options.write_cache);
     if (!read.ok()) return read.status();
     doc.document = std::move(*read);
     digest = common::Sha256Hex(absl::StrCat(digest, doc.document.sha256));

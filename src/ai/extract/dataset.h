@@ -37,6 +37,11 @@ struct Dataset {
   std::string sha256;
 };
 
+// One document: `cache_file` when it exists (a Document's JSON), else `reader(file)`, then
+// written to `cache_file` when `write_cache` (folders created). Errors name the file.
+absl::StatusOr<Document> LoadCachedDocument(const std::string& file, const std::string& cache_file,
+                                            const DocumentReader& reader, bool write_cache);
+
 // Loads `<dir>/labels.jsonl`. InvalidArgument naming the line for a malformed line (not JSON, no
 // "file", "fields" not an object, bad date_order); NotFound for a missing labels.jsonl; a document
 // that cannot be read (no cache and no reader, or the reader fails) is an error naming the file.
