@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -220,6 +221,31 @@ TEST(ReadDocumentTest, BadFilesFailWithClearErrors) {
     EXPECT_THAT(document.status().message(), HasSubstr("in/" + c.name + ": ")) << c.name;
     EXPECT_THAT(document.status().message(), HasSubstr(c.message)) << c.name;
   }
+}
+
+TEST(ReadDocumentTest, DamagedPdfsFailOrReadButNeverCrash) {
+  // Deterministic corruption: bytes overwritten, or the file cut, at fixed-seed random places.
+  const std::string pdf = MakePdf({PdfPageSpec{.text = testing::InvoiceText(3)},
+                                   PdfPageSpec{.text = kScanText, .scanned = true}});
+  std::mt19937 random(42);
+  ReadOptions options = NoImages();
+  options.ocr = OcrMode::kNever;  // the parsing is under test, not OCR
+  int failed = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes = pdf;
+    if (round % 3 == 0) {
+      bytes.resize(random() % bytes.size());
+    } else {
+      for (int i = 0; i < 1 + round % 20; ++i) bytes[random() % bytes.size()] = random() & 0xFF;
+    }
+    auto document = Read(bytes, options);
+    if (!document.ok()) {
+      ++failed;
+      EXPECT_EQ(document.status().code(), absl::StatusCode::kInvalidArgument)
+          << round << ": " << document.status();
+    }
+  }
+  EXPECT_GT(failed, 0);  // some corruption must have been detected
 }
 
 TEST(ReadDocumentTest, EncryptedFixtureIsARealProtectedPdf) {
