@@ -1,10 +1,13 @@
 #include "samples/generator.h"
 
+#include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "samples/render.h"
@@ -92,6 +95,53 @@ absl::StatusOr<std::vector<PlannedSample>> PlanSamples(const GenerateOptions& op
   return samples;
 }
 
+namespace {
+
+std::string CsvField(const std::string& value) {
+  if (value.find_first_of(",\"\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string Cents(int64_t cents) {
+  return absl::StrFormat("%s%d.%02d", cents < 0 ? "-" : "", std::abs(cents) / 100,
+                         std::abs(cents) % 100);
+}
+
+}  // namespace
+
+// The business's reference data for the batch, as `flowline reference load` reads it:
+// vendors.csv (the vendor master: every invoicing vendor but about one in twenty, so some
+// invoices come from unknown vendors) and purchase_orders.csv (one open order per invoice that
+// prints a PO number, for its total).
+absl::Status WriteReferenceData(const std::filesystem::path& dir,
+                                const std::vector<PlannedSample>& samples) {
+  std::string vendors = "vendor_id,name,country,tax_id,iban\n";
+  std::string orders = "po_number,vendor,amount,currency\n";
+  std::set<std::string> seen;
+  std::set<std::string> seen_orders;
+  for (const PlannedSample& sample : samples) {
+    const SampleDocument& doc = sample.document;
+    if (doc.type != DocType::kInvoice) continue;
+    const std::string id = common::Sha256Hex(doc.vendor.name).substr(0, 8);
+    if (seen.insert(doc.vendor.name).second && std::stoul(id, nullptr, 16) % 20 != 0) {
+      vendors += absl::StrCat("V-", id, ",", CsvField(doc.vendor.name), ",",
+                              doc.vendor.country_code, ",", CsvField(doc.vendor.tax_id), ",",
+                              CsvField(doc.vendor.iban), "\n");
+    }
+    if (!doc.po_number.empty() && seen_orders.insert(doc.po_number).second) {
+      orders += absl::StrCat(CsvField(doc.po_number), ",", CsvField(doc.vendor.name), ",",
+                             Cents(doc.total_cents), ",", doc.currency, "\n");
+    }
+  }
+  RETURN_IF_ERROR(WriteFile(dir / "vendors.csv", vendors));
+  return WriteFile(dir / "purchase_orders.csv", orders);
+}
+
 absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
                                                 const std::function<void(int, int)>& progress) {
   ASSIGN_OR_RETURN(std::vector<PlannedSample> samples, PlanSamples(options));
@@ -135,6 +185,7 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
   }
   RETURN_IF_ERROR(WriteFile(dir / "labels.jsonl", labels));
   summary.bytes += static_cast<int64_t>(labels.size());
+  RETURN_IF_ERROR(WriteReferenceData(dir, samples));
   return summary;
 }
 

@@ -49,13 +49,46 @@ TEST(GeneratorTest, SameSeedGivesByteIdenticalFilesAndLabels) {
     EXPECT_EQ(ReadAll(entry.path().string()), ReadAll(b.File(name))) << name << " differs";
     ++compared;
   }
-  EXPECT_EQ(compared, 15);  // 14 documents + labels.jsonl
+  EXPECT_EQ(compared, 17);  // 14 documents, labels.jsonl, vendors.csv, purchase_orders.csv
 
   options.seed = 43;
   common::TempDir c;
   options.out_dir = c.path();
   ASSERT_TRUE(GenerateSamples(options).ok());
   EXPECT_NE(ReadAll(a.File("labels.jsonl")), ReadAll(c.File("labels.jsonl")));
+}
+
+TEST(GeneratorTest, ReferenceDataListsTheBatchsVendorsAndOrders) {
+  common::TempDir dir;
+  GenerateOptions options;
+  options.count = 200;
+  options.out_dir = dir.path();
+  options.scanned_share = 0;
+  ASSERT_TRUE(GenerateSamples(options).ok());
+  absl::StatusOr<std::vector<PlannedSample>> planned = PlanSamples(options);
+  ASSERT_TRUE(planned.ok());
+  const std::string vendors = ReadAll(dir.File("vendors.csv"));
+  const std::string orders = ReadAll(dir.File("purchase_orders.csv"));
+  EXPECT_EQ(vendors.rfind("vendor_id,name,country,tax_id,iban\n", 0), 0u);
+  std::set<std::string> invoicing;
+  int in_master = 0;
+  int with_po = 0;
+  for (const PlannedSample& sample : *planned) {
+    if (sample.document.type != DocType::kInvoice) continue;
+    if (!invoicing.insert(sample.document.vendor.name).second) continue;
+    std::string name = sample.document.vendor.name;
+    if (vendors.find(name) != std::string::npos) ++in_master;
+  }
+  for (const PlannedSample& sample : *planned) {
+    if (sample.document.type == DocType::kInvoice && !sample.document.po_number.empty()) {
+      ++with_po;
+      EXPECT_NE(orders.find(sample.document.po_number), std::string::npos);
+    }
+  }
+  // Most vendors are in the master, a few are not (unknown-vendor exceptions for the demo).
+  EXPECT_GT(in_master, static_cast<int>(invoicing.size()) * 8 / 10);
+  EXPECT_LT(in_master, static_cast<int>(invoicing.size()));
+  EXPECT_GT(with_po, 0);
 }
 
 TEST(GeneratorTest, LabelsAreArithmeticallyConsistentExceptFlaggedDefects) {
