@@ -81,14 +81,20 @@ absl::StatusOr<std::vector<RunInput>> LoadInputs(const std::string& path) {
   }
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
+    // A folder of documents (an inbox) is its documents, even beside a labels.jsonl; otherwise
+    // its JSON and JSONL files.
+    std::vector<fs::path> documents;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec)) {
+      if (!entry.is_regular_file()) continue;
       std::string ext = entry.path().extension().string();
-      if (entry.is_regular_file() &&
-          (ext == ".json" || ext == ".jsonl" || ext == ".ndjson" || IsDocument(entry.path()))) {
+      if (IsDocument(entry.path())) {
+        documents.push_back(entry.path());
+      } else if (ext == ".json" || ext == ".jsonl" || ext == ".ndjson") {
         files.push_back(entry.path());
       }
     }
+    if (!documents.empty()) files = std::move(documents);
     std::sort(files.begin(), files.end());
     for (const fs::path& file : files) RETURN_IF_ERROR(AppendFile(file, out));
     return out;

@@ -19,8 +19,8 @@ struct RunInput {
 
 // Inputs from a .json file (one input), a .jsonl file (one per non-empty line), a document
 // (.pdf .png .jpg .jpeg .tif .tiff: the input {"file": its absolute path, "name": its file name,
-// "sha256": its content hash}), a directory (its JSON, JSONL and document files, sorted by
-// name), or "-" (JSON Lines on stdin). A line or file
+// "sha256": its content hash}), a directory (its documents if it holds any — an inbox — else its
+// JSON and JSONL files; sorted by name), or "-" (JSON Lines on stdin). A line or file
 // that is not valid JSON is an InvalidArgument naming the file, line and column; nothing is
 // returned then, so no run starts from half-read input.
 absl::StatusOr<std::vector<RunInput>> LoadInputs(const std::string& path);

@@ -58,7 +58,21 @@ ReviewConfig ReadConfig(ParamReader& r, std::string_view step_id) {
     if (decisions->empty()) r.Error("decisions", "list at least one decision");
     config.decisions = std::move(read);
   }
+  Json reasons = Json::array();
+  if (const Json* written = r.Get("reasons")) {
+    for (size_t i = 0; i < written->size(); ++i) {
+      const Json& reason = (*written)[i];
+      if (r.Deferred(reason)) continue;
+      if (!reason.is_string() || reason.get<std::string>().empty()) {
+        r.Error(absl::StrCat("reasons.", i),
+                absl::StrCat("each reason must be a non-empty text, got ", DescribeValue(reason)));
+        continue;
+      }
+      reasons.push_back(reason);
+    }
+  }
   Json payload = Json::object();
+  payload["reasons"] = std::move(reasons);
   const Json* data = r.Get("data");
   payload["data"] = data != nullptr ? *data : Json::object();
   payload["instructions"] = r.String("instructions").value_or("");
@@ -120,6 +134,9 @@ ReviewStep::ReviewStep() {
       {"sla", ParamType::kDuration, false, false, "how soon the task should be resolved"},
       {"data", ParamType::kObject, false, false, "what the reviewer sees and may correct"},
       {"instructions", ParamType::kString, false, false, "what the reviewer should do"},
+      {"reasons", ParamType::kArray, false, false,
+       "why a person must look (short texts such as \"unsure: total_amount\"); reported and "
+       "counted per reason"},
       {"decisions", ParamType::kArray, false, false,
        "the decisions the reviewer can make (default [approve, reject]; reject ends the run)"},
   };

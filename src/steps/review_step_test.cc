@@ -33,6 +33,7 @@ TEST(ReviewStepTest, FirstExecutionOpensATaskFromTheParams) {
                                          {"sla", "4h"},
                                          {"data", {{"total", 1200}}},
                                          {"instructions", "Check the totals."},
+                                         {"reasons", {"unsure: total", "check failed: sum"}},
                                          {"decisions", {"approve", "reject", "escalate"}}});
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kWaitForTask);
   EXPECT_EQ(outcome.task.queue, "accounts-payable");
@@ -41,6 +42,7 @@ TEST(ReviewStepTest, FirstExecutionOpensATaskFromTheParams) {
   EXPECT_EQ(outcome.task.sla, absl::Hours(4));
   EXPECT_EQ(outcome.task.payload, Json::parse(R"({
       "data": {"total": 1200}, "instructions": "Check the totals.",
+      "reasons": ["unsure: total", "check failed: sum"],
       "decisions": ["approve", "reject", "escalate"]})"));
 }
 
@@ -52,7 +54,7 @@ TEST(ReviewStepTest, DefaultsWhenNothingIsGiven) {
   EXPECT_EQ(outcome.task.priority, 0);
   EXPECT_EQ(outcome.task.sla, std::nullopt);
   EXPECT_EQ(outcome.task.payload, Json::parse(R"({
-      "data": {}, "instructions": "", "decisions": ["approve", "reject"]})"));
+      "data": {}, "instructions": "", "reasons": [], "decisions": ["approve", "reject"]})"));
 }
 
 TEST(ReviewStepTest, AnAllowedDecisionCompletesWithTheResolution) {
