@@ -7,6 +7,13 @@ function(flowline_library name)
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
+# flowline_use_fast_allocator(TARGET): link a program with tcmalloc (see CMakeLists.txt).
+function(flowline_use_fast_allocator target)
+  if(TARGET PkgConfig::TCMALLOC)
+    target_link_libraries(${target} PRIVATE PkgConfig::TCMALLOC)
+  endif()
+endfunction()
+
 # flowline_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
 function(flowline_test name)
   if(NOT FLOWLINE_BUILD_TESTS)

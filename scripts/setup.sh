@@ -9,7 +9,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libfasttext-dev
-  libxgboost-dev libcairo2-dev
+  libxgboost-dev libcairo2-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
 )
 
