@@ -1,5 +1,6 @@
 // flowline run: start runs from inputs and execute them in this process.
 #include <condition_variable>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -9,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
@@ -112,6 +114,60 @@ class RunTracker {
   int64_t done_ = 0;
 };
 
+// What the business sees of a batch: how many runs needed nobody, why the others wait for a
+// person (the review steps' `reasons`), and the time saved (manual_minutes per straight-through
+// run).
+void PrintBusinessSummary(store::Store& store, const std::map<std::string, std::vector<std::string>>& outcomes,
+                          double manual_minutes, size_t runs) {
+  int straight_through = 0;
+  std::map<std::string, int> reasons;
+  for (const auto& [outcome, run_ids] : outcomes) {
+    if (outcome != "completed" && outcome != "waiting for a person") continue;
+    for (const std::string& run_id : run_ids) {
+      absl::StatusOr<store::RunDetail> detail = store.GetRunDetail(run_id);
+      if (!detail.ok()) continue;
+      bool person = false;
+      for (const store::StepState& step : detail->steps) person |= !step.task_id.empty();
+      if (!person && outcome == "completed") ++straight_through;
+      if (outcome != "waiting for a person") continue;
+      store::TaskFilter filter;
+      filter.run_id = run_id;
+      absl::StatusOr<std::vector<store::Task>> tasks = store.ListTasks(filter);
+      if (!tasks.ok()) continue;
+      for (const store::Task& task : *tasks) {
+        absl::StatusOr<Json> payload = common::ParseJson(task.payload_json, "task payload");
+        const Json* listed = payload.ok() && payload->contains("reasons") ? &(*payload)["reasons"]
+                                                                           : nullptr;
+        if (listed == nullptr || !listed->is_array() || listed->empty()) {
+          ++reasons[absl::StrCat("review: ", task.title)];
+          continue;
+        }
+        for (const Json& reason : *listed) {
+          if (reason.is_string()) ++reasons[reason.get<std::string>()];
+        }
+      }
+    }
+  }
+  std::cout << absl::StrFormat("straight-through: %d of %d (%.1f%%), no person involved\n",
+                               straight_through, runs, 100.0 * straight_through / std::max<size_t>(runs, 1));
+  if (!reasons.empty()) {
+    std::vector<std::pair<int, std::string>> sorted;
+    for (const auto& [reason, count] : reasons) sorted.push_back({-count, reason});
+    std::sort(sorted.begin(), sorted.end());
+    std::cout << "exceptions by reason (a run may have several):\n";
+    for (const auto& [count, reason] : sorted) {
+      std::cout << absl::StrFormat("  %5d  %s\n", -count, reason);
+    }
+  }
+  if (manual_minutes > 0) {
+    double minutes = straight_through * manual_minutes;
+    std::cout << absl::StrFormat(
+        "time saved: %d straight-through runs x %g min = %s (the workflow's manual_minutes)\n",
+        straight_through, manual_minutes,
+        minutes >= 120 ? absl::StrFormat("%.1f h", minutes / 60) : absl::StrFormat("%g min", minutes));
+  }
+}
+
 int Run(const GlobalOptions& global, const RunArgs& args) {
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
@@ -154,6 +210,7 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
   }
 
   RunTracker tracker;
+  std::string version;
   engine->SetRunFinishedCallback([&tracker](const std::string& run_id, store::RunStatus status) {
     tracker.OnFinished(run_id, status);
   });
@@ -186,6 +243,7 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
       ++refused;
       continue;
     }
+    if (version.empty()) version = result->version;
     if (result->created) {
       tracker.Started(result->run_id);
     } else {
@@ -207,6 +265,12 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
     std::cout << "  " << runs.size() << " " << outcome << "\n";
   }
   if (refused > 0) std::cout << "  " << refused << " refused (see the errors above)\n";
+  if (!version.empty() && inputs.size() > 1) {
+    absl::StatusOr<std::shared_ptr<const engine::Plan>> plan = engine->GetPlan(workflow, version);
+    PrintBusinessSummary(engine->store(), outcomes,
+                         plan.ok() ? (*plan)->spec().manual_minutes : 0.0,
+                         inputs.size() - static_cast<size_t>(refused));
+  }
   bool any_failed = false;
   for (const char* bad : {"failed"}) {
     auto it = outcomes.find(bad);
