@@ -1,36 +1,52 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, and runs the invoice-approval workflow on five
-# sample invoices — three approved straight through, two sent to a person — then resolves the
-# people's tasks from the command line and shows one run's whole timeline.
+# The demo: installs what is missing, builds, and runs the invoice workflow (workflows/invoice)
+# end to end on generated documents: it makes sample invoices (PDFs and scans) with their true
+# values, trains the document classifier and the field extractor on one batch, loads the vendor
+# master and the open purchase orders, and processes a second batch as it would arrive in an
+# inbox — posting what it is sure of to the ledger and handing the rest to a person, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 ./scripts/setup.sh
 ./scripts/build.sh >/dev/null
-FLOWLINE=./build/flowline
-export FLOWLINE_STORE="${FLOWLINE_STORE:-$(mktemp -d)/demo.db}"
+FLOWLINE=$ROOT/build/flowline
+WORK="${FLOWLINE_DEMO_DIR:-$(mktemp -d)}"
+mkdir -p "$WORK"
+cd "$WORK"
+export FLOWLINE_STORE="$WORK/flowline.db"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "Validate the spec"
-$FLOWLINE validate workflows/invoice-approval/invoice-approval.yaml
+step "Generate sample documents: 300 to learn from, 60 arriving in the inbox"
+$FLOWLINE samples invoices --count 300 --out train --seed 1
+$FLOWLINE samples invoices --count 60 --out inbox --seed 2
 
-step "Deploy it (a version is the hash of its text)"
-$FLOWLINE deploy workflows/invoice-approval/invoice-approval.yaml
+step "Train the classifier (invoice or not) on the first batch"
+$FLOWLINE train classify --data train --out models/invoice-type
 
-step "Run five invoices"
-$FLOWLINE run invoice-approval workflows/invoice-approval/samples || true
+step "Train the field extractor on the first batch"
+$FLOWLINE train extract --data train --out models/invoice-fields \
+  --fields "$ROOT/workflows/invoice/fields.yaml"
 
-step "The people's inbox"
-$FLOWLINE tasks list
+step "The business's own systems: vendor master, open purchase orders, the ledger"
+$FLOWLINE reference load --table vendors --from inbox/vendors.csv
+$FLOWLINE reference load --table purchase_orders --from inbox/purchase_orders.csv
+sqlite3 accounting.db < "$ROOT/workflows/invoice/accounting.sql"
 
-step "A person approves the first task and rejects the second"
-mapfile -t tasks < <($FLOWLINE tasks list --json | python3 -c 'import json,sys; [print(t["task_id"]) for t in json.load(sys.stdin)]')
-$FLOWLINE tasks resolve "${tasks[0]}" --decision approve --comment "matches the purchase order" --user maria
-$FLOWLINE tasks resolve "${tasks[1]}" --decision reject --comment "not our order" --user maria
-step "All runs"
-$FLOWLINE runs list
+step "Validate the workflow"
+cp "$ROOT/workflows/invoice/invoice.yaml" .
+$FLOWLINE validate invoice.yaml
 
-step "One run's timeline and decision record"
-run=$($FLOWLINE runs list --json | python3 -c 'import json,sys; runs=json.load(sys.stdin); print([r for r in runs if r["business_key"]=="INV-1002"][0]["run_id"])')
-$FLOWLINE runs show "$run"
+step "Process the inbox"
+$FLOWLINE run invoice.yaml inbox/ --workers 2
+
+step "Posted to the ledger"
+sqlite3 -header -column accounting.db \
+  "SELECT vendor, invoice_number, invoice_date, currency, total_amount, approved_by
+   FROM ledger ORDER BY entry_id LIMIT 10"
+
+step "Waiting in the accounts-payable queue"
+$FLOWLINE tasks list --queue accounts-payable > tasks.txt
+head -12 tasks.txt
+
 echo
-echo "store: $FLOWLINE_STORE   (try: $FLOWLINE --store $FLOWLINE_STORE serve)"
+echo "everything is in $WORK   (try: cd $WORK && $FLOWLINE serve)"
