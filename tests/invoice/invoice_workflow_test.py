@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""The invoice workflow end to end, on generated documents (always runs; no shared data needed).
+
+Generates a training batch and an inbox with `flowline samples invoices`, trains the classifier
+and the extractor, loads the vendor master and purchase orders, creates the ledger, runs the
+inbox through workflows/invoice/invoice.yaml, and checks what landed where against the
+generator's ground truth:
+  - every run finishes or waits for a person; none fails;
+  - some invoices go straight through, and what was posted is right (number, date, currency,
+    amounts; the vendor is the vendor master's name);
+  - nothing that is not an invoice is posted; no invoice whose total does not add up is posted;
+    a re-sent invoice is never posted twice;
+  - every run waiting for a person has a task saying why;
+  - running the same inbox again starts no new runs and posts nothing new.
+"""
+import argparse
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+
+def run(cmd, cwd, env):
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"FAILED: {' '.join(cmd)}\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--flowline", required=True)
+    parser.add_argument("--workflow", required=True, help="workflows/invoice")
+    args = parser.parse_args()
+    flowline = os.path.abspath(args.flowline)
+    workflow = os.path.abspath(args.workflow)
+    with tempfile.TemporaryDirectory(prefix="flowline-invoice-") as work:
+        env = dict(os.environ, FLOWLINE_STORE=os.path.join(work, "flowline.db"),
+                   FLOWLINE_CACHE=os.path.join(work, "cache"))
+        f = [flowline]
+        run(f + ["samples", "invoices", "--count", "160", "--out", "train", "--seed", "5",
+                 "--scanned-share", "0.1"], work, env)
+        run(f + ["samples", "invoices", "--count", "40", "--out", "inbox", "--seed", "6",
+                 "--scanned-share", "0.1", "--defect-share", "0.15", "--duplicate-share", "0.1"],
+            work, env)
+        run(f + ["train", "classify", "--data", "train", "--out", "models/invoice-type"], work, env)
+        run(f + ["train", "extract", "--data", "train", "--out", "models/invoice-fields",
+                 "--fields", os.path.join(workflow, "fields.yaml"), "--rounds", "60", "--quiet"],
+            work, env)
+        run(f + ["reference", "load", "--table", "vendors", "--from", "inbox/vendors.csv"], work, env)
+        run(f + ["reference", "load", "--table", "purchase_orders", "--from",
+                 "inbox/purchase_orders.csv"], work, env)
+        ledger = sqlite3.connect(os.path.join(work, "accounting.db"))
+        with open(os.path.join(workflow, "accounting.sql")) as sql:
+            ledger.executescript(sql.read())
+        ledger.commit()
+
+        summary = run(f + ["run", os.path.join(workflow, "invoice.yaml"), "inbox/", "--workers", "2"],
+                      work, env)
+        print(summary)
+        assert not re.search(r"^\s+\d+ failed$", summary, re.M), summary
+        assert "straight-through:" in summary and "time saved:" in summary, summary
+
+        labels = {}
+        with open(os.path.join(work, "inbox", "labels.jsonl")) as lines:
+            for line in lines:
+                doc = json.loads(line)
+                labels[doc["file"]] = doc
+        vendors = {row[0] for row in
+                   sqlite3.connect(os.path.join(work, "reference.db")).execute("SELECT name FROM vendors")}
+        store = sqlite3.connect(os.path.join(work, "flowline.db"))
+        runs = {run_id: (json.loads(inp)["name"], status) for run_id, inp, status in
+                store.execute("SELECT run_id, input_json, status FROM runs")}
+        assert len(runs) == 40, len(runs)
+        statuses = {status for _, status in runs.values()}
+        assert statuses <= {"completed", "running"}, statuses  # running: waiting for a person
+
+        posted = ledger.execute("SELECT run_id, vendor, invoice_number, invoice_date, currency, "
+                                "net_amount, tax_amount, total_amount FROM ledger").fetchall()
+        assert len(posted) >= 8, f"only {len(posted)} of 40 posted straight through"
+        right = 0
+        for run_id, vendor, number, date, currency, net, tax, total in posted:
+            label = labels[runs[run_id][0]]
+            fields = label["fields"]
+            assert label["doc_type"] == "invoice", f"posted a {label['doc_type']}: {runs[run_id][0]}"
+            assert label.get("defect") != "total_mismatch", \
+                f"posted an invoice whose total does not add up: {runs[run_id][0]}"
+            assert vendor in vendors, f"posted vendor {vendor!r} is not the master's name"
+            if (number == fields.get("invoice_number") and date == fields.get("invoice_date")
+                    and currency == fields.get("currency")
+                    and abs(total - float(fields["total_amount"])) < 0.005
+                    and abs(net - float(fields["net_amount"])) < 0.005
+                    and vendor == fields.get("vendor_name")):
+                right += 1
+            else:
+                print(f"posted wrong: {runs[run_id][0]}: {vendor, number, date, currency, total} "
+                      f"vs {fields}")
+        assert right >= 0.9 * len(posted), f"{right} of {len(posted)} posted entries are right"
+        numbers = [(row[1], row[2]) for row in posted]
+        assert len(numbers) == len(set(numbers)), "an invoice was posted twice"
+        # A re-sent invoice is posted only if its original was not (one of them, never both).
+        posted_files = {runs[row[0]][0] for row in posted}
+        for name in posted_files:
+            original = labels[name].get("duplicate_of")
+            if labels[name].get("defect") == "duplicate" and original:
+                assert original not in posted_files, f"{name} and its original {original} posted"
+
+        waiting = [run_id for run_id, (_, status) in runs.items() if status == "running"]
+        for run_id in waiting:
+            payloads = [json.loads(p) for (p,) in store.execute(
+                "SELECT payload_json FROM tasks WHERE run_id = ?", (run_id,))]
+            assert payloads and payloads[0]["reasons"], f"{run_id} waits without a reason"
+        for name, (label) in labels.items():
+            if label["doc_type"] != "invoice":
+                run_id = next(r for r, (n, _) in runs.items() if n == name)
+                assert runs[run_id][1] == "running", f"{name} ({label['doc_type']}) did not wait"
+
+        again = run(f + ["run", os.path.join(workflow, "invoice.yaml"), "inbox/"], work, env)
+        assert "already started" in again, again
+        assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == len(posted)
+        print(f"ok: {len(posted)} of 40 posted straight through, {right} exactly right; "
+              f"{len(waiting)} waiting for a person")
+
+
+if __name__ == "__main__":
+    main()
