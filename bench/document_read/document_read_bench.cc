@@ -54,8 +54,10 @@ Result RunParallel(int n, int threads, const std::function<int(int)>& work) {
     pool.emplace_back([&] {
       for (int i = next++; i < n; i = next++) {
         const int done = work(i);
-        if (done < 0) failed = true;
-        else pages += done;
+        if (done < 0)
+          failed = true;
+        else
+          pages += done;
       }
     });
   }
@@ -69,8 +71,8 @@ Result RunParallel(int n, int threads, const std::function<int(int)>& work) {
 }
 
 void Print(const char* what, const Result& r) {
-  std::printf("%-34s %4d docs %4d pages %7.2f s %8.2f docs/s %8.2f pages/s%s\n", what,
-              r.documents, r.pages, r.seconds, r.documents / r.seconds, r.pages / r.seconds,
+  std::printf("%-34s %4d docs %4d pages %7.2f s %8.2f docs/s %8.2f pages/s%s\n", what, r.documents,
+              r.pages, r.seconds, r.documents / r.seconds, r.pages / r.seconds,
               r.failed ? "  (SOME FAILED)" : "");
 }
 
@@ -119,11 +121,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> pdfs, scans;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--count" && i + 1 < argc) count = std::atoi(argv[++i]);
-    else if (arg == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
-    else if (arg == "--pdf" && i + 1 < argc) pdfs.push_back(ReadFile(argv[++i]));
-    else if (arg == "--scan" && i + 1 < argc) scans.push_back(ReadFile(argv[++i]));
-    else if (arg == "--text-only") text_only = true;
+    if (arg == "--count" && i + 1 < argc)
+      count = std::atoi(argv[++i]);
+    else if (arg == "--threads" && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
+    else if (arg == "--pdf" && i + 1 < argc)
+      pdfs.push_back(ReadFile(argv[++i]));
+    else if (arg == "--scan" && i + 1 < argc)
+      scans.push_back(ReadFile(argv[++i]));
+    else if (arg == "--text-only")
+      text_only = true;
     else {
       std::fprintf(stderr,
                    "usage: document_read_bench [--count N] [--threads T] [--pdf FILE]... "
@@ -174,8 +181,8 @@ int main(int argc, char** argv) {
   const Result ocr = RunParallel(scans.size(), threads, read(scans, true));
   Print("scanned page (OCR), images kept", ocr);
   RunParallel(threads, threads, [&](int i) { return TesseractAlone(scans[i % scans.size()]); });
-  const Result alone = RunParallel(scans.size(), threads,
-                                   [&](int i) { return TesseractAlone(scans[i]); });
+  const Result alone =
+      RunParallel(scans.size(), threads, [&](int i) { return TesseractAlone(scans[i]); });
   Print("Tesseract alone, same scans", alone);
   std::printf("OCR path / Tesseract alone: %.1f%%\n",
               100.0 * (ocr.pages / ocr.seconds) / (alone.pages / alone.seconds));

@@ -250,10 +250,12 @@ int main(int argc, char** argv) {
       Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), usage.ru_maxrss / 1024.0,
       failed.load(), wrong);
   auto commits = (*store)->stats();
-  std::printf("store: %lld write transactions for %lld requests (%.1f per transaction, largest %lld)\n",
-              static_cast<long long>(commits.transactions), static_cast<long long>(commits.requests),
-              static_cast<double>(commits.requests) / static_cast<double>(std::max<int64_t>(1, commits.transactions)),
-              static_cast<long long>(commits.largest_batch));
+  std::printf(
+      "store: %lld write transactions for %lld requests (%.1f per transaction, largest %lld)\n",
+      static_cast<long long>(commits.transactions), static_cast<long long>(commits.requests),
+      static_cast<double>(commits.requests) /
+          static_cast<double>(std::max<int64_t>(1, commits.transactions)),
+      static_cast<long long>(commits.largest_batch));
   if (args.noop_steps > 0) {
     std::printf("per step: %.1f µs of wall time per step at this concurrency\n",
                 seconds * 1e6 / (static_cast<double>(inputs.size()) * args.noop_steps));

@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "ai/classify/classify_step.h"
+#include "ai/document/read_step.h"
 #include "ai/extract/extract_step.h"
 #include "ai/match/match_step.h"
-#include "ai/document/read_step.h"
 
 namespace flowline::ai {
 

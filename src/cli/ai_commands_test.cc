@@ -55,12 +55,12 @@ class AiCommandsTest : public ::testing::Test {
 };
 
 TEST_F(AiCommandsTest, TrainClassifyWritesAModelAndReportsAccuracy) {
-  const std::string data = File(
-      "cases.jsonl",
-      ai::testing::CorpusGenerator::ToJsonl(ai::testing::CorpusGenerator(3).Generate(20)));
+  const std::string data =
+      File("cases.jsonl",
+           ai::testing::CorpusGenerator::ToJsonl(ai::testing::CorpusGenerator(3).Generate(20)));
   Result r = RunFlowline({"train", "classify", "--data", data, "--out", dir_.File("models/doc"),
-                  "--epochs", "20", "--seed", "7"},
-                 db_);
+                          "--epochs", "20", "--seed", "7"},
+                         db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("4 labels, 64 training examples, 16 held out"));
   EXPECT_THAT(r.out, HasSubstr("held-out accuracy"));
@@ -69,24 +69,28 @@ TEST_F(AiCommandsTest, TrainClassifyWritesAModelAndReportsAccuracy) {
 }
 
 TEST_F(AiCommandsTest, TrainClassifyRejectsBadArguments) {
-  EXPECT_NE(RunFlowline({"train", "classify", "--out", dir_.File("m")}, db_).exit_code, 0);  // no --data
+  EXPECT_NE(RunFlowline({"train", "classify", "--out", dir_.File("m")}, db_).exit_code,
+            0);  // no --data
   EXPECT_NE(RunFlowline({"train"}, db_).exit_code, 0);
-  Result r = RunFlowline({"train", "classify", "--data", dir_.File("none.jsonl"), "--out", dir_.File("m")},
-                 db_);
+  Result r = RunFlowline(
+      {"train", "classify", "--data", dir_.File("none.jsonl"), "--out", dir_.File("m")}, db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("none.jsonl: cannot be read"));
   const std::string data = File("one.jsonl", "{\"text\": \"a\", \"label\": \"x\"}\n");
-  r = RunFlowline({"train", "classify", "--data", data, "--out", dir_.File("m"), "--lr", "-1"}, db_);
+  r = RunFlowline({"train", "classify", "--data", data, "--out", dir_.File("m"), "--lr", "-1"},
+                  db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--lr must be above 0"));
-  r = RunFlowline({"train", "classify", "--data", data, "--out", dir_.File("m"), "--epochs", "many"}, db_);
+  r = RunFlowline(
+      {"train", "classify", "--data", data, "--out", dir_.File("m"), "--epochs", "many"}, db_);
   EXPECT_EQ(r.exit_code, static_cast<int>(CLI::ExitCodes::ConversionError));
   EXPECT_FALSE(std::filesystem::exists(dir_.File("m")));
 }
 
 TEST_F(AiCommandsTest, ReferenceLoadIsAllOrNothing) {
   const std::string good = File("vendors.csv", "id,name\nV1,Acme\nV2,Globex\n");
-  Result r = RunFlowline({"reference", "load", "--table", "vendors", "--from", good, "--key", "id"}, db_);
+  Result r =
+      RunFlowline({"reference", "load", "--table", "vendors", "--from", good, "--key", "id"}, db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("loaded 2 rows into vendors"));
 
@@ -94,14 +98,15 @@ TEST_F(AiCommandsTest, ReferenceLoadIsAllOrNothing) {
   r = RunFlowline({"reference", "load", "--table", "vendors", "--from", bad}, db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("bad.csv:3: 3 values, the header has 2 columns"));
-  r = RunFlowline({"reference", "load", "--table", "x'; DROP TABLE vendors; --", "--from", good}, db_);
+  r = RunFlowline({"reference", "load", "--table", "x'; DROP TABLE vendors; --", "--from", good},
+                  db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("not a valid reference table name"));
   EXPECT_NE(RunFlowline({"reference", "load", "--from", good}, db_).exit_code, 0);  // no --table
   // The --reference of the command wins over the global one.
   r = RunFlowline({"reference", "load", "--table", "vendors", "--from", good, "--reference",
-           dir_.File("other.db")},
-          db_);
+                   dir_.File("other.db")},
+                  db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir_.File("other.db")));
 }

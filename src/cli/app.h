@@ -22,9 +22,9 @@
 namespace flowline::cli {
 
 struct GlobalOptions {
-  std::string store_path = "flowline.db";  // --store, or $FLOWLINE_STORE
-  std::string log_level = "warn";          // --log-level
-  std::string models_dir = "models";       // --models, or $FLOWLINE_MODELS
+  std::string store_path = "flowline.db";     // --store, or $FLOWLINE_STORE
+  std::string log_level = "warn";             // --log-level
+  std::string models_dir = "models";          // --models, or $FLOWLINE_MODELS
   std::string reference_db = "reference.db";  // --reference, or $FLOWLINE_REFERENCE
 };
 

@@ -37,8 +37,9 @@ struct EvalArgs {
 };
 
 // Runs the extract step (its Prepare and Execute, as a workflow would) on every document.
-absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(
-    const EvalArgs& args, const GlobalOptions& global, const quality::Dataset& dataset) {
+absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& args,
+                                                                const GlobalOptions& global,
+                                                                const quality::Dataset& dataset) {
   ai::ExtractStep kind(global.models_dir);
   std::vector<steps::ConfigError> errors;
   std::unique_ptr<steps::PreparedStep> step = kind.Prepare(
@@ -46,7 +47,8 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(
   if (step == nullptr) {
     std::string message = absl::StrCat("cannot use model ", args.model, ":");
     for (const steps::ConfigError& e : errors) {
-      absl::StrAppend(&message, " ", e.message, e.hint.empty() ? "" : absl::StrCat(" (", e.hint, ")"));
+      absl::StrAppend(&message, " ", e.message,
+                      e.hint.empty() ? "" : absl::StrCat(" (", e.hint, ")"));
     }
     return absl::InvalidArgumentError(message);
   }
@@ -55,7 +57,7 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(
   DocumentCacheOptions cache;
   cache.dir = args.cache;
   cache.jobs = args.jobs;
-  cache.read.ocr = args.ocr == "always" ? ai::OcrMode::kAlways
+  cache.read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
                    : args.ocr == "never" ? ai::OcrMode::kNever
                                          : ai::OcrMode::kAuto;
   ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
@@ -86,7 +88,8 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(
     } else {
       for (const auto& [name, field] : outcome.output["fields"].items()) {
         quality::FieldResult value;
-        if (field["normalized"].is_string()) value.normalized = field["normalized"].get<std::string>();
+        if (field["normalized"].is_string())
+          value.normalized = field["normalized"].get<std::string>();
         value.confidence = field.value("confidence", 0.0);
         result.fields[name] = value;
       }
@@ -105,9 +108,9 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     dataset->documents.resize(static_cast<size_t>(args.limit));
   }
   if (dataset->documents.empty()) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "no documents of ", args.data, " are in the ", args.split, " part (--test-share ",
-        args.test_share, ")")));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("no documents of ", args.data, " are in the ", args.split,
+                     " part (--test-share ", args.test_share, ")")));
   }
   for (const std::string& warning : dataset->warnings) {
     std::cerr << "flowline: warning: " << warning << "\n";
@@ -136,7 +139,8 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   quality::EvaluationReport report = quality::Evaluate(*dataset, *results, options);
   Json json = report.ToJson();
   json["model"] = args.model;
-  json["split"] = {{"part", args.split}, {"test_share", args.test_share}, {"seed", args.split_seed}};
+  json["split"] = {
+      {"part", args.split}, {"test_share", args.test_share}, {"seed", args.split_seed}};
   json["warnings"] = dataset->warnings;
   json["labels_not_extracted"] = not_extracted;
   if (!args.out.empty()) {

@@ -1,6 +1,6 @@
 // flowline run: start runs from inputs and execute them in this process.
-#include <condition_variable>
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -117,7 +117,8 @@ class RunTracker {
 // What the business sees of a batch: how many runs needed nobody, why the others wait for a
 // person (the review steps' `reasons`), and the time saved (manual_minutes per straight-through
 // run).
-void PrintBusinessSummary(store::Store& store, const std::map<std::string, std::vector<std::string>>& outcomes,
+void PrintBusinessSummary(store::Store& store,
+                          const std::map<std::string, std::vector<std::string>>& outcomes,
                           double manual_minutes, size_t runs) {
   int straight_through = 0;
   std::map<std::string, int> reasons;
@@ -136,8 +137,8 @@ void PrintBusinessSummary(store::Store& store, const std::map<std::string, std::
       if (!tasks.ok()) continue;
       for (const store::Task& task : *tasks) {
         absl::StatusOr<Json> payload = common::ParseJson(task.payload_json, "task payload");
-        const Json* listed = payload.ok() && payload->contains("reasons") ? &(*payload)["reasons"]
-                                                                           : nullptr;
+        const Json* listed =
+            payload.ok() && payload->contains("reasons") ? &(*payload)["reasons"] : nullptr;
         if (listed == nullptr || !listed->is_array() || listed->empty()) {
           ++reasons[absl::StrCat("review: ", task.title)];
           continue;
@@ -149,7 +150,8 @@ void PrintBusinessSummary(store::Store& store, const std::map<std::string, std::
     }
   }
   std::cout << absl::StrFormat("straight-through: %d of %d (%.1f%%), no person involved\n",
-                               straight_through, runs, 100.0 * straight_through / std::max<size_t>(runs, 1));
+                               straight_through, runs,
+                               100.0 * straight_through / std::max<size_t>(runs, 1));
   if (!reasons.empty()) {
     std::vector<std::pair<int, std::string>> sorted;
     for (const auto& [reason, count] : reasons) sorted.push_back({-count, reason});
@@ -164,7 +166,8 @@ void PrintBusinessSummary(store::Store& store, const std::map<std::string, std::
     std::cout << absl::StrFormat(
         "time saved: %d straight-through runs x %g min = %s (the workflow's manual_minutes)\n",
         straight_through, manual_minutes,
-        minutes >= 120 ? absl::StrFormat("%.1f h", minutes / 60) : absl::StrFormat("%g min", minutes));
+        minutes >= 120 ? absl::StrFormat("%.1f h", minutes / 60)
+                       : absl::StrFormat("%g min", minutes));
   }
 }
 

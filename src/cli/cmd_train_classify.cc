@@ -35,8 +35,8 @@ absl::Status DocumentsToExamples(const std::string& dir, const std::string& cach
       return absl::Status(documents[i].status().code(),
                           absl::StrCat(paths[i], ": ", documents[i].status().message()));
     }
-    examples << common::CanonicalJson(Json{{"text", documents[i]->Text()},
-                                           {"label", dataset->documents[i].doc_type}})
+    examples << common::CanonicalJson(
+                    Json{{"text", documents[i]->Text()}, {"label", dataset->documents[i].doc_type}})
              << "\n";
   }
   if (!examples) return absl::UnavailableError(absl::StrCat("cannot write ", out));

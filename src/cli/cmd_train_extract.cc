@@ -56,8 +56,9 @@ std::string DefaultCache() {
 // The labelled documents of `args.data` (any format quality::LoadDataset reads, in the chosen
 // split), each read once: a read Document is cached as <cache>/<file sha256>.<ocr>.json, so a
 // file that changes is read again and a second training skips OCR.
-absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(
-    const TrainExtractArgs& args, std::vector<ai::FieldSpec>* fields, std::string* data_sha256) {
+absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtractArgs& args,
+                                                                std::vector<ai::FieldSpec>* fields,
+                                                                std::string* data_sha256) {
   absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
   if (!dataset.ok()) return dataset.status();
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
@@ -67,7 +68,7 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(
   if (fields->empty()) *fields = dataset->fields;
   ai::ReadOptions read;
   read.keep_page_images = false;
-  read.ocr = args.ocr == "always" ? ai::OcrMode::kAlways
+  read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
              : args.ocr == "never" ? ai::OcrMode::kNever
                                    : ai::OcrMode::kAuto;
   const std::string cache = args.cache.empty() ? DefaultCache() : args.cache;
@@ -100,8 +101,8 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(
     d.document = *std::move(doc);
     d.date_order = labelled.date_order;
     d.labels = labelled.fields;
-    digest = common::Sha256Hex(absl::StrCat(digest, labelled.id, "\n", sha, "\n",
-                                            Json(labelled.fields).dump()));
+    digest = common::Sha256Hex(
+        absl::StrCat(digest, labelled.id, "\n", sha, "\n", Json(labelled.fields).dump()));
     out.push_back(std::move(d));
   }
   if (!args.quiet) std::cerr << "\n";
@@ -112,16 +113,15 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(
 void PrintSummary(const TrainExtractArgs& args, const Json& m) {
   const Json& heldout = m["heldout"];
   std::cout << "trained " << args.out << " (sha256 " << m["sha256"].get<std::string>().substr(0, 12)
-            << ") on " << m["documents"] << " documents; held out by " << heldout["method"].get<std::string>()
-            << "\n";
+            << ") on " << m["documents"] << " documents; held out by "
+            << heldout["method"].get<std::string>() << "\n";
   std::cout << absl::StrFormat("  %-20s %-12s %9s %9s %9s %9s\n", "field", "type", "accuracy",
                                "coverage", "cand.rec", "ECE");
   for (const auto& [name, f] : heldout["fields"].items()) {
     std::cout << absl::StrFormat("  %-20s %-12s %8.1f%% %8.1f%% %8.1f%% %9.3f\n", name,
                                  f["type"].get<std::string>(), 100 * f["accuracy"].get<double>(),
                                  100 * f["coverage"].get<double>(),
-                                 100 * f["candidate_recall"].get<double>(),
-                                 f["ece"].get<double>());
+                                 100 * f["candidate_recall"].get<double>(), f["ece"].get<double>());
   }
   std::cout << absl::StrFormat("mean field accuracy %.1f%%, ECE %.3f\n",
                                100 * heldout["mean_accuracy"].get<double>(),
@@ -155,14 +155,12 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--format", args->format,
                   "auto, flowline, sroie, fcc, invoice2data or zugferd (label importers)");
-  cmd->add_option("--out", args->out,
-                  "The model directory to write, e.g. models/invoice-fields")
+  cmd->add_option("--out", args->out, "The model directory to write, e.g. models/invoice-fields")
       ->required();
   cmd->add_option("--fields", args->fields,
                   "A FIELDS file (YAML/JSON: name: type or {type, labels, patterns}) or an inline "
                   "list name:type,name:type (types: date amount currency id text organisation "
-                  "address); default: the dataset's fields")
-      ;
+                  "address); default: the dataset's fields");
   cmd->add_option("--split", args->split,
                   "Which documents: all, or the train/test part of the deterministic split by "
                   "document id that `flowline eval --split` uses")

@@ -82,8 +82,7 @@ std::string DefaultCacheDir() {
 std::vector<absl::StatusOr<ai::Document>> ReadDocuments(
     const std::vector<std::string>& paths, const DocumentCacheOptions& options,
     const std::function<void(int, int)>& progress) {
-  std::vector<absl::StatusOr<ai::Document>> results(paths.size(),
-                                                    absl::UnknownError("not read"));
+  std::vector<absl::StatusOr<ai::Document>> results(paths.size(), absl::UnknownError("not read"));
   int jobs = options.jobs > 0 ? options.jobs
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   jobs = std::min<int>(jobs, static_cast<int>(std::max<size_t>(1, paths.size())));

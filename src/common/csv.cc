@@ -53,7 +53,8 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view text, std::string_view what) 
       continue;
     }
     if (c == '"') {
-      if (!field.empty() || quoted) return bad("a quote inside an unquoted field (write it as \"\")");
+      if (!field.empty() || quoted)
+        return bad("a quote inside an unquoted field (write it as \"\")");
       in_quotes = true;
       quoted = true;
     } else if (c == ',') {
@@ -74,15 +75,16 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view text, std::string_view what) 
   if (in_quotes) return bad("a quoted field is not closed (missing \")");
   if (!field.empty() || !row.empty() || quoted) end_row();
   if (rows.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(Sv(what), ": no header row (the file is empty)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(what), ": no header row (the file is empty)"));
   }
   CsvTable table;
   table.header = std::move(rows[0]);
   for (size_t r = 1; r < rows.size(); ++r) {
     if (rows[r].size() != table.header.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Sv(what), ":", lines[r], ": ", rows[r].size(), " fields, but the header has ",
-                       table.header.size()));
+      return absl::InvalidArgumentError(absl::StrCat(Sv(what), ":", lines[r], ": ", rows[r].size(),
+                                                     " fields, but the header has ",
+                                                     table.header.size()));
     }
     table.rows.push_back(std::move(rows[r]));
     table.row_lines.push_back(lines[r]);

@@ -15,8 +15,8 @@ using CsvRow = std::vector<std::string>;
 
 struct CsvTable {
   CsvRow header;
-  std::vector<CsvRow> rows;       // each as long as the header
-  std::vector<int> row_lines;     // the line each row starts on (1-based), for error messages
+  std::vector<CsvRow> rows;    // each as long as the header
+  std::vector<int> row_lines;  // the line each row starts on (1-based), for error messages
   // The index of column `name` in the header, or -1.
   int Column(std::string_view name) const;
 };

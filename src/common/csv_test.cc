@@ -7,7 +7,8 @@ namespace {
 
 TEST(CsvTest, QuotesCommasAndLineBreaks) {
   auto table = ParseCsv(
-      "\xEF\xBB\xBFid,name,amount\r\n1,\"Acme, Inc\",\"$5,625.00\"\r\n\n2,\"say \"\"hi\"\"\nthere\",3\n",
+      "\xEF\xBB\xBFid,name,amount\r\n1,\"Acme, Inc\",\"$5,625.00\"\r\n\n2,\"say "
+      "\"\"hi\"\"\nthere\",3\n",
       "vendors.csv");
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_EQ(table->header, (CsvRow{"id", "name", "amount"}));

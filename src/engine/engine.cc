@@ -50,8 +50,8 @@ class Engine::Impl {
         registry_(registry),
         clock_(clock),
         random_(random),
-        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts}, store, clock, random,
-                http) {}
+        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts},
+                store, clock, random, http) {}
 
   ~Impl() { Stop(); }
 

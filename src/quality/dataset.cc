@@ -90,7 +90,8 @@ absl::Status LoadFlowline(Dataset& dataset) {
     ++line_number;
     if (absl::StripAsciiWhitespace(line).empty()) continue;
     const std::string where = absl::StrCat(labels_path, ":", line_number);
-    absl::StatusOr<Json> json = common::ParseJson(std::string_view(line.data(), line.size()), labels_path);
+    absl::StatusOr<Json> json =
+        common::ParseJson(std::string_view(line.data(), line.size()), labels_path);
     if (!json.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": ", json.status().message()));
     }
@@ -168,11 +169,11 @@ std::vector<std::string> DatasetFormats() {
 std::vector<ai::FieldSpec> InvoiceFieldSpecs() {
   using ai::FieldType;
   std::vector<std::pair<const char*, FieldType>> fields = {
-      {"invoice_number", FieldType::kId},       {"invoice_date", FieldType::kDate},
-      {"due_date", FieldType::kDate},           {"vendor_name", FieldType::kOrganisation},
-      {"vendor_address", FieldType::kAddress},  {"customer_name", FieldType::kOrganisation},
-      {"po_number", FieldType::kId},            {"currency", FieldType::kCurrency},
-      {"net_amount", FieldType::kAmount},       {"tax_amount", FieldType::kAmount},
+      {"invoice_number", FieldType::kId},      {"invoice_date", FieldType::kDate},
+      {"due_date", FieldType::kDate},          {"vendor_name", FieldType::kOrganisation},
+      {"vendor_address", FieldType::kAddress}, {"customer_name", FieldType::kOrganisation},
+      {"po_number", FieldType::kId},           {"currency", FieldType::kCurrency},
+      {"net_amount", FieldType::kAmount},      {"tax_amount", FieldType::kAmount},
       {"total_amount", FieldType::kAmount},
   };
   std::vector<ai::FieldSpec> specs;
@@ -206,13 +207,14 @@ absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view for
     status = internal::LoadZugferd(dataset);
   } else if (format == "auto") {
     return absl::InvalidArgumentError(absl::StrCat(
-        dir, " is not a dataset in a format flowline knows: expected labels.jsonl (flowline), "
-             "key/ + img/ (sroie), labels.csv + pdfs/ (fcc), files/ (invoice2data) or "
-             "fields.csv + pdf/ (zugferd); or name the format with --format"));
+        dir,
+        " is not a dataset in a format flowline knows: expected labels.jsonl (flowline), "
+        "key/ + img/ (sroie), labels.csv + pdfs/ (fcc), files/ (invoice2data) or "
+        "fields.csv + pdf/ (zugferd); or name the format with --format"));
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown dataset format '", Sv(format), "' (one of: ",
-                     absl::StrJoin(DatasetFormats(), ", "), ", auto)"));
+        absl::StrCat("unknown dataset format '", Sv(format),
+                     "' (one of: ", absl::StrJoin(DatasetFormats(), ", "), ", auto)"));
   }
   if (!status.ok()) return status;
   if (dataset.documents.empty()) {

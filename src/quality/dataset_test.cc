@@ -27,11 +27,12 @@ class DatasetTest : public ::testing::Test {
 TEST_F(DatasetTest, FlowlineFormatNormalisesAndSkipsMissingFiles) {
   std::string root = Dir("samples");
   Write(root + "/a.pdf", "%PDF");
-  Write(root + "/labels.jsonl",
-        R"({"file": "a.pdf", "doc_type": "invoice", "date_order": "dmy", "fields": {"invoice_date": "03/04/2026", "total_amount": "1,234.50", "currency": "€", "invoice_number": " INV  7 ", "line_items": [{"amount": "1"}]}})"
-        "\n\n"
-        R"({"file": "missing.pdf", "fields": {}})"
-        "\n");
+  Write(
+      root + "/labels.jsonl",
+      R"({"file": "a.pdf", "doc_type": "invoice", "date_order": "dmy", "fields": {"invoice_date": "03/04/2026", "total_amount": "1,234.50", "currency": "€", "invoice_number": " INV  7 ", "line_items": [{"amount": "1"}]}})"
+      "\n\n"
+      R"({"file": "missing.pdf", "fields": {}})"
+      "\n");
   auto dataset = LoadDataset(root);
   ASSERT_TRUE(dataset.ok()) << dataset.status();
   EXPECT_EQ(dataset->format, "flowline");
@@ -61,8 +62,9 @@ TEST_F(DatasetTest, SroieKeysAreImported) {
   Dir("sroie/key");
   Dir("sroie/img");
   Write(root + "/img/000.jpg", "jpg");
-  Write(root + "/key/000.json",
-        R"({"company": "BOOK TA .K SDN BHD", "date": "25/12/2018", "address": "NO.53, JOHOR.", "total": "9.00"})");
+  Write(
+      root + "/key/000.json",
+      R"({"company": "BOOK TA .K SDN BHD", "date": "25/12/2018", "address": "NO.53, JOHOR.", "total": "9.00"})");
   Write(root + "/key/001.json", R"({"company": "no image"})");
   auto dataset = LoadDataset(root);
   ASSERT_TRUE(dataset.ok()) << dataset.status();
@@ -122,8 +124,9 @@ TEST_F(DatasetTest, ZugferdAndInvoice2dataMapOntoInvoiceFields) {
   std::string i = Dir("i");
   Dir("i/files");
   Write(i + "/files/aws.pdf", "%PDF");
-  Write(i + "/files/aws.json",
-        R"([{"issuer": "AWS", "invoice_number": "123", "date": "2014-09-03", "amount": 4.11, "currency": "USD", "desc": "Invoice from AWS"}])");
+  Write(
+      i + "/files/aws.json",
+      R"([{"issuer": "AWS", "invoice_number": "123", "date": "2014-09-03", "amount": 4.11, "currency": "USD", "desc": "Invoice from AWS"}])");
   Write(i + "/files/orlen.json", R"([{"amount": 1}])");
   auto i2d = LoadDataset(i);
   ASSERT_TRUE(i2d.ok()) << i2d.status();
@@ -132,7 +135,7 @@ TEST_F(DatasetTest, ZugferdAndInvoice2dataMapOntoInvoiceFields) {
   EXPECT_EQ(i2d->documents[0].fields.at("total_amount"), "4.11");
   EXPECT_EQ(i2d->documents[0].fields.at("invoice_date"), "2014-09-03");
   EXPECT_EQ(i2d->documents[0].fields.count("issuer"), 0u);  // template metadata
-  EXPECT_EQ(i2d->warnings.size(), 1u);                       // orlen has no PDF
+  EXPECT_EQ(i2d->warnings.size(), 1u);                      // orlen has no PDF
 }
 
 TEST_F(DatasetTest, UnknownFolderAndFormatAreClearErrors) {
@@ -175,9 +178,9 @@ TEST(SharedDataTest, ImportsEveryPublicSet) {
     const char* format;
     size_t min_documents;
   };
-  for (const Expect& e : {Expect{"sroie", "sroie", 50}, Expect{"fcc-adbuy", "fcc", 69},
-                          Expect{"invoice2data", "invoice2data", 11},
-                          Expect{"zugferd", "zugferd", 26}}) {
+  for (const Expect& e :
+       {Expect{"sroie", "sroie", 50}, Expect{"fcc-adbuy", "fcc", 69},
+        Expect{"invoice2data", "invoice2data", 11}, Expect{"zugferd", "zugferd", 26}}) {
     auto dataset = LoadDataset(root + "/" + e.folder);
     ASSERT_TRUE(dataset.ok()) << e.folder << ": " << dataset.status();
     EXPECT_EQ(dataset->format, e.format);

@@ -71,14 +71,13 @@ EvaluationReport Evaluate(const Dataset& dataset, const std::vector<DocumentResu
       double confidence = failed[d] ? 0.0 : std::clamp(predicted.confidence, 0.0, 1.0);
       pairs.push_back(Pair{d, confidence, correct});
       if (!correct) {
-        report.errors.push_back(Json{{"document", doc.id},
-                                     {"field", spec.name},
-                                     {"label", label->second},
-                                     {"predicted", predicted.normalized
-                                                       ? Json(*predicted.normalized)
-                                                       : Json(nullptr)},
-                                     {"confidence", confidence},
-                                     {"error", failed[d] && result ? result->error : ""}});
+        report.errors.push_back(
+            Json{{"document", doc.id},
+                 {"field", spec.name},
+                 {"label", label->second},
+                 {"predicted", predicted.normalized ? Json(*predicted.normalized) : Json(nullptr)},
+                 {"confidence", confidence},
+                 {"error", failed[d] && result ? result->error : ""}});
       }
     }
   }
@@ -167,9 +166,9 @@ Json EvaluationReport::ToJson() const {
   out["failed_documents"] = failed_documents;
   Json field_list = Json::array();
   for (const FieldScore& score : fields) {
-    Json f = {{"field", score.name},         {"type", score.type},
-              {"labelled", score.labelled},  {"predicted", score.predicted},
-              {"correct", score.correct},    {"accuracy", score.accuracy},
+    Json f = {{"field", score.name},        {"type", score.type},
+              {"labelled", score.labelled}, {"predicted", score.predicted},
+              {"correct", score.correct},   {"accuracy", score.accuracy},
               {"coverage", score.coverage}};
     if (score.fuzzy) f["fuzzy"] = *score.fuzzy;
     field_list.push_back(std::move(f));
@@ -200,8 +199,8 @@ std::string EvaluationReport::ToTable() const {
   std::string out = absl::StrFormat("%-18s %-13s %8s %9s %6s %9s\n", "field", "type", "labelled",
                                     "accuracy", "fuzzy", "coverage");
   for (const FieldScore& score : fields) {
-    out += absl::StrFormat("%-18s %-13s %8d %9s %6s %9s\n", score.name, score.type,
-                           score.labelled, Percent(score.accuracy),
+    out += absl::StrFormat("%-18s %-13s %8d %9s %6s %9s\n", score.name, score.type, score.labelled,
+                           Percent(score.accuracy),
                            score.fuzzy ? absl::StrFormat("%.2f", *score.fuzzy) : "-",
                            Percent(score.coverage));
   }
@@ -213,8 +212,8 @@ std::string EvaluationReport::ToTable() const {
     out += absl::StrFormat(
         "straight-through at >= %s accuracy: %s of documents (%d), confidence threshold %.3f; "
         "auto-accepted fields %s accurate, %s of fields\n",
-        Percent(target_accuracy), Percent(straight_through), straight_through_documents,
-        *threshold, Percent(auto_accepted_accuracy), Percent(auto_accepted_share));
+        Percent(target_accuracy), Percent(straight_through), straight_through_documents, *threshold,
+        Percent(auto_accepted_accuracy), Percent(auto_accepted_share));
   } else {
     out += absl::StrFormat(
         "straight-through at >= %s accuracy: none (no confidence threshold reaches it)\n",

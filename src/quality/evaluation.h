@@ -34,8 +34,8 @@ struct FieldResult {
 
 // What a workflow or a step produced for one labelled document.
 struct DocumentResult {
-  std::string id;      // LabelledDocument::id
-  std::string error;   // the run or step failed: every field counts as wrong
+  std::string id;     // LabelledDocument::id
+  std::string error;  // the run or step failed: every field counts as wrong
   std::map<std::string, FieldResult> fields;
 };
 
@@ -75,8 +75,8 @@ struct EvaluationReport {
   double target_accuracy = 0;
   std::optional<double> threshold;  // nullopt: no threshold reaches the target
   double auto_accepted_accuracy = 0;
-  double auto_accepted_share = 0;   // of labelled pairs
-  double straight_through = 0;      // of documents
+  double auto_accepted_share = 0;  // of labelled pairs
+  double straight_through = 0;     // of documents
   int straight_through_documents = 0;
   // The wrong pairs, for people to look at: {document, field, label, predicted, confidence}.
   Json errors = Json::array();

@@ -83,8 +83,9 @@ absl::Status LoadSroie(Dataset& dataset) {
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(key_path));
     absl::StatusOr<Json> key = common::ParseJson(text, key_path);
     if (!key.ok() || !key->is_object()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          key_path, ": not a JSON object", key.ok() ? "" : absl::StrCat(": ", key.status().message())));
+      return absl::InvalidArgumentError(
+          absl::StrCat(key_path, ": not a JSON object",
+                       key.ok() ? "" : absl::StrCat(": ", key.status().message())));
     }
     for (const char* name : {"company", "date", "address", "total"}) {
       if (auto it = key->find(name); it != key->end()) {
@@ -109,8 +110,10 @@ absl::Status LoadFcc(Dataset& dataset) {
                                             "gross_amount", "flight_from",  "flight_to"};
   ASSIGN_OR_RETURN(common::CsvTable table, ReadCsv(labels, columns));
   const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"contract_number", "contract_num"}, {"advertiser", "advertiser"},
-      {"gross_amount", "gross_amount"},    {"flight_from", "flight_from"},
+      {"contract_number", "contract_num"},
+      {"advertiser", "advertiser"},
+      {"gross_amount", "gross_amount"},
+      {"flight_from", "flight_from"},
       {"flight_to", "flight_to"}};
   for (size_t r = 0; r < table.rows.size(); ++r) {
     const common::CsvRow& row = table.rows[r];
@@ -143,9 +146,12 @@ absl::Status LoadInvoice2data(Dataset& dataset) {
   AddField(dataset, "tax_amount", FieldType::kAmount);
   AddField(dataset, "total_amount", FieldType::kAmount);
   const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"invoice_number", "invoice_number"}, {"invoice_date", "date"},
-      {"due_date", "date_due"},             {"currency", "currency"},
-      {"net_amount", "amount_untaxed"},     {"tax_amount", "amount_tax"},
+      {"invoice_number", "invoice_number"},
+      {"invoice_date", "date"},
+      {"due_date", "date_due"},
+      {"currency", "currency"},
+      {"net_amount", "amount_untaxed"},
+      {"tax_amount", "amount_tax"},
       {"total_amount", "amount"}};
   const std::string files = dataset.dir + "/files";
   for (const std::string& json_file : ListFiles(files, ".json")) {
@@ -191,10 +197,14 @@ absl::Status LoadZugferd(Dataset& dataset) {
   AddField(dataset, "total_amount", FieldType::kAmount);
   const std::string labels = dataset.dir + "/fields.csv";
   const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"invoice_number", "invoice_number"}, {"invoice_date", "issue_date"},
-      {"due_date", "due_date"},             {"currency", "currency"},
-      {"vendor_name", "seller_name"},       {"customer_name", "buyer_name"},
-      {"net_amount", "tax_basis_total"},    {"tax_amount", "tax_total"},
+      {"invoice_number", "invoice_number"},
+      {"invoice_date", "issue_date"},
+      {"due_date", "due_date"},
+      {"currency", "currency"},
+      {"vendor_name", "seller_name"},
+      {"customer_name", "buyer_name"},
+      {"net_amount", "tax_basis_total"},
+      {"tax_amount", "tax_total"},
       {"total_amount", "grand_total"}};
   std::vector<std::string> columns = {"file"};
   for (const auto& [field, column] : mapping) columns.push_back(column);

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -129,9 +129,9 @@ absl::Status WriteReferenceData(const std::filesystem::path& dir,
     if (doc.type != DocType::kInvoice) continue;
     const std::string id = common::Sha256Hex(doc.vendor.name).substr(0, 8);
     if (seen.insert(doc.vendor.name).second && std::stoul(id, nullptr, 16) % 20 != 0) {
-      vendors += absl::StrCat("V-", id, ",", CsvField(doc.vendor.name), ",",
-                              doc.vendor.country_code, ",", CsvField(doc.vendor.tax_id), ",",
-                              CsvField(doc.vendor.iban), "\n");
+      vendors +=
+          absl::StrCat("V-", id, ",", CsvField(doc.vendor.name), ",", doc.vendor.country_code, ",",
+                       CsvField(doc.vendor.tax_id), ",", CsvField(doc.vendor.iban), "\n");
     }
     if (!doc.po_number.empty() && seen_orders.insert(doc.po_number).second) {
       orders += absl::StrCat(CsvField(doc.po_number), ",", CsvField(doc.vendor.name), ",",

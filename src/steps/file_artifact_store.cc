@@ -48,8 +48,8 @@ class FileArtifactStore final : public ArtifactStore {
   absl::StatusOr<std::string> Put(std::string_view bytes, std::string_view extension) override {
     for (char c : extension) {
       if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("artifact extension '", Sv(extension), "' must be lower-case letters/digits"));
+        return absl::InvalidArgumentError(absl::StrCat("artifact extension '", Sv(extension),
+                                                       "' must be lower-case letters/digits"));
       }
     }
     if (extension.empty() || extension.size() > 8) {

@@ -25,8 +25,8 @@ class Database {
   sqlite3* db() const { return db_; }
   // SQLITE_OK, or the error (the message is in error()).
   int Open(const std::string& path) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) return rc;
     sqlite3_busy_timeout(db_, 5000);
     return SQLITE_OK;
@@ -123,13 +123,14 @@ class PreparedSql final : public PreparedStep {
     for (int i = 1; i <= sqlite3_bind_parameter_count(stmt.stmt); ++i) {
       const char* raw = sqlite3_bind_parameter_name(stmt.stmt, i);
       if (raw == nullptr) {
-        return StepOutcome::Failed("the statement uses a positional parameter (?); name it, e.g. "
-                                   ":vendor, and give its value under params");
+        return StepOutcome::Failed(
+            "the statement uses a positional parameter (?); name it, e.g. "
+            ":vendor, and give its value under params");
       }
       std::string name = raw + 1;
       if (params == nullptr || !params->contains(name)) {
-        return StepOutcome::Failed(absl::StrCat("the statement uses :", name,
-                                                " but params has no \"", name, "\""));
+        return StepOutcome::Failed(
+            absl::StrCat("the statement uses :", name, " but params has no \"", name, "\""));
       }
       if (int rc = Bind(stmt.stmt, i, (*params)[name]); rc != SQLITE_OK) {
         return SqlFailure(absl::StrCat("binding :", name), rc, database.error());

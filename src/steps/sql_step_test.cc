@@ -10,8 +10,8 @@
 namespace flowline::steps {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::ConfigErrorOn;
+using ::testing::ElementsAre;
 using testing::MustPrepare;
 using testing::PrepareStep;
 
@@ -39,15 +39,17 @@ class SqlStepTest : public ::testing::Test {
 
   Json Insert(const std::string& vendor, const std::string& number, double total) {
     return Json{{"database", "sqlite:" + path_},
-                {"statement", "INSERT INTO invoices (vendor, number, total) "
-                              "VALUES (:vendor, :number, :total)"},
+                {"statement",
+                 "INSERT INTO invoices (vendor, number, total) "
+                 "VALUES (:vendor, :number, :total)"},
                 {"params", {{"vendor", vendor}, {"number", number}, {"total", total}}}};
   }
 
   Json Select(const std::string& vendor) {
     return Json{{"database", "sqlite:" + path_},
-                {"statement", "SELECT number, total FROM invoices WHERE vendor = :vendor "
-                              "ORDER BY number"},
+                {"statement",
+                 "SELECT number, total FROM invoices WHERE vendor = :vendor "
+                 "ORDER BY number"},
                 {"params", {{"vendor", vendor}}}};
   }
 
@@ -68,8 +70,7 @@ TEST_F(SqlStepTest, InsertsAndSelectsWithBoundValues) {
 }
 
 TEST_F(SqlStepTest, ARetriedWriteIsAppliedOnce) {
-  ASSERT_EQ(Execute(Insert("Acme", "INV-1", 10), "run_7:post").kind,
-            StepOutcome::Kind::kCompleted);
+  ASSERT_EQ(Execute(Insert("Acme", "INV-1", 10), "run_7:post").kind, StepOutcome::Kind::kCompleted);
   // The same attempt again (the process died after the write, before flowline recorded it).
   StepOutcome again = Execute(Insert("Acme", "INV-1", 10), "run_7:post");
   ASSERT_EQ(again.kind, StepOutcome::Kind::kCompleted) << again.error;
@@ -115,14 +116,13 @@ TEST_F(SqlStepTest, RuntimeErrorsAreClear) {
 TEST_F(SqlStepTest, PrepareRejectsBadConfiguration) {
   auto prepared = PrepareStep(kind_, Json{{"database", "postgres://x"}, {"statement", "SELEC 1"}});
   EXPECT_EQ(prepared.step, nullptr);
-  EXPECT_THAT(prepared.errors,
-              ElementsAre(ConfigErrorOn("database", "unsupported database"),
-                          ConfigErrorOn("statement", "syntax error")));
-  prepared = PrepareStep(kind_, Json{{"database", "sqlite:x.db"},
-                                     {"statement", "SELECT 1; DELETE FROM invoices"}});
+  EXPECT_THAT(prepared.errors, ElementsAre(ConfigErrorOn("database", "unsupported database"),
+                                           ConfigErrorOn("statement", "syntax error")));
+  prepared = PrepareStep(
+      kind_, Json{{"database", "sqlite:x.db"}, {"statement", "SELECT 1; DELETE FROM invoices"}});
   EXPECT_THAT(prepared.errors, ElementsAre(ConfigErrorOn("statement", "more than one")));
-  prepared = PrepareStep(kind_, Json{{"database", "sqlite:x.db"},
-                                     {"statement", "SELECT ${{ input.sql }}"}});
+  prepared = PrepareStep(
+      kind_, Json{{"database", "sqlite:x.db"}, {"statement", "SELECT ${{ input.sql }}"}});
   ASSERT_FALSE(prepared.errors.empty());
   EXPECT_EQ(prepared.errors[0].param, "statement");
   // Tables that exist only in the real database are fine at Prepare.

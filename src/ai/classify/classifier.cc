@@ -46,8 +46,8 @@ absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Load(const std::string& 
   absl::StatusOr<Json> manifest = common::ParseJson(*manifest_text, manifest_path.string());
   if (!manifest.ok()) return absl::FailedPreconditionError(manifest.status().message());
   if (!manifest->is_object() || manifest->value("kind", "") != "classify") {
-    return absl::FailedPreconditionError(
-        absl::StrCat(Sv(manifest_path.string()), " is not a classify model (kind is not \"classify\")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        Sv(manifest_path.string()), " is not a classify model (kind is not \"classify\")"));
   }
   const std::string normalization = manifest->value("text_normalization", "");
   if (normalization != kTextNormalization) {
@@ -61,8 +61,9 @@ absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Load(const std::string& 
   classifier->sha256_ = common::Sha256Hex(*bytes);
   if (classifier->sha256_ != manifest->value("sha256", "")) {
     return absl::FailedPreconditionError(
-        absl::StrCat(Sv(bin_path.string()), " does not match the SHA-256 in model.json: the file is "
-                                            "corrupt or was replaced"));
+        absl::StrCat(Sv(bin_path.string()),
+                     " does not match the SHA-256 in model.json: the file is "
+                     "corrupt or was replaced"));
   }
   // fastText's own file check (FastText::checkModel): magic number and format version 12.
   int32_t header[2] = {0, 0};
@@ -98,8 +99,8 @@ absl::StatusOr<Classification> Classifier::Classify(std::string_view text, int t
   return ClassifyWith(*model_, text, top);
 }
 
-absl::StatusOr<Classification> ClassifyWith(const fasttext::FastText& model,
-                                            std::string_view text, int top) {
+absl::StatusOr<Classification> ClassifyWith(const fasttext::FastText& model, std::string_view text,
+                                            int top) {
   const std::vector<std::string> tokens = NormalizeTokens(text);
   Classification result;
   std::shared_ptr<const fasttext::Dictionary> dict = model.getDictionary();

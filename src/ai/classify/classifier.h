@@ -63,7 +63,7 @@ class Classifier {
 };
 
 // Classify() on a fastText model in memory (the trainer scores its held-out split with it).
-absl::StatusOr<Classification> ClassifyWith(const fasttext::FastText& model,
-                                            std::string_view text, int top);
+absl::StatusOr<Classification> ClassifyWith(const fasttext::FastText& model, std::string_view text,
+                                            int top);
 
 }  // namespace flowline::ai

@@ -36,7 +36,8 @@ class ClassifierTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new common::TempDir();
-    WriteAll(DataPath(), testing::CorpusGenerator::ToJsonl(testing::CorpusGenerator(7).Generate(60)));
+    WriteAll(DataPath(),
+             testing::CorpusGenerator::ToJsonl(testing::CorpusGenerator(7).Generate(60)));
     ClassifierTrainingOptions options = Options(ModelPath());
     absl::StatusOr<Json> manifest = TrainClassifier(options);
     ASSERT_TRUE(manifest.ok()) << manifest.status();

@@ -69,14 +69,15 @@ absl::StatusOr<std::vector<Example>> ParseExamples(const ClassifierTrainingOptio
     const Json text = row->value(o.text_field, Json());
     const Json label = row->value(o.label_field, Json());
     if (!text.is_string()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": no text: \"", Sv(o.text_field), "\" must be a string (use --text-field to "
-          "name the field that holds the text)"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": no text: \"", Sv(o.text_field),
+                                                     "\" must be a string (use --text-field to "
+                                                     "name the field that holds the text)"));
     }
     if (!label.is_string() || label.get<std::string>().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": no label: \"", Sv(o.label_field), "\" must be a non-empty string (use "
-          "--label-field to name the field that holds the label)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": no label: \"", Sv(o.label_field),
+                       "\" must be a non-empty string (use "
+                       "--label-field to name the field that holds the label)"));
     }
     const std::string& label_text = label.get_ref<const std::string&>();
     if (std::any_of(label_text.begin(), label_text.end(),
@@ -123,7 +124,8 @@ absl::Status Publish(const fs::path& staging, const fs::path& out) {
     old = out;
     old += absl::StrCat(".old-", getpid());
     fs::rename(out, old, ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot replace ", out.string(), ": ", ec.message()));
+    if (ec)
+      return absl::InternalError(absl::StrCat("cannot replace ", out.string(), ": ", ec.message()));
   }
   fs::rename(staging, out, ec);
   if (ec) {
@@ -162,8 +164,8 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   Json label_stats = Json::array();
   for (auto& [label, indices] : by_label) {
     SeededShuffle(indices, rng);
-    size_t n_held = static_cast<size_t>(std::llround(static_cast<double>(indices.size()) *
-                                                     options.holdout));
+    size_t n_held =
+        static_cast<size_t>(std::llround(static_cast<double>(indices.size()) * options.holdout));
     n_held = std::min(n_held, indices.size() - 1);
     held_out.insert(held_out.end(), indices.begin(), indices.begin() + n_held);
     train.insert(train.end(), indices.begin() + n_held, indices.end());
@@ -179,7 +181,8 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   fs::remove_all(staging, ec);
   fs::create_directories(staging, ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("cannot create ", staging.string(), ": ", ec.message()));
+    return absl::InternalError(
+        absl::StrCat("cannot create ", staging.string(), ": ", ec.message()));
   }
   struct Cleanup {
     fs::path dir;
@@ -237,9 +240,8 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   for (Json& stat : label_stats) {
     auto it = held_scores.find(stat["label"].get<std::string>());
     stat["held_out_accuracy"] =
-        it == held_scores.end()
-            ? Json()
-            : Json(static_cast<double>(it->second.first) / it->second.second);
+        it == held_scores.end() ? Json()
+                                : Json(static_cast<double>(it->second.first) / it->second.second);
     labels.push_back(stat["label"]);
   }
 
@@ -250,12 +252,20 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
       {"sha256", common::Sha256Hex(bin)},
       {"text_normalization", kTextNormalization},
       {"training_data",
-       {{"file", options.data_path}, {"sha256", common::Sha256Hex(data)},
-        {"text_field", options.text_field}, {"label_field", options.label_field}}},
+       {{"file", options.data_path},
+        {"sha256", common::Sha256Hex(data)},
+        {"text_field", options.text_field},
+        {"label_field", options.label_field}}},
       {"settings",
-       {{"engine", "fasttext-0.9"}, {"loss", "softmax"}, {"epochs", options.epochs},
-        {"lr", options.lr}, {"ngrams", options.ngrams}, {"dim", options.dim},
-        {"bucket", args.bucket}, {"seed", options.seed}, {"holdout", options.holdout},
+       {{"engine", "fasttext-0.9"},
+        {"loss", "softmax"},
+        {"epochs", options.epochs},
+        {"lr", options.lr},
+        {"ngrams", options.ngrams},
+        {"dim", options.dim},
+        {"bucket", args.bucket},
+        {"seed", options.seed},
+        {"holdout", options.holdout},
         {"threads", 1}}},
       {"labels", labels},
       {"counts",

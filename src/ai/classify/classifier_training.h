@@ -27,13 +27,13 @@ struct ClassifierTrainingOptions {
   std::string out_dir;    // the model artifact directory to write; required
   std::string text_field = "text";
   std::string label_field = "label";
-  int epochs = 25;        // passes over the training part, 1..1000
-  double lr = 0.5;        // learning rate, (0, 5]
-  int ngrams = 2;         // word n-grams, 1..5
-  int dim = 32;           // vector size, 2..512
-  int bucket = 100000;    // hash buckets for word n-grams (unused with ngrams 1), 1000..10000000
-  int seed = 1;           // shuffling, the held-out split and fastText's initialisation
-  double holdout = 0.2;   // share of each label held out to measure accuracy, [0, 0.9]
+  int epochs = 25;       // passes over the training part, 1..1000
+  double lr = 0.5;       // learning rate, (0, 5]
+  int ngrams = 2;        // word n-grams, 1..5
+  int dim = 32;          // vector size, 2..512
+  int bucket = 100000;   // hash buckets for word n-grams (unused with ngrams 1), 1000..10000000
+  int seed = 1;          // shuffling, the held-out split and fastText's initialisation
+  double holdout = 0.2;  // share of each label held out to measure accuracy, [0, 0.9]
   absl::Time now = absl::UnixEpoch();  // model.json's created_at
 };
 

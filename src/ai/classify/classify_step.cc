@@ -35,8 +35,8 @@ Settings ReadSettings(ParamReader& r) {
   if (const Json* below = r.Get("unusual_below")) {
     const double value = below->get<double>();
     if (value < 0 || value > 1) {
-      r.Error("unusual_below", absl::StrCat("`unusual_below` is a probability between 0 and 1, got ",
-                                            value));
+      r.Error("unusual_below",
+              absl::StrCat("`unusual_below` is a probability between 0 and 1, got ", value));
     } else {
       s.unusual_below = value;
     }
@@ -103,8 +103,7 @@ ClassifyStep::ClassifyStep(std::string models_dir) : models_dir_(std::move(model
 }
 
 std::unique_ptr<steps::PreparedStep> ClassifyStep::Prepare(
-    std::string_view /*step_id*/, const Json& with,
-    std::vector<steps::ConfigError>* errors) const {
+    std::string_view /*step_id*/, const Json& with, std::vector<steps::ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   ReadSettings(r);
   std::unique_ptr<Classifier> classifier;
@@ -117,10 +116,11 @@ std::unique_ptr<steps::PreparedStep> ClassifyStep::Prepare(
       r.Error("model", "`model` is empty", "name a model, e.g. model: doc-types");
     } else if (absl::StatusOr<std::unique_ptr<Classifier>> loaded = Classifier::Load(path);
                !loaded.ok()) {
-      r.Error("model", absl::StrCat("cannot load classify model \"", *model, "\": ",
-                                    loaded.status().message()),
-              absl::StrCat("train it with `flowline train classify --data cases.jsonl --out ",
-                           path, "`, or point --models at the directory that holds it"));
+      r.Error(
+          "model",
+          absl::StrCat("cannot load classify model \"", *model, "\": ", loaded.status().message()),
+          absl::StrCat("train it with `flowline train classify --data cases.jsonl --out ", path,
+                       "`, or point --models at the directory that holds it"));
     } else {
       classifier = *std::move(loaded);
     }

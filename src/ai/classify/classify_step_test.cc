@@ -58,8 +58,7 @@ std::string* ClassifyStepTest::sha256_ = nullptr;
 TEST_F(ClassifyStepTest, LabelsATextWithConfidenceAndAlternatives) {
   const std::string text = testing::CorpusGenerator(3).Document("purchase_order");
   const Json with = {{"model", "doc-types"}, {"text", "${{ steps.read.output.text }}"}};
-  const StepOutcome outcome =
-      Classify(with, {{"model", "doc-types"}, {"text", text}});
+  const StepOutcome outcome = Classify(with, {{"model", "doc-types"}, {"text", text}});
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
   const Json& out = outcome.output;
   EXPECT_EQ(out["label"], "purchase_order") << out.dump(2);
@@ -96,7 +95,8 @@ TEST_F(ClassifyStepTest, UnusualBelowIsTheTopProbabilityThreshold) {
 }
 
 TEST_F(ClassifyStepTest, AModelPathWithASlashIsUsedAsIs) {
-  const Json with = {{"model", dir_->File("models/doc-types")}, {"text", "Dear Anna, kind regards"}};
+  const Json with = {{"model", dir_->File("models/doc-types")},
+                     {"text", "Dear Anna, kind regards"}};
   const StepOutcome outcome = Classify(with, with);
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
   EXPECT_EQ(outcome.output["model"]["sha256"], *sha256_);

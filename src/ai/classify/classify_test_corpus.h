@@ -60,20 +60,21 @@ class CorpusGenerator {
                           ": INV-", Number(5), "\n", Pick({"Invoice date", "Date of issue"}), ": ",
                           date, "\nBill to: ", Pick(kVendors), "\n", item, " ", Number(1), " x ",
                           Amount(), " ", amount, "\n",
-                          Pick({"Subtotal", "Net amount", "Amount before tax"}), " ", amount,
-                          "\n", Pick({"VAT 19%", "Tax 8%", "Sales tax"}), " ", Amount(), "\n",
+                          Pick({"Subtotal", "Net amount", "Amount before tax"}), " ", amount, "\n",
+                          Pick({"VAT 19%", "Tax 8%", "Sales tax"}), " ", Amount(), "\n",
                           Pick({"Total due", "Amount due", "Balance due"}), " ", amount, " EUR\n",
                           Pick({"Payment terms: net 30 days.", "Please pay within 14 days.",
                                 "Due date: " + Date()}),
-                          " ", Pick({"Bank transfer to IBAN DE", "Remit payment to account",
-                                     "Pay by wire transfer, reference INV-"}),
+                          " ",
+                          Pick({"Bank transfer to IBAN DE", "Remit payment to account",
+                                "Pay by wire transfer, reference INV-"}),
                           Number(8));
     }
     if (label == "receipt") {
-      return absl::StrCat(vendor, "\n", Pick({"Store", "Branch", "Outlet"}), " #", Number(3),
-                          "\n", date, " ", Number(2), ":", Number(2), "\n",
-                          Pick({"Cashier", "Served by", "Operator"}), ": ", person, "\n", item,
-                          " ", amount, "\n", Pick(kItems), " ", Amount(), "\n",
+      return absl::StrCat(vendor, "\n", Pick({"Store", "Branch", "Outlet"}), " #", Number(3), "\n",
+                          date, " ", Number(2), ":", Number(2), "\n",
+                          Pick({"Cashier", "Served by", "Operator"}), ": ", person, "\n", item, " ",
+                          amount, "\n", Pick(kItems), " ", Amount(), "\n",
                           Pick({"TOTAL", "Total paid", "Amount paid"}), " ", amount, "\n",
                           Pick({"CASH", "VISA ****", "Mastercard ****", "Debit card ****"}),
                           Number(4), "\n", Pick({"Change", "Tendered"}), " ", Amount(), "\n",
@@ -81,45 +82,40 @@ class CorpusGenerator {
                                 "No refund without receipt.", "Come again soon!"}));
     }
     if (label == "letter") {
-      return absl::StrCat(vendor, "\n", date, "\n", Pick({"Dear", "Hello", "Dear Mr.", "Dear Ms."}),
-                          " ", person, ",\n",
-                          Pick({"Thank you for your letter regarding",
-                                "We are writing to inform you about",
-                                "Following our conversation about",
-                                "We would like to confirm our meeting about"}),
-                          " ", item, ". ",
-                          Pick({"We look forward to working with you.",
-                                "Please do not hesitate to contact us.",
-                                "We appreciate your continued partnership.",
-                                "Our team will get in touch next week."}),
-                          " ",
-                          Pick({"Kind regards,", "Yours sincerely,", "Best wishes,",
-                                "Sincerely,"}),
-                          "\n", Pick(kPeople), "\n", vendor);
+      return absl::StrCat(
+          vendor, "\n", date, "\n", Pick({"Dear", "Hello", "Dear Mr.", "Dear Ms."}), " ", person,
+          ",\n",
+          Pick({"Thank you for your letter regarding", "We are writing to inform you about",
+                "Following our conversation about", "We would like to confirm our meeting about"}),
+          " ", item, ". ",
+          Pick({"We look forward to working with you.", "Please do not hesitate to contact us.",
+                "We appreciate your continued partnership.",
+                "Our team will get in touch next week."}),
+          " ", Pick({"Kind regards,", "Yours sincerely,", "Best wishes,", "Sincerely,"}), "\n",
+          Pick(kPeople), "\n", vendor);
     }
-    return absl::StrCat(Pick({"PURCHASE ORDER", "Purchase order", "Order form"}), "\n",
-                        Pick({"PO number", "PO #", "Order number"}), ": PO-", Number(6), "\n",
-                        Pick({"Order date", "Issued"}), ": ", date, "\n",
-                        Pick({"Supplier", "Vendor"}), ": ", vendor, "\n",
-                        Pick({"Ship to", "Deliver to", "Delivery address"}), ": ", Pick(kVendors),
-                        "\n", Pick({"Please supply", "Please deliver", "We order"}), " ",
-                        Number(2), " ", item, " at ", amount, "\n",
-                        Pick({"Requested delivery", "Deliver by", "Required by"}), " ", Date(),
-                        "\n", Pick({"Authorised by", "Approved by", "Buyer"}), ": ", person);
+    return absl::StrCat(
+        Pick({"PURCHASE ORDER", "Purchase order", "Order form"}), "\n",
+        Pick({"PO number", "PO #", "Order number"}), ": PO-", Number(6), "\n",
+        Pick({"Order date", "Issued"}), ": ", date, "\n", Pick({"Supplier", "Vendor"}), ": ",
+        vendor, "\n", Pick({"Ship to", "Deliver to", "Delivery address"}), ": ", Pick(kVendors),
+        "\n", Pick({"Please supply", "Please deliver", "We order"}), " ", Number(2), " ", item,
+        " at ", amount, "\n", Pick({"Requested delivery", "Deliver by", "Required by"}), " ",
+        Date(), "\n", Pick({"Authorised by", "Approved by", "Buyer"}), ": ", person);
   }
 
  private:
   static constexpr const char* kVendors[] = {
-      "Acme Corporation GmbH", "Globex Ltd", "Initech Inc.", "Umbrella Supplies AG",
-      "Stark Industries", "Wayne Enterprises", "Hooli LLC", "Vandelay Imports",
-      "Soylent Foods", "Wonka Confectionery", "Cyberdyne Systems", "Tyrell Corp"};
-  static constexpr const char* kPeople[] = {"Anna Schmidt", "John Miller", "Maria Rossi",
-                                            "Kenji Tanaka", "Fatima Khan", "Pierre Dubois",
+      "Acme Corporation GmbH", "Globex Ltd",          "Initech Inc.",      "Umbrella Supplies AG",
+      "Stark Industries",      "Wayne Enterprises",   "Hooli LLC",         "Vandelay Imports",
+      "Soylent Foods",         "Wonka Confectionery", "Cyberdyne Systems", "Tyrell Corp"};
+  static constexpr const char* kPeople[] = {"Anna Schmidt", "John Miller",  "Maria Rossi",
+                                            "Kenji Tanaka", "Fatima Khan",  "Pierre Dubois",
                                             "Olga Ivanova", "Carlos Mendes"};
-  static constexpr const char* kItems[] = {"office chairs", "printer paper", "consulting services",
-                                           "laptop repair", "coffee beans", "software licence",
-                                           "cleaning supplies", "steel bolts", "shipping crates",
-                                           "training workshop"};
+  static constexpr const char* kItems[] = {
+      "office chairs",   "printer paper",    "consulting services", "laptop repair",
+      "coffee beans",    "software licence", "cleaning supplies",   "steel bolts",
+      "shipping crates", "training workshop"};
 
   template <size_t N>
   std::string Pick(const char* const (&options)[N]) {
@@ -134,7 +130,8 @@ class CorpusGenerator {
     return out;
   }
   std::string Amount() {
-    return absl::StrFormat("%d.%02d", static_cast<int>(rng_() % 5000), static_cast<int>(rng_() % 100));
+    return absl::StrFormat("%d.%02d", static_cast<int>(rng_() % 5000),
+                           static_cast<int>(rng_() % 100));
   }
   std::string Date() {
     return absl::StrFormat("%02d.%02d.20%02d", static_cast<int>(1 + rng_() % 28),

@@ -58,6 +58,8 @@ std::vector<std::string> NormalizeTokens(std::string_view text) {
   return tokens;
 }
 
-std::string NormalizeText(std::string_view text) { return absl::StrJoin(NormalizeTokens(text), " "); }
+std::string NormalizeText(std::string_view text) {
+  return absl::StrJoin(NormalizeTokens(text), " ");
+}
 
 }  // namespace flowline::ai

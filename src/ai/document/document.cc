@@ -124,7 +124,8 @@ absl::StatusOr<Document> Document::FromJson(const Json& json) {
       if (!box.ok()) return box.status();
       line.box = *box;
       auto words = lj.find("words");
-      if (words == lj.end() || !words->is_array()) return Bad(lwhere + ".words", "must be an array");
+      if (words == lj.end() || !words->is_array())
+        return Bad(lwhere + ".words", "must be an array");
       for (size_t w = 0; w < words->size(); ++w) {
         const Json& wj = (*words)[w];
         std::string wwhere = absl::StrCat(lwhere, ".words[", w, "]");

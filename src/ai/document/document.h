@@ -47,10 +47,10 @@ struct Line {
 };
 
 struct Page {
-  int number = 1;  // 1-based
+  int number = 1;                // 1-based
   double width = 0, height = 0;  // points
   bool ocr = false;
-  std::string image;  // artifact key of the rendered page; empty if not rendered
+  std::string image;                 // artifact key of the rendered page; empty if not rendered
   std::optional<double> confidence;  // OCR pages: mean word confidence
   std::vector<Line> lines;
 };

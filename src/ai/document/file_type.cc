@@ -29,8 +29,8 @@ std::string Describe(std::string_view bytes) {
   });
   if (printable) {
     std::string start(bytes.substr(0, 24));
-    std::replace_if(start.begin(), start.end(), [](char c) { return c == '\n' || c == '\r'; },
-                    ' ');
+    std::replace_if(
+        start.begin(), start.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
     return absl::StrCat("plain text (starting \"", start, "\")");
   }
   std::string hex;

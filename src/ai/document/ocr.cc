@@ -3,9 +3,9 @@
 #include <leptonica/allheaders.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -44,8 +44,8 @@ void LimitOpenMpThreads(int /*argc*/, char** argv, char** envp) {
   env[count + 1] = nullptr;
   execve("/proc/self/exe", argv, env);
 }
-[[gnu::section(".preinit_array"), gnu::used]] void (*const kLimitOpenMpThreads)(
-    int, char**, char**) = &LimitOpenMpThreads;
+[[gnu::section(".preinit_array"),
+  gnu::used]] void (*const kLimitOpenMpThreads)(int, char**, char**) = &LimitOpenMpThreads;
 
 struct TextDeleter {
   void operator()(char* text) const { delete[] text; }
@@ -92,11 +92,11 @@ std::string Trim(const char* text) {
 absl::StatusOr<std::string> FindTessdata(std::string_view languages) {
   std::vector<std::string> names = absl::StrSplit(Sv(languages), '+');
   for (const std::string& name : names) {
-    const bool ok = !name.empty() && name.size() <= 32 &&
-                    std::all_of(name.begin(), name.end(), [](char c) {
-                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                             (c >= '0' && c <= '9') || c == '_';
-                    });
+    const bool ok =
+        !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_';
+        });
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat(
           "languages \"", Sv(languages),
@@ -109,8 +109,9 @@ absl::StatusOr<std::string> FindTessdata(std::string_view languages) {
     candidates.push_back(prefix);
     candidates.push_back(absl::StrCat(prefix, "/tessdata"));
   }
-  for (const char* dir : {"/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
-                          "/usr/share/tessdata", "/usr/local/share/tessdata"}) {
+  for (const char* dir :
+       {"/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+        "/usr/share/tessdata", "/usr/local/share/tessdata"}) {
     candidates.push_back(dir);
   }
   for (const std::string& dir : candidates) {
@@ -122,8 +123,8 @@ absl::StatusOr<std::string> FindTessdata(std::string_view languages) {
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "no Tesseract trained data for \"", Sv(languages), "\" in ", absl::StrJoin(candidates, ", "),
-      "; install the language packages (apt-get install tesseract-ocr-",
-      names.front(), ") or set TESSDATA_PREFIX to the tessdata folder"));
+      "; install the language packages (apt-get install tesseract-ocr-", names.front(),
+      ") or set TESSDATA_PREFIX to the tessdata folder"));
 }
 
 absl::StatusOr<OcrResult> RecognisePage(Pix* image, int dpi, std::string_view languages) {

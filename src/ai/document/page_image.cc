@@ -15,8 +15,8 @@ PixPtr GrayPixFromRows(const char* rows, int width, int height, int bytes_per_ro
   l_uint32* data = pixGetData(pix.get());
   const int wpl = pixGetWpl(pix.get());
   for (int y = 0; y < height; ++y) {
-    const unsigned char* src = reinterpret_cast<const unsigned char*>(rows) +
-                               static_cast<size_t>(y) * bytes_per_row;
+    const unsigned char* src =
+        reinterpret_cast<const unsigned char*>(rows) + static_cast<size_t>(y) * bytes_per_row;
     l_uint32* line = data + static_cast<size_t>(y) * wpl;
     for (int x = 0; x < width; ++x) SET_DATA_BYTE(line, x, src[x]);
   }

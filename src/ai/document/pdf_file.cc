@@ -122,8 +122,8 @@ absl::StatusOr<std::vector<Line>> PdfFile::TextLines(int index) const {
                                  box.has_space_after()});
     }
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(name_, ": the text of page ", index + 1,
-                                                   " could not be read: ", e.what()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name_, ": the text of page ", index + 1, " could not be read: ", e.what()));
   }
   return GroupIntoLines(std::move(words), width, height);
 }

@@ -28,10 +28,10 @@ constexpr std::streamoff kMaxFileBytes = 512LL << 20;
 ReadOptions ReadParams(ParamReader& r) {
   ReadOptions options;
   if (std::optional<std::string> languages = r.String("languages")) {
-    const bool ok = !languages->empty() &&
-                    std::all_of(languages->begin(), languages->end(), [](char c) {
-                      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+';
-                    });
+    const bool ok =
+        !languages->empty() && std::all_of(languages->begin(), languages->end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+';
+        });
     if (!ok) {
       r.Error("languages", absl::StrCat("\"", *languages, "\" is not a Tesseract language list"),
               "write language names joined by '+', e.g. eng or eng+deu");
@@ -69,9 +69,10 @@ ReadOptions ReadParams(ParamReader& r) {
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot open \"", path, "\" (no such file, or not readable); check the path, which is "
-        "relative to the worker's working directory"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot open \"", path,
+                     "\" (no such file, or not readable); check the path, which is "
+                     "relative to the worker's working directory"));
   }
   const std::streamoff size = in.tellg();
   if (size > kMaxFileBytes) {
@@ -129,8 +130,7 @@ class PreparedRead final : public steps::PreparedStep {
 
   StepOutcome Execute(const steps::StepContext& ctx) const override {
     const Json empty = Json::object();
-    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty,
-                  ParamReader::Stage::kExecute);
+    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
     const ReadOptions options = ReadParams(r);
     const std::optional<std::string> file = r.String("file");
     if (!r.ok() || !file) return StepOutcome::Failed(r.Summary());

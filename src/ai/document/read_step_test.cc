@@ -16,15 +16,15 @@
 namespace flowline::ai {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
 using steps::StepOutcome;
 using steps::testing::ConfigErrorOn;
 using steps::testing::MustPrepare;
 using steps::testing::PrepareStep;
+using ::testing::HasSubstr;
 using testing::MakePageImage;
 using testing::MakePdf;
 using testing::PdfPageSpec;
+using ::testing::UnorderedElementsAre;
 
 class DocumentReadStepTest : public ::testing::Test {
  protected:
@@ -71,9 +71,8 @@ TEST_F(DocumentReadStepTest, ReadsAPdfByPathAndKeepsPageImages) {
 }
 
 TEST_F(DocumentReadStepTest, ReadsAnUploadedImageByArtifactKeyWithOcr) {
-  const std::string png =
-      MakePageImage({{"RECEIPT 2231", 72, 120, 28}, {"Total 18.40", 72, 200, 28}},
-                    testing::ImageFormat::kPng);
+  const std::string png = MakePageImage(
+      {{"RECEIPT 2231", 72, 120, 28}, {"Total 18.40", 72, 200, 28}}, testing::ImageFormat::kPng);
   auto key = artifacts_->Put(png, "png");
   ASSERT_TRUE(key.ok()) << key.status();
   const StepOutcome outcome = Run({{"file", *key}, {"keep_page_images", false}});
@@ -97,12 +96,12 @@ TEST_F(DocumentReadStepTest, BadFilesFailPermanentlyNamingTheFile) {
     std::string file;
     std::string message;
   };
-  for (const Case& c : {Case{truncated, "cut.pdf: the PDF is damaged"},
-                        Case{text, "notes.pdf: unsupported file type: plain text"},
-                        Case{encrypted, "locked.pdf: the PDF is encrypted with a password"},
-                        Case{empty, "empty.png: the file is empty"},
-                        Case{dir_.File("missing.pdf"), "cannot open"},
-                        Case{"sha256:" + std::string(64, 'a') + ".pdf", "sha256:aaaa"}}) {
+  for (const Case& c :
+       {Case{truncated, "cut.pdf: the PDF is damaged"},
+        Case{text, "notes.pdf: unsupported file type: plain text"},
+        Case{encrypted, "locked.pdf: the PDF is encrypted with a password"},
+        Case{empty, "empty.png: the file is empty"}, Case{dir_.File("missing.pdf"), "cannot open"},
+        Case{"sha256:" + std::string(64, 'a') + ".pdf", "sha256:aaaa"}}) {
     const StepOutcome outcome = Run({{"file", c.file}});
     ASSERT_EQ(outcome.kind, StepOutcome::Kind::kFailed) << c.file;
     EXPECT_EQ(outcome.error_class, steps::ErrorClass::kPermanent) << c.file;
@@ -134,18 +133,18 @@ TEST(DocumentReadStepPrepareTest, ReportsBadParameters) {
   EXPECT_THAT(kind.Info().actors, ::testing::ElementsAre(steps::Actor::kAi));
   EXPECT_THAT(PrepareStep(kind, Json::object()).errors,
               UnorderedElementsAre(ConfigErrorOn("file", "")));
-  EXPECT_THAT(PrepareStep(kind, {{"file", "a.pdf"},
-                                 {"ocr", "maybe"},
-                                 {"dpi", 20},
-                                 {"languages", "eng deu"},
-                                 {"keep_page_images", "yes"},
-                                 {"colour", true}})
-                  .errors,
-              UnorderedElementsAre(ConfigErrorOn("ocr", "unknown ocr mode \"maybe\""),
-                                   ConfigErrorOn("dpi", "dpi 20 is out of range"),
-                                   ConfigErrorOn("languages", "not a Tesseract language list"),
-                                   ConfigErrorOn("keep_page_images", ""),
-                                   ConfigErrorOn("colour", "")));
+  EXPECT_THAT(
+      PrepareStep(kind, {{"file", "a.pdf"},
+                         {"ocr", "maybe"},
+                         {"dpi", 20},
+                         {"languages", "eng deu"},
+                         {"keep_page_images", "yes"},
+                         {"colour", true}})
+          .errors,
+      UnorderedElementsAre(ConfigErrorOn("ocr", "unknown ocr mode \"maybe\""),
+                           ConfigErrorOn("dpi", "dpi 20 is out of range"),
+                           ConfigErrorOn("languages", "not a Tesseract language list"),
+                           ConfigErrorOn("keep_page_images", ""), ConfigErrorOn("colour", "")));
   // Values known only at run time are accepted at Prepare.
   EXPECT_NE(MustPrepare(kind, {{"file", "${{ input.file }}"},
                                {"ocr", "${{ input.ocr }}"},

@@ -27,8 +27,8 @@ absl::Status CheckOptions(const ReadOptions& options) {
         absl::StrCat("dpi ", options.dpi, " is out of range; use 50..1200 (300 suits OCR)"));
   }
   if (options.page_image_dpi < 50 || options.page_image_dpi > 1200) {
-    return absl::InvalidArgumentError(absl::StrCat("page_image_dpi ", options.page_image_dpi,
-                                                   " is out of range; use 50..1200"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_image_dpi ", options.page_image_dpi, " is out of range; use 50..1200"));
   }
   if (options.min_text_chars < 0) {
     return absl::InvalidArgumentError("min_text_chars must not be negative");
@@ -39,7 +39,9 @@ absl::Status CheckOptions(const ReadOptions& options) {
 class Reader {
  public:
   Reader(std::string_view name, const ReadOptions& options, steps::ArtifactStore* artifacts)
-      : name_(name), options_(options), artifacts_(options.keep_page_images ? artifacts : nullptr) {}
+      : name_(name),
+        options_(options),
+        artifacts_(options.keep_page_images ? artifacts : nullptr) {}
 
   absl::Status ReadPdf(std::string_view bytes, Document& document) {
     ASSIGN_OR_RETURN(std::unique_ptr<PdfFile> pdf, PdfFile::Open(bytes, name_));
@@ -71,9 +73,9 @@ class Reader {
 
   absl::Status ReadImage(std::string_view bytes, FileType type, Document& document) {
     if (options_.ocr == OcrMode::kNever) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          name_, ": the file is an image (", MediaType(type),
-          "), which can only be read by OCR, but ocr is \"never\"; use ocr: auto"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name_, ": the file is an image (", MediaType(type),
+                       "), which can only be read by OCR, but ocr is \"never\"; use ocr: auto"));
     }
     SilenceLeptonica();
     const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
@@ -86,8 +88,8 @@ class Reader {
     } else {
       images.emplace_back(pixReadMem(data, bytes.size()));
     }
-    if (images.empty() || std::any_of(images.begin(), images.end(),
-                                      [](const PixPtr& p) { return p == nullptr; })) {
+    if (images.empty() ||
+        std::any_of(images.begin(), images.end(), [](const PixPtr& p) { return p == nullptr; })) {
       return absl::InvalidArgumentError(absl::StrCat(
           name_, ": the ", MediaType(type),
           " image is damaged and could not be decoded (truncated or corrupt); check that the "
@@ -123,9 +125,8 @@ class Reader {
   absl::Status Recognise(Pix* image, int dpi, Page& page) {
     auto result = RecognisePage(image, dpi, options_.languages);
     if (!result.ok()) {
-      return absl::Status(result.status().code(),
-                          absl::StrCat(name_, ": page ", page.number, ": ",
-                                       result.status().message()));
+      return absl::Status(result.status().code(), absl::StrCat(name_, ": page ", page.number, ": ",
+                                                               result.status().message()));
     }
     page.ocr = true;
     page.lines = std::move(result->lines);
@@ -147,8 +148,7 @@ class Reader {
 }  // namespace
 
 absl::StatusOr<Document> ReadDocument(std::string_view bytes, std::string_view name,
-                                      const ReadOptions& options,
-                                      steps::ArtifactStore* artifacts) {
+                                      const ReadOptions& options, steps::ArtifactStore* artifacts) {
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(const FileType type, DetectFileType(bytes, name));
   Document document;

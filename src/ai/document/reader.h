@@ -55,7 +55,6 @@ struct ReadOptions {
 // saying which and what to do; FailedPrecondition when an OCR language is not installed;
 // errors of `artifacts` as they come. Never throws, never crashes on bad input.
 absl::StatusOr<Document> ReadDocument(std::string_view bytes, std::string_view name,
-                                      const ReadOptions& options,
-                                      steps::ArtifactStore* artifacts);
+                                      const ReadOptions& options, steps::ArtifactStore* artifacts);
 
 }  // namespace flowline::ai

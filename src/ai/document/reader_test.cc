@@ -114,8 +114,8 @@ TEST(ReadDocumentTest, ImageOnlyPageOfAPdfIsOcrd) {
 }
 
 TEST(ReadDocumentTest, OcrModesOverrideTheTextLayerChoice) {
-  const std::string pdf = MakePdf({PdfPageSpec{.text = kScanText},
-                                   PdfPageSpec{.text = kScanText, .scanned = true}});
+  const std::string pdf =
+      MakePdf({PdfPageSpec{.text = kScanText}, PdfPageSpec{.text = kScanText, .scanned = true}});
   ReadOptions always = NoImages();
   always.ocr = OcrMode::kAlways;
   auto ocrd = Read(pdf, always);
@@ -163,8 +163,7 @@ TEST(ReadDocumentTest, TiffAndJpegAreOcrdWithTheirRecordedResolution) {
     EXPECT_EQ(document->media_type, format == ImageFormat::kTiff ? "image/tiff" : "image/jpeg");
     ASSERT_EQ(document->pages.size(), 1u);
     EXPECT_NEAR(document->pages[0].width, 595.28, 0.5);  // 200 dpi recorded in the file
-    EXPECT_THAT(LineTexts(document->pages[0]),
-                ElementsAre("INVOICE 4711", "Total due 1234.50"));
+    EXPECT_THAT(LineTexts(document->pages[0]), ElementsAre("INVOICE 4711", "Total due 1234.50"));
   }
 }
 
@@ -287,8 +286,8 @@ TEST(ReadDocumentTest, OpenMpIsLimitedToOneThreadPerPage) {
 TEST(ReadDocumentTest, ThreadsReadAtOnceWithTheirOwnEngines) {
   // Scans and PDFs (poppler and Tesseract both) on four threads at once.
   const std::string tiff = MakePageImage(kScanText, ImageFormat::kTiff, 200);
-  const std::string pdf = MakePdf({PdfPageSpec{.text = kScanText},
-                                   PdfPageSpec{.text = kScanText, .scanned = true}});
+  const std::string pdf =
+      MakePdf({PdfPageSpec{.text = kScanText}, PdfPageSpec{.text = kScanText, .scanned = true}});
   std::vector<std::vector<std::string>> results(4);
   std::vector<std::thread> threads;
   for (size_t i = 0; i < results.size(); ++i) {

@@ -35,9 +35,9 @@ void DrawText(cairo_t* cr, const std::vector<TextItem>& text, double scale) {
 cairo_surface_t* RenderPage(const std::vector<TextItem>& text, int dpi, double width,
                             double height) {
   const double scale = dpi / 72.0;
-  cairo_surface_t* surface = cairo_image_surface_create(
-      CAIRO_FORMAT_RGB24, static_cast<int>(std::lround(width * scale)),
-      static_cast<int>(std::lround(height * scale)));
+  cairo_surface_t* surface =
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(std::lround(width * scale)),
+                                 static_cast<int>(std::lround(height * scale)));
   cairo_t* cr = cairo_create(surface);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -115,8 +115,8 @@ std::string AssemblePdf(const std::vector<std::string>& objects, const std::stri
   const size_t xref = pdf.size();
   absl::StrAppend(&pdf, "xref\n0 ", objects.size() + 1, "\n0000000000 65535 f \n");
   for (size_t offset : offsets) absl::StrAppendFormat(&pdf, "%010d 00000 n \n", offset);
-  absl::StrAppend(&pdf, "trailer\n<< /Size ", objects.size() + 1, " ", trailer,
-                  " >>\nstartxref\n", xref, "\n%%EOF\n");
+  absl::StrAppend(&pdf, "trailer\n<< /Size ", objects.size() + 1, " ", trailer, " >>\nstartxref\n",
+                  xref, "\n%%EOF\n");
   return pdf;
 }
 
@@ -185,8 +185,7 @@ std::string MakeEncryptedPdf(const std::string& user_password) {
   // Object 4's key: the file key, the object number (3 bytes) and generation (2 bytes).
   const std::string object_key =
       Md5(key + std::string("\x04\x00\x00\x00\x00", 5)).substr(0, key.size() + 5);
-  const std::string content =
-      Rc4(object_key, "BT /F1 24 Tf 72 720 Td (Secret report) Tj ET");
+  const std::string content = Rc4(object_key, "BT /F1 24 Tf 72 720 Td (Secret report) Tj ET");
   return AssemblePdf(
       {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "

@@ -24,7 +24,7 @@ struct PdfPageSpec {
   // with no text layer, as a scanner makes.
   bool scanned = false;
   int scan_dpi = 200;
-  double width = 595.28;   // A4
+  double width = 595.28;  // A4
   double height = 841.89;
 };
 

@@ -42,8 +42,8 @@ std::vector<PlacedWord> JoinPieces(std::vector<PlacedWord> words) {
 }
 
 struct Row {
-  Box band;     // the first word's box: what later words must overlap
-  Box box;      // all words
+  Box band;  // the first word's box: what later words must overlap
+  Box box;   // all words
   std::vector<PlacedWord> words;
 };
 
@@ -71,9 +71,8 @@ std::vector<Line> GroupIntoLines(std::vector<PlacedWord> words, double width, do
                              }),
               words.end());
   words = JoinPieces(std::move(words));
-  std::stable_sort(words.begin(), words.end(), [](const PlacedWord& a, const PlacedWord& b) {
-    return a.box.y0 < b.box.y0;
-  });
+  std::stable_sort(words.begin(), words.end(),
+                   [](const PlacedWord& a, const PlacedWord& b) { return a.box.y0 < b.box.y0; });
 
   std::vector<Row> rows;
   for (PlacedWord& word : words) {

@@ -22,8 +22,7 @@ double Loss(const std::vector<const HeldOut*>& rows, const double w[3], double l
   for (const HeldOut* r : rows) {
     const double z = w[0] + w[1] * Logit(r->score) + w[2] * r->margin;
     // log(1 + e^z) - y z, computed stably.
-    loss += (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) -
-            (r->correct ? z : 0);
+    loss += (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z))) - (r->correct ? z : 0);
   }
   return loss;
 }
@@ -100,8 +99,8 @@ double Calibration::Confidence(double score, double margin) const {
 }
 
 Json Calibration::ToJson() const {
-  return Json{{"method", "platt"}, {"threshold", threshold}, {"bias", bias},
-              {"w_score", w_score}, {"w_margin", w_margin}, {"null_confidence", null_confidence}};
+  return Json{{"method", "platt"},  {"threshold", threshold}, {"bias", bias},
+              {"w_score", w_score}, {"w_margin", w_margin},   {"null_confidence", null_confidence}};
 }
 
 absl::StatusOr<Calibration> Calibration::FromJson(const Json& json) {

@@ -21,8 +21,8 @@ namespace flowline::ai {
 
 struct HeldOut {
   bool has_candidate = false;
-  double score = 0;   // top candidate's score (0 when none)
-  double margin = 0;  // top score minus the runner-up's (the top score when alone)
+  double score = 0;            // top candidate's score (0 when none)
+  double margin = 0;           // top score minus the runner-up's (the top score when alone)
   bool correct = false;        // the top candidate equals the label
   bool label_present = false;  // the field is on the document
 };

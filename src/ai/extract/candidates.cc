@@ -104,8 +104,8 @@ class Collector {
   std::set<std::tuple<int, int, int, int, int>> seen_;
 };
 
-void LineCandidates(const Page& page, int p, int l, FieldType type,
-                    const CandidateOptions& options, Collector& out) {
+void LineCandidates(const Page& page, int p, int l, FieldType type, const CandidateOptions& options,
+                    Collector& out) {
   const Line& line = page.lines[l];
   const int n = static_cast<int>(line.words.size());
   switch (type) {

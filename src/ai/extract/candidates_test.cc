@@ -78,8 +78,8 @@ TEST(CandidatesTest, DatesAcrossWordsWithTheOrderHint) {
 }
 
 TEST(CandidatesTest, AmountsInManyFormats) {
-  Document doc = Doc({"Subtotal 1 234,56", "Tax 19% 234.57", "Total $5,625.00 EUR",
-                      "Phone 0171-555"});
+  Document doc =
+      Doc({"Subtotal 1 234,56", "Tax 19% 234.57", "Total $5,625.00 EUR", "Phone 0171-555"});
   std::vector<Candidate> amounts = GenerateCandidates(doc, FieldType::kAmount, {});
   const auto values = Values(amounts);
   EXPECT_TRUE(Has(values, "1234.56"));
@@ -109,8 +109,9 @@ TEST(CandidatesTest, CurrenciesAndIds) {
 }
 
 TEST(CandidatesTest, TextLinesSegmentsAndBlocks) {
-  Document doc = Doc({"BOOK TA .K (TAMAN DAYA) SDN BHD", "NO.53 55,57 & 59, JALAN SAGU 18,",
-                      "TAMAN DAYA, 81100 JOHOR BAHRU,", "Advertiser: Bloomberg 2020 |Contract 1234"});
+  Document doc =
+      Doc({"BOOK TA .K (TAMAN DAYA) SDN BHD", "NO.53 55,57 & 59, JALAN SAGU 18,",
+           "TAMAN DAYA, 81100 JOHOR BAHRU,", "Advertiser: Bloomberg 2020 |Contract 1234"});
   const auto orgs = Values(GenerateCandidates(doc, FieldType::kOrganisation, {}));
   EXPECT_TRUE(Has(orgs, "BOOK TA .K (TAMAN DAYA) SDN BHD"));
   const auto addresses = Values(GenerateCandidates(doc, FieldType::kAddress, {}));

@@ -68,8 +68,8 @@ absl::StatusOr<Dataset> LoadDataset(const std::string& dir, const DocumentReader
   const fs::path root(dir);
   absl::StatusOr<std::string> labels = ReadText(root / "labels.jsonl");
   if (!labels.ok()) {
-    return absl::NotFoundError(absl::StrCat(
-        dir, " is not a dataset: ", (root / "labels.jsonl").string(), " is missing"));
+    return absl::NotFoundError(
+        absl::StrCat(dir, " is not a dataset: ", (root / "labels.jsonl").string(), " is missing"));
   }
   std::vector<std::string> lines = absl::StrSplit(*labels, '\n', absl::SkipWhitespace());
   Dataset dataset;
@@ -103,7 +103,8 @@ absl::StatusOr<Dataset> LoadDataset(const std::string& dir, const DocumentReader
         if (!label.empty()) doc.labels[name] = std::move(label);
       }
     }
-    if (options.progress) options.progress(static_cast<int>(i), static_cast<int>(lines.size()), doc.file);
+    if (options.progress)
+      options.progress(static_cast<int>(i), static_cast<int>(lines.size()), doc.file);
     const fs::path file = root / doc.file;
     const fs::path cache = (options.cache_dir.empty() ? root : fs::path(options.cache_dir)) /
                            (doc.file + ".document.json");

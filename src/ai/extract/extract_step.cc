@@ -35,8 +35,7 @@ class PreparedExtract final : public steps::PreparedStep {
 
   steps::StepOutcome Execute(const steps::StepContext& ctx) const override {
     const Json empty = Json::object();
-    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty,
-                  ParamReader::Stage::kExecute);
+    ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
     const DateOrder order = ReadDateOrder(r);
     const Json* document = r.Get("document");
     if (!r.ok()) return steps::StepOutcome::Failed(r.Summary());
@@ -80,8 +79,7 @@ ExtractStep::ExtractStep(std::string models_dir) : models_dir_(std::move(models_
 }
 
 std::unique_ptr<steps::PreparedStep> ExtractStep::Prepare(
-    std::string_view /*step_id*/, const Json& with,
-    std::vector<steps::ConfigError>* errors) const {
+    std::string_view /*step_id*/, const Json& with, std::vector<steps::ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   ReadDateOrder(r);
   std::unique_ptr<ExtractionModel> model;
@@ -95,11 +93,11 @@ std::unique_ptr<steps::PreparedStep> ExtractStep::Prepare(
     } else if (absl::StatusOr<std::unique_ptr<ExtractionModel>> loaded =
                    ExtractionModel::Load(path);
                !loaded.ok()) {
-      r.Error("model",
-              absl::StrCat("cannot load extract model \"", *name, "\": ",
-                           loaded.status().message()),
-              absl::StrCat("train it with `flowline train extract --data DIR --out ", path,
-                           " --fields FIELDS`, or point --models at the directory that holds it"));
+      r.Error(
+          "model",
+          absl::StrCat("cannot load extract model \"", *name, "\": ", loaded.status().message()),
+          absl::StrCat("train it with `flowline train extract --data DIR --out ", path,
+                       " --fields FIELDS`, or point --models at the directory that holds it"));
     } else {
       model = *std::move(loaded);
     }

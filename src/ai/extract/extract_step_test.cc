@@ -36,9 +36,9 @@ class ExtractStepRunTest : public ::testing::Test {
     TrainOptions options;
     options.ranker.rounds = 40;
     options.folds = 3;
-    absl::StatusOr<Json> model = TrainExtractionModel(testing::InvoiceBuilder(21).Make(40),
-                                                      testing::InvoiceFields(), options,
-                                                      dir_->File("invoice-fields"));
+    absl::StatusOr<Json> model =
+        TrainExtractionModel(testing::InvoiceBuilder(21).Make(40), testing::InvoiceFields(),
+                             options, dir_->File("invoice-fields"));
     ASSERT_TRUE(model.ok()) << model.status();
     sha256_ = new std::string((*model)["sha256"].get<std::string>());
   }
@@ -54,13 +54,15 @@ std::string* ExtractStepRunTest::sha256_ = nullptr;
 
 TEST_F(ExtractStepRunTest, ExtractsFieldsWithEvidence) {
   ExtractStep kind(dir_->path());
-  std::unique_ptr<steps::PreparedStep> step = steps::testing::MustPrepare(
-      kind, Json{{"model", "invoice-fields"}, {"document", "${{ steps.read.output }}"},
-                 {"date_order", "dmy"}});
+  std::unique_ptr<steps::PreparedStep> step =
+      steps::testing::MustPrepare(kind, Json{{"model", "invoice-fields"},
+                                             {"document", "${{ steps.read.output }}"},
+                                             {"date_order", "dmy"}});
   ASSERT_NE(step, nullptr);
   LabelledDocument doc = testing::InvoiceBuilder(77).Make(1)[0];
   doc.document.pages[0].number = 1;
-  const Json params = {{"model", "invoice-fields"}, {"document", doc.document.ToJson()},
+  const Json params = {{"model", "invoice-fields"},
+                       {"document", doc.document.ToJson()},
                        {"date_order", DateOrderName(doc.date_order)}};
   steps::StepContext ctx;
   ctx.params = &params;

@@ -22,9 +22,8 @@ absl::StatusOr<std::string> ReadBytes(const std::filesystem::path& path) {
 }
 
 absl::Status Damaged(const std::string& dir, absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("extract model ", dir, ": ", what,
-                   " (retrain it with `flowline train extract`)"));
+  return absl::InvalidArgumentError(absl::StrCat("extract model ", dir, ": ", what,
+                                                 " (retrain it with `flowline train extract`)"));
 }
 
 Json BoxJson(const Box& b) { return Json::array({b.x0, b.y0, b.x1, b.y1}); }
@@ -67,8 +66,8 @@ absl::StatusOr<std::unique_ptr<ExtractionModel>> ExtractionModel::Load(const std
   const std::filesystem::path root(dir);
   absl::StatusOr<std::string> text = ReadBytes(root / "model.json");
   if (!text.ok()) {
-    return absl::NotFoundError(absl::StrCat("no extract model at ", dir, " (", dir,
-                                            "/model.json is missing)"));
+    return absl::NotFoundError(
+        absl::StrCat("no extract model at ", dir, " (", dir, "/model.json is missing)"));
   }
   absl::StatusOr<Json> json = common::ParseJson(*text, (root / "model.json").string());
   if (!json.ok()) return json.status();
@@ -84,7 +83,8 @@ absl::StatusOr<std::unique_ptr<ExtractionModel>> ExtractionModel::Load(const std
       return Damaged(dir, "model.json does not match its sha256");
     }
     model->name_ = json->value("name", root.filename().string());
-    model->date_order_ = ParseDateOrder(json->value("date_order", "")).value_or(DateOrder::kUnknown);
+    model->date_order_ =
+        ParseDateOrder(json->value("date_order", "")).value_or(DateOrder::kUnknown);
     absl::StatusOr<std::vector<FieldSpec>> specs =
         ParseFieldSpecs((*json)["fields"].dump(), (root / "model.json").string());
     if (!specs.ok()) return specs.status();
@@ -100,7 +100,8 @@ absl::StatusOr<std::unique_ptr<ExtractionModel>> ExtractionModel::Load(const std
         absl::StatusOr<std::string> bytes = ReadBytes(root / fm["file"].get<std::string>());
         if (!bytes.ok()) return Damaged(dir, bytes.status().message());
         if (common::Sha256Hex(*bytes) != fm.value("file_sha256", "")) {
-          return Damaged(dir, absl::StrCat(fm["file"].get<std::string>(), " does not match its hash"));
+          return Damaged(dir,
+                         absl::StrCat(fm["file"].get<std::string>(), " does not match its hash"));
         }
         absl::StatusOr<std::unique_ptr<Ranker>> ranker = Ranker::Load(*bytes);
         if (!ranker.ok()) return Damaged(dir, ranker.status().message());
@@ -138,7 +139,8 @@ absl::StatusOr<std::vector<FieldResult>> ExtractionModel::Extract(const Document
   return results;
 }
 
-Json ExtractionModel::ResultJson(const Document& doc, const std::vector<FieldResult>& results) const {
+Json ExtractionModel::ResultJson(const Document& doc,
+                                 const std::vector<FieldResult>& results) const {
   Json fields = Json::object();
   Json values = Json::object();
   double confidence = 1.0;
@@ -148,7 +150,8 @@ Json ExtractionModel::ResultJson(const Document& doc, const std::vector<FieldRes
       const Candidate& c = *r.value;
       f["value"] = c.text;
       f["normalized"] = c.norm.value;
-      f["evidence"] = Json{{"page", doc.pages[c.page].number}, {"box", BoxJson(c.box)},
+      f["evidence"] = Json{{"page", doc.pages[c.page].number},
+                           {"box", BoxJson(c.box)},
                            {"text", doc.pages[c.page].lines[c.line].Text()}};
       values[r.field] = c.norm.value;
     } else {

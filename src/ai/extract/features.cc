@@ -14,33 +14,79 @@ namespace flowline::ai {
 namespace {
 
 const char* const kBaseNames[kBaseFeatureCount] = {
-    "page",          "first_page",    "last_page",    "page_count",     "x0",
-    "y0",            "x1",            "y1",           "cx",             "cy",
-    "height_ratio",  "width",         "line_from_top", "line_from_bottom", "line_relative",
-    "span_words",    "line_words",    "whole_line",   "starts_line",    "ends_line",
-    "span_position", "chars",         "digit_ratio",  "alpha_ratio",    "upper_ratio",
-    "format",        "decimals",      "has_currency", "negative",       "line_has_colon",
-    "after_colon",   "line_amounts",  "amounts_right", "left_gap",      "repeats",
-    "value_rank",    "value_rank_abs", "is_max",      "position_rank",  "candidates",
-    "distinct_values", "magnitude",   "sum_of_two",   "addend",         "ocr_conf",
-    "line_count",    "pattern_match", "hint_left",    "hint_above",     "org_suffix",
-    "street_words",  "postcode",      "commas",       "caps_line",      "line_height_rank",
+    "page",
+    "first_page",
+    "last_page",
+    "page_count",
+    "x0",
+    "y0",
+    "x1",
+    "y1",
+    "cx",
+    "cy",
+    "height_ratio",
+    "width",
+    "line_from_top",
+    "line_from_bottom",
+    "line_relative",
+    "span_words",
+    "line_words",
+    "whole_line",
+    "starts_line",
+    "ends_line",
+    "span_position",
+    "chars",
+    "digit_ratio",
+    "alpha_ratio",
+    "upper_ratio",
+    "format",
+    "decimals",
+    "has_currency",
+    "negative",
+    "line_has_colon",
+    "after_colon",
+    "line_amounts",
+    "amounts_right",
+    "left_gap",
+    "repeats",
+    "value_rank",
+    "value_rank_abs",
+    "is_max",
+    "position_rank",
+    "candidates",
+    "distinct_values",
+    "magnitude",
+    "sum_of_two",
+    "addend",
+    "ocr_conf",
+    "line_count",
+    "pattern_match",
+    "hint_left",
+    "hint_above",
+    "org_suffix",
+    "street_words",
+    "postcode",
+    "commas",
+    "caps_line",
+    "line_height_rank",
     "labelled_left",
 };
 
 const std::unordered_set<std::string>& OrgSuffixes() {
   static const auto* words = new std::unordered_set<std::string>{
-      "ltd", "limited", "inc", "llc", "gmbh", "ag", "sa", "sarl", "sas", "bv", "nv", "bhd",
-      "sdn", "plc", "co", "corp", "corporation", "company", "enterprise", "enterprises",
-      "trading", "kg", "srl", "spa", "oy", "ab", "pvt", "llp", "pte", "group", "services"};
+      "ltd",         "limited", "inc",        "llc",         "gmbh",    "ag",    "sa",      "sarl",
+      "sas",         "bv",      "nv",         "bhd",         "sdn",     "plc",   "co",      "corp",
+      "corporation", "company", "enterprise", "enterprises", "trading", "kg",    "srl",     "spa",
+      "oy",          "ab",      "pvt",        "llp",         "pte",     "group", "services"};
   return *words;
 }
 
 const std::unordered_set<std::string>& StreetWords() {
   static const auto* words = new std::unordered_set<std::string>{
-      "jalan", "jln", "road", "rd", "street", "st", "avenue", "ave", "lane", "strasse", "str",
-      "rue", "weg", "laan", "straat", "taman", "blvd", "boulevard", "drive", "suite", "floor",
-      "lot", "plaza", "building", "box", "po", "no", "way", "place", "square", "park"};
+      "jalan", "jln",       "road",  "rd",    "street", "st",     "avenue", "ave",
+      "lane",  "strasse",   "str",   "rue",   "weg",    "laan",   "straat", "taman",
+      "blvd",  "boulevard", "drive", "suite", "floor",  "lot",    "plaza",  "building",
+      "box",   "po",        "no",    "way",   "place",  "square", "park"};
   return *words;
 }
 
@@ -344,7 +390,8 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
     }
     float conf = 1.0f;
     for (int w = c.first_word; w < c.end_word && w < line_words; ++w) {
-      if (line.words[w].confidence) conf = std::min(conf, static_cast<float>(*line.words[w].confidence));
+      if (line.words[w].confidence)
+        conf = std::min(conf, static_cast<float>(*line.words[w].confidence));
     }
     f[44] = conf;
     f[45] = static_cast<float>(c.line_count);

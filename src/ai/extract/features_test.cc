@@ -39,12 +39,13 @@ TEST(FeaturesTest, DescribeTheTotalOfAnInvoice) {
   int seen = 0;
   for (size_t i = 0; i < candidates.size(); ++i) {
     const float* f = &rows[i * names.size()];
-    const bool is_total = MatchKey(field.type, candidates[i].norm.value) ==
-                          MatchKey(field.type, total);
-    EXPECT_EQ(f[Column(names, "is_max")] == 1.0f,
-              std::stod(candidates[i].norm.value) == largest) << candidates[i].text;
+    const bool is_total =
+        MatchKey(field.type, candidates[i].norm.value) == MatchKey(field.type, total);
+    EXPECT_EQ(f[Column(names, "is_max")] == 1.0f, std::stod(candidates[i].norm.value) == largest)
+        << candidates[i].text;
     EXPECT_EQ(f[Column(names, "value_rank")] == 0.0f,
-              std::stod(candidates[i].norm.value) == largest) << candidates[i].text;
+              std::stod(candidates[i].norm.value) == largest)
+        << candidates[i].text;
     if (!is_total) continue;
     ++seen;
     EXPECT_EQ(f[Column(names, "sum_of_two")], 1.0f);  // net + tax
@@ -71,10 +72,9 @@ TEST(FeaturesTest, ContextAndVocabulary) {
   const std::vector<std::string> vocabulary = LearnVocabulary(contexts, field, 5);
   ASSERT_FALSE(vocabulary.empty());
   // Words of the invoice-number labels of the layouts are learned; the hint's are added.
-  const bool has_label = std::find(vocabulary.begin(), vocabulary.end(), "invoice") !=
-                             vocabulary.end() ||
-                         std::find(vocabulary.begin(), vocabulary.end(), "rechnung") !=
-                             vocabulary.end();
+  const bool has_label =
+      std::find(vocabulary.begin(), vocabulary.end(), "invoice") != vocabulary.end() ||
+      std::find(vocabulary.begin(), vocabulary.end(), "rechnung") != vocabulary.end();
   EXPECT_TRUE(has_label);
   EXPECT_NE(std::find(vocabulary.begin(), vocabulary.end(), "no"), vocabulary.end());
   EXPECT_EQ(LabelTokens("Invoice-No.: 12"), (std::vector<std::string>{"invoice", "no"}));

@@ -65,8 +65,8 @@ absl::StatusOr<FieldSpec> ReadField(const std::string& name, const YAML::Node& n
   }
   std::optional<FieldType> parsed = ParseFieldType(type);
   if (!parsed) {
-    return Bad(what, absl::StrCat("field ", name, ": unknown type \"", type, "\" (use ", kTypeList,
-                                  ")"));
+    return Bad(what,
+               absl::StrCat("field ", name, ": unknown type \"", type, "\" (use ", kTypeList, ")"));
   }
   field.type = *parsed;
   for (const std::string& pattern : field.patterns) {
@@ -150,8 +150,8 @@ const char* DateOrderName(DateOrder order) {
 }
 
 Json FieldSpec::ToJson() const {
-  return Json{{"name", name}, {"type", FieldTypeName(type)}, {"labels", labels},
-              {"patterns", patterns}};
+  return Json{
+      {"name", name}, {"type", FieldTypeName(type)}, {"labels", labels}, {"patterns", patterns}};
 }
 
 Json FieldSpecsToJson(const std::vector<FieldSpec>& fields) {
@@ -205,8 +205,8 @@ absl::StatusOr<std::vector<FieldSpec>> ParseFieldList(std::string_view list) {
     const std::string type(absl::StripAsciiWhitespace(parts.second));
     std::optional<FieldType> parsed = ParseFieldType(type);
     if (!parsed) {
-      return Bad("--fields", absl::StrCat("\"", item, "\": write name:type with type one of ",
-                                          kTypeList));
+      return Bad("--fields",
+                 absl::StrCat("\"", item, "\": write name:type with type one of ", kTypeList));
     }
     fields.push_back(FieldSpec{name, *parsed, {}, {}});
   }

@@ -37,7 +37,7 @@ bool IsTextType(FieldType type);
 // How ambiguous numeric dates (03/04/2026) are read.
 enum class DateOrder { kUnknown, kDmy, kMdy, kYmd };
 std::optional<DateOrder> ParseDateOrder(std::string_view name);  // "dmy", "mdy", "ymd"
-const char* DateOrderName(DateOrder order);                       // "" for kUnknown
+const char* DateOrderName(DateOrder order);                      // "" for kUnknown
 
 struct FieldSpec {
   std::string name;

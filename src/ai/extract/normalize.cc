@@ -61,19 +61,69 @@ int MonthNumber(std::string_view token) {
     int month;
   };
   static const Name kNames[] = {
-      {"january", 1},   {"jan", 1},       {"janv", 1},      {"janvier", 1},  {"januar", 1},
-      {"januari", 1},   {"february", 2},  {"feb", 2},       {"febr", 2},     {"fev", 2},
-      {"fevr", 2},      {"f\xc3\xa9v", 2}, {"f\xc3\xa9vr", 2}, {"f\xc3\xa9vrier", 2},
-      {"februar", 2},   {"februari", 2},  {"march", 3},     {"mar", 3},      {"mars", 3},
-      {"m\xc3\xa4r", 3}, {"m\xc3\xa4rz", 3}, {"maerz", 3},  {"maart", 3},    {"mrt", 3},
-      {"april", 4},     {"apr", 4},       {"avr", 4},       {"avril", 4},    {"may", 5},
-      {"mai", 5},       {"mei", 5},       {"june", 6},      {"jun", 6},      {"juin", 6},
-      {"juni", 6},      {"july", 7},      {"jul", 7},       {"juil", 7},     {"juillet", 7},
-      {"juli", 7},      {"august", 8},    {"aug", 8},       {"ao\xc3\xbbt", 8}, {"aout", 8},
-      {"augustus", 8},  {"september", 9}, {"sep", 9},       {"sept", 9},     {"septembre", 9},
-      {"october", 10},  {"oct", 10},      {"okt", 10},      {"octobre", 10}, {"oktober", 10},
-      {"november", 11}, {"nov", 11},      {"novembre", 11}, {"december", 12}, {"dec", 12},
-      {"dez", 12},      {"d\xc3\xa9\x63", 12}, {"d\xc3\xa9\x63\x65mbre", 12}, {"decembre", 12},
+      {"january", 1},
+      {"jan", 1},
+      {"janv", 1},
+      {"janvier", 1},
+      {"januar", 1},
+      {"januari", 1},
+      {"february", 2},
+      {"feb", 2},
+      {"febr", 2},
+      {"fev", 2},
+      {"fevr", 2},
+      {"f\xc3\xa9v", 2},
+      {"f\xc3\xa9vr", 2},
+      {"f\xc3\xa9vrier", 2},
+      {"februar", 2},
+      {"februari", 2},
+      {"march", 3},
+      {"mar", 3},
+      {"mars", 3},
+      {"m\xc3\xa4r", 3},
+      {"m\xc3\xa4rz", 3},
+      {"maerz", 3},
+      {"maart", 3},
+      {"mrt", 3},
+      {"april", 4},
+      {"apr", 4},
+      {"avr", 4},
+      {"avril", 4},
+      {"may", 5},
+      {"mai", 5},
+      {"mei", 5},
+      {"june", 6},
+      {"jun", 6},
+      {"juin", 6},
+      {"juni", 6},
+      {"july", 7},
+      {"jul", 7},
+      {"juil", 7},
+      {"juillet", 7},
+      {"juli", 7},
+      {"august", 8},
+      {"aug", 8},
+      {"ao\xc3\xbbt", 8},
+      {"aout", 8},
+      {"augustus", 8},
+      {"september", 9},
+      {"sep", 9},
+      {"sept", 9},
+      {"septembre", 9},
+      {"october", 10},
+      {"oct", 10},
+      {"okt", 10},
+      {"octobre", 10},
+      {"oktober", 10},
+      {"november", 11},
+      {"nov", 11},
+      {"novembre", 11},
+      {"december", 12},
+      {"dec", 12},
+      {"dez", 12},
+      {"d\xc3\xa9\x63", 12},
+      {"d\xc3\xa9\x63\x65mbre", 12},
+      {"decembre", 12},
       {"dezember", 12},
   };
   for (const Name& name : kNames) {
@@ -173,9 +223,11 @@ struct CurrencySign {
   const char* code;
 };
 const CurrencySign kSigns[] = {
-    {"US$", "USD"}, {"$", "USD"},  {"\xe2\x82\xac", "EUR"}, {"\xc2\xa3", "GBP"},
-    {"\xc2\xa5", "JPY"}, {"\xe2\x82\xb9", "INR"}, {"RM", "MYR"}, {"RS.", "INR"}, {"RS", "INR"},
-    {"ZL", "PLN"},  {"Z\xc5\x81", "PLN"}, {"EURO", "EUR"}, {"EUROS", "EUR"}, {"FR.", "CHF"},
+    {"US$", "USD"},      {"$", "USD"},         {"\xe2\x82\xac", "EUR"},
+    {"\xc2\xa3", "GBP"}, {"\xc2\xa5", "JPY"},  {"\xe2\x82\xb9", "INR"},
+    {"RM", "MYR"},       {"RS.", "INR"},       {"RS", "INR"},
+    {"ZL", "PLN"},       {"Z\xc5\x81", "PLN"}, {"EURO", "EUR"},
+    {"EUROS", "EUR"},    {"FR.", "CHF"},
 };
 const std::set<std::string>& IsoCodes() {
   static const auto* codes = new std::set<std::string>{
@@ -226,7 +278,8 @@ std::string SplitCurrency(std::string_view* s) {
       return code;
     }
     code = CodeOf(std::string_view(upper).substr(upper.size() - len), &format);
-    if (!code.empty() && !absl::ascii_isalpha(static_cast<unsigned char>(upper[upper.size() - len - 1]))) {
+    if (!code.empty() &&
+        !absl::ascii_isalpha(static_cast<unsigned char>(upper[upper.size() - len - 1]))) {
       s->remove_suffix(len);
       while (!s->empty() && s->back() == ' ') s->remove_suffix(1);
       return code;
@@ -282,7 +335,8 @@ std::optional<Normalized> NormalizeAmount(std::string_view text) {
     const char sep = s[last];
     const size_t after = s.size() - last - 1;
     const bool repeated = s.substr(0, last).find(sep) != std::string_view::npos;
-    const bool other_before = s.substr(0, last).find(sep == '.' ? ',' : '.') != std::string_view::npos;
+    const bool other_before =
+        s.substr(0, last).find(sep == '.' ? ',' : '.') != std::string_view::npos;
     const bool zero_integer = last == 1 && s[0] == '0';
     const bool decimal = !repeated && (after != 3 || other_before || zero_integer);
     if (decimal) {
@@ -358,8 +412,7 @@ std::string CollapseWhitespace(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> NormalizeLabel(FieldType type, std::string_view label,
-                                          DateOrder order) {
+std::optional<std::string> NormalizeLabel(FieldType type, std::string_view label, DateOrder order) {
   const std::string collapsed = CollapseWhitespace(label);
   if (collapsed.empty()) return std::nullopt;
   switch (type) {

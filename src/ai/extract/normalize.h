@@ -45,8 +45,7 @@ std::string CollapseWhitespace(std::string_view text);
 
 // The normalised form of a label value as a dataset stores it, tolerating printed forms
 // ("$5,625.00", "25/12/2018" with its date order); nullopt if it does not parse as `type`.
-std::optional<std::string> NormalizeLabel(FieldType type, std::string_view label,
-                                          DateOrder order);
+std::optional<std::string> NormalizeLabel(FieldType type, std::string_view label, DateOrder order);
 
 // The key two normalised values of `type` are compared by: amounts numerically (5200 == 5200.00),
 // ids upper-case letters and digits only, text lower-case letters and digits only.

@@ -64,15 +64,32 @@ struct AmountCase {
 
 TEST(NormalizeTest, Amounts) {
   const AmountCase cases[] = {
-      {"1,234.56", "1234.56"},   {"1.234,56", "1234.56"},    {"1'234.56", "1234.56"},
-      {"1 234,56", "1234.56"},   {"$5,625.00", "5625.00"},   {"$5,200", "5200"},
-      {"5625", "5625"},          {"-12.50", "-12.50"},       {"(12.50)", "-12.50"},
-      {"12.50-", "-12.50"},      {"EUR9.00", "9.00"},        {"RM9.00", "9.00"},
-      {"9,00\xe2\x82\xac", "9.00"}, {"1,234", "1234"},       {"1.234", "1234"},
-      {"0.125", "0.125"},        {"1,234,567.89", "1234567.89"}, {"12.3", "12.3"},
-      {"007.50", "7.50"},        {"12.34.56", nullptr},      {"14/03/2026", nullptr},
-      {"1,23,4", nullptr},       {"abc", nullptr},           {"12a", nullptr},
-      {"1.234.567,8", "1234567.8"}, {"Total:", nullptr},
+      {"1,234.56", "1234.56"},
+      {"1.234,56", "1234.56"},
+      {"1'234.56", "1234.56"},
+      {"1 234,56", "1234.56"},
+      {"$5,625.00", "5625.00"},
+      {"$5,200", "5200"},
+      {"5625", "5625"},
+      {"-12.50", "-12.50"},
+      {"(12.50)", "-12.50"},
+      {"12.50-", "-12.50"},
+      {"EUR9.00", "9.00"},
+      {"RM9.00", "9.00"},
+      {"9,00\xe2\x82\xac", "9.00"},
+      {"1,234", "1234"},
+      {"1.234", "1234"},
+      {"0.125", "0.125"},
+      {"1,234,567.89", "1234567.89"},
+      {"12.3", "12.3"},
+      {"007.50", "7.50"},
+      {"12.34.56", nullptr},
+      {"14/03/2026", nullptr},
+      {"1,23,4", nullptr},
+      {"abc", nullptr},
+      {"12a", nullptr},
+      {"1.234.567,8", "1234567.8"},
+      {"Total:", nullptr},
   };
   for (const AmountCase& c : cases) {
     std::optional<Normalized> got = NormalizeAmount(c.text);
@@ -90,9 +107,9 @@ TEST(NormalizeTest, Amounts) {
 
 TEST(NormalizeTest, Currencies) {
   const std::pair<const char*, const char*> cases[] = {
-      {"EUR", "EUR"}, {"usd", "USD"}, {"$", "USD"}, {"\xe2\x82\xac", "EUR"}, {"\xc2\xa3", "GBP"},
-      {"RM", "MYR"},  {"Rs.", "INR"}, {"CHF:", "CHF"}, {"Euro", "EUR"}, {"ABC", nullptr},
-      {"Total", nullptr},
+      {"EUR", "EUR"},      {"usd", "USD"},   {"$", "USD"},       {"\xe2\x82\xac", "EUR"},
+      {"\xc2\xa3", "GBP"}, {"RM", "MYR"},    {"Rs.", "INR"},     {"CHF:", "CHF"},
+      {"Euro", "EUR"},     {"ABC", nullptr}, {"Total", nullptr},
   };
   for (const auto& [text, expected] : cases) {
     std::optional<Normalized> got = NormalizeCurrency(text);

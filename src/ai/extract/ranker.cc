@@ -91,8 +91,7 @@ absl::StatusOr<std::unique_ptr<Ranker>> Ranker::Load(std::string_view bytes) {
   if (XGBoosterCreate(nullptr, 0, &booster) != 0) return XgbError("creating a booster");
   std::unique_ptr<Ranker> ranker(new Ranker(booster));
   if (XGBoosterLoadModelFromBuffer(booster, bytes.data(), bytes.size()) != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not an XGBoost model: ", XGBGetLastError()));
+    return absl::InvalidArgumentError(absl::StrCat("not an XGBoost model: ", XGBGetLastError()));
   }
   if (XGBoosterSetParam(booster, "nthread", "1") != 0) return XgbError("setting nthread");
   return ranker;

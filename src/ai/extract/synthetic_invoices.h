@@ -68,21 +68,25 @@ class InvoiceBuilder {
   }
 
   std::string Date(int y, int m, int d, int style) {
-    static const char* kMonths[] = {"January", "February", "March",     "April",   "May",
-                                    "June",    "July",     "August",    "September", "October",
-                                    "November", "December"};
+    static const char* kMonths[] = {"January",   "February", "March",    "April",
+                                    "May",       "June",     "July",     "August",
+                                    "September", "October",  "November", "December"};
     switch (style) {
-      case 0: return absl::StrFormat("%02d.%02d.%04d", d, m, y);
-      case 1: return absl::StrFormat("%04d-%02d-%02d", y, m, d);
-      case 2: return absl::StrFormat("%d %s %d", d, kMonths[m - 1], y);
-      default: return absl::StrFormat("%02d/%02d/%04d", m, d, y);
+      case 0:
+        return absl::StrFormat("%02d.%02d.%04d", d, m, y);
+      case 1:
+        return absl::StrFormat("%04d-%02d-%02d", y, m, d);
+      case 2:
+        return absl::StrFormat("%d %s %d", d, kMonths[m - 1], y);
+      default:
+        return absl::StrFormat("%02d/%02d/%04d", m, d, y);
     }
   }
 
   LabelledDocument One(const std::string& file) {
-    static const char* kVendors[] = {"Acme Supplies Ltd", "Nordwind GmbH", "Blue River Inc",
-                                     "Kite & Co", "Delta Office BV", "Sunrise Trading LLC",
-                                     "Maple Works Ltd", "Orion Parts GmbH"};
+    static const char* kVendors[] = {"Acme Supplies Ltd", "Nordwind GmbH",   "Blue River Inc",
+                                     "Kite & Co",         "Delta Office BV", "Sunrise Trading LLC",
+                                     "Maple Works Ltd",   "Orion Parts GmbH"};
     static const char* kCustomers[] = {"Globex Corporation", "Initech", "Umbrella Foods",
                                        "Stark Retail", "Wayne Logistics"};
     static const char* kCurrencies[] = {"EUR", "USD", "GBP", "CHF"};
@@ -139,8 +143,10 @@ class InvoiceBuilder {
     AddLine(page, 0.08, 0.34, {"Description", "Qty", "Price", "Amount"});
     double row = 0.36;
     for (const Money& item : items) {
-      AddLine(page, 0.08, row, {"Item", std::to_string(Pick(1, 9)), item.Print(money_style),
-                                item.Print(money_style)}, 0.012, 0.3);
+      AddLine(
+          page, 0.08, row,
+          {"Item", std::to_string(Pick(1, 9)), item.Print(money_style), item.Print(money_style)},
+          0.012, 0.3);
       row += 0.02;
     }
     row += 0.02;

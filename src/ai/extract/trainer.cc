@@ -216,8 +216,7 @@ absl::Status WriteFile(const std::filesystem::path& path, std::string_view bytes
 
 absl::StatusOr<Json> TrainExtractionModel(const std::vector<LabelledDocument>& documents,
                                           const std::vector<FieldSpec>& fields,
-                                          const TrainOptions& options,
-                                          const std::string& out_dir) {
+                                          const TrainOptions& options, const std::string& out_dir) {
   const int n = static_cast<int>(documents.size());
   if (n < 2) {
     return absl::InvalidArgumentError(
@@ -313,14 +312,14 @@ absl::StatusOr<Json> TrainExtractionModel(const std::vector<LabelledDocument>& d
     }
     const double accuracy = static_cast<double>(right) / n;
     accuracy_sum += accuracy;
-    Json report = Json{{"type", FieldTypeName(field.type)},
-                       {"documents_with_field", present},
-                       {"candidate_recall", Num(present ? static_cast<double>(matched) / present : 1)},
-                       {"accuracy", Num(accuracy)},
-                       {"coverage", Num(static_cast<double>(answered) / n)},
-                       {"answered_accuracy",
-                        Num(answered ? static_cast<double>(answered_right) / answered : 0)},
-                       {"ece", Num(ExpectedCalibrationError(scored))}};
+    Json report = Json{
+        {"type", FieldTypeName(field.type)},
+        {"documents_with_field", present},
+        {"candidate_recall", Num(present ? static_cast<double>(matched) / present : 1)},
+        {"accuracy", Num(accuracy)},
+        {"coverage", Num(static_cast<double>(answered) / n)},
+        {"answered_accuracy", Num(answered ? static_cast<double>(answered_right) / answered : 0)},
+        {"ece", Num(ExpectedCalibrationError(scored))}};
     if (IsTextType(field.type) && present > 0) report["mean_token_f1"] = Num(f1_sum / present);
     heldout_fields[field.name] = report;
     say(absl::StrCat("field ", field.name, ": held-out accuracy ", Round(accuracy),
@@ -352,15 +351,19 @@ absl::StatusOr<Json> TrainExtractionModel(const std::vector<LabelledDocument>& d
   Json model = Json::object();
   model["kind"] = "extract";
   model["format"] = 1;
-  model["name"] = options.name.empty() ? std::filesystem::path(out_dir).filename().string()
-                                       : options.name;
+  model["name"] =
+      options.name.empty() ? std::filesystem::path(out_dir).filename().string() : options.name;
   model["fields"] = FieldSpecsToJson(fields);
   model["date_order"] = DateOrderName(date_order);
-  model["settings"] = Json{{"objective", r.objective},     {"rounds", r.rounds},
-                           {"max_depth", r.max_depth},     {"eta", r.eta},
+  model["settings"] = Json{{"objective", r.objective},
+                           {"rounds", r.rounds},
+                           {"max_depth", r.max_depth},
+                           {"eta", r.eta},
                            {"min_child_weight", r.min_child_weight},
-                           {"subsample", r.subsample},     {"seed", r.seed},
-                           {"nthread", 1},                 {"folds", folds},
+                           {"subsample", r.subsample},
+                           {"seed", r.seed},
+                           {"nthread", 1},
+                           {"folds", folds},
                            {"vocabulary_size", options.vocabulary_size},
                            {"max_negatives", options.max_negatives}};
   model["training_data_sha256"] = options.data_sha256;

@@ -42,12 +42,12 @@ struct LabelledDocument {
 };
 
 struct TrainOptions {
-  std::string name;            // the model's name; default: the output folder's name
-  RankerSettings ranker;       // defaults in ranker.h
-  int folds = 5;               // cross-fitting folds (fewer if there are fewer documents)
+  std::string name;             // the model's name; default: the output folder's name
+  RankerSettings ranker;        // defaults in ranker.h
+  int folds = 5;                // cross-fitting folds (fewer if there are fewer documents)
   size_t vocabulary_size = 40;  // learned label words per field
-  int max_negatives = 600;     // per document and field in the training rows (the rest sampled)
-  std::string data_sha256;     // the training data's hash, recorded in model.json
+  int max_negatives = 600;      // per document and field in the training rows (the rest sampled)
+  std::string data_sha256;      // the training data's hash, recorded in model.json
   std::function<void(std::string_view)> progress;  // optional: one line per step of the work
 };
 

@@ -95,10 +95,12 @@ TEST_F(TrainerTest, BeatsARandomRankerOnNewDocuments) {
       right[field.name] += Right(field, (*results)[i], doc);
       CandidateOptions options;
       options.date_order = doc.date_order;
-      const std::vector<Candidate> candidates = GenerateCandidates(doc.document, field.type, options);
+      const std::vector<Candidate> candidates =
+          GenerateCandidates(doc.document, field.type, options);
       FieldResult random;
       if (!candidates.empty()) {
-        random.value = candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
+        random.value =
+            candidates[std::uniform_int_distribution<size_t>(0, candidates.size() - 1)(rng)];
       }
       random_right[field.name] += Right(field, random, doc);
     }

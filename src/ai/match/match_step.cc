@@ -49,7 +49,8 @@ void CheckKeys(ParamReader& r, const Json& object, std::string_view param,
 }
 
 void ReadAmount(ParamReader& r, const Json& amount, Settings* s) {
-  constexpr std::string_view kForm = "write amount: {column: total, value: ${{ ... }}, tolerance: 0.01 or \"2%\"}";
+  constexpr std::string_view kForm =
+      "write amount: {column: total, value: ${{ ... }}, tolerance: 0.01 or \"2%\"}";
   if (!amount.is_object()) {
     r.Error("amount", absl::StrCat("`amount` must be a mapping, got ", DescribeValue(amount)),
             std::string(kForm));
@@ -67,8 +68,8 @@ void ReadAmount(ParamReader& r, const Json& amount, Settings* s) {
   const Json value = amount.value("value", Json());
   std::optional<double> number = AsNumber(value);
   if (!r.Deferred(value) && !number.has_value()) {
-    r.Error("amount.value", absl::StrCat("`amount.value` must be a number, got ",
-                                         DescribeValue(value)),
+    r.Error("amount.value",
+            absl::StrCat("`amount.value` must be a number, got ", DescribeValue(value)),
             std::string(kForm));
   }
   filter.value = number.value_or(0);
@@ -79,13 +80,14 @@ void ReadAmount(ParamReader& r, const Json& amount, Settings* s) {
       tolerance.is_string() ? absl::string_view(tolerance.get_ref<const std::string&>()) : "";
   if (tolerance.is_number() && tolerance.get<double>() >= 0) {
     filter.tolerance = tolerance.get<double>();
-  } else if (absl::ConsumeSuffix(&text, "%") && absl::SimpleAtod(text, &percent) &&
-             percent >= 0 && percent <= 100) {
+  } else if (absl::ConsumeSuffix(&text, "%") && absl::SimpleAtod(text, &percent) && percent >= 0 &&
+             percent <= 100) {
     filter.tolerance = std::abs(filter.value) * percent / 100;
   } else {
     r.Error("amount.tolerance",
             absl::StrCat("`amount.tolerance` must be an amount >= 0 or a percentage like \"2%\", "
-                         "got ", DescribeValue(tolerance)));
+                         "got ",
+                         DescribeValue(tolerance)));
   }
   s->query.amount = filter;
 }
@@ -110,8 +112,8 @@ void ReadDate(ParamReader& r, const Json& date, Settings* s) {
   if (!r.Deferred(value)) {
     const std::string text = value.is_string() ? value.get<std::string>() : "";
     int y, m, d;
-    if (text.size() >= 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 &&
-        m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+    if (text.size() >= 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3 && m >= 1 &&
+        m <= 12 && d >= 1 && d <= 31) {
       filter.date = text.substr(0, 10);
     } else {
       r.Error("date.value", absl::StrCat("`date.value` must be an ISO date (2026-03-14), got ",
@@ -122,7 +124,8 @@ void ReadDate(ParamReader& r, const Json& date, Settings* s) {
   if (!r.Deferred(days)) {
     if (!days.is_number() || days.get<double>() < 0 || days.get<double>() > 3660) {
       r.Error("date.tolerance_days", absl::StrCat("`date.tolerance_days` must be a number of days "
-                                                  ">= 0, got ", DescribeValue(days)));
+                                                  ">= 0, got ",
+                                                  DescribeValue(days)));
     } else {
       filter.tolerance_days = static_cast<int>(days.get<double>());
     }
@@ -143,7 +146,8 @@ Settings ReadSettings(ParamReader& r, const std::string& default_reference) {
   if (r.stage() == ParamReader::Stage::kPrepare && !r.Has("value")) {
     // Required in the spec; at run time a null value (nothing extracted) is simply no match.
     r.Error("value", "missing required parameter \"value\"",
-            "add `value:` under `with:`, e.g. value: ${{ steps.extract.output.fields.vendor_name.value }}");
+            "add `value:` under `with:`, e.g. value: ${{ "
+            "steps.extract.output.fields.vendor_name.value }}");
   }
   if (const Json* value = r.Get("value")) {
     if (value->is_string()) {
@@ -170,8 +174,8 @@ Settings ReadSettings(ParamReader& r, const std::string& default_reference) {
   if (const Json* date = r.Get("date")) ReadDate(r, *date, &s);
   if (const Json* min_score = r.Get("min_score")) {
     if (min_score->get<double>() < 0 || min_score->get<double>() > 1) {
-      r.Error("min_score", absl::StrCat("`min_score` must be between 0 and 1, got ",
-                                        DescribeValue(*min_score)));
+      r.Error("min_score",
+              absl::StrCat("`min_score` must be between 0 and 1, got ", DescribeValue(*min_score)));
     } else {
       s.min_score = min_score->get<double>();
     }
@@ -269,8 +273,7 @@ MatchStep::MatchStep(std::string default_reference_db)
 }
 
 std::unique_ptr<steps::PreparedStep> MatchStep::Prepare(
-    std::string_view /*step_id*/, const Json& with,
-    std::vector<steps::ConfigError>* errors) const {
+    std::string_view /*step_id*/, const Json& with, std::vector<steps::ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   const Settings s = ReadSettings(r, default_reference_db_);
   if (!r.Report(errors)) return nullptr;

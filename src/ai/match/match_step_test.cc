@@ -70,7 +70,8 @@ TEST_F(MatchStepTest, FindsTheVendorDespiteCaseAndLegalForm) {
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
   const Json& out = outcome.output;
   EXPECT_EQ(out["matched"], true);
-  EXPECT_EQ(out["match"], Json({{"id", "V1"}, {"name", "ACME Corporation GmbH"}, {"city", "Berlin"}}));
+  EXPECT_EQ(out["match"],
+            Json({{"id", "V1"}, {"name", "ACME Corporation GmbH"}, {"city", "Berlin"}}));
   EXPECT_EQ(out["score"], 1.0);
   EXPECT_EQ(out["field"], "name");
   EXPECT_EQ(out["method"], "trigram");
@@ -106,11 +107,12 @@ TEST_F(MatchStepTest, NoMatchUnderMinScore) {
 
 TEST_F(MatchStepTest, AmountToleranceSelectsThePurchaseOrder) {
   // Three ACME orders: PO-1 is not within 2% of 1469.06, PO-3 not within 30 days.
-  StepOutcome outcome = Match({{"table", "orders"},
-                               {"value", "Acme Corp"},
-                               {"fields", {"vendor"}},
-                               {"amount", {{"column", "total"}, {"value", "1469.06"}, {"tolerance", "2%"}}},
-                               {"date", {{"column", "ordered"}, {"value", "2026-03-14"}, {"tolerance_days", 30}}}});
+  StepOutcome outcome =
+      Match({{"table", "orders"},
+             {"value", "Acme Corp"},
+             {"fields", {"vendor"}},
+             {"amount", {{"column", "total"}, {"value", "1469.06"}, {"tolerance", "2%"}}},
+             {"date", {{"column", "ordered"}, {"value", "2026-03-14"}, {"tolerance_days", 30}}}});
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
   EXPECT_EQ(outcome.output["match"]["po"], "PO-2") << outcome.output.dump(2);
   EXPECT_EQ(outcome.output["match"]["total"], 1450.0);
@@ -162,8 +164,9 @@ TEST_F(MatchStepTest, MissingTableOrDatabaseFailsWithHowToLoad) {
 }
 
 TEST_F(MatchStepTest, ColumnNamesAreCheckedNotInterpolated) {
-  StepOutcome outcome = Match(
-      {{"table", "vendors"}, {"value", "Acme"}, {"fields", {"name\" OR 1=1; DROP TABLE vendors; --"}}});
+  StepOutcome outcome = Match({{"table", "vendors"},
+                               {"value", "Acme"},
+                               {"fields", {"name\" OR 1=1; DROP TABLE vendors; --"}}});
   ASSERT_EQ(outcome.kind, StepOutcome::Kind::kFailed);
   EXPECT_THAT(outcome.error, HasSubstr("is not a column of reference table vendors; its columns "
                                        "are id, name, city"));
@@ -187,25 +190,29 @@ TEST_F(MatchStepTest, ReportsBadParameters) {
               Contains(ConfigErrorOn("value", "missing required parameter")));
   EXPECT_THAT(PrepareStep(kind, {{"table", "vendors"}, {"value", "a"}, {"min_score", 1.5}}).errors,
               Contains(ConfigErrorOn("min_score", "between 0 and 1")));
-  EXPECT_THAT(PrepareStep(kind, {{"table", "orders"},
-                                 {"value", "a"},
-                                 {"amount", {{"column", "total"}, {"value", "${{ input.total }}"},
-                                             {"tolerance", "two percent"}}}})
-                  .errors,
-              Contains(ConfigErrorOn("amount.tolerance", "a percentage like \"2%\"")));
+  EXPECT_THAT(
+      PrepareStep(
+          kind,
+          {{"table", "orders"},
+           {"value", "a"},
+           {"amount",
+            {{"column", "total"}, {"value", "${{ input.total }}"}, {"tolerance", "two percent"}}}})
+          .errors,
+      Contains(ConfigErrorOn("amount.tolerance", "a percentage like \"2%\"")));
   EXPECT_THAT(PrepareStep(kind, {{"table", "orders"},
                                  {"value", "a"},
                                  {"date", {{"column", "ordered"}, {"value", "14/03/2026"}}}})
                   .errors,
               Contains(ConfigErrorOn("date.value", "ISO date")));
-  EXPECT_THAT(PrepareStep(kind, {{"table", "orders"}, {"value", "a"}, {"amount", {{"colum", "x"}}}})
-                  .errors,
-              Contains(ConfigErrorOn("amount.colum", "unknown amount field")));
+  EXPECT_THAT(
+      PrepareStep(kind, {{"table", "orders"}, {"value", "a"}, {"amount", {{"colum", "x"}}}}).errors,
+      Contains(ConfigErrorOn("amount.colum", "unknown amount field")));
   // Deferred values are accepted at Prepare.
-  EXPECT_TRUE(PrepareStep(kind, {{"table", "orders"},
-                                 {"value", "${{ steps.x.output.vendor }}"},
-                                 {"amount", {{"column", "total"}, {"value", "${{ input.total }}"}}}})
-                  .errors.empty());
+  EXPECT_TRUE(
+      PrepareStep(kind, {{"table", "orders"},
+                         {"value", "${{ steps.x.output.vendor }}"},
+                         {"amount", {{"column", "total"}, {"value", "${{ input.total }}"}}}})
+          .errors.empty());
 }
 
 TEST_F(MatchStepTest, ConcurrentMatchesGiveTheSameAnswers) {
@@ -221,7 +228,8 @@ TEST_F(MatchStepTest, ConcurrentMatchesGiveTheSameAnswers) {
         StepContext ctx;
         ctx.params = &with;
         const StepOutcome outcome = step->Execute(ctx);
-        if (outcome.kind != StepOutcome::Kind::kCompleted || outcome.output["match"]["id"] != "V1") {
+        if (outcome.kind != StepOutcome::Kind::kCompleted ||
+            outcome.output["match"]["id"] != "V1") {
           ++wrong;
         }
       }

@@ -7,8 +7,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/json_util.h"
 #include "common/strings.h"
@@ -21,8 +21,8 @@ absl::Status CheckColumns(const std::vector<std::string>& columns, std::string_v
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string& c = columns[i];
     if (c.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(Sv(where), ": column ", i + 1,
-                                                     " has no name; name every column"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Sv(where), ": column ", i + 1, " has no name; name every column"));
     }
     for (char ch : c) {
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
@@ -78,16 +78,18 @@ absl::StatusOr<ReferenceData> ParseReferenceCsv(std::string_view text, std::stri
           field.push_back(text[i++]);
         }
         if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          return absl::InvalidArgumentError(absl::StrCat(
-              Sv(name), ":", line, ": text after a closing quote; a quote inside a quoted value "
-              "is written twice (\"\")"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(Sv(name), ":", line,
+                           ": text after a closing quote; a quote inside a quoted value "
+                           "is written twice (\"\")"));
         }
       } else {
         while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
           if (text[i] == '"') {
-            return absl::InvalidArgumentError(absl::StrCat(
-                Sv(name), ":", line, ": a quote inside an unquoted value; put the whole value "
-                "in quotes and write the quote twice (\"\")"));
+            return absl::InvalidArgumentError(
+                absl::StrCat(Sv(name), ":", line,
+                             ": a quote inside an unquoted value; put the whole value "
+                             "in quotes and write the quote twice (\"\")"));
           }
           field.push_back(text[i++]);
         }
@@ -192,9 +194,10 @@ absl::StatusOr<ReferenceData> ReadReferenceFile(const std::string& path) {
   const bool jsonl =
       absl::EndsWithIgnoreCase(path, ".jsonl") || absl::EndsWithIgnoreCase(path, ".ndjson");
   if (!csv && !jsonl) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(path), ": unknown format; reference data is a .csv file with a header line or a "
-        ".jsonl file with one object per line"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(path),
+                     ": unknown format; reference data is a .csv file with a header line or a "
+                     ".jsonl file with one object per line"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(Sv(path), ": cannot be read"));

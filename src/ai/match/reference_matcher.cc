@@ -22,9 +22,9 @@ absl::StatusOr<const ReferenceColumn*> Column(const ReferenceTableInfo& table,
                                               std::string_view name, std::string_view param) {
   const ReferenceColumn* column = table.Find(name);
   if (column == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Sv(param), ": \"", Sv(name), "\" is not a column of reference table ", table.name,
-        "; its columns are ", table.ColumnList()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(param), ": \"", Sv(name), "\" is not a column of reference table ",
+                     table.name, "; its columns are ", table.ColumnList()));
   }
   return column;
 }
@@ -78,8 +78,8 @@ absl::StatusOr<MatchCandidates> FindMatchCandidates(sqlite3* db, const Reference
       if (c.kind == ColumnKind::kText) fields.push_back(&c);
     }
     if (fields.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("reference table ", table.name,
-                                                     " has no text columns to match against"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("reference table ", table.name, " has no text columns to match against"));
     }
   }
   for (const std::string& name : query.fields) {
@@ -121,7 +121,8 @@ absl::StatusOr<MatchCandidates> FindMatchCandidates(sqlite3* db, const Reference
                        absl::StrJoin(likes, " OR "), ")");
   }
   if (query.amount.has_value()) {
-    ASSIGN_OR_RETURN(const ReferenceColumn* c, Column(table, query.amount->column, "amount.column"));
+    ASSIGN_OR_RETURN(const ReferenceColumn* c,
+                     Column(table, query.amount->column, "amount.column"));
     absl::StrAppend(&sql, " AND abs(CAST(", main, ".", QuoteIdentifier(c->name), " AS REAL) - ?",
                     next_param, ") <= ?", next_param + 1);
     next_param += 2;
@@ -163,7 +164,8 @@ absl::StatusOr<MatchCandidates> FindMatchCandidates(sqlite3* db, const Reference
   }
   std::vector<int64_t> rowids;
   int rc;
-  while ((rc = select.Step()) == SQLITE_ROW) rowids.push_back(sqlite3_column_int64(select.get(), 0));
+  while ((rc = select.Step()) == SQLITE_ROW)
+    rowids.push_back(sqlite3_column_int64(select.get(), 0));
   if (rc != SQLITE_DONE) {
     return absl::UnavailableError(absl::StrCat("reference database: ", sqlite3_errmsg(db)));
   }

@@ -25,9 +25,11 @@ absl::StatusOr<ReferencePool::Lease> ReferencePool::Acquire() {
   }
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) {
-    return absl::NotFoundError(absl::StrCat(
-        "reference database ", path_, " does not exist; load reference data with `flowline "
-        "reference load --table NAME --from FILE.csv --reference ", path_, "`"));
+    return absl::NotFoundError(
+        absl::StrCat("reference database ", path_,
+                     " does not exist; load reference data with `flowline "
+                     "reference load --table NAME --from FILE.csv --reference ",
+                     path_, "`"));
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);

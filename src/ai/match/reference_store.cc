@@ -80,12 +80,12 @@ absl::Status WriteTable(sqlite3* db, const ReferenceData& data, const ReferenceL
     if (!c.fts_column.empty()) fts_columns.push_back(c.fts_column);
     placeholders.push_back("?");
   }
-  RETURN_IF_ERROR(Exec(db, absl::StrCat("CREATE TABLE ", table, " (", absl::StrJoin(defs, ", "),
-                                        ")")));
+  RETURN_IF_ERROR(
+      Exec(db, absl::StrCat("CREATE TABLE ", table, " (", absl::StrJoin(defs, ", "), ")")));
   if (!fts_columns.empty()) {
-    RETURN_IF_ERROR(Exec(db, absl::StrCat("CREATE VIRTUAL TABLE ", fts, " USING fts5(",
-                                          absl::StrJoin(fts_columns, ", "),
-                                          ", tokenize='trigram')")));
+    RETURN_IF_ERROR(
+        Exec(db, absl::StrCat("CREATE VIRTUAL TABLE ", fts, " USING fts5(",
+                              absl::StrJoin(fts_columns, ", "), ", tokenize='trigram')")));
   }
   Statement insert;
   RETURN_IF_ERROR(insert.Prepare(db, absl::StrCat("INSERT INTO ", table, " VALUES (",
@@ -115,9 +115,9 @@ absl::Status WriteTable(sqlite3* db, const ReferenceData& data, const ReferenceL
     if (insert.Step() != SQLITE_DONE) {
       const std::string why = sqlite3_errmsg(db);
       if (absl::StrContains(why, "UNIQUE")) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            options.source, ":", data.lines[r], ": key column \"", options.key,
-            "\" repeats an earlier row's value; keys must be unique"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(options.source, ":", data.lines[r], ": key column \"", options.key,
+                         "\" repeats an earlier row's value; keys must be unique"));
       }
       return absl::InternalError(absl::StrCat(options.source, ":", data.lines[r], ": ", why));
     }
@@ -134,9 +134,9 @@ absl::Status WriteTable(sqlite3* db, const ReferenceData& data, const ReferenceL
   for (const ReferenceColumn& c : info.columns) {
     columns.push_back({{"name", c.name}, {"kind", ColumnKindName(c.kind)}, {"fts", c.fts_column}});
   }
-  const Json record = {{"columns", columns},         {"key", info.key},
-                       {"rows", info.rows},          {"source", info.source},
-                       {"sha256", info.sha256},      {"loaded_at", info.loaded_at}};
+  const Json record = {{"columns", columns},    {"key", info.key},
+                       {"rows", info.rows},     {"source", info.source},
+                       {"sha256", info.sha256}, {"loaded_at", info.loaded_at}};
   Statement catalog;
   RETURN_IF_ERROR(catalog.Prepare(
       db, absl::StrCat("INSERT OR REPLACE INTO ", kReferenceCatalog, " VALUES (?, ?)")));
@@ -184,7 +184,8 @@ absl::Status CheckTableName(std::string_view table) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "\"", Sv(table), "\" is not a valid reference table name: use a letter followed by "
+      "\"", Sv(table),
+      "\" is not a valid reference table name: use a letter followed by "
       "letters, digits or _ (at most 63), e.g. vendors or purchase_orders; names starting with "
       "sqlite_ or flowline_ or ending in __fts are reserved"));
 }
@@ -225,9 +226,8 @@ absl::StatusOr<ReferenceTableInfo> LoadReferenceTable(const ReferenceData& data,
     const size_t index = static_cast<size_t>(key - info.columns.data());
     for (size_t r = 0; r < data.rows.size(); ++r) {
       if (!data.rows[r][index].has_value() || data.rows[r][index]->empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(options.source, ":", data.lines[r],
-                                                       ": no value in key column \"",
-                                                       options.key, "\""));
+        return absl::InvalidArgumentError(absl::StrCat(
+            options.source, ":", data.lines[r], ": no value in key column \"", options.key, "\""));
       }
     }
   }
@@ -255,17 +255,17 @@ absl::StatusOr<ReferenceTableInfo> LoadReferenceTable(const ReferenceData& data,
 }
 
 absl::StatusOr<ReferenceTableInfo> ReadReferenceTableInfo(sqlite3* db, std::string_view table) {
-  const std::string how =
-      absl::StrCat("load it with `flowline reference load --table ", Sv(table),
-                   " --from FILE.csv`");
+  const std::string how = absl::StrCat("load it with `flowline reference load --table ", Sv(table),
+                                       " --from FILE.csv`");
   std::vector<std::string> tables;
   Statement stmt;
-  if (!stmt.Prepare(db, absl::StrCat("SELECT name, info FROM ", kReferenceCatalog,
-                                     " ORDER BY name"))
+  if (!stmt.Prepare(db,
+                    absl::StrCat("SELECT name, info FROM ", kReferenceCatalog, " ORDER BY name"))
            .ok()) {
     return absl::NotFoundError(absl::StrCat("reference table \"", Sv(table),
                                             "\" is not loaded (the reference database holds no "
-                                            "tables); ", how));
+                                            "tables); ",
+                                            how));
   }
   int rc;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
@@ -298,11 +298,11 @@ absl::StatusOr<ReferenceTableInfo> ReadReferenceTableInfo(sqlite3* db, std::stri
   if (rc != SQLITE_DONE) {
     return absl::UnavailableError(absl::StrCat("reference database: ", sqlite3_errmsg(db)));
   }
-  return absl::NotFoundError(absl::StrCat(
-      "reference table \"", Sv(table), "\" is not loaded (",
-      tables.empty() ? std::string("there are no tables")
-                     : absl::StrCat("tables: ", absl::StrJoin(tables, ", ")),
-      "); ", how));
+  return absl::NotFoundError(
+      absl::StrCat("reference table \"", Sv(table), "\" is not loaded (",
+                   tables.empty() ? std::string("there are no tables")
+                                  : absl::StrCat("tables: ", absl::StrJoin(tables, ", ")),
+                   "); ", how));
 }
 
 }  // namespace flowline::ai

@@ -66,8 +66,8 @@ std::string QuoteIdentifier(std::string_view name);
 struct ReferenceLoadOptions {
   std::string db_path = "reference.db";  // created if missing
   std::string table;                     // required; see CheckTableName
-  std::string key;       // optional key column: values must be present and unique
-  std::string source;    // the file the data came from, recorded in the catalog
+  std::string key;                       // optional key column: values must be present and unique
+  std::string source;                    // the file the data came from, recorded in the catalog
   absl::Time now = absl::UnixEpoch();
 };
 

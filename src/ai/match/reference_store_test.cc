@@ -51,7 +51,8 @@ TEST(ReferenceDataTest, BadCsvNamesTheLineAndTheFix) {
 
 TEST(ReferenceDataTest, ParsesFlatJsonl) {
   absl::StatusOr<ReferenceData> data = ParseReferenceJsonl(
-      "{\"id\": \"P1\", \"total\": 100.5}\n\n{\"id\": \"P2\", \"vendor\": \"Acme\", \"total\": null}\n",
+      "{\"id\": \"P1\", \"total\": 100.5}\n\n{\"id\": \"P2\", \"vendor\": \"Acme\", \"total\": "
+      "null}\n",
       "po.jsonl");
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_THAT(data->columns, ElementsAre("id", "total", "vendor"));
@@ -107,7 +108,8 @@ TEST_F(ReferenceStoreTest, LoadsColumnsWithKindsAndRecordsTheSource) {
 
 TEST_F(ReferenceStoreTest, AFailedLoadLeavesTheOldTable) {
   ASSERT_TRUE(Load("id,name\nV1,Acme\n", "vendors", "id").ok());
-  absl::StatusOr<ReferenceTableInfo> bad = Load("id,name\nV1,Acme\nV2,B\nV1,Again\n", "vendors", "id");
+  absl::StatusOr<ReferenceTableInfo> bad =
+      Load("id,name\nV1,Acme\nV2,B\nV1,Again\n", "vendors", "id");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("vendors.csv:4: key column \"id\" repeats"));
   absl::StatusOr<ReferenceTableInfo> still = Info("vendors");

@@ -13,12 +13,11 @@ namespace {
 // Legal forms and their usual abbreviations (after punctuation is removed: "s.a." -> "s a").
 const std::set<std::string, std::less<>>& LegalWords() {
   static const auto* words = new std::set<std::string, std::less<>>{
-      "ab",      "ag",        "as",       "bv",      "co",       "company", "corp",
-      "corporation", "gmbh",  "inc",      "incorporated", "kg",  "limited", "llc",
-      "llp",     "lp",        "ltd",      "nv",      "oy",       "plc",     "pty",
-      "sa",      "sarl",      "sas",      "spa",     "srl",      "ug",      "ohg",
-      "kgaa",    "se",        "pte",      "bhd",     "sdn",      "cie",     "et",
-      "and",     "&"};
+      "ab",   "ag",  "as",           "bv",  "co",      "company", "corp", "corporation",
+      "gmbh", "inc", "incorporated", "kg",  "limited", "llc",     "llp",  "lp",
+      "ltd",  "nv",  "oy",           "plc", "pty",     "sa",      "sarl", "sas",
+      "spa",  "srl", "ug",           "ohg", "kgaa",    "se",      "pte",  "bhd",
+      "sdn",  "cie", "et",           "and", "&"};
   return *words;
 }
 
@@ -125,9 +124,9 @@ double NormalizedSimilarity(std::string_view a, std::string_view b) {
 }
 
 double NameSimilarity(std::string_view a, std::string_view b) {
-  return std::max(NormalizedSimilarity(NormalizeName(a), NormalizeName(b)),
-                  NormalizedSimilarity(NormalizeNameKeepingLegalForm(a),
-                                       NormalizeNameKeepingLegalForm(b)));
+  return std::max(
+      NormalizedSimilarity(NormalizeName(a), NormalizeName(b)),
+      NormalizedSimilarity(NormalizeNameKeepingLegalForm(a), NormalizeNameKeepingLegalForm(b)));
 }
 
 size_t CodePointCount(std::string_view text) { return Decode(text).size(); }
