@@ -50,7 +50,8 @@ class Engine::Impl {
         registry_(registry),
         clock_(clock),
         random_(random),
-        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts},
+        runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts,
+                                  options_.dry_run},
                 store, clock, random, http) {}
 
   ~Impl() { Stop(); }

@@ -49,6 +49,10 @@ struct EngineOptions {
   // Where steps keep and find artifacts (page images, uploaded files). Must outlive the engine;
   // may be null (kinds that need artifacts then fail their steps with a clear error).
   steps::ArtifactStore* artifacts = nullptr;
+  // Dry run (evaluations, rehearsals): steps whose kind writes outside flowline
+  // (StepKindInfo::side_effects: http, sql) are not executed; they complete with the output
+  // {"dry_run": true}. Everything else runs as usual. Default false.
+  bool dry_run = false;
 };
 
 struct StartRunRequest {

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <map>
@@ -86,9 +87,10 @@ class EngineTest : public ::testing::Test {
     http_ = steps::NewCurlHttpClient();
   }
 
-  std::unique_ptr<Engine> NewEngine(int workers = 0) {
+  std::unique_ptr<Engine> NewEngine(int workers = 0, bool dry_run = false) {
     EngineOptions options;
     options.workers = workers;
+    options.dry_run = dry_run;
     options.worker_id = absl::StrCat("test-", ++engines_);
     return std::make_unique<Engine>(
         options, *store_, registry_,
@@ -175,6 +177,58 @@ TEST_F(EngineTest, RunsStepsInOrderAndEvaluatesOutputs) {
   for (const auto& r : *records) kinds.push_back(r.kind);
   EXPECT_EQ(kinds, (std::vector<std::string>{"run.created", "step.completed", "step.completed",
                                              "step.completed", "run.completed"}));
+}
+
+TEST_F(EngineTest, DryRunSkipsOnlyStepsThatWriteOutside) {
+  const std::string db = dir_.File("ledger.db");
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "CREATE TABLE ledger (id TEXT)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  const std::string spec = absl::StrCat(R"(
+workflow: post
+key: ${{ input.id }}
+steps:
+  - id: compute
+    uses: script
+    with: { code: "return { id = input.id .. '!' }" }
+  - id: post
+    uses: sql
+    with:
+      database: "sqlite:)", db, R"("
+      statement: INSERT INTO ledger (id) VALUES (:id)
+      params: { id: "${{ steps.compute.output.id }}" }
+outputs:
+  computed: ${{ steps.compute.output.id }}
+  posted: ${{ steps.post.output.changes }}
+)");
+  for (bool dry_run : {true, false}) {
+    auto engine = NewEngine(0, dry_run);
+    Deploy(*engine, spec);
+    auto started = engine->StartRun({"post", {{"id", dry_run ? "rehearsal" : "real"}}, ""});
+    ASSERT_TRUE(started.ok()) << started.status();
+    ASSERT_TRUE(engine->RunUntilIdle().ok());
+    store::RunDetail detail = Detail(started->run_id);
+    ASSERT_EQ(detail.run.status, RunStatus::kCompleted) << detail.run.error;
+    Json output = Json::parse(detail.run.output_json);
+    EXPECT_EQ(output["computed"], dry_run ? "rehearsal!" : "real!");  // pure steps still run
+    if (dry_run) {
+      EXPECT_EQ(Json::parse(Step(detail, "post").output_json), Json({{"dry_run", true}}));
+    } else {
+      EXPECT_EQ(output["posted"], 1);
+    }
+  }
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(handle, "SELECT group_concat(id) FROM ledger", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "real!");
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
 }
 
 TEST_F(EngineTest, FalseConditionSkipsStepAndDownstreamSeesIt) {

@@ -124,7 +124,9 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.http = http_;
       sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
-      steps::StepOutcome outcome = step->prepared->Execute(sctx);
+      steps::StepOutcome outcome = options_.dry_run && step->kind->Info().side_effects
+                                       ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
+                                       : step->prepared->Execute(sctx);
       const absl::Time now = clock_.Now();
 
       switch (outcome.kind) {

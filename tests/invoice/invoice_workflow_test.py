@@ -118,6 +118,28 @@ def main():
                 run_id = next(r for r, (n, _) in runs.items() if n == name)
                 assert runs[run_id][1] == "running", f"{name} ({label['doc_type']}) did not wait"
 
+        # flowline eval: the model alone, then the workflow (a dry run: nothing posted).
+        model_report = json.loads(run(f + ["eval", "--data", "inbox", "--model", "invoice-fields",
+                                           "--json"], work, env))
+        assert model_report["documents"] == 40, model_report["documents"]
+        assert model_report["mean_field_accuracy"] >= 0.8, model_report["mean_field_accuracy"]
+        scored = {field["field"] for field in model_report["fields"]}
+        assert {"invoice_number", "total_amount", "vendor_name"} <= scored, scored
+        assert model_report["labels_not_extracted"] == ["vendor_address"], model_report
+        assert 0 <= model_report["calibration"]["ece"] < 0.2, model_report["calibration"]["ece"]
+        before = ledger.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        flow_report = json.loads(run(f + ["eval", "--data", "inbox", "--workflow",
+                                          os.path.join(workflow, "invoice.yaml"), "--json"],
+                                     work, env))
+        assert flow_report["workflow"]["step"] == "fields"
+        assert flow_report["workflow"]["dry_run"] is True
+        counted = (flow_report["workflow"]["straight_through"] +
+                   flow_report["workflow"]["waiting_for_a_person"] + flow_report["workflow"]["failed"])
+        assert counted == 40, flow_report["workflow"]
+        assert flow_report["workflow"]["straight_through"] >= 8, flow_report["workflow"]
+        assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == before, \
+            "a dry-run evaluation posted to the ledger"
+
         again = run(f + ["run", os.path.join(workflow, "invoice.yaml"), "inbox/"], work, env)
         assert "already started" in again, again
         assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == len(posted)
