@@ -8,20 +8,20 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "ai/ai_step_kinds.h"
 #include "ai/extract/extract_step.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/document_cache.h"
 #include "cli/inputs.h"
+#include "cli/progress.h"
+#include "common/json_util.h"
 #include "common/status_macros.h"
 #include "common/temp_dir.h"
 #include "engine/engine.h"
-#include "cli/document_cache.h"
-#include "cli/progress.h"
-#include "common/json_util.h"
 #include "quality/dataset.h"
 #include "quality/evaluation.h"
 
@@ -112,7 +112,7 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
 
 // What the runs of a workflow evaluation came to.
 struct WorkflowOutcomes {
-  std::string step;  // the extract step scored
+  std::string step;          // the extract step scored
   int straight_through = 0;  // completed, no person involved
   int waiting = 0;           // waiting for a person
   int failed = 0;
@@ -145,10 +145,11 @@ absl::StatusOr<std::vector<quality::DocumentResult>> RunWorkflow(const EvalArgs&
     if (outcomes.step.empty() && step.kind->Info().name == "extract") outcomes.step = step.spec->id;
   }
   if (outcomes.step.empty() || plan->Find(outcomes.step) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        args.workflow, outcomes.step.empty() ? " has no extract step"
-                                             : absl::StrCat(" has no step '", outcomes.step, "'"),
-        ": name the step whose fields to score with --step"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(args.workflow,
+                     outcomes.step.empty() ? " has no extract step"
+                                           : absl::StrCat(" has no step '", outcomes.step, "'"),
+                     ": name the step whose fields to score with --step"));
   }
   RETURN_IF_ERROR(engine->Start());
   std::vector<std::string> run_ids;
@@ -174,7 +175,8 @@ absl::StatusOr<std::vector<quality::DocumentResult>> RunWorkflow(const EvalArgs&
       bool moving = false, person = false;
       for (const store::StepState& step : detail->steps) {
         if (step.status == store::StepStatus::kWaiting && !step.task_id.empty()) person = true;
-        if (step.status == store::StepStatus::kReady || step.status == store::StepStatus::kRunning ||
+        if (step.status == store::StepStatus::kReady ||
+            step.status == store::StepStatus::kRunning ||
             (step.status == store::StepStatus::kWaiting && step.task_id.empty())) {
           moving = true;
         }
@@ -249,7 +251,7 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
   if (!dataset.ok()) return Fail(dataset.status());
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
-  *dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
   if (args.limit > 0 && static_cast<int>(dataset->documents.size()) > args.limit) {
     dataset->documents.resize(static_cast<size_t>(args.limit));
   }
@@ -312,9 +314,9 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   if (args.json) {
     std::cout << json.dump(2) << "\n";
   } else {
-    std::cout << (args.workflow.empty() ? absl::StrCat("model ", args.model)
-                                        : absl::StrCat("workflow ", args.workflow, ", step ",
-                                                       workflow.step))
+    std::cout << (args.workflow.empty()
+                      ? absl::StrCat("model ", args.model)
+                      : absl::StrCat("workflow ", args.workflow, ", step ", workflow.step))
               << " on " << args.data << " (" << dataset->format << ", " << args.split
               << " part)\n\n"
               << report.ToTable();
@@ -341,7 +343,8 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand(
       "eval",
-      "Measure an extraction model, or a workflow's extract step, on a labelled dataset: per-field accuracy (exact after "
+      "Measure an extraction model, or a workflow's extract step, on a labelled dataset: per-field "
+      "accuracy (exact after "
       "normalisation; token F1 for long text), coverage, confidence calibration (ECE) and the "
       "straight-through rate at a target accuracy. Reads each document once (cached).");
   cmd->add_option("--data", args->data,

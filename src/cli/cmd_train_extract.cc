@@ -63,7 +63,7 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
   if (!dataset.ok()) return dataset.status();
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
   if (!split) return absl::InvalidArgumentError("--split must be all, train or test");
-  *dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
   for (const std::string& warning : dataset->warnings) std::cerr << "warning: " << warning << "\n";
   if (fields->empty()) *fields = dataset->fields;
   ai::ReadOptions read;

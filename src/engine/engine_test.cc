@@ -198,7 +198,8 @@ steps:
   - id: post
     uses: sql
     with:
-      database: "sqlite:)", db, R"("
+      database: "sqlite:)",
+                                        db, R"("
       statement: INSERT INTO ledger (id) VALUES (:id)
       params: { id: "${{ steps.compute.output.id }}" }
 outputs:

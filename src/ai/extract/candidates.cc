@@ -35,7 +35,7 @@ Box SpanBox(const Line& line, int first, int end) {
 std::string_view IdCore(std::string_view word) {
   const size_t colon = word.rfind(':');
   if (colon != std::string_view::npos && colon + 1 < word.size()) word = word.substr(colon + 1);
-  const std::string_view kEdge = " :;,\"'()[]{}*#|";
+  constexpr std::string_view kEdge = " :;,\"'()[]{}*#|";
   while (!word.empty() && kEdge.find(word.front()) != std::string_view::npos) word.remove_prefix(1);
   while (!word.empty() &&
          (kEdge.find(word.back()) != std::string_view::npos || word.back() == '.')) {

@@ -16,7 +16,7 @@ bool IsAlnum(unsigned char c) { return absl::ascii_isalnum(c) || c >= 0x80; }
 
 // Punctuation that surrounds values in running text ("Date: 14/03/2026,", "(INV-1)").
 std::string_view TrimPunct(std::string_view s) {
-  const std::string_view kEdge = " \t:;,\"'()[]{}*#|";
+  constexpr std::string_view kEdge = " \t:;,\"'()[]{}*#|";
   while (!s.empty() && kEdge.find(s.front()) != std::string_view::npos) s.remove_prefix(1);
   while (!s.empty() && (kEdge.find(s.back()) != std::string_view::npos || s.back() == '.')) {
     s.remove_suffix(1);
