@@ -92,6 +92,9 @@ int TesseractAlone(const std::string& image) {
     api = std::make_unique<tesseract::TessBaseAPI>();
     api->SetVariable("debug_file", "/dev/null");
     if (api->Init(tessdata->c_str(), "eng", tesseract::OEM_LSTM_ONLY) != 0) return -1;
+    // The same page segmentation as the reader (and the tesseract command's default); the
+    // API's own default is a single block, which skips layout analysis.
+    api->SetPageSegMode(tesseract::PSM_AUTO);
   }
   Pix* pix = pixReadMem(reinterpret_cast<const l_uint8*>(image.data()), image.size());
   if (pix == nullptr) return -1;
