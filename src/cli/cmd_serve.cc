@@ -42,7 +42,8 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
 
   absl::StatusOr<std::unique_ptr<server::ApiServer>> api =
-      server::ApiServer::Create({}, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
+      server::ApiServer::Create(server::ApiServerOptions{.artifacts = (*app)->artifacts()}, *engine,
+                                (*app)->store(), (*app)->clock(), (*app)->random());
   if (!api.ok()) return Fail(api.status());
   if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
   // Scripts wait for this line to know the port.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "server/test_server.h"
 #include "server/test_specs.h"
 
@@ -107,6 +108,66 @@ TEST_F(ApiRunsTest, ListsRunsNewestFirstAPageAtATime) {
   EXPECT_EQ(completed.body["runs"].size(), 5u);
   ApiResponse failed = server_.Get("/api/v1/runs?status=failed", server_.Token("viewer"));
   EXPECT_TRUE(failed.body["runs"].empty());
+}
+
+}  // namespace
+}  // namespace flowline::server
+
+namespace flowline::server {
+namespace {
+
+constexpr char kIntakeSpec[] = R"(
+workflow: intake
+key: ${{ input.sha256 }}
+steps:
+  - id: note
+    uses: script
+    with:
+      code: "return { file = input.file, name = input.name }"
+outputs:
+  file: ${{ steps.note.output.file }}
+  name: ${{ steps.note.output.name }}
+)";
+
+TEST(ApiDocumentsTest, APostedDocumentIsKeptAndStartsARun) {
+  TestServer server;
+  server.Deploy(kIntakeSpec);
+  const std::string pdf = "%PDF-1.4\n% a tiny stand-in for an invoice\n";
+  ApiResponse started = server.Post("/api/v1/workflows/intake/documents?name=inv-7.pdf&wait=10s",
+                                    pdf, server.Token("operator"), "application/pdf");
+  ASSERT_EQ(started.status, 201) << started.body.dump(2);
+  const Json output = started.body["run"]["output"];
+  const std::string key = output["file"];
+  EXPECT_EQ(key, "sha256:" + common::Sha256Hex(pdf) + ".pdf");
+  EXPECT_EQ(output["name"], "inv-7.pdf");
+  auto kept = server.artifacts().Get(key);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(*kept, pdf);
+
+  // The same document again is the same run (its hash is the business key).
+  ApiResponse again = server.Post("/api/v1/workflows/intake/documents", pdf,
+                                  server.Token("operator"), "application/pdf");
+  EXPECT_EQ(again.status, 200) << again.body.dump(2);
+  EXPECT_EQ(again.body["run_id"], started.body["run_id"]);
+}
+
+TEST(ApiDocumentsTest, WhatIsNotADocumentIs400AndAViewerMayNotUpload) {
+  TestServer server;
+  server.Deploy(kIntakeSpec);
+  ApiResponse empty = server.Post("/api/v1/workflows/intake/documents", "",
+                                  server.Token("operator"), "application/pdf");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_THAT(empty.body.dump(), HasSubstr("--data-binary"));
+  ApiResponse text = server.Post("/api/v1/workflows/intake/documents", "hello",
+                                 server.Token("operator"), "text/plain");
+  EXPECT_EQ(text.status, 400);
+  EXPECT_THAT(text.body.dump(), HasSubstr("not a PDF, PNG, JPEG or TIFF"));
+  ApiResponse viewer = server.Post("/api/v1/workflows/intake/documents", "%PDF-1.4",
+                                   server.Token("viewer"), "application/pdf");
+  EXPECT_EQ(viewer.status, 403);
+  ApiResponse unknown = server.Post("/api/v1/workflows/nope/documents", "%PDF-1.4",
+                                    server.Token("operator"), "application/pdf");
+  EXPECT_EQ(unknown.status, 404);
 }
 
 }  // namespace

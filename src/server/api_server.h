@@ -27,6 +27,10 @@
 #include "server/auth.h"
 #include "store/store.h"
 
+namespace flowline::steps {
+class ArtifactStore;
+}
+
 namespace flowline::server {
 
 struct ApiServerOptions {
@@ -40,6 +44,9 @@ struct ApiServerOptions {
   absl::Duration default_claim = absl::Minutes(15);
   // The longest task claim a request may ask for. Default 24 h.
   absl::Duration max_claim = absl::Hours(24);
+  // Where uploaded documents are kept (POST /api/v1/workflows/{name}/documents); the engine's
+  // steps must see the same store. Null: uploads answer 503. Must outlive the server.
+  steps::ArtifactStore* artifacts = nullptr;
 };
 
 // A route the server answers: "GET", "/api/v1/runs/{id}".

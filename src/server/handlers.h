@@ -27,7 +27,8 @@ struct ServerContext {
 
 // POST/GET /api/v1/workflows, GET /api/v1/workflows/{name}.
 void AddWorkflowRoutes(ServerContext& ctx, Router& router);
-// POST /api/v1/workflows/{name}/runs, GET /api/v1/runs, GET /api/v1/runs/{id}.
+// POST /api/v1/workflows/{name}/runs, POST /api/v1/workflows/{name}/documents,
+// GET /api/v1/runs, GET /api/v1/runs/{id}.
 void AddRunRoutes(ServerContext& ctx, Router& router);
 // GET /api/v1/tasks, GET /api/v1/tasks/{id}, POST .../claim, .../release, .../resolve.
 void AddTaskRoutes(ServerContext& ctx, Router& router);

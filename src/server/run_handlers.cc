@@ -2,7 +2,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "common/status_macros.h"
+#include "steps/artifacts.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
 
@@ -19,6 +21,47 @@ absl::StatusOr<Reply> StartRun(ServerContext& ctx, const Call& call) {
   request.workflow = call.PathParam("name");
   request.input = std::move(input);
   request.version = call.Query("version");
+  return StartRunReply(ctx, request, wait);
+}
+
+// The document type from its first bytes, as the artifact extension; "" if not a document.
+std::string DocumentExtension(const std::string& bytes) {
+  if (bytes.rfind("%PDF-", 0) == 0) return "pdf";
+  if (bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "png";
+  if (bytes.rfind("\xFF\xD8\xFF", 0) == 0) return "jpg";
+  if (bytes.rfind(std::string("II*\0", 4), 0) == 0 || bytes.rfind(std::string("MM\0*", 4), 0) == 0) {
+    return "tif";
+  }
+  return "";
+}
+
+// A document posted as the request body: kept as an artifact, then a run starts with the input
+// {"file": <artifact key>, "name": ?name=, "sha256": <content hash>} (what `flowline run` gives
+// a workflow for a file in a folder).
+absl::StatusOr<Reply> UploadDocument(ServerContext& ctx, const Call& call) {
+  if (ctx.options.artifacts == nullptr) {
+    return absl::UnavailableError("this server keeps no documents (no artifact store)");
+  }
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> wait, DurationQuery(call, "wait"));
+  const std::string& bytes = call.http.body;
+  if (bytes.empty()) {
+    return absl::InvalidArgumentError(
+        "the request body is empty: send the document's bytes (PDF, PNG, JPEG or TIFF) as the "
+        "body, e.g. curl --data-binary @invoice.pdf");
+  }
+  const std::string extension = DocumentExtension(bytes);
+  if (extension.empty()) {
+    return absl::InvalidArgumentError(
+        "the body is not a PDF, PNG, JPEG or TIFF document (told by its first bytes); send the "
+        "file's bytes unchanged (curl --data-binary, not --data or a form)");
+  }
+  ASSIGN_OR_RETURN(std::string key, ctx.options.artifacts->Put(bytes, extension));
+  std::string name = call.Query("name");
+  if (name.empty()) name = absl::StrCat("upload.", extension);
+  engine::StartRunRequest request;
+  request.workflow = call.PathParam("name");
+  request.version = call.Query("version");
+  request.input = Json{{"file", key}, {"name", name}, {"sha256", common::Sha256Hex(bytes)}};
   return StartRunReply(ctx, request, wait);
 }
 
@@ -99,6 +142,8 @@ absl::StatusOr<Reply> StartRunReply(ServerContext& ctx, const engine::StartRunRe
 void AddRunRoutes(ServerContext& ctx, Router& router) {
   router.Add({"POST", "/api/v1/workflows/{name}/runs", Permission::kStartRun,
               [&ctx](const Call& call) { return StartRun(ctx, call); }});
+  router.Add({"POST", "/api/v1/workflows/{name}/documents", Permission::kStartRun,
+              [&ctx](const Call& call) { return UploadDocument(ctx, call); }});
   router.Add({"GET", "/api/v1/runs", Permission::kRead,
               [&ctx](const Call& call) { return ListRuns(ctx, call); }});
   router.Add({"GET", "/api/v1/runs/{id}", Permission::kRead,

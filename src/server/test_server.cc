@@ -45,8 +45,11 @@ TestServer::TestServer(ApiServerOptions options) {
   }
   store_ = *std::move(store);
   steps::RegisterSystemStepKinds(registry_);
+  artifacts_ = steps::NewFileArtifactStore(dir_.File("artifacts"));
+  if (options.artifacts == nullptr) options.artifacts = artifacts_.get();
   engine::EngineOptions engine_options;
   engine_options.workers = 2;
+  engine_options.artifacts = artifacts_.get();
   engine_ = std::make_unique<engine::Engine>(std::move(engine_options), *store_, registry_,
                                              common::SystemClock::Get(), random_, nullptr);
   absl::Status started = engine_->Start();

@@ -14,6 +14,7 @@
 #include "common/temp_dir.h"
 #include "engine/engine.h"
 #include "server/api_server.h"
+#include "steps/artifacts.h"
 #include "server/auth.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
@@ -58,10 +59,12 @@ class TestServer {
   ApiServer& api() { return *api_; }
   engine::Engine& engine() { return *engine_; }
   store::Store& store() { return *store_; }
+  steps::ArtifactStore& artifacts() { return *artifacts_; }
   int port() const { return api_->port(); }
 
  private:
   common::TempDir dir_;
+  std::unique_ptr<steps::ArtifactStore> artifacts_;
   std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   common::SeededRandom random_{42};
