@@ -9,7 +9,9 @@
 #include "ai/extract/field_spec.h"
 #include "ai/extract/trainer.h"
 #include "cli/commands.h"
+#include "cli/document_cache.h"
 #include "cli/inputs.h"
+#include "cli/progress.h"
 #include "common/ids.h"
 #include "quality/dataset.h"
 
@@ -21,7 +23,7 @@ struct TrainExtractArgs {
   std::string format = "auto";
   std::string out;
   std::string fields;
-  std::string cache;
+  std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
   std::string split = "all";
   double test_share = 0.5;  // as `flowline eval`
@@ -41,18 +43,6 @@ absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec) {
   return ai::ParseFieldList(spec);
 }
 
-// $FLOWLINE_CACHE, else $XDG_CACHE_HOME/flowline/documents, else ~/.cache/flowline/documents.
-std::string DefaultCache() {
-  if (const char* env = std::getenv("FLOWLINE_CACHE"); env != nullptr && *env) return env;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg) {
-    return std::string(xdg) + "/flowline/documents";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home) {
-    return std::string(home) + "/.cache/flowline/documents";
-  }
-  return "";
-}
-
 // The labelled documents of `args.data` (any format quality::LoadDataset reads, in the chosen
 // split), each read once: a read Document is cached as <cache>/<file sha256>.<ocr>.json, so a
 // file that changes is read again and a second training skips OCR.
@@ -66,46 +56,38 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
   dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
   for (const std::string& warning : dataset->warnings) std::cerr << "warning: " << warning << "\n";
   if (fields->empty()) *fields = dataset->fields;
-  ai::ReadOptions read;
-  read.keep_page_images = false;
-  read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
-             : args.ocr == "never" ? ai::OcrMode::kNever
-                                   : ai::OcrMode::kAuto;
-  const std::string cache = args.cache.empty() ? DefaultCache() : args.cache;
+  DocumentCacheOptions cache;
+  cache.dir = args.cache;
+  cache.read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
+                   : args.ocr == "never" ? ai::OcrMode::kNever
+                                         : ai::OcrMode::kAuto;
+  std::vector<std::string> paths;
+  for (const quality::LabelledDocument& labelled : dataset->documents) {
+    paths.push_back(labelled.path);
+  }
+  ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
+  auto documents = ReadDocuments(paths, cache, [&](int done, int) {
+    if (!args.quiet) bar.Update(done);
+  });
+  if (!args.quiet) bar.Finish();
   std::vector<ai::LabelledDocument> out;
   std::string digest;
-  const int total = static_cast<int>(dataset->documents.size());
-  for (int i = 0; i < total; ++i) {
+  for (size_t i = 0; i < documents.size(); ++i) {
     const quality::LabelledDocument& labelled = dataset->documents[i];
-    if (!args.quiet) {
-      std::cerr << "\rreading " << i + 1 << "/" << total << " " << labelled.id << "\033[K"
-                << std::flush;
-    }
-    absl::StatusOr<std::string> bytes = ReadFile(labelled.path);
-    if (!bytes.ok()) return bytes.status();
-    const std::string sha = common::Sha256Hex(*bytes);
-    ai::DocumentReader reader = [&](const std::string&) {
-      return ai::ReadDocument(*bytes, labelled.path, read, nullptr);
-    };
-    const std::string cache_file =
-        cache.empty() ? "" : absl::StrCat(cache, "/", sha, ".", args.ocr, ".json");
-    absl::StatusOr<ai::Document> doc =
-        cache.empty() ? reader(labelled.path)
-                      : ai::LoadCachedDocument(labelled.path, cache_file, reader, true);
-    if (!doc.ok()) {
-      std::cerr << "\nwarning: skipped " << labelled.id << ": " << doc.status().message() << "\n";
+    if (!documents[i].ok()) {
+      std::cerr << "warning: skipped " << labelled.id << ": " << documents[i].status().message()
+                << "\n";
       continue;
     }
     ai::LabelledDocument d;
     d.file = labelled.id;
-    d.document = *std::move(doc);
+    d.document = *std::move(documents[i]);
     d.date_order = labelled.date_order;
     d.labels = labelled.fields;
-    digest = common::Sha256Hex(
-        absl::StrCat(digest, labelled.id, "\n", sha, "\n", Json(labelled.fields).dump()));
+    digest = common::Sha256Hex(absl::StrCat(digest, labelled.id, "\n", d.document.sha256, "\n",
+                                            Json(labelled.fields).dump()));
     out.push_back(std::move(d));
   }
-  if (!args.quiet) std::cerr << "\n";
   *data_sha256 = digest;
   return out;
 }
@@ -169,7 +151,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--split-seed", args->split_seed, "The split's seed");
   cmd->add_option("--cache", args->cache,
-                  "Where read documents are cached (default $FLOWLINE_CACHE or "
+                  "Where read documents are cached (empty: no cache; default $FLOWLINE_CACHE or "
                   "~/.cache/flowline/documents)");
   cmd->add_option("--ocr", args->ocr, "Reading: auto (text layer, else OCR), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
