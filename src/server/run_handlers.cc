@@ -4,9 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
-#include "steps/artifacts.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
+#include "steps/artifacts.h"
 
 namespace flowline::server {
 namespace {
@@ -29,7 +29,8 @@ std::string DocumentExtension(const std::string& bytes) {
   if (bytes.rfind("%PDF-", 0) == 0) return "pdf";
   if (bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "png";
   if (bytes.rfind("\xFF\xD8\xFF", 0) == 0) return "jpg";
-  if (bytes.rfind(std::string("II*\0", 4), 0) == 0 || bytes.rfind(std::string("MM\0*", 4), 0) == 0) {
+  if (bytes.rfind(std::string("II*\0", 4), 0) == 0 ||
+      bytes.rfind(std::string("MM\0*", 4), 0) == 0) {
     return "tif";
   }
   return "";

@@ -14,8 +14,8 @@
 #include "common/temp_dir.h"
 #include "engine/engine.h"
 #include "server/api_server.h"
-#include "steps/artifacts.h"
 #include "server/auth.h"
+#include "steps/artifacts.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
 
