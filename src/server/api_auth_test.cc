@@ -43,6 +43,7 @@ class ApiAuthTest : public ::testing::Test {
   void SetUp() override {
     server_.Deploy(kGreetSpec);
     server_.Deploy(kReviewSpec);
+    server_.Deploy(kIntakeSpec);
     run_id_ = server_.StartRun("greet", {{"id", "seed"}, {"name", "world"}});
     task_id_ = FreshTask();
   }
@@ -89,6 +90,11 @@ class ApiAuthTest : public ::testing::Test {
          [this](const std::string&) {
            return Request{"/api/v1/workflows/greet/runs",
                           Json{{"id", absl::StrCat("m", ++counter_)}, {"name", "x"}}.dump()};
+         }},
+        {"start_run", "POST", "/api/v1/workflows/{name}/documents",
+         [this](const std::string&) {
+           return Request{"/api/v1/workflows/intake/documents",
+                          absl::StrCat("%PDF-1.4\n% document ", ++counter_, "\n")};
          }},
         {"manage_tokens", "GET", "/api/v1/tokens", fixed("/api/v1/tokens")},
         {"manage_tokens", "POST", "/api/v1/tokens",

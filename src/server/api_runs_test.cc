@@ -116,19 +116,6 @@ TEST_F(ApiRunsTest, ListsRunsNewestFirstAPageAtATime) {
 namespace flowline::server {
 namespace {
 
-constexpr char kIntakeSpec[] = R"(
-workflow: intake
-key: ${{ input.sha256 }}
-steps:
-  - id: note
-    uses: script
-    with:
-      code: "return { file = input.file, name = input.name }"
-outputs:
-  file: ${{ steps.note.output.file }}
-  name: ${{ steps.note.output.name }}
-)";
-
 TEST(ApiDocumentsTest, APostedDocumentIsKeptAndStartsARun) {
   TestServer server;
   server.Deploy(kIntakeSpec);

@@ -65,4 +65,18 @@ steps:
       code: return {}
 )";
 
+// A workflow started by an uploaded document: it echoes the input's file key and name.
+inline constexpr char kIntakeSpec[] = R"(
+workflow: intake
+key: ${{ input.sha256 }}
+steps:
+  - id: note
+    uses: script
+    with:
+      code: "return { file = input.file, name = input.name }"
+outputs:
+  file: ${{ steps.note.output.file }}
+  name: ${{ steps.note.output.name }}
+)";
+
 }  // namespace flowline::server
