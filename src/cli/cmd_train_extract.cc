@@ -20,6 +20,7 @@ namespace {
 
 struct TrainExtractArgs {
   std::string data;
+  std::vector<std::string> extra_data;
   std::string format = "auto";
   std::string out;
   std::string fields;
@@ -44,8 +45,7 @@ absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec) {
 }
 
 // The labelled documents of `args.data` (any format quality::LoadDataset reads, in the chosen
-// split), each read once: a read Document is cached as <cache>/<file sha256>.<ocr>.json, so a
-// file that changes is read again and a second training skips OCR.
+// split) and of every --extra-data folder (whole), each read once (cli/document_cache.h).
 absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtractArgs& args,
                                                                 std::vector<ai::FieldSpec>* fields,
                                                                 std::string* data_sha256) {
@@ -54,6 +54,15 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
   if (!split) return absl::InvalidArgumentError("--split must be all, train or test");
   dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  for (const std::string& extra_dir : args.extra_data) {
+    absl::StatusOr<quality::Dataset> extra = quality::LoadDataset(extra_dir);
+    if (!extra.ok()) return extra.status();
+    for (quality::LabelledDocument& doc : extra->documents) {
+      doc.id = absl::StrCat(extra_dir, "/", doc.id);  // ids stay distinct across folders
+      dataset->documents.push_back(std::move(doc));
+    }
+    for (std::string& warning : extra->warnings) dataset->warnings.push_back(std::move(warning));
+  }
   for (const std::string& warning : dataset->warnings) std::cerr << "warning: " << warning << "\n";
   if (fields->empty()) *fields = dataset->fields;
   DocumentCacheOptions cache;
@@ -134,6 +143,10 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
                   "The dataset folder: labels.jsonl and the files, or a public set's folder "
                   "(see --format)")
       ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--extra-data", args->extra_data,
+                  "More labelled folders to train on, whole (not split), e.g. generated samples "
+                  "with the same field names (repeatable)")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--format", args->format,
                   "auto, flowline, sroie, fcc, invoice2data or zugferd (label importers)");
