@@ -5,7 +5,6 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "ai/document/reader.h"
-#include "ai/extract/dataset.h"
 #include "ai/extract/field_spec.h"
 #include "ai/extract/trainer.h"
 #include "cli/commands.h"

@@ -8,7 +8,6 @@
 #include <random>
 #include <sstream>
 
-#include "ai/extract/dataset.h"
 #include "ai/extract/extraction_model.h"
 #include "ai/extract/synthetic_invoices.h"
 #include "common/temp_dir.h"
@@ -148,50 +147,6 @@ TEST(TrainerErrorsTest, RefusesTooLittleDataAndImpossibleLabels) {
       docs, {{"vendor_name", FieldType::kAmount, {}, {}}}, FastOptions(), dir.File("b"));
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("never equals"), std::string::npos) << wrong.status();
-}
-
-TEST(DatasetTest, ReadsLabelsAndCachesDocuments) {
-  common::TempDir dir;
-  std::vector<LabelledDocument> docs = testing::InvoiceBuilder(3).Make(3);
-  {
-    std::ofstream labels(dir.File("labels.jsonl"));
-    for (const LabelledDocument& d : docs) {
-      Json fields = Json::object();
-      for (const auto& [k, v] : d.labels) fields[k] = v;
-      fields["line_items"] = Json::array();  // nested: skipped
-      labels << Json{{"file", d.file}, {"date_order", "dmy"}, {"fields", fields}}.dump() << "\n";
-    }
-  }
-  int reads = 0;
-  DocumentReader reader = [&](const std::string& path) -> absl::StatusOr<Document> {
-    ++reads;
-    for (const LabelledDocument& d : docs) {
-      if (std::filesystem::path(path).filename() == d.file) return d.document;
-    }
-    return absl::NotFoundError(path);
-  };
-  DatasetOptions options;
-  options.cache_dir = dir.File("cache");
-  absl::StatusOr<Dataset> first = LoadDataset(dir.path(), reader, options);
-  ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(reads, 3);
-  ASSERT_EQ(first->documents.size(), 3u);
-  EXPECT_EQ(first->documents[0].labels, docs[0].labels);
-  EXPECT_EQ(first->documents[0].date_order, DateOrder::kDmy);
-  // The second time the pre-read documents are used: no reader needed.
-  absl::StatusOr<Dataset> second = LoadDataset(dir.path(), nullptr, options);
-  ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ(second->sha256, first->sha256);
-  EXPECT_EQ(second->documents[2].document.ToJson(), docs[2].document.ToJson());
-  // Without caches and without a reader, the document cannot be read.
-  options.cache_dir = dir.File("elsewhere");
-  EXPECT_FALSE(LoadDataset(dir.path(), nullptr, options).ok());
-  std::ofstream(dir.File("labels.jsonl"), std::ios::app) << "{\"fields\": {}}\n";
-  absl::StatusOr<Dataset> bad = LoadDataset(dir.path(), reader, options);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("labels.jsonl:4"), std::string::npos) << bad.status();
-  EXPECT_EQ(LoadDataset(dir.File("nothing"), reader, options).status().code(),
-            absl::StatusCode::kNotFound);
 }
 
 }  // namespace
