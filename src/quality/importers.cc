@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,11 +19,21 @@ namespace {
 
 using ai::FieldType;
 
-void AddField(Dataset& dataset, const char* name, FieldType type) {
-  ai::FieldSpec spec;
-  spec.name = name;
-  spec.type = type;
-  dataset.fields.push_back(std::move(spec));
+// One labelled field of a set: flowline's name and type, and where the set's labels hold it
+// (a JSON key or a CSV column).
+struct Label {
+  const char* field;
+  FieldType type;
+  const char* source;
+};
+
+void AddFields(Dataset& dataset, const std::vector<Label>& labels) {
+  for (const Label& label : labels) {
+    ai::FieldSpec spec;
+    spec.name = label.field;
+    spec.type = label.type;
+    dataset.fields.push_back(std::move(spec));
+  }
 }
 
 // The names in `dir` ending in `suffix`, sorted.
@@ -59,15 +70,49 @@ absl::StatusOr<common::CsvTable> ReadCsv(const std::string& path,
   return table;
 }
 
+// A set labelled by one CSV file in the set's folder, a row per document: the document is
+// <folder>/<id_column value>.pdf, and each label's source is a column (`adapt` may rewrite a
+// value before it is normalised).
+absl::Status LoadCsvLabels(
+    Dataset& dataset, const char* csv_name, const char* id_column, const char* folder,
+    ai::DateOrder order, const std::vector<Label>& labels,
+    const std::function<std::string(const Label&, std::string)>& adapt = nullptr) {
+  AddFields(dataset, labels);
+  const std::string path = absl::StrCat(dataset.dir, "/", csv_name);
+  std::vector<std::string> columns = {id_column};
+  for (const Label& label : labels) columns.push_back(label.source);
+  ASSIGN_OR_RETURN(common::CsvTable table, ReadCsv(path, columns));
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const common::CsvRow& row = table.rows[r];
+    const std::string where = absl::StrCat(path, ":", table.row_lines[r]);
+    LabelledDocument doc;
+    doc.id = absl::StrCat(folder, "/", row[table.Column(id_column)], ".pdf");
+    doc.path = absl::StrCat(dataset.dir, "/", doc.id);
+    doc.date_order = order;
+    if (!FileExists(doc.path)) {
+      dataset.warnings.push_back(absl::StrCat(where, ": ", doc.path, " is missing; skipped"));
+      continue;
+    }
+    for (const Label& label : labels) {
+      std::string value = row[table.Column(label.source)];
+      if (adapt) value = adapt(label, std::move(value));
+      SetField(dataset, doc, label.field, value, where);
+    }
+    dataset.documents.push_back(std::move(doc));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // SROIE: key/NNN.json {"company", "date", "address", "total"} for img/NNN.jpg; Malaysian
 // receipts, dates day-first.
 absl::Status LoadSroie(Dataset& dataset) {
-  AddField(dataset, "company", FieldType::kOrganisation);
-  AddField(dataset, "date", FieldType::kDate);
-  AddField(dataset, "address", FieldType::kAddress);
-  AddField(dataset, "total", FieldType::kAmount);
+  const std::vector<Label> labels = {{"company", FieldType::kOrganisation, "company"},
+                                     {"date", FieldType::kDate, "date"},
+                                     {"address", FieldType::kAddress, "address"},
+                                     {"total", FieldType::kAmount, "total"}};
+  AddFields(dataset, labels);
   for (const std::string& key_file : ListFiles(dataset.dir + "/key", ".json")) {
     const std::string stem = key_file.substr(0, key_file.size() - 5);
     const std::string key_path = absl::StrCat(dataset.dir, "/key/", key_file);
@@ -87,9 +132,9 @@ absl::Status LoadSroie(Dataset& dataset) {
           absl::StrCat(key_path, ": not a JSON object",
                        key.ok() ? "" : absl::StrCat(": ", key.status().message())));
     }
-    for (const char* name : {"company", "date", "address", "total"}) {
-      if (auto it = key->find(name); it != key->end()) {
-        SetField(dataset, doc, name, LabelText(*it), key_path);
+    for (const Label& label : labels) {
+      if (auto it = key->find(label.source); it != key->end()) {
+        SetField(dataset, doc, label.field, LabelText(*it), key_path);
       }
     }
     dataset.documents.push_back(std::move(doc));
@@ -100,59 +145,26 @@ absl::Status LoadSroie(Dataset& dataset) {
 // FCC ad-buy (DeepForm manifest): labels.csv with contract_num, advertiser, gross_amount,
 // flight_from, flight_to for pdfs/<file_id>.pdf; US dates, month-first.
 absl::Status LoadFcc(Dataset& dataset) {
-  AddField(dataset, "contract_number", FieldType::kId);
-  AddField(dataset, "advertiser", FieldType::kOrganisation);
-  AddField(dataset, "gross_amount", FieldType::kAmount);
-  AddField(dataset, "flight_from", FieldType::kDate);
-  AddField(dataset, "flight_to", FieldType::kDate);
-  const std::string labels = dataset.dir + "/labels.csv";
-  const std::vector<std::string> columns = {"file_id",      "contract_num", "advertiser",
-                                            "gross_amount", "flight_from",  "flight_to"};
-  ASSIGN_OR_RETURN(common::CsvTable table, ReadCsv(labels, columns));
-  const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"contract_number", "contract_num"},
-      {"advertiser", "advertiser"},
-      {"gross_amount", "gross_amount"},
-      {"flight_from", "flight_from"},
-      {"flight_to", "flight_to"}};
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    const common::CsvRow& row = table.rows[r];
-    const std::string where = absl::StrCat(labels, ":", table.row_lines[r]);
-    LabelledDocument doc;
-    doc.id = absl::StrCat("pdfs/", row[table.Column("file_id")], ".pdf");
-    doc.path = absl::StrCat(dataset.dir, "/", doc.id);
-    doc.date_order = ai::DateOrder::kMdy;
-    if (!FileExists(doc.path)) {
-      dataset.warnings.push_back(absl::StrCat(where, ": ", doc.path, " is missing; skipped"));
-      continue;
-    }
-    for (const auto& [field, column] : mapping) {
-      SetField(dataset, doc, field, row[table.Column(column)], where);
-    }
-    dataset.documents.push_back(std::move(doc));
-  }
-  return absl::OkStatus();
+  return LoadCsvLabels(dataset, "labels.csv", "file_id", "pdfs", ai::DateOrder::kMdy,
+                       {{"contract_number", FieldType::kId, "contract_num"},
+                        {"advertiser", FieldType::kOrganisation, "advertiser"},
+                        {"gross_amount", FieldType::kAmount, "gross_amount"},
+                        {"flight_from", FieldType::kDate, "flight_from"},
+                        {"flight_to", FieldType::kDate, "flight_to"}});
 }
 
 // invoice2data: files/<name>.json (an array holding one object of the template's output) for
 // files/<name>.pdf. Only the keys that name printed invoice fields are imported: `issuer` and
 // `desc` are template metadata (see the README).
 absl::Status LoadInvoice2data(Dataset& dataset) {
-  AddField(dataset, "invoice_number", FieldType::kId);
-  AddField(dataset, "invoice_date", FieldType::kDate);
-  AddField(dataset, "due_date", FieldType::kDate);
-  AddField(dataset, "currency", FieldType::kCurrency);
-  AddField(dataset, "net_amount", FieldType::kAmount);
-  AddField(dataset, "tax_amount", FieldType::kAmount);
-  AddField(dataset, "total_amount", FieldType::kAmount);
-  const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"invoice_number", "invoice_number"},
-      {"invoice_date", "date"},
-      {"due_date", "date_due"},
-      {"currency", "currency"},
-      {"net_amount", "amount_untaxed"},
-      {"tax_amount", "amount_tax"},
-      {"total_amount", "amount"}};
+  const std::vector<Label> mapping = {{"invoice_number", FieldType::kId, "invoice_number"},
+                                      {"invoice_date", FieldType::kDate, "date"},
+                                      {"due_date", FieldType::kDate, "date_due"},
+                                      {"currency", FieldType::kCurrency, "currency"},
+                                      {"net_amount", FieldType::kAmount, "amount_untaxed"},
+                                      {"tax_amount", FieldType::kAmount, "amount_tax"},
+                                      {"total_amount", FieldType::kAmount, "amount"}};
+  AddFields(dataset, mapping);
   const std::string files = dataset.dir + "/files";
   for (const std::string& json_file : ListFiles(files, ".json")) {
     const std::string stem = json_file.substr(0, json_file.size() - 5);
@@ -173,9 +185,9 @@ absl::Status LoadInvoice2data(Dataset& dataset) {
           absl::StrCat(json_path, ": expected an array holding one object"));
     }
     const Json& labels = (*json)[0];
-    for (const auto& [field, key] : mapping) {
-      if (auto it = labels.find(key); it != labels.end()) {
-        SetField(dataset, doc, field, LabelText(*it), json_path);
+    for (const Label& label : mapping) {
+      if (auto it = labels.find(label.source); it != labels.end()) {
+        SetField(dataset, doc, label.field, LabelText(*it), json_path);
       }
     }
     dataset.documents.push_back(std::move(doc));
@@ -186,52 +198,25 @@ absl::Status LoadInvoice2data(Dataset& dataset) {
 // ZUGFeRD: fields.csv (a flat summary of each PDF's embedded CII XML) for pdf/<file>.pdf. The
 // XML itself is never read: the printed page is what is extracted.
 absl::Status LoadZugferd(Dataset& dataset) {
-  AddField(dataset, "invoice_number", FieldType::kId);
-  AddField(dataset, "invoice_date", FieldType::kDate);
-  AddField(dataset, "due_date", FieldType::kDate);
-  AddField(dataset, "currency", FieldType::kCurrency);
-  AddField(dataset, "vendor_name", FieldType::kOrganisation);
-  AddField(dataset, "customer_name", FieldType::kOrganisation);
-  AddField(dataset, "net_amount", FieldType::kAmount);
-  AddField(dataset, "tax_amount", FieldType::kAmount);
-  AddField(dataset, "total_amount", FieldType::kAmount);
-  const std::string labels = dataset.dir + "/fields.csv";
-  const std::vector<std::pair<const char*, const char*>> mapping = {
-      {"invoice_number", "invoice_number"},
-      {"invoice_date", "issue_date"},
-      {"due_date", "due_date"},
-      {"currency", "currency"},
-      {"vendor_name", "seller_name"},
-      {"customer_name", "buyer_name"},
-      {"net_amount", "tax_basis_total"},
-      {"tax_amount", "tax_total"},
-      {"total_amount", "grand_total"}};
-  std::vector<std::string> columns = {"file"};
-  for (const auto& [field, column] : mapping) columns.push_back(column);
-  ASSIGN_OR_RETURN(common::CsvTable table, ReadCsv(labels, columns));
-  for (size_t r = 0; r < table.rows.size(); ++r) {
-    const common::CsvRow& row = table.rows[r];
-    const std::string where = absl::StrCat(labels, ":", table.row_lines[r]);
-    LabelledDocument doc;
-    doc.id = absl::StrCat("pdf/", row[table.Column("file")], ".pdf");
-    doc.path = absl::StrCat(dataset.dir, "/", doc.id);
-    doc.date_order = ai::DateOrder::kYmd;
-    if (!FileExists(doc.path)) {
-      dataset.warnings.push_back(absl::StrCat(where, ": ", doc.path, " is missing; skipped"));
-      continue;
+  // CII dates are YYYYMMDD (format 102).
+  auto cii_date = [](const Label& label, std::string value) {
+    if (label.type == FieldType::kDate && value.size() == 8 &&
+        std::all_of(value.begin(), value.end(), ::isdigit)) {
+      value = absl::StrCat(value.substr(0, 4), "-", value.substr(4, 2), "-", value.substr(6, 2));
     }
-    for (const auto& [field, column] : mapping) {
-      std::string value = row[table.Column(column)];
-      // CII dates are YYYYMMDD (format 102).
-      if ((std::string_view(field) == "invoice_date" || std::string_view(field) == "due_date") &&
-          value.size() == 8 && std::all_of(value.begin(), value.end(), ::isdigit)) {
-        value = absl::StrCat(value.substr(0, 4), "-", value.substr(4, 2), "-", value.substr(6, 2));
-      }
-      SetField(dataset, doc, field, value, where);
-    }
-    dataset.documents.push_back(std::move(doc));
-  }
-  return absl::OkStatus();
+    return value;
+  };
+  return LoadCsvLabels(dataset, "fields.csv", "file", "pdf", ai::DateOrder::kYmd,
+                       {{"invoice_number", FieldType::kId, "invoice_number"},
+                        {"invoice_date", FieldType::kDate, "issue_date"},
+                        {"due_date", FieldType::kDate, "due_date"},
+                        {"currency", FieldType::kCurrency, "currency"},
+                        {"vendor_name", FieldType::kOrganisation, "seller_name"},
+                        {"customer_name", FieldType::kOrganisation, "buyer_name"},
+                        {"net_amount", FieldType::kAmount, "tax_basis_total"},
+                        {"tax_amount", FieldType::kAmount, "tax_total"},
+                        {"total_amount", FieldType::kAmount, "grand_total"}},
+                       cii_date);
 }
 
 }  // namespace flowline::quality::internal
