@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "ai/classify/classify_test_corpus.h"
 #include "cli/commands.h"
+#include "common/json_util.h"
 #include "common/temp_dir.h"
 
 namespace flowline::cli {
@@ -30,7 +31,9 @@ Result RunFlowline(std::vector<std::string> args, const std::string& reference_d
   Result result;
   CLI::App* train = AddTrainCommand(app, global, result.exit_code);
   AddTrainClassifyCommand(*train, global, result.exit_code);
+  AddTrainExtractCommand(*train, global, result.exit_code);
   AddReferenceCommand(app, global, result.exit_code);
+  AddEvalCommand(app, global, result.exit_code);
   std::reverse(args.begin(), args.end());
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
@@ -85,6 +88,87 @@ TEST_F(AiCommandsTest, TrainClassifyRejectsBadArguments) {
       {"train", "classify", "--data", data, "--out", dir_.File("m"), "--epochs", "many"}, db_);
   EXPECT_EQ(r.exit_code, static_cast<int>(CLI::ExitCodes::ConversionError));
   EXPECT_FALSE(std::filesystem::exists(dir_.File("m")));
+}
+
+// A folder in SROIE's layout: img/NNN.jpg (never read with --text given), key/NNN.json and the
+// set's transcript box/NNN.csv, with the total's row apart from its label as in SROIE.
+std::string MakeReceipts(const common::TempDir& dir, int count) {
+  const std::string root = dir.File("sroie");
+  for (const char* sub : {"", "/img", "/key", "/box"}) {
+    std::filesystem::create_directories(root + sub);
+  }
+  for (int i = 0; i < count; ++i) {
+    char stem[8];
+    std::snprintf(stem, sizeof(stem), "%03d", i);
+    const std::string total = std::to_string(10 + 7 * i) + ".50";
+    const std::string date = std::to_string(10 + i) + "/03/2019";
+    std::ofstream(root + "/img/" + stem + ".jpg") << "not read";
+    std::ofstream(root + "/key/" + stem + ".json")
+        << R"({"company": "SHOP )" << i << R"( SDN BHD", "date": ")" << date << R"(", "total": ")"
+        << total << "\"}";
+    std::ofstream(root + "/box/" + stem + ".csv")
+        << "10,10,200,10,200,30,10,30,SHOP " << i << " SDN BHD\n"
+        << "10,50,100,50,100,70,10,70,DATE: " << date << "\n"
+        << "10,90,60,90,60,110,10,110,SUBTOTAL\n"
+        << "150,90,190,90,190,110,150,110," << 3 + i << ".00\n"
+        << "10,130,60,130,60,150,10,150,TOTAL:\n"
+        << "10,170,60,170,60,190,10,190,CASH\n"
+        << "150,170,190,170,190,190,150,190,100.00\n"
+        << "150,130,190,130,190,150,150,150," << total << "\n";
+  }
+  return root;
+}
+
+TEST_F(AiCommandsTest, GivenTextTrainsAndEvaluatesOnTheSetsTranscripts) {
+  const std::string data = MakeReceipts(dir_, 12);
+  const std::string model = dir_.File("models/receipts");
+  Result r = RunFlowline({"train", "extract", "--data", data, "--text", "given", "--out", model,
+                          "--fields", "company:organisation,date:date,total:amount", "--folds",
+                          "3", "--rounds", "20", "--cache", "", "--quiet"},
+                         db_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("text given: the set's own transcripts"));
+  r = RunFlowline({"eval", "--data", data, "--text", "given", "--model", model, "--cache", "",
+                   "--json"},
+                  db_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<Json> report = common::ParseJson(r.out, "eval report");
+  ASSERT_TRUE(report.ok()) << report.status() << r.out;
+  EXPECT_EQ((*report)["text"]["source"], "given");
+  EXPECT_EQ((*report)["failed_documents"], 0);
+  EXPECT_GT((*report)["mean_field_accuracy"].get<double>(), 0.9);  // the images are not JPEGs
+
+  // A malformed transcript fails that document, naming the file and line.
+  std::ofstream(data + "/box/003.csv") << "10,10,200,10,200,30,10,30,SHOP\n1,2,TOTAL\n";
+  r = RunFlowline({"eval", "--data", data, "--text", "given", "--model", model, "--cache", "",
+                   "--json"},
+                  db_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("box/003.csv:2: expected x1,y1,x2,y2,x3,y3,x4,y4,transcript"));
+
+  // The table says which text was used.
+  r = RunFlowline({"eval", "--data", data, "--text", "given", "--model", model, "--cache", ""},
+                  db_);
+  EXPECT_THAT(r.out, HasSubstr("text given: the set's own transcripts"));
+}
+
+TEST_F(AiCommandsTest, GivenTextNeedsASetWithTranscripts) {
+  const std::string data = dir_.File("flowline-set");
+  std::filesystem::create_directories(data);
+  std::ofstream(data + "/a.pdf") << "%PDF";
+  std::ofstream(data + "/labels.jsonl") << R"({"file": "a.pdf", "fields": {"total_amount": "1"}})"
+                                        << "\n";
+  Result r = RunFlowline(
+      {"eval", "--data", data, "--text", "given", "--model", dir_.File("m/x"), "--cache", ""},
+      db_);
+  EXPECT_EQ(r.exit_code, 1);
+  r = RunFlowline({"train", "extract", "--data", data, "--text", "given", "--out",
+                   dir_.File("m/x"), "--cache", "", "--quiet"},
+                  db_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("has no transcripts of its own; only the sroie format"));
+  r = RunFlowline({"eval", "--data", data, "--text", "typed", "--model", "x/y"}, db_);
+  EXPECT_NE(r.exit_code, 0);
 }
 
 TEST_F(AiCommandsTest, ReferenceLoadIsAllOrNothing) {

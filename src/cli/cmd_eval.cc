@@ -41,6 +41,7 @@ struct EvalArgs {
   double target = 0.98;
   std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
+  std::string text = "read";
   int jobs = 0;
   int limit = 0;
   bool json = false;
@@ -63,16 +64,17 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
     }
     return absl::InvalidArgumentError(message);
   }
-  std::vector<std::string> paths;
-  for (const quality::LabelledDocument& doc : dataset.documents) paths.push_back(doc.path);
   DocumentCacheOptions cache;
   cache.dir = args.cache;
   cache.jobs = args.jobs;
   cache.read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
                    : args.ocr == "never" ? ai::OcrMode::kNever
                                          : ai::OcrMode::kAuto;
-  ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
-  auto documents = ReadDocuments(paths, cache, [&bar](int done, int) { bar.Update(done); });
+  ProgressBar bar("reading", static_cast<int64_t>(dataset.documents.size()));
+  ASSIGN_OR_RETURN(
+      std::vector<absl::StatusOr<ai::Document>> documents,
+      ReadDatasetDocuments(dataset, ParseTextSource(args.text).value_or(TextSource::kRead), cache,
+                           [&bar](int done, int) { bar.Update(done); }));
   bar.Finish();
 
   std::vector<quality::DocumentResult> results;
@@ -248,6 +250,11 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
         "give exactly one of --model (evaluate an extract model) and --workflow (run a workflow "
         "on every document and score its extract step)"));
   }
+  if (args.text == "given" && !args.workflow.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--text given needs --model: a workflow reads its documents with its own document.read "
+        "step"));
+  }
   absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
   if (!dataset.ok()) return Fail(dataset.status());
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
@@ -302,6 +309,8 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
                         {"failed", workflow.failed},
                         {"reasons", reasons}};
   }
+  const TextSource text = ParseTextSource(args.text).value_or(TextSource::kRead);
+  json["text"] = {{"source", TextSourceName(text)}, {"description", TextSourceDescription(text)}};
   json["split"] = {
       {"part", args.split}, {"test_share", args.test_share}, {"seed", args.split_seed}};
   json["warnings"] = dataset->warnings;
@@ -318,7 +327,7 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
                       ? absl::StrCat("model ", args.model)
                       : absl::StrCat("workflow ", args.workflow, ", step ", workflow.step))
               << " on " << args.data << " (" << dataset->format << ", " << args.split
-              << " part)\n\n"
+              << " part)\ntext " << TextSourceDescription(text) << "\n\n"
               << report.ToTable();
     if (!args.workflow.empty()) {
       std::cout << absl::StrFormat(
@@ -377,6 +386,11 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--cache", args->cache, "Where read documents are cached (empty: no cache)");
   cmd->add_option("--ocr", args->ocr, "auto (pages without text), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--text", args->text,
+                  "Where each document's text comes from: read (default; end to end, as "
+                  "document.read: text layer, else OCR) or given (the set's own transcripts, "
+                  "no OCR: SROIE box/NNN.csv, the competition's protocol). The report says which")
+      ->check(CLI::IsMember({"read", "given"}));
   cmd->add_option("--jobs", args->jobs, "Documents read at once (default: one per core)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--limit", args->limit, "Evaluate at most this many documents")

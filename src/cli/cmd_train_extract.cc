@@ -25,6 +25,7 @@ struct TrainExtractArgs {
   std::string fields;
   std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
+  std::string text = "read";
   std::string split = "all";
   double test_share = 0.5;  // as `flowline eval`
   uint64_t split_seed = 1;
@@ -69,15 +70,15 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
   cache.read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
                    : args.ocr == "never" ? ai::OcrMode::kNever
                                          : ai::OcrMode::kAuto;
-  std::vector<std::string> paths;
-  for (const quality::LabelledDocument& labelled : dataset->documents) {
-    paths.push_back(labelled.path);
-  }
-  ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
-  auto documents = ReadDocuments(paths, cache, [&](int done, int) {
-    if (!args.quiet) bar.Update(done);
-  });
+  const TextSource text = ParseTextSource(args.text).value_or(TextSource::kRead);
+  ProgressBar bar("reading", static_cast<int64_t>(dataset->documents.size()));
+  absl::StatusOr<std::vector<absl::StatusOr<ai::Document>>> read =
+      ReadDatasetDocuments(*dataset, text, cache, [&](int done, int) {
+        if (!args.quiet) bar.Update(done);
+      });
   if (!args.quiet) bar.Finish();
+  if (!read.ok()) return read.status();
+  std::vector<absl::StatusOr<ai::Document>>& documents = *read;
   std::vector<ai::LabelledDocument> out;
   std::string digest;
   for (size_t i = 0; i < documents.size(); ++i) {
@@ -104,7 +105,9 @@ void PrintSummary(const TrainExtractArgs& args, const Json& m) {
   const Json& heldout = m["heldout"];
   std::cout << "trained " << args.out << " (sha256 " << m["sha256"].get<std::string>().substr(0, 12)
             << ") on " << m["documents"] << " documents; held out by "
-            << heldout["method"].get<std::string>() << "\n";
+            << heldout["method"].get<std::string>() << "; text "
+            << TextSourceDescription(ParseTextSource(args.text).value_or(TextSource::kRead))
+            << "\n";
   std::cout << absl::StrFormat("  %-20s %-12s %9s %9s %9s %9s\n", "field", "type", "accuracy",
                                "coverage", "cand.rec", "ECE");
   for (const auto& [name, f] : heldout["fields"].items()) {
@@ -167,6 +170,11 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
                   "~/.cache/flowline/documents)");
   cmd->add_option("--ocr", args->ocr, "Reading: auto (text layer, else OCR), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--text", args->text,
+                  "Where each document's text comes from: read (default; end to end, as "
+                  "document.read: text layer, else OCR) or given (the set's own transcripts, "
+                  "no OCR: SROIE box/NNN.csv, the competition's protocol; docs/accuracy.md)")
+      ->check(CLI::IsMember({"read", "given"}));
   cmd->add_option("--name", args->options.name, "The model's name (default: the --out folder's)");
   cmd->add_option("--folds", args->options.folds, "Cross-fitting folds (2-20)")
       ->check(CLI::Range(2, 20));

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "cli/inputs.h"
 #include "common/ids.h"
 #include "common/json_util.h"
+#include "quality/transcript.h"
 
 namespace flowline::cli {
 
@@ -105,6 +107,51 @@ std::vector<absl::StatusOr<ai::Document>> ReadDocuments(
   for (std::thread& thread : threads) thread.join();
   if (progress) progress(static_cast<int>(paths.size()), static_cast<int>(paths.size()));
   return results;
+}
+
+std::optional<TextSource> ParseTextSource(std::string_view name) {
+  if (name == "read") return TextSource::kRead;
+  if (name == "given") return TextSource::kGiven;
+  return std::nullopt;
+}
+
+const char* TextSourceName(TextSource source) {
+  return source == TextSource::kGiven ? "given" : "read";
+}
+
+const char* TextSourceDescription(TextSource source) {
+  return source == TextSource::kGiven
+             ? "given: the set's own transcripts (no OCR; SROIE box/NNN.csv)"
+             : "read: end to end, as document.read (text layer, else our OCR)";
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<ai::Document>>> ReadDatasetDocuments(
+    const quality::Dataset& dataset, TextSource source, const DocumentCacheOptions& options,
+    const std::function<void(int, int)>& progress) {
+  if (source == TextSource::kRead) {
+    std::vector<std::string> paths;
+    for (const quality::LabelledDocument& doc : dataset.documents) paths.push_back(doc.path);
+    return ReadDocuments(paths, options, progress);
+  }
+  const bool any = std::any_of(dataset.documents.begin(), dataset.documents.end(),
+                               [](const auto& doc) { return !doc.transcript.empty(); });
+  if (!any && !dataset.documents.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--text given: ", dataset.dir, " (", dataset.format,
+        ") has no transcripts of its own; only the sroie format ships them (box/NNN.csv). Use "
+        "--text read"));
+  }
+  std::vector<absl::StatusOr<ai::Document>> documents;
+  for (const quality::LabelledDocument& doc : dataset.documents) {
+    if (doc.transcript.empty()) {
+      documents.push_back(absl::NotFoundError(absl::StrCat("no transcript for ", doc.id)));
+    } else {
+      documents.push_back(quality::ReadBoxTranscript(doc.transcript, doc.path));
+    }
+    if (progress)
+      progress(static_cast<int>(documents.size()), static_cast<int>(dataset.documents.size()));
+  }
+  return documents;
 }
 
 }  // namespace flowline::cli

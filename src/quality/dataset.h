@@ -8,7 +8,7 @@
 //   flowline      labels.jsonl [+ fields.yaml]          as labelled; types from fields.yaml or
 //                                                       the invoice field set
 //   sroie         img/NNN.jpg, key/NNN.json             company (organisation), date (date),
-//                                                       address (address), total (amount)
+//                 [+ box/NNN.csv, the set's transcript] address (address), total (amount)
 //   fcc           pdfs/<uuid>.pdf, labels.csv           contract_number (id), advertiser
 //                                                       (organisation), gross_amount (amount),
 //                                                       flight_from, flight_to (date)
@@ -46,6 +46,9 @@ struct LabelledDocument {
   std::map<std::string, std::string> fields;  // normalised values; absent = not on the document
   Json line_items = Json::array();            // [{description, quantity, unit_price, amount}]
   std::string defect;                         // generated samples: a deliberate error, or ""
+  // The set's own text transcript of the file (SROIE: box/NNN.csv; transcript.h), or "" when the
+  // set ships none. Read instead of the file with `--text given`.
+  std::string transcript;
 };
 
 struct Dataset {

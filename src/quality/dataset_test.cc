@@ -74,7 +74,22 @@ TEST_F(DatasetTest, SroieKeysAreImported) {
   EXPECT_EQ(dataset->documents[0].fields.at("date"), "2018-12-25");
   EXPECT_EQ(dataset->documents[0].fields.at("total"), "9.00");
   EXPECT_EQ(dataset->documents[0].fields.at("company"), "BOOK TA .K SDN BHD");
+  EXPECT_EQ(dataset->documents[0].transcript, "");  // no box/000.csv
   EXPECT_EQ(dataset->warnings.size(), 1u);
+}
+
+TEST_F(DatasetTest, SroieTranscriptIsTheBoxCsvBesideTheKey) {
+  std::string root = Dir("sroie-box");
+  Dir("sroie-box/key");
+  Dir("sroie-box/img");
+  Dir("sroie-box/box");
+  Write(root + "/img/000.jpg", "jpg");
+  Write(root + "/box/000.csv", "1,1,9,1,9,5,1,5,TOTAL 9.00\n");
+  Write(root + "/key/000.json", R"({"total": "9.00"})");
+  auto dataset = LoadDataset(root);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_EQ(dataset->documents.size(), 1u);
+  EXPECT_EQ(dataset->documents[0].transcript, root + "/box/000.csv");
 }
 
 TEST_F(DatasetTest, FccLabelsAreMonthFirstAndNoisyLabelsAreReported) {

@@ -106,7 +106,7 @@ absl::Status LoadCsvLabels(
 }  // namespace
 
 // SROIE: key/NNN.json {"company", "date", "address", "total"} for img/NNN.jpg; Malaysian
-// receipts, dates day-first.
+// receipts, dates day-first. box/NNN.csv, when present, is the set's own transcript.
 absl::Status LoadSroie(Dataset& dataset) {
   const std::vector<Label> labels = {{"company", FieldType::kOrganisation, "company"},
                                      {"date", FieldType::kDate, "date"},
@@ -124,6 +124,9 @@ absl::Status LoadSroie(Dataset& dataset) {
     if (!FileExists(doc.path)) {
       dataset.warnings.push_back(absl::StrCat(key_path, ": ", doc.path, " is missing; skipped"));
       continue;
+    }
+    if (std::string box = absl::StrCat(dataset.dir, "/box/", stem, ".csv"); FileExists(box)) {
+      doc.transcript = std::move(box);
     }
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(key_path));
     absl::StatusOr<Json> key = common::ParseJson(text, key_path);
