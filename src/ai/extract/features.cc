@@ -13,7 +13,7 @@
 namespace flowline::ai {
 namespace {
 
-const char* const kBaseNames[kBaseFeatureCount] = {
+const char* const kBaseNames[kGeneralFeatureCount] = {
     "page",
     "first_page",
     "last_page",
@@ -144,7 +144,9 @@ float Nearness(const std::vector<std::string>& words, const std::string& word) {
 }  // namespace
 
 std::vector<std::string> BaseFeatureNames() {
-  return std::vector<std::string>(kBaseNames, kBaseNames + kBaseFeatureCount);
+  std::vector<std::string> names(kBaseNames, kBaseNames + kGeneralFeatureCount);
+  for (std::string& name : BlockFeatureNames()) names.push_back(std::move(name));
+  return names;
 }
 
 std::vector<std::string> FeatureNames(const std::vector<std::string>& vocabulary) {
@@ -431,6 +433,7 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
     f[54] = static_cast<float>(ps.height_rank[c.line]);
     f[55] = !context.left.empty();
   }
+  BlockFeatures(doc, type, candidates, width, kGeneralFeatureCount, rows.data());
   return rows;
 }
 

@@ -11,6 +11,8 @@
 //   relations  amount equals the sum of two other amounts on the document, is the largest
 //   hints      the field's label words left of / above it, its patterns matching it
 //   text       organisation suffixes (Ltd, GmbH, Sdn Bhd…), address cues (street words, postcode)
+//   blocks     where a name or address block begins and ends, an amount's row labels
+//              (block_features.h)
 //   vocabulary for each learned label word: nearness left in the line (1, 1/2, 1/3…), present
 //              in the two lines above over the same columns
 //
@@ -22,12 +24,15 @@
 #include <vector>
 
 #include "ai/document/document.h"
+#include "ai/extract/block_features.h"
 #include "ai/extract/candidates.h"
 #include "ai/extract/field_spec.h"
 
 namespace flowline::ai {
 
-inline constexpr int kBaseFeatureCount = 56;
+// The general features of this file, then the block features of block_features.h.
+inline constexpr int kGeneralFeatureCount = 56;
+inline constexpr int kBaseFeatureCount = kGeneralFeatureCount + kBlockFeatureCount;
 
 std::vector<std::string> BaseFeatureNames();
 // All feature names: the base ones, then "left:<word>" and "above:<word>" per vocabulary word.
