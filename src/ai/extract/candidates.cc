@@ -62,10 +62,14 @@ class Collector {
 
   bool Full() const { return static_cast<int>(out_->size()) >= options_.max_candidates; }
 
+  // `part` > 0: another reading of a span that is a candidate already (Candidate::part).
   void Add(int page, int line_index, const Line& line, int first, int end, std::string text,
-           Normalized norm) {
-    if (Full() || !seen_.insert({page, line_index, first, end, 1}).second) return;
+           Normalized norm, int part = 0) {
+    if (Full() || !seen_.insert({page, line_index, first, end, part > 0 ? -part : 1}).second) {
+      return;
+    }
     Candidate c;
+    c.part = part;
     c.text = std::move(text);
     c.norm = std::move(norm);
     c.page = page;
@@ -104,6 +108,71 @@ class Collector {
   std::set<std::tuple<int, int, int, int, int>> seen_;
 };
 
+// A range printed as one word ("05/08/20-05/12/20", "3/2/2020-3/8/2020"): each half that parses
+// as a date is a candidate of its own (part 1, 2), so a flight's start and end can both be read.
+void RangeWordCandidates(int p, int l, const Line& line, int w, const CandidateOptions& options,
+                         Collector& out) {
+  const std::string& word = line.words[w].text;
+  if (word.size() < 13) return;
+  for (size_t dash = word.find('-'); dash != std::string::npos; dash = word.find('-', dash + 1)) {
+    const std::string_view whole = word;
+    auto from = NormalizeDate(IdCore(whole.substr(0, dash)), options.date_order);
+    auto to = NormalizeDate(IdCore(whole.substr(dash + 1)), options.date_order);
+    if (!from || !to) continue;
+    out.Add(p, l, line, w, w + 1, std::string(whole.substr(0, dash)), *from, 1);
+    out.Add(p, l, line, w, w + 1, std::string(whole.substr(dash + 1)), *to, 2);
+    return;
+  }
+}
+
+// A word that is only a label: letters (any script), optionally ending with ':', '#' or '.'.
+bool IsLabelWord(std::string_view word) {
+  while (!word.empty() && (word.back() == ':' || word.back() == '#' || word.back() == '.')) {
+    word.remove_suffix(1);
+  }
+  if (word.size() < 2) return false;
+  for (char c : word) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_isalpha(u) && u < 0x80) return false;
+  }
+  return true;
+}
+
+// A trailing account number in parentheses ("(34122)", "Co(134550)"): where it starts in `text`,
+// or npos.
+size_t TrailingNumberInParens(std::string_view text) {
+  if (text.size() < 4 || text.back() != ')') return std::string_view::npos;
+  const size_t open = text.rfind('(');
+  if (open == std::string_view::npos || open == 0 || open + 2 >= text.size()) {
+    return std::string_view::npos;
+  }
+  for (size_t i = open + 1; i + 1 < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::string_view::npos;
+  }
+  return open;
+}
+
+// Organisation names inside a segment [first, end): the part after 1-3 leading label words
+// ("Advertiser Bernie 2020", "Name: Majority Forward") and the segment without a trailing
+// "(12345)". Format 10: label words cut; 11: the number cut; 12: both.
+void NameCandidates(int p, int l, const Line& line, int first, int end, Collector& out) {
+  auto add = [&](int from, int format, int cut_format) {
+    std::string text = JoinWords(line, from, end);
+    out.Add(p, l, line, from, end, text, Normalized{CollapseWhitespace(text), format});
+    const size_t cut = TrailingNumberInParens(text);
+    if (cut == std::string::npos) return;
+    std::string shorter = CollapseWhitespace(std::string_view(text).substr(0, cut));
+    // The same span as `text`: its own key as part 3.
+    if (!shorter.empty())
+      out.Add(p, l, line, from, end, shorter, Normalized{shorter, cut_format}, 3);
+  };
+  add(first, 1, 11);  // the segment itself is a candidate already; its cut form is new
+  for (int k = first + 1; k < end && k <= first + 3; ++k) {
+    if (!IsLabelWord(line.words[k - 1].text)) break;
+    add(k, 10, 12);
+  }
+}
+
 void LineCandidates(const Page& page, int p, int l, FieldType type, const CandidateOptions& options,
                     Collector& out) {
   const Line& line = page.lines[l];
@@ -119,6 +188,7 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
             out.Add(p, l, line, first, end, text, *date);
           }
         }
+        RangeWordCandidates(p, l, line, first, options, out);
       }
       break;
     case FieldType::kAmount:
@@ -168,7 +238,9 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
     case FieldType::kAddress: {
       if (n == 0) break;
       out.Add(p, l, line, 0, n, line.Text(), Normalized{CollapseWhitespace(line.Text()), 0});
-      for (auto [first, end] : LineSegments(page, line)) {
+      std::vector<std::pair<int, int>> segments = LineSegments(page, line);
+      if (segments.empty()) segments.emplace_back(0, n);  // one segment: the whole line
+      for (auto [first, end] : segments) {
         std::string text = JoinWords(line, first, end);
         out.Add(p, l, line, first, end, text, Normalized{CollapseWhitespace(text), 1});
         // The value after a label ending with ':' inside the segment.
@@ -180,6 +252,7 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
             break;
           }
         }
+        if (type == FieldType::kOrganisation) NameCandidates(p, l, line, first, end, out);
       }
       break;
     }

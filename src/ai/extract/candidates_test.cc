@@ -131,3 +131,39 @@ TEST(CandidatesTest, CapsTheCandidatesPerDocument) {
 
 }  // namespace
 }  // namespace flowline::ai
+
+namespace flowline::ai {
+namespace {
+
+TEST(CandidatesTest, BothHalvesOfARangePrintedAsOneWord) {
+  Document doc = Doc({"Flight 05/08/20-05/12/20", "Period 3/2/2020 - 3/8/2020"});
+  CandidateOptions options;
+  options.date_order = DateOrder::kMdy;
+  const std::vector<Candidate> dates = GenerateCandidates(doc, FieldType::kDate, options);
+  std::vector<std::pair<std::string, int>> parts;
+  for (const Candidate& c : dates) parts.emplace_back(c.norm.value, c.part);
+  EXPECT_NE(std::find(parts.begin(), parts.end(), std::pair<std::string, int>{"2020-05-08", 1}),
+            parts.end());
+  EXPECT_NE(std::find(parts.begin(), parts.end(), std::pair<std::string, int>{"2020-05-12", 2}),
+            parts.end());
+  // Separate words stay ordinary candidates.
+  EXPECT_NE(std::find(parts.begin(), parts.end(), std::pair<std::string, int>{"2020-03-08", 0}),
+            parts.end());
+}
+
+TEST(CandidatesTest, NamesAfterLabelWordsAndWithoutAccountNumbers) {
+  Document doc = Doc({"Advertiser Bernie 2020", "Advertiser: America First Action Inc",
+                      "Tricia Zunker for Wisconsin (34122) |Invoice 12"});
+  const std::vector<std::string> names =
+      Values(GenerateCandidates(doc, FieldType::kOrganisation, {}));
+  EXPECT_TRUE(Has(names, "Bernie 2020"));
+  EXPECT_TRUE(Has(names, "America First Action Inc"));  // after the colon of a one-segment line
+  EXPECT_TRUE(Has(names, "Tricia Zunker for Wisconsin (34122)"));
+  EXPECT_TRUE(Has(names, "Tricia Zunker for Wisconsin"));
+  // Other types do not get the name forms.
+  const std::vector<std::string> text = Values(GenerateCandidates(doc, FieldType::kText, {}));
+  EXPECT_FALSE(Has(text, "Bernie 2020"));
+}
+
+}  // namespace
+}  // namespace flowline::ai

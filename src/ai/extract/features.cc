@@ -146,6 +146,7 @@ float Nearness(const std::vector<std::string>& words, const std::string& word) {
 std::vector<std::string> BaseFeatureNames() {
   std::vector<std::string> names(kBaseNames, kBaseNames + kGeneralFeatureCount);
   for (std::string& name : BlockFeatureNames()) names.push_back(std::move(name));
+  for (std::string& name : SpanFeatureNames()) names.push_back(std::move(name));
   return names;
 }
 
@@ -184,6 +185,11 @@ Context CandidateContext(const Document& doc, const Candidate& candidate) {
   for (int i = candidate.first_word - 1; i >= 0 && context.left.size() < 8; --i) {
     std::vector<std::string> tokens = LabelTokens(line.words[i].text);
     for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) context.left.push_back(*it);
+  }
+  if (context.left.size() < 8) {  // a label printed as its own line left of the value
+    for (std::string& token : RowLeftTokens(doc, candidate, 8 - context.left.size())) {
+      context.left.push_back(std::move(token));
+    }
   }
   const double height = std::max(line.box.height(), 1e-4);
   const double lo = candidate.box.x0 - 0.03, hi = candidate.box.x1 + 0.03;
@@ -434,6 +440,7 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
     f[55] = !context.left.empty();
   }
   BlockFeatures(doc, type, candidates, width, kGeneralFeatureCount, rows.data());
+  SpanFeatures(doc, type, candidates, width, kGeneralFeatureCount + kBlockFeatureCount, rows.data());
   return rows;
 }
 

@@ -13,8 +13,10 @@
 //   text       organisation suffixes (Ltd, GmbH, Sdn Bhd…), address cues (street words, postcode)
 //   blocks     where a name or address block begins and ends, an amount's row labels
 //              (block_features.h)
-//   vocabulary for each learned label word: nearness left in the line (1, 1/2, 1/3…), present
-//              in the two lines above over the same columns
+//   spans      date ranges, the visual row, label above, amounts in the same column
+//              (span_features.h)
+//   vocabulary for each learned label word: nearness left in the line, then on the visual row
+//              (1, 1/2, 1/3…), present in the two lines above over the same columns
 //
 // The vocabulary is learned per field at training (LearnVocabulary) and stored with the model.
 // Pure functions; thread-safe.
@@ -27,20 +29,23 @@
 #include "ai/extract/block_features.h"
 #include "ai/extract/candidates.h"
 #include "ai/extract/field_spec.h"
+#include "ai/extract/span_features.h"
 
 namespace flowline::ai {
 
-// The general features of this file, then the block features of block_features.h.
+// The general features of this file, then the block features of block_features.h, then the span
+// features of span_features.h.
 inline constexpr int kGeneralFeatureCount = 56;
-inline constexpr int kBaseFeatureCount = kGeneralFeatureCount + kBlockFeatureCount;
+inline constexpr int kBaseFeatureCount =
+    kGeneralFeatureCount + kBlockFeatureCount + kSpanFeatureCount;
 
 std::vector<std::string> BaseFeatureNames();
 // All feature names: the base ones, then "left:<word>" and "above:<word>" per vocabulary word.
 std::vector<std::string> FeatureNames(const std::vector<std::string>& vocabulary);
 
 // Lower-case letter-only words (2+ letters) near a candidate: `left` the words before it in its
-// line, nearest first (up to 8); `above` the words of the two lines above it that overlap its
-// columns.
+// line, nearest first, then those left of it on its visual row in other lines (up to 8 in all);
+// `above` the words of the two lines above it that overlap its columns.
 struct Context {
   std::vector<std::string> left;
   std::vector<std::string> above;
