@@ -1,5 +1,6 @@
 #include "ai/extract/candidates.h"
 
+#include <cmath>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -80,6 +81,24 @@ class Collector {
     out_->push_back(std::move(c));
   }
 
+  // Words [first, end) of `line` continued by the whole of `next` (a name wrapped onto a second
+  // line): part 4 of the span.
+  void AddContinued(int page, int line_index, const Line& line, int first, int end,
+                    const Line& next) {
+    if (Full() || !seen_.insert({page, line_index, first, end, -4}).second) return;
+    Candidate c;
+    c.text = JoinWords(line, first, end) + " " + next.Text();
+    c.norm = Normalized{CollapseWhitespace(c.text), 14};
+    c.page = page;
+    c.line = line_index;
+    c.line_count = 2;
+    c.first_word = first;
+    c.end_word = end;
+    c.part = 4;
+    c.box = SpanBox(line, first, end).Union(next.box);
+    out_->push_back(std::move(c));
+  }
+
   void AddBlock(int page, const Page& p, int first_line, int count) {
     if (Full() || !seen_.insert({page, first_line, 0, 0, count}).second) return;
     Candidate c;
@@ -126,16 +145,20 @@ void RangeWordCandidates(int p, int l, const Line& line, int w, const CandidateO
 }
 
 // A word that is only a label: letters (any script), optionally ending with ':', '#' or '.'.
+// An all-capitals word without that ending is more likely part of a name ("TEO HENG STATIONERY").
 bool IsLabelWord(std::string_view word) {
+  const bool marked = !word.empty() && (word.back() == ':' || word.back() == '#');
   while (!word.empty() && (word.back() == ':' || word.back() == '#' || word.back() == '.')) {
     word.remove_suffix(1);
   }
   if (word.size() < 2) return false;
+  bool lower = false;
   for (char c : word) {
     const auto u = static_cast<unsigned char>(c);
     if (!absl::ascii_isalpha(u) && u < 0x80) return false;
+    lower = lower || absl::ascii_islower(u);
   }
-  return true;
+  return marked || lower;
 }
 
 // A trailing account number in parentheses ("(34122)", "Co(134550)"): where it starts in `text`,
@@ -152,13 +175,35 @@ size_t TrailingNumberInParens(std::string_view text) {
   return open;
 }
 
+// A short line right below words starting at `x0`, left-aligned with them: where a name that
+// did not fit goes on ("Advertiser: Congressional" / "Leadership Fund"); null if none.
+const Line* Continuation(const Page& page, int l, double x0) {
+  const Line& line = page.lines[l];
+  const double height = std::max(line.box.height(), 1e-4);
+  for (int k = l + 1; k < static_cast<int>(page.lines.size()) && k <= l + 4; ++k) {
+    const Line& next = page.lines[k];
+    if (next.words.empty() || next.box.y0 < line.box.y1 - 0.25 * height) continue;  // same row
+    if (next.box.y0 - line.box.y1 > height) return nullptr;
+    if (std::abs(next.box.x0 - x0) > 0.015) continue;
+    if (next.words.size() > 4 || next.Text().find(':') != std::string::npos) return nullptr;
+    return &next;
+  }
+  return nullptr;
+}
+
 // Organisation names inside a segment [first, end): the part after 1-3 leading label words
-// ("Advertiser Bernie 2020", "Name: Majority Forward") and the segment without a trailing
-// "(12345)". Format 10: label words cut; 11: the number cut; 12: both.
-void NameCandidates(int p, int l, const Line& line, int first, int end, Collector& out) {
+// ("Advertiser Bernie 2020", "Name: Majority Forward"), without trailing label words of the next
+// column ("POL/Jaime Harrison/US Senate/SC/Dem Invoice #"), without a trailing "(12345)", and
+// continued by a short left-aligned line below. Formats: 10 label words cut, 11 the number cut,
+// 12 both, 13 trailing label cut, 14 continued.
+void NameCandidates(const Page& page, int p, int l, int first, int end, Collector& out) {
+  const Line& line = page.lines[l];
   auto add = [&](int from, int format, int cut_format) {
     std::string text = JoinWords(line, from, end);
     out.Add(p, l, line, from, end, text, Normalized{CollapseWhitespace(text), format});
+    if (const Line* next = Continuation(page, l, line.words[from].box.x0)) {
+      out.AddContinued(p, l, line, from, end, *next);
+    }
     const size_t cut = TrailingNumberInParens(text);
     if (cut == std::string::npos) return;
     std::string shorter = CollapseWhitespace(std::string_view(text).substr(0, cut));
@@ -166,10 +211,25 @@ void NameCandidates(int p, int l, const Line& line, int first, int end, Collecto
     if (!shorter.empty())
       out.Add(p, l, line, from, end, shorter, Normalized{shorter, cut_format}, 3);
   };
-  add(first, 1, 11);  // the segment itself is a candidate already; its cut form is new
+  // Trailing label words: a last word ending with '#' or ':' and one label word before it.
+  int trimmed = end;
+  const std::string& last = line.words[end - 1].text;
+  if (end - first >= 3 && !last.empty() && (last.back() == '#' || last.back() == ':')) {
+    trimmed = end - 1;
+    if (IsLabelWord(line.words[trimmed - 1].text) && trimmed - first >= 2) --trimmed;
+  }
+  auto trim = [&](int from) {
+    if (trimmed < end && trimmed > from) {
+      std::string text = JoinWords(line, from, trimmed);
+      out.Add(p, l, line, from, trimmed, text, Normalized{CollapseWhitespace(text), 13});
+    }
+  };
+  add(first, 1, 11);  // the segment itself is a candidate already; its other forms are new
+  trim(first);
   for (int k = first + 1; k < end && k <= first + 3; ++k) {
     if (!IsLabelWord(line.words[k - 1].text)) break;
     add(k, 10, 12);
+    trim(k);
   }
 }
 
@@ -252,7 +312,7 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
             break;
           }
         }
-        if (type == FieldType::kOrganisation) NameCandidates(p, l, line, first, end, out);
+        if (type == FieldType::kOrganisation) NameCandidates(page, p, l, first, end, out);
       }
       break;
     }

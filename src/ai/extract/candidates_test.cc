@@ -165,5 +165,27 @@ TEST(CandidatesTest, NamesAfterLabelWordsAndWithoutAccountNumbers) {
   EXPECT_FALSE(Has(text, "Bernie 2020"));
 }
 
+TEST(CandidatesTest, NamesWithoutTheNextColumnsLabelAndWrappedOntoTheNextLine) {
+  Document doc = Doc({"Advertiser POL/Jaime Harrison/US Senate/SC/Dem Invoice #",
+                      "Advertiser: Congressional", "Leadership Fund", "Total 12.00"});
+  // Left-align the wrapped line with the name above it, as a printed form does.
+  Line& wrapped = doc.pages[0].lines[2];
+  const double shift = doc.pages[0].lines[1].words[1].box.x0 - wrapped.box.x0;
+  for (Word& w : wrapped.words) {
+    w.box.x0 += shift;
+    w.box.x1 += shift;
+  }
+  wrapped.box.x0 += shift;
+  wrapped.box.x1 += shift;
+  const std::vector<std::string> names =
+      Values(GenerateCandidates(doc, FieldType::kOrganisation, {}));
+  EXPECT_TRUE(Has(names, "POL/Jaime Harrison/US Senate/SC/Dem"));
+  EXPECT_TRUE(Has(names, "Congressional Leadership Fund"));
+  // A line below that is not left-aligned with the name, or holds a label, does not continue it.
+  EXPECT_FALSE(
+      Has(names, "POL/Jaime Harrison/US Senate/SC/Dem Invoice # Advertiser: Congressional"));
+  EXPECT_FALSE(Has(names, "Congressional Leadership Fund Total 12.00"));
+}
+
 }  // namespace
 }  // namespace flowline::ai
