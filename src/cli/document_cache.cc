@@ -29,10 +29,11 @@ void MakeDirs(const std::string& path) {
   mkdir(path.c_str(), 0755);
 }
 
-// The options that change what a read produces, as part of the cache key.
+// The options that change what a read produces, as part of the cache key, and the reader's
+// version (v2: small print read again, upscaled; ai/document/ocr.cc).
 std::string OptionsKey(const ai::ReadOptions& read) {
   return common::Sha256Hex(absl::StrCat(read.languages, "|", read.dpi, "|", read.min_text_chars,
-                                        "|", static_cast<int>(read.ocr), "|v1"))
+                                        "|", static_cast<int>(read.ocr), "|v2"))
       .substr(0, 12);
 }
 

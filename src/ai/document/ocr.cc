@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "ai/document/page_image.h"
 #include "common/strings.h"
 
 namespace flowline::ai {
@@ -87,6 +89,72 @@ std::string Trim(const char* text) {
   return std::string(t.substr(begin, end - begin + 1));
 }
 
+// Tesseract's LSTM models read best at text about 30 px high; scans of small print (a 150 dpi
+// till receipt: 7-19 px lines) lose characters and whole lines. A page whose median line is
+// lower than kMinLineHeight px is read a second time, upscaled in grey (linear interpolation)
+// to lines of about kTargetLineHeight px (at most kMaxUpscale times), as one block of text
+// (PSM 6): small print is mostly a single column (receipts, slips), and the automatic layout
+// analysis split or dropped its label-and-amount lines. The second reading replaces the first.
+// Measured on the 50 SROIE receipts (docs/accuracy.md): labelled values found verbatim in the
+// text 119 -> 129 of 199; the pages of normal-size print (300 dpi scans) are read once, as before.
+constexpr double kMinLineHeight = 20;
+constexpr double kTargetLineHeight = 32;
+constexpr double kMaxUpscale = 4;
+
+// The median height of the result's lines, in pixels of an image `image_height` high.
+double MedianLineHeight(const OcrResult& result, int image_height) {
+  std::vector<double> heights;
+  for (const Line& line : result.lines) heights.push_back(line.box.height() * image_height);
+  if (heights.empty()) return 0;
+  std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+  return heights[heights.size() / 2];
+}
+
+// One Tesseract pass over `image`: its lines, boxes as fractions of the image.
+absl::StatusOr<OcrResult> RecogniseOnce(tesseract::TessBaseAPI* api, Pix* image, int dpi) {
+  const double width = pixGetWidth(image);
+  const double height = pixGetHeight(image);
+  api->SetImage(image);
+  api->SetSourceResolution(dpi);
+  if (api->Recognize(nullptr) != 0) {
+    api->Clear();
+    return absl::InternalError("Tesseract could not recognise the page image");
+  }
+  OcrResult result;
+  double confidence_sum = 0;
+  int word_count = 0;
+  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
+  auto normalised = [&](int left, int top, int right, int bottom) {
+    return Box{std::clamp(left / width, 0.0, 1.0), std::clamp(top / height, 0.0, 1.0),
+               std::clamp(right / width, 0.0, 1.0), std::clamp(bottom / height, 0.0, 1.0)};
+  };
+  if (it != nullptr) {
+    Line line;
+    do {
+      if (it->IsAtBeginningOf(tesseract::RIL_TEXTLINE) && !line.words.empty()) {
+        result.lines.push_back(std::move(line));
+        line = Line();
+      }
+      if (it->Empty(tesseract::RIL_WORD)) continue;
+      std::unique_ptr<char[], TextDeleter> raw(it->GetUTF8Text(tesseract::RIL_WORD));
+      std::string text = Trim(raw.get());
+      if (text.empty()) continue;
+      int left = 0, top = 0, right = 0, bottom = 0;
+      if (!it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom)) continue;
+      const double confidence = std::clamp(it->Confidence(tesseract::RIL_WORD) / 100.0, 0.0, 1.0);
+      const Box box = normalised(left, top, right, bottom);
+      line.box = line.words.empty() ? box : line.box.Union(box);
+      line.words.push_back(Word{std::move(text), box, confidence});
+      confidence_sum += confidence;
+      ++word_count;
+    } while (it->Next(tesseract::RIL_WORD));
+    if (!line.words.empty()) result.lines.push_back(std::move(line));
+  }
+  api->Clear();
+  result.confidence = word_count > 0 ? confidence_sum / word_count : 0.0;
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> FindTessdata(std::string_view languages) {
@@ -131,49 +199,24 @@ absl::StatusOr<OcrResult> RecognisePage(Pix* image, int dpi, std::string_view la
   auto engine = EngineFor(languages);
   if (!engine.ok()) return engine.status();
   tesseract::TessBaseAPI* api = *engine;
-  const double width = pixGetWidth(image);
-  const double height = pixGetHeight(image);
-  if (width <= 0 || height <= 0) return absl::InvalidArgumentError("the page image is empty");
-
-  api->SetImage(image);
-  api->SetSourceResolution(dpi);
-  if (api->Recognize(nullptr) != 0) {
-    api->Clear();
-    return absl::InternalError("Tesseract could not recognise the page image");
+  if (pixGetWidth(image) <= 0 || pixGetHeight(image) <= 0) {
+    return absl::InvalidArgumentError("the page image is empty");
   }
-  OcrResult result;
-  double confidence_sum = 0;
-  int word_count = 0;
-  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
-  auto normalised = [&](int left, int top, int right, int bottom) {
-    return Box{std::clamp(left / width, 0.0, 1.0), std::clamp(top / height, 0.0, 1.0),
-               std::clamp(right / width, 0.0, 1.0), std::clamp(bottom / height, 0.0, 1.0)};
-  };
-  if (it != nullptr) {
-    Line line;
-    do {
-      if (it->IsAtBeginningOf(tesseract::RIL_TEXTLINE) && !line.words.empty()) {
-        result.lines.push_back(std::move(line));
-        line = Line();
-      }
-      if (it->Empty(tesseract::RIL_WORD)) continue;
-      std::unique_ptr<char[], TextDeleter> raw(it->GetUTF8Text(tesseract::RIL_WORD));
-      std::string text = Trim(raw.get());
-      if (text.empty()) continue;
-      int left = 0, top = 0, right = 0, bottom = 0;
-      if (!it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom)) continue;
-      const double confidence = std::clamp(it->Confidence(tesseract::RIL_WORD) / 100.0, 0.0, 1.0);
-      const Box box = normalised(left, top, right, bottom);
-      line.box = line.words.empty() ? box : line.box.Union(box);
-      line.words.push_back(Word{std::move(text), box, confidence});
-      confidence_sum += confidence;
-      ++word_count;
-    } while (it->Next(tesseract::RIL_WORD));
-    if (!line.words.empty()) result.lines.push_back(std::move(line));
-  }
-  api->Clear();
-  result.confidence = word_count > 0 ? confidence_sum / word_count : 0.0;
-  return result;
+  absl::StatusOr<OcrResult> result = RecogniseOnce(api, image, dpi);
+  if (!result.ok()) return result;
+  // Small print read again, larger (see kMinLineHeight).
+  const double line_height = MedianLineHeight(*result, pixGetHeight(image));
+  if (line_height <= 0 || line_height >= kMinLineHeight) return result;
+  const float scale = static_cast<float>(std::min(kMaxUpscale, kTargetLineHeight / line_height));
+  PixPtr grey(pixConvertTo8(image, 0));
+  PixPtr larger(grey != nullptr ? pixScaleGrayLI(grey.get(), scale, scale) : nullptr);
+  if (larger == nullptr) return result;  // out of memory: keep the first reading
+  api->SetPageSegMode(tesseract::PSM_SINGLE_BLOCK);
+  absl::StatusOr<OcrResult> again =
+      RecogniseOnce(api, larger.get(), static_cast<int>(std::lround(dpi * scale)));
+  api->SetPageSegMode(tesseract::PSM_AUTO);
+  if (!again.ok()) return result;
+  return again;
 }
 
 }  // namespace flowline::ai

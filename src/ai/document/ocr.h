@@ -30,7 +30,9 @@ struct OcrResult {
   double confidence = 0;    // mean word confidence; 0 when nothing was recognised
 };
 
-// Recognises the text of `image` (any depth) scanned at `dpi`. `languages` is Tesseract's form
+// Recognises the text of `image` (any depth) scanned at `dpi`. A page of small print (median
+// line under 20 px) is read a second time, upscaled to ~32 px lines, as one block (ocr.cc).
+// `languages` is Tesseract's form
 // ("eng", "eng+deu"). InvalidArgument for a malformed language list; FailedPrecondition when a
 // language's trained data is not installed (naming the Debian package); Internal if Tesseract
 // fails on the image.
