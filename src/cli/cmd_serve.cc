@@ -1,5 +1,8 @@
 // flowline serve: the HTTP API plus workers.
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
@@ -17,7 +20,16 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   int workers = 4;
   std::vector<std::string> kind_limits;
+  std::string ui;  // empty: the build's web folder beside the binary, if there is one
 };
+
+// The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
+std::string DefaultUiDir() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "";
+  return (self.parent_path() / "web").string();
+}
 
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
@@ -41,14 +53,30 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::unique_ptr<engine::Engine> engine = std::move(*executing);
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
 
-  absl::StatusOr<std::unique_ptr<server::ApiServer>> api =
-      server::ApiServer::Create(server::ApiServerOptions{.artifacts = (*app)->artifacts()}, *engine,
-                                (*app)->store(), (*app)->clock(), (*app)->random());
+  server::ApiServerOptions options;
+  options.artifacts = (*app)->artifacts();
+  options.ui_dir = args.ui;
+  if (options.ui_dir.empty()) {
+    // Without --ui, a missing UI is no reason not to serve the API.
+    const std::string built = DefaultUiDir();
+    std::error_code error;
+    if (!built.empty() && std::filesystem::is_regular_file(built + "/index.html", error)) {
+      options.ui_dir = built;
+    } else {
+      spdlog::warn(
+          "no web UI at {} (build it with ./scripts/build.sh, or pass --ui DIR): "
+          "serving the API only",
+          built);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<server::ApiServer>> api = server::ApiServer::Create(
+      options, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
   if (!api.ok()) return Fail(api.status());
   if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
   // Scripts wait for this line to know the port.
   std::cout << "flowline serving on http://" << host << ":" << (*api)->port() << " (store "
-            << global.store_path << ", " << args.workers << " workers)" << std::endl;
+            << global.store_path << ", " << args.workers << " workers"
+            << (options.ui_dir.empty() ? ", no web UI" : ", web UI at /") << ")" << std::endl;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -73,6 +101,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--kind-limit", args->kind_limits,
                   "At most N attempts of a step kind at once, as KIND=N (repeatable), e.g. "
                   "--kind-limit http=32");
+  cmd->add_option("--ui", args->ui,
+                  "Folder of the built web UI to serve at / (default: the `web` folder beside "
+                  "this binary, which the build makes; without one only the API is served)");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

@@ -67,6 +67,12 @@ class ApiAuthTest : public ::testing::Test {
         {"read", "GET", "/api/v1/runs/{id}", fixed("/api/v1/runs/" + run_id_)},
         {"read", "GET", "/api/v1/tasks", fixed("/api/v1/tasks?queue=approvals")},
         {"read", "GET", "/api/v1/tasks/{id}", fixed("/api/v1/tasks/" + task_id_)},
+        {"read", "GET", "/api/v1/artifacts/{ref}",
+         [this](const std::string&) {
+           absl::StatusOr<std::string> ref = server_.artifacts().Put("page image", "png");
+           EXPECT_TRUE(ref.ok());
+           return Request{"/api/v1/artifacts/" + *ref, ""};
+         }},
         {"review", "POST", "/api/v1/tasks/{id}/claim",
          [this](const std::string&) {
            return Request{"/api/v1/tasks/" + FreshTask() + "/claim", R"({"lease": "5m"})"};

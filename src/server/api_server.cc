@@ -15,6 +15,7 @@
 #include "server/http_status.h"
 #include "server/openapi_document.h"
 #include "server/router.h"
+#include "server/static_files.h"
 #include "server/webhook_routes.h"
 #include "spdlog/spdlog.h"
 
@@ -31,6 +32,7 @@ struct ApiServer::State {
   Reply Dispatch(const httplib::Request& req);
 
   Router router;
+  std::unique_ptr<StaticFiles> ui;  // null: no web UI
   TokenAuthority tokens;
   WebhookRoutes webhooks;
   ServerContext ctx;
@@ -44,7 +46,7 @@ struct ApiServer::State {
 namespace {
 
 Reply ErrorReply(const HttpError& error) {
-  Reply reply{error.http_status, error.ToJson(), {}};
+  Reply reply = JsonReply(error.http_status, error.ToJson());
   if (error.http_status == 401) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
   return reply;
 }
@@ -125,10 +127,23 @@ Reply ApiServer::State::Dispatch(const httplib::Request& req) {
 
 void ApiServer::State::Handle(const httplib::Request& req, httplib::Response& res) {
   const absl::Time start = absl::Now();
+  // The web UI answers GETs of paths no API route or webhook claims.
+  if (ui != nullptr && (req.method == "GET" || req.method == "HEAD") &&
+      !router.MatchesPath(req.path) && !webhooks.Find(req.path).has_value()) {
+    if (std::optional<StaticFile> file = ui->Serve(req.path)) {
+      for (const auto& [name, value] : file->headers) res.set_header(name.c_str(), value.c_str());
+      res.set_content(file->body, file->content_type.c_str());
+      return;
+    }
+  }
   Reply reply = Dispatch(req);
   res.status = reply.status;
   for (const auto& [name, value] : reply.headers) res.set_header(name.c_str(), value.c_str());
-  res.set_content(reply.body.dump(), "application/json");
+  if (reply.raw_body.has_value()) {
+    res.set_content(*reply.raw_body, reply.raw_content_type.c_str());
+  } else {
+    res.set_content(reply.body.dump(), "application/json");
+  }
   // Method, path and outcome only: headers (Authorization, signatures) are never logged.
   spdlog::debug("{} {} -> {} ({} ms)", req.method, req.path, reply.status,
                 absl::ToDoubleMilliseconds(absl::Now() - start));
@@ -156,12 +171,18 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   absl::StatusOr<Json> openapi = common::ParseJson(OpenApiDocument(), "openapi.json");
   if (!openapi.ok()) return absl::InternalError(openapi.status().message());
 
+  std::unique_ptr<StaticFiles> ui;
+  if (!options.ui_dir.empty()) {
+    ASSIGN_OR_RETURN(ui, StaticFiles::Open(options.ui_dir));
+  }
   auto state = std::make_unique<State>(options, engine, store, clock, random, *std::move(openapi));
+  state->ui = std::move(ui);
   AddSystemRoutes(state->ctx, state->router);
   AddWorkflowRoutes(state->ctx, state->router);
   AddRunRoutes(state->ctx, state->router);
   AddTaskRoutes(state->ctx, state->router);
   AddTokenRoutes(state->ctx, state->router);
+  AddArtifactRoutes(state->ctx, state->router);
   RETURN_IF_ERROR(state->webhooks.Refresh());
 
   State* s = state.get();

@@ -47,6 +47,9 @@ struct ApiServerOptions {
   // Where uploaded documents are kept (POST /api/v1/workflows/{name}/documents); the engine's
   // steps must see the same store. Null: uploads answer 503. Must outlive the server.
   steps::ArtifactStore* artifacts = nullptr;
+  // A built web UI (index.html and assets/) served at / (server/static_files.h); empty: none.
+  // Create() fails with NotFound when it is set but holds no index.html.
+  std::string ui_dir;
 };
 
 // A route the server answers: "GET", "/api/v1/runs/{id}".

@@ -97,6 +97,26 @@ TEST_F(ApiServerTest, DeploysAYamlSpecThenReportsTheSameVersion) {
   EXPECT_EQ(one.body["steps"][0]["uses"], "script");
 }
 
+TEST_F(ApiServerTest, WorkflowStepsSayWhatTheyNeedAndWhen) {
+  server_.Deploy(R"(workflow: two-steps
+steps:
+  - id: first
+    uses: script
+    with: { code: "return {n = 1}" }
+  - id: second
+    uses: script
+    when: ${{ steps.first.output.n > 0 }}
+    with: { code: "return {}" }
+)");
+  ApiResponse one = server_.Get("/api/v1/workflows/two-steps", server_.Token("viewer"));
+  ASSERT_EQ(one.status, 200) << one.body.dump(2);
+  ASSERT_EQ(one.body["steps"].size(), 2u);
+  EXPECT_EQ(one.body["steps"][0]["needs"], Json::array());
+  EXPECT_FALSE(one.body["steps"][0].contains("when"));
+  EXPECT_EQ(one.body["steps"][1]["needs"], Json::array({"first"}));
+  EXPECT_EQ(one.body["steps"][1]["when"], "${{ steps.first.output.n > 0 }}");
+}
+
 TEST_F(ApiServerTest, BadSpecListsEveryDiagnosticWithLineAndColumn) {
   const std::string spec =
       "workflow: broken\n"

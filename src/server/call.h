@@ -37,10 +37,19 @@ struct Reply {
   int status = 200;
   Json body = Json::object();
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for replies that are not JSON (a stored page image): sent instead of `body`.
+  std::optional<std::string> raw_body;
+  std::string raw_content_type;
 };
 
-inline Reply Ok(Json body) { return Reply{200, std::move(body), {}}; }
-inline Reply Created(Json body) { return Reply{201, std::move(body), {}}; }
+inline Reply JsonReply(int status, Json body) {
+  Reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+inline Reply Ok(Json body) { return JsonReply(200, std::move(body)); }
+inline Reply Created(Json body) { return JsonReply(201, std::move(body)); }
 
 // The body as JSON. An empty body is `empty` (e.g. {}), or InvalidArgument when `empty` is null.
 // Malformed JSON: InvalidArgument naming `what`, the line and the column.

@@ -34,6 +34,8 @@ void AddRunRoutes(ServerContext& ctx, Router& router);
 void AddTaskRoutes(ServerContext& ctx, Router& router);
 // GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{id}.
 void AddTokenRoutes(ServerContext& ctx, Router& router);
+// GET /api/v1/artifacts/{ref}: a stored artifact (a page image) as its bytes.
+void AddArtifactRoutes(ServerContext& ctx, Router& router);
 // GET /healthz, /api/v1/health, /api/v1/openapi.json.
 void AddSystemRoutes(ServerContext& ctx, Router& router);
 

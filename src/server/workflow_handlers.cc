@@ -103,8 +103,12 @@ absl::StatusOr<Reply> GetWorkflow(ServerContext& ctx, const Call& call) {
     body["triggers"] = std::move(triggers);
     Json steps = Json::array();
     for (const engine::StepSpec& step : spec.steps) {
-      steps.push_back(
-          {{"id", step.id}, {"uses", step.uses}, {"actor", steps::ActorName(step.actor)}});
+      Json item = {{"id", step.id},
+                   {"uses", step.uses},
+                   {"actor", steps::ActorName(step.actor)},
+                   {"needs", step.needs}};
+      if (!step.when.empty()) item["when"] = step.when;
+      steps.push_back(std::move(item));
     }
     body["steps"] = std::move(steps);
   }
