@@ -11,7 +11,13 @@ PACKAGES=(
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libfasttext-dev
   libxgboost-dev libcairo2-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
+  chromium
 )
+# The web UI is built with Node.js and npm (18 or later). A newer Node.js that brings its own npm
+# (as some machines have) is used as it is; Debian's are installed only when there is none.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do

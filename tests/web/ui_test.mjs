@@ -1,0 +1,368 @@
+// End-to-end tests of the web UI: a real `flowline serve` (temporary store, the invoice workflow,
+// generated invoices) driven through Debian's Chromium by Playwright (playwright-core).
+//
+//   node tests/web/ui_test.mjs --flowline build/flowline --ui build/web \
+//     --workflow workflows/invoice --screenshots build/web-screenshots \
+//     --playwright web/node_modules/playwright-core
+//
+// Scenarios: a reviewer signs in, opens an invoice task, sees the field boxes on the page image,
+// corrects a field and approves: the run completes with the corrected value (run output and
+// ledger); a viewer cannot resolve (the server refuses, whatever the page shows); the runs list,
+// a run's timeline and the workflow graph show. A screenshot of each screen is saved.
+// Exits 77 (ctest: skipped) when Chromium is not installed.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+for (const name of ["flowline", "ui", "workflow", "screenshots", "playwright"]) {
+  if (!args[name]) {
+    console.error(`usage: ui_test.mjs --${name} is required`);
+    process.exit(2);
+  }
+}
+const chromiumPath = process.env.FLOWLINE_CHROMIUM ?? "/usr/bin/chromium";
+if (!existsSync(chromiumPath)) {
+  console.log(`SKIPPED: no Chromium at ${chromiumPath} (./scripts/setup.sh installs Debian's)`);
+  process.exit(77);
+}
+const { chromium } = await import(pathToFileURL(path.join(path.resolve(args.playwright), "index.mjs")).href);
+
+const flowline = path.resolve(args.flowline);
+const workflowDir = path.resolve(args.workflow);
+const shots = path.resolve(args.screenshots);
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(path.join(tmpdir(), "flowline-web-"));
+const env = { ...process.env, FLOWLINE_STORE: path.join(work, "flowline.db"), FLOWLINE_CACHE: path.join(work, "cache") };
+const results = { passed: 0, failed: 0 };
+
+function cli(...argv) {
+  return execFileSync(flowline, argv, { cwd: work, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+let server = null;
+let browser = null;
+
+async function startServer() {
+  const child = spawn(flowline, ["serve", "--listen", "127.0.0.1:0", "--workers", "2", "--ui", path.resolve(args.ui)], {
+    cwd: work,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`flowline serve exited with ${code}`)));
+  });
+  const match = /http:\/\/([\d.]+):(\d+)/.exec(first);
+  if (!match || !first.includes("web UI at /")) throw new Error(`flowline serve said: ${first}`);
+  lines.on("line", () => undefined);
+  return { child, base: `http://127.0.0.1:${match[2]}` };
+}
+
+async function api(token, method, route, body, type = "application/json") {
+  const response = await fetch(`${server.base}/api/v1${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { "Content-Type": type } : {}) },
+    body: body === undefined ? undefined : type === "application/json" ? JSON.stringify(body) : body,
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, body: json };
+}
+
+async function until(what, fn, timeoutMs = 60000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function scenario(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.passed++;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.failed++;
+    console.log(`FAIL ${name}\n${error.stack ?? error}`);
+  }
+}
+
+async function signIn(page, token) {
+  await page.goto(`${server.base}/`);
+  await page.getByLabel("Token", { exact: true }).fill(token);
+  await page.getByRole("button", { name: "Sign in with token" }).click();
+  await page.getByRole("heading", { name: "Inbox" }).waitFor();
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
+  return page;
+}
+
+try {
+  // ---- the world: documents, models, reference data, ledger, tokens, a server ----
+  cli("samples", "invoices", "--count", "80", "--out", "train", "--seed", "5", "--scanned-share", "0.1");
+  cli("samples", "invoices", "--count", "10", "--out", "inbox", "--seed", "6", "--scanned-share", "0.1",
+      "--other-share", "0.1", "--defect-share", "0.2");
+  cli("train", "classify", "--data", "train", "--out", "models/invoice-type");
+  cli("train", "extract", "--data", "train", "--out", "models/invoice-fields", "--fields",
+      path.join(workflowDir, "fields.yaml"), "--rounds", "40", "--quiet");
+  cli("reference", "load", "--table", "vendors", "--from", "inbox/vendors.csv");
+  cli("reference", "load", "--table", "purchase_orders", "--from", "inbox/purchase_orders.csv");
+  execFileSync("sqlite3", [path.join(work, "accounting.db")], { input: readFileSync(path.join(workflowDir, "accounting.sql")) });
+  const token = (role, name) => cli("token", "create", "--role", role, "--name", name).trim();
+  const tokens = {
+    operator: token("operator", "olga"),
+    reviewer: token("reviewer", "rita"),
+    viewer: token("viewer", "vic"),
+  };
+  server = await startServer();
+
+  const deployed = await api(tokens.operator, "POST", "/workflows", readFileSync(path.join(workflowDir, "invoice.yaml"), "utf8"), "application/yaml");
+  assert.ok([200, 201].includes(deployed.status), JSON.stringify(deployed.body));
+
+  const labels = new Map(
+    readFileSync(path.join(work, "inbox", "labels.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .map((label) => [label.file, label]),
+  );
+  const runs = new Map(); // run id -> label
+  for (const file of readdirSync(path.join(work, "inbox")).filter((f) => /\.(pdf|png)$/.test(f)).sort()) {
+    const started = await api(tokens.operator, "POST", `/workflows/invoice/documents?name=${file}`,
+      readFileSync(path.join(work, "inbox", file)), "application/octet-stream");
+    assert.ok([200, 201].includes(started.status), JSON.stringify(started.body));
+    runs.set(started.body.run_id, labels.get(file));
+  }
+  const tasks = await until("a task for every waiting run", async () => {
+    const list = (await api(tokens.viewer, "GET", "/tasks?status=open")).body.tasks;
+    const waiting = [];
+    for (const runId of runs.keys()) {
+      const run = (await api(tokens.viewer, "GET", `/runs/${runId}`)).body;
+      if (run.status === "running") waiting.push(runId);
+    }
+    return waiting.every((id) => list.some((t) => t.run_id === id)) && list.length > 0 ? list : null;
+  });
+
+  // An invoice task with a field the AI got wrong (or missed): the reviewer corrects it to the
+  // truth. Failing that, any invoice task, corrected to a new invoice number.
+  const FIELDS = ["invoice_number", "invoice_date", "po_number", "currency", "net_amount", "tax_amount", "total_amount"];
+  let chosen = null;
+  for (const task of tasks) {
+    const label = runs.get(task.run_id);
+    if (!label || label.doc_type !== "invoice" || label.defect) continue;
+    const fields = task.payload?.data?.fields ?? {};
+    const boxes = Object.values(fields).filter((f) => f?.evidence?.box).length;
+    if (boxes === 0) continue;
+    for (const name of FIELDS) {
+      const truth = label.fields[name];
+      if (truth !== undefined && fields[name] && (fields[name].normalized ?? "") !== truth) {
+        chosen = { task, field: name, value: truth };
+        break;
+      }
+    }
+    if (chosen) break;
+    chosen ??= { task, field: "invoice_number", value: `${label.fields.invoice_number}-C`, fallback: true };
+  }
+  assert.ok(chosen, `no invoice task to review among ${tasks.length}`);
+  console.log(`reviewing ${chosen.task.task_id}: ${chosen.field} -> ${chosen.value}${chosen.fallback ? " (fallback)" : ""}`);
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+
+  await scenario("sign-in screen refuses a wrong token", async () => {
+    const page = await newPage();
+    await page.goto(`${server.base}/`);
+    await page.screenshot({ path: path.join(shots, "01-sign-in.png") });
+    await page.getByLabel("Token", { exact: true }).fill("flt_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in with token" }).click();
+    await page.getByRole("alert").filter({ hasText: "does not know this token" }).waitFor();
+    await page.context().close();
+  });
+
+  await scenario("a reviewer corrects a field and approves: the run completes with the correction", async () => {
+    const page = await newPage();
+    await signIn(page, tokens.reviewer);
+    const row = page.locator(`tr[data-task-id="${chosen.task.task_id}"]`);
+    await row.waitFor();
+    assert.ok((await page.locator("table.list tbody tr").count()) >= tasks.length);
+    await page.screenshot({ path: path.join(shots, "02-inbox.png") });
+    await row.click();
+    await page.waitForURL(`**/tasks/${chosen.task.task_id}`);
+
+    // The page image is loaded and the fields' boxes are drawn on it.
+    const image = page.locator(".page-canvas img").first();
+    await image.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector(".page-canvas img");
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    const boxes = page.locator(".field-box");
+    await boxes.first().waitFor();
+    const withEvidence = Object.values(chosen.task.payload.data.fields).filter((f) => f?.evidence?.box).length;
+    assert.equal(await boxes.count(), withEvidence);
+    await page.getByText("by you").waitFor(); // opening it claimed it
+
+    // Editing a field highlights its box (when it has one on the page).
+    const input = page.getByLabel(chosen.field.replace(/_/g, " "), { exact: true });
+    await input.click();
+    await input.fill(chosen.value);
+    const box = page.locator(`.field-box[data-field="${chosen.field}"]`);
+    if (await box.count()) assert.match(await box.getAttribute("class"), /selected/);
+    assert.match(await page.locator(`.field-row[data-field="${chosen.field}"]`).getAttribute("class"), /changed/);
+    await page.screenshot({ path: path.join(shots, "03-review.png") });
+
+    await page.getByRole("button", { name: /Approve with 1 correction/ }).click();
+    // The next task opens (or the inbox, when none is left).
+    await page.waitForURL((url) => !url.pathname.endsWith(chosen.task.task_id));
+
+    const resolved = (await api(tokens.viewer, "GET", `/tasks/${chosen.task.task_id}`)).body;
+    assert.equal(resolved.status, "resolved");
+    assert.equal(resolved.decision, "correct");
+    assert.equal(resolved.resolved_by, "rita");
+    assert.deepEqual(resolved.resolution.data.fields, { [chosen.field]: chosen.value });
+    const run = await until("the run to complete", async () => {
+      const r = (await api(tokens.viewer, "GET", `/runs/${chosen.task.run_id}`)).body;
+      return r.status === "running" ? null : r;
+    });
+    assert.equal(run.status, "completed", JSON.stringify(run.error));
+    assert.equal(run.output.fields[chosen.field], chosen.value);
+    assert.equal(run.output.corrected, true);
+    const posted = execFileSync("sqlite3", [path.join(work, "accounting.db"),
+      `SELECT invoice_number, invoice_date, po_number, currency, net_amount, tax_amount, total_amount, approved_by FROM ledger WHERE run_id = '${run.run_id}'`],
+      { encoding: "utf8" }).trim().split("|");
+    assert.equal(posted.at(-1), "rita", `ledger row: ${posted}`);
+    const column = FIELDS.indexOf(chosen.field);
+    const expected = chosen.field.endsWith("_amount") ? Number(chosen.value) : chosen.value;
+    assert.equal(chosen.field.endsWith("_amount") ? Number(posted[column]) : posted[column], expected);
+    await page.context().close();
+  });
+
+  await scenario("a viewer cannot resolve a task", async () => {
+    const open = (await api(tokens.viewer, "GET", "/tasks?status=open")).body.tasks;
+    assert.ok(open.length > 0, "no open task left");
+    const task = open[0];
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.goto(`${server.base}/tasks/${task.task_id}`);
+    await page.getByRole("heading", { name: task.title }).waitFor();
+    const approve = page.getByRole("button", { name: /^Approve/ });
+    if (await approve.isDisabled()) {
+      // The page knows the role: the button says why.
+      assert.match(await approve.getAttribute("title"), /may not decide/);
+    } else {
+      // The page does not know the role: the server refuses the claim and the decision.
+      await approve.click();
+      await page.getByRole("alert").filter({ hasText: /Not allowed/ }).first().waitFor();
+    }
+    await page.screenshot({ path: path.join(shots, "04-review-as-viewer.png") });
+    // Whatever the page shows, the server enforces: the viewer's own request is refused.
+    const status = await page.evaluate(async ({ id, token }) => {
+      const response = await fetch(`/api/v1/tasks/${id}/resolve`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "X-Flowline-Request": "1" },
+        body: JSON.stringify({ decision: "approve" }),
+      });
+      return response.status;
+    }, { id: task.task_id, token: tokens.viewer });
+    assert.equal(status, 403);
+    const after = (await api(tokens.viewer, "GET", `/tasks/${task.task_id}`)).body;
+    assert.equal(after.status, "open");
+    assert.equal(after.resolved_by, null);
+    await page.context().close();
+  });
+
+  await scenario("keyboard: j/k move in the inbox, Enter opens, a approves", async () => {
+    const page = await newPage();
+    await signIn(page, tokens.reviewer);
+    await page.locator("table.list tbody tr").first().waitFor();
+    await page.keyboard.press("j");
+    await page.keyboard.press("k");
+    const first = await page.locator("table.list tbody tr").first().getAttribute("data-task-id");
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-task-id")), first);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/tasks/${first}`);
+    await page.getByText("by you").waitFor();
+    await page.keyboard.press("a");
+    await page.waitForURL((url) => !url.pathname.endsWith(first));
+    const resolved = (await api(tokens.viewer, "GET", `/tasks/${first}`)).body;
+    assert.equal(resolved.status, "resolved");
+    assert.equal(resolved.decision, "approve");
+    await page.context().close();
+  });
+
+  await scenario("runs list, a run's timeline and the workflow graph", async () => {
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.getByRole("link", { name: "Runs" }).click();
+    await page.locator("tr[data-run-id]").first().waitFor();
+    assert.equal(await page.locator("tr[data-run-id]").count(), runs.size);
+    await page.getByLabel("Status").selectOption("completed");
+    await page.waitForURL("**/runs?status=completed");
+    await page.locator("tr[data-run-id]").first().waitFor();
+    await page.screenshot({ path: path.join(shots, "05-runs.png") });
+
+    await page.goto(`${server.base}/runs/${chosen.task.run_id}`);
+    await page.locator('[data-step="fields"]').waitFor();
+    const review = page.locator('[data-step="review"]');
+    assert.match(await review.innerText(), /task\.resolved by human:rita/);
+    assert.match(await review.innerText(), new RegExp(`corrected ${chosen.field}`));
+    assert.match(await page.locator('[data-step="fields"]').innerText(), /model invoice-fields/);
+    assert.match(await page.locator('[data-step="route"]').innerText(), /Routing: to a person/);
+    assert.equal(await page.getByTestId("run-status").innerText(), "completed");
+    await page.screenshot({ path: path.join(shots, "06-run-timeline.png"), fullPage: true });
+
+    await page.goto(`${server.base}/workflows/invoice`);
+    await page.locator(".graph svg").waitFor();
+    assert.equal(await page.locator(".graph .node").count(), 12);
+    assert.equal(await page.locator(".graph .node.actor-ai").count(), 3);
+    assert.equal(await page.locator(".graph .node.actor-human").count(), 1);
+    assert.ok((await page.locator(".graph .edge").count()) >= 12);
+    // read is above kind: layers follow `needs`.
+    const y = async (id) => (await page.locator(`.graph .node[data-step="${id}"]`).boundingBox()).y;
+    assert.ok((await y("read")) < (await y("kind")));
+    assert.ok((await y("route")) < (await y("review")));
+    await page.screenshot({ path: path.join(shots, "07-workflow.png"), fullPage: true });
+    await page.context().close();
+  });
+} catch (error) {
+  results.failed++;
+  console.log(`FAIL setting up\n${error.stack ?? error}`);
+} finally {
+  if (browser) await browser.close();
+  if (server) {
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => server.child.once("exit", resolve));
+  }
+  if (results.failed === 0) rmSync(work, { recursive: true, force: true });
+  else console.log(`kept the store and files in ${work}`);
+}
+console.log(`screenshots in ${shots}`);
+console.log(`${results.passed} passed, ${results.failed} failed`);
+process.exit(results.failed === 0 ? 0 : 1);

@@ -1,0 +1,300 @@
+// The HTTP API as the UI uses it (docs/api.md). Every call is same-origin under /api/v1.
+// Sign-in is either a bearer token (kept in sessionStorage, sent as Authorization) or a session
+// cookie from POST /api/v1/session (HttpOnly: the page never sees it); state-changing calls carry
+// X-Flowline-Request: 1, which the server requires of cookie sessions.
+
+const TOKEN_KEY = "flowline.token";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function storedToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function storeToken(token: string | null): void {
+  if (token === null) sessionStorage.removeItem(TOKEN_KEY);
+  else sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = { "X-Flowline-Request": "1", ...extra };
+  const token = storedToken();
+  if (token) out["Authorization"] = `Bearer ${token}`;
+  return out;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = `http_${response.status}`;
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (body && body.error) {
+      code = body.error.code ?? code;
+      message = body.error.message ?? message;
+    }
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(response.status, code, message);
+}
+
+let onUnauthenticated: (() => void) | null = null;
+// Called when the server answers 401 to a signed-in call (expired session, revoked token).
+export function setUnauthenticatedHandler(handler: (() => void) | null): void {
+  onUnauthenticated = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, headers: headers(), credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers = headers({ "Content-Type": "application/json" });
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`/api/v1${path}`, init);
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && onUnauthenticated) onUnauthenticated();
+    throw error;
+  }
+  return (await response.json()) as T;
+}
+
+function query(params: Record<string, string | number | undefined | null>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+// ---- types (the JSON the server sends; see src/server/json_views.cc) ----
+
+export type Role = "viewer" | "reviewer" | "operator" | "admin";
+
+export interface Session {
+  user: string;
+  role: Role | null; // null: the server did not say (an older server, token sign-in)
+  via: "token" | "password";
+}
+
+export interface Evidence {
+  page: number;
+  box: [number, number, number, number];
+  text?: string;
+}
+
+export interface ExtractedField {
+  value: string | null;
+  normalized: string | null;
+  confidence: number;
+  evidence: Evidence | null;
+}
+
+export interface Task {
+  task_id: string;
+  run_id: string;
+  step_id: string;
+  workflow: string;
+  queue: string;
+  title: string;
+  priority: number;
+  status: "open" | "claimed" | "resolved" | "cancelled";
+  payload: TaskPayload | null;
+  created_at: string;
+  due_at: string | null;
+  claimed_by: string | null;
+  claim_expires_at: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  decision: string | null;
+  resolution: unknown;
+  // four-eyes (server-side rules; absent on servers without them)
+  stage?: string;
+  approvals?: Array<{ by: string; decision: string; at?: string }>;
+  four_eyes?: boolean;
+  escalated?: boolean;
+}
+
+export interface TaskPayload {
+  data?: {
+    fields?: Record<string, ExtractedField>;
+    checks?: Array<{ name: string; passed: boolean; message?: string }>;
+    document?: string;
+    [key: string]: unknown;
+  };
+  reasons?: unknown[];
+  instructions?: string;
+  decisions?: string[];
+  [key: string]: unknown;
+}
+
+export interface RunSummary {
+  run_id: string;
+  workflow: string;
+  version: string;
+  business_key: string | null;
+  status: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface StepState {
+  step_id: string;
+  status: string;
+  attempt: number;
+  started_at: string | null;
+  finished_at: string | null;
+  available_at: string | null;
+  duration_ms: number;
+  params: unknown;
+  output: any;
+  confidence: number | null;
+  error: string | null;
+  task_id: string | null;
+}
+
+export interface RunRecord {
+  seq: number;
+  step_id: string | null;
+  kind: string;
+  actor: string;
+  at: string;
+  payload: any;
+}
+
+export interface Run extends RunSummary {
+  input: unknown;
+  output: unknown;
+  steps: StepState[];
+  records: RunRecord[];
+}
+
+export interface WorkflowSummary {
+  workflow: string;
+  live_version: string;
+  updated_at: string;
+  paused?: boolean;
+}
+
+export interface WorkflowStep {
+  id: string;
+  uses: string;
+  actor: "ai" | "system" | "human";
+  needs?: string[];
+  when?: string;
+}
+
+export interface Workflow extends WorkflowSummary {
+  description?: string;
+  spec?: string;
+  source_name?: string;
+  versions: Array<{ version: string; source_name: string; deployed_at: string; live: boolean }>;
+  steps?: WorkflowStep[];
+  triggers?: Array<{ type: string; path: string; signed: boolean }>;
+}
+
+// ---- calls ----
+
+export const api = {
+  // Who the current token or cookie belongs to. Servers without the session endpoint answer 404:
+  // the token is then checked against /health and the role is unknown.
+  async whoAmI(via: Session["via"]): Promise<Session> {
+    try {
+      const me = await request<{ user?: string; name?: string; role?: Role }>("GET", "/session");
+      return { user: me.user ?? me.name ?? "?", role: me.role ?? null, via };
+    } catch (error) {
+      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405)) {
+        throw error;
+      }
+      await request("GET", "/health");
+      return { user: "", role: null, via };
+    }
+  },
+  signIn(user: string, password: string) {
+    return request<{ user: string; role: Role; expires_at: string }>("POST", "/session", {
+      user,
+      password,
+    });
+  },
+  signOut() {
+    return request("DELETE", "/session");
+  },
+  tasks(filter: { queue?: string; status?: string; workflow?: string; limit?: number }) {
+    return request<{ tasks: Task[] }>("GET", `/tasks${query(filter)}`);
+  },
+  task(id: string) {
+    return request<Task>("GET", `/tasks/${encodeURIComponent(id)}`);
+  },
+  claim(id: string) {
+    return request<Task>("POST", `/tasks/${encodeURIComponent(id)}/claim`, {});
+  },
+  release(id: string) {
+    return request<Task>("POST", `/tasks/${encodeURIComponent(id)}/release`, {});
+  },
+  resolve(id: string, decision: string, comment: string, data?: Record<string, unknown>) {
+    const body: Record<string, unknown> = { decision };
+    if (comment) body.comment = comment;
+    if (data) body.data = data;
+    return request<Task>("POST", `/tasks/${encodeURIComponent(id)}/resolve`, body);
+  },
+  runs(filter: { workflow?: string; status?: string; before?: string; limit?: number }) {
+    return request<{ runs: RunSummary[]; next: string | null }>("GET", `/runs${query(filter)}`);
+  },
+  run(id: string) {
+    return request<Run>("GET", `/runs/${encodeURIComponent(id)}`);
+  },
+  workflows() {
+    return request<{ workflows: WorkflowSummary[] }>("GET", "/workflows");
+  },
+  workflow(name: string) {
+    return request<Workflow>("GET", `/workflows/${encodeURIComponent(name)}`);
+  },
+  pause(name: string) {
+    return request<unknown>("POST", `/workflows/${encodeURIComponent(name)}/pause`, {});
+  },
+  resume(name: string) {
+    return request<unknown>("POST", `/workflows/${encodeURIComponent(name)}/resume`, {});
+  },
+  // A stored artifact (a page image) as an object URL: <img src> cannot send a bearer token.
+  async artifactUrl(ref: string): Promise<string> {
+    const response = await fetch(`/api/v1/artifacts/${encodeURIComponent(ref)}`, {
+      headers: headers(),
+      credentials: "same-origin",
+    });
+    if (!response.ok) throw await errorOf(response);
+    return URL.createObjectURL(await response.blob());
+  },
+};
+
+// What each role may do: the server's table (docs/api.md), used only to disable buttons; the
+// server enforces it whatever the page shows.
+export type Permission = "read" | "review" | "deploy" | "start_run" | "manage_tokens";
+const ROLE_PERMISSIONS: Record<Role, Permission[]> = {
+  viewer: ["read"],
+  reviewer: ["read", "review"],
+  operator: ["read", "review", "deploy", "start_run"],
+  admin: ["read", "review", "deploy", "start_run", "manage_tokens"],
+};
+
+export function may(session: Session | null, permission: Permission): boolean {
+  if (!session) return false;
+  if (session.role === null) return true; // unknown: let the server decide
+  return ROLE_PERMISSIONS[session.role].includes(permission);
+}
+
+export function rolesWith(permission: Permission): string {
+  return (Object.keys(ROLE_PERMISSIONS) as Role[])
+    .filter((role) => ROLE_PERMISSIONS[role].includes(permission))
+    .join(", ");
+}
