@@ -32,12 +32,14 @@ export function WorkflowGraph({ steps }: { steps: WorkflowStep[] }) {
     (rows[d] ??= []).push(step);
   }
   const widest = Math.max(1, ...rows.map((row) => row?.length ?? 0));
-  const width = widest * (NODE_W + GAP_X) + GAP_X;
+  // Room on the right for the lanes of edges that skip layers.
+  const width = widest * (NODE_W + GAP_X) + GAP_X + 40;
   const height = rows.length * (NODE_H + GAP_Y) + GAP_Y / 2;
   const position = new Map<string, { x: number; y: number }>();
+  let lanes = 0;
   rows.forEach((row, r) => {
     const rowWidth = row.length * (NODE_W + GAP_X) - GAP_X;
-    const start = (width - rowWidth) / 2;
+    const start = (width - 40 - rowWidth) / 2;
     row.forEach((step, i) => {
       position.set(step.id, { x: start + i * (NODE_W + GAP_X), y: GAP_Y / 2 + r * (NODE_H + GAP_Y) });
     });
@@ -65,19 +67,26 @@ export function WorkflowGraph({ steps }: { steps: WorkflowStep[] }) {
             const from = position.get(need);
             const to = position.get(step.id);
             if (!from || !to) return null;
-            const x1 = from.x + NODE_W / 2;
-            const y1 = from.y + NODE_H;
-            const x2 = to.x + NODE_W / 2;
-            const y2 = to.y;
-            const mid = (y1 + y2) / 2;
-            return (
-              <path
-                key={`${need}-${step.id}`}
-                class="edge"
-                d={`M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2 - 2}`}
-                marker-end="url(#arrow)"
-              />
-            );
+            const span = (depth.get(step.id) ?? 0) - (depth.get(need) ?? 0);
+            let d: string;
+            if (span > 1) {
+              // Past the layers between: out of the source's right side, down a lane beside the
+              // nodes, into the target's right side (so it crosses no node).
+              const lane = Math.max(from.x, to.x) + NODE_W + GAP_X / 2 + (lanes++ % 3) * 4;
+              const y1 = from.y + NODE_H / 2;
+              const y2 = to.y + NODE_H / 2;
+              d =
+                `M${from.x + NODE_W},${y1} C${lane},${y1} ${lane},${y1} ${lane},${y1 + 20} ` +
+                `L${lane},${y2 - 20} C${lane},${y2} ${lane},${y2} ${to.x + NODE_W + 2},${y2}`;
+            } else {
+              const x1 = from.x + NODE_W / 2;
+              const y1 = from.y + NODE_H;
+              const x2 = to.x + NODE_W / 2;
+              const y2 = to.y;
+              const mid = (y1 + y2) / 2;
+              d = `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2 - 2}`;
+            }
+            return <path key={`${need}-${step.id}`} class="edge" d={d} marker-end="url(#arrow)" />;
           }),
         )}
         {steps.map((step) => {

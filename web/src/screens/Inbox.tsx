@@ -240,7 +240,6 @@ export function InboxScreen({ session }: { session: Session }) {
                       }}
                       tabIndex={index === selected ? 0 : -1}
                       class={index === selected ? "selected" : undefined}
-                      aria-selected={index === selected}
                       data-task-id={task.task_id}
                       onClick={() => navigate(`/tasks/${task.task_id}`)}
                       onFocus={() => setSelected(index)}
