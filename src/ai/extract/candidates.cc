@@ -161,15 +161,20 @@ bool IsLabelWord(std::string_view word) {
   return marked || lower;
 }
 
-// A trailing account number in parentheses ("(34122)", "Co(134550)"): where it starts in `text`,
-// or npos.
+// A trailing account number in parentheses ("(34122)", "Co(134550)"), also a company
+// registration number with its check letter ("(126926-H)"): where it starts in `text`, or npos.
 size_t TrailingNumberInParens(std::string_view text) {
   if (text.size() < 4 || text.back() != ')') return std::string_view::npos;
   const size_t open = text.rfind('(');
   if (open == std::string_view::npos || open == 0 || open + 2 >= text.size()) {
     return std::string_view::npos;
   }
-  for (size_t i = open + 1; i + 1 < text.size(); ++i) {
+  size_t digits_end = text.size() - 1;
+  if (digits_end >= open + 4 && text[digits_end - 2] == '-' &&
+      absl::ascii_isalpha(static_cast<unsigned char>(text[digits_end - 1]))) {
+    digits_end -= 2;
+  }
+  for (size_t i = open + 1; i < digits_end; ++i) {
     if (text[i] < '0' || text[i] > '9') return std::string_view::npos;
   }
   return open;

@@ -11,7 +11,8 @@
 //                 whole lines, the column segments of a line (split at wide gaps), the part after
 //                 a colon, and (organisation, address) blocks of consecutive lines; organisation
 //                 also the part of a segment after 1-3 leading label words ("Advertiser Bernie
-//                 2020" -> "Bernie 2020") and spans without a trailing "(12345)" account number
+//                 2020" -> "Bernie 2020") and spans without a trailing "(12345)" account or
+//                 "(126926-H)" registration number
 //
 // Pure functions; thread-safe.
 #pragma once

@@ -160,6 +160,11 @@ TEST(CandidatesTest, NamesAfterLabelWordsAndWithoutAccountNumbers) {
   EXPECT_TRUE(Has(names, "America First Action Inc"));  // after the colon of a one-segment line
   EXPECT_TRUE(Has(names, "Tricia Zunker for Wisconsin (34122)"));
   EXPECT_TRUE(Has(names, "Tricia Zunker for Wisconsin"));
+  // A registration number with its check letter is cut too.
+  const std::vector<std::string> registered = Values(
+      GenerateCandidates(Doc({"AEON CO. (M) BHD (126926-H)"}), FieldType::kOrganisation, {}));
+  EXPECT_TRUE(Has(registered, "AEON CO. (M) BHD"));
+  EXPECT_TRUE(Has(registered, "AEON CO. (M) BHD (126926-H)"));
   // Other types do not get the name forms.
   const std::vector<std::string> text = Values(GenerateCandidates(doc, FieldType::kText, {}));
   EXPECT_FALSE(Has(text, "Bernie 2020"));
