@@ -117,11 +117,12 @@ export interface Task {
   resolved_at: string | null;
   decision: string | null;
   resolution: unknown;
-  // four-eyes (server-side rules; absent on servers without them)
-  stage?: string;
-  approvals?: Array<{ by: string; decision: string; at?: string }>;
+  // Four-eyes and escalation (absent on servers without them): a four-eyes task's first
+  // decision is recorded, and a second, different person finishes it.
   four_eyes?: boolean;
-  escalated?: boolean;
+  first_decision_by?: string | null;
+  first_decision?: { decision?: string; at?: string; data?: unknown; comment?: string } | null;
+  escalated_at?: string | null;
 }
 
 export interface TaskPayload {

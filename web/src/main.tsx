@@ -20,16 +20,11 @@ function App() {
   const [checking, setChecking] = useState(true);
   const { path } = useLocation();
 
-  // A token from an earlier visit in this tab, or a session cookie: find out who we are.
+  // A token from an earlier visit in this tab, or a session cookie (another tab signed in, or a
+  // reload): find out who we are; a 401 means nobody, and the sign-in screen shows.
   useEffect(() => {
-    const via = (sessionStorage.getItem(VIA_KEY) as Session["via"] | null) ?? "password";
-    const known = storedToken() !== null || sessionStorage.getItem(VIA_KEY) !== null;
-    if (!known) {
-      setChecking(false);
-      return;
-    }
     api
-      .whoAmI(storedToken() ? "token" : via)
+      .whoAmI(storedToken() ? "token" : "password")
       .then(setSession)
       .catch(() => storeToken(null))
       .finally(() => setChecking(false));

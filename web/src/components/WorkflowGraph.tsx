@@ -72,7 +72,13 @@ export function WorkflowGraph({ steps }: { steps: WorkflowStep[] }) {
             if (span > 1) {
               // Past the layers between: out of the source's right side, down a lane beside the
               // nodes, into the target's right side (so it crosses no node).
-              const lane = Math.max(from.x, to.x) + NODE_W + GAP_X / 2 + (lanes++ % 3) * 4;
+              const lo = depth.get(need) ?? 0;
+              const hi = depth.get(step.id) ?? 0;
+              let right = 0;
+              for (let r = lo; r <= hi; r++) {
+                for (const other of rows[r] ?? []) right = Math.max(right, position.get(other.id)!.x);
+              }
+              const lane = right + NODE_W + GAP_X / 2 + (lanes++ % 4) * 4;
               const y1 = from.y + NODE_H / 2;
               const y2 = to.y + NODE_H / 2;
               d =

@@ -273,7 +273,12 @@ export function InboxScreen({ session }: { session: Session }) {
                         {task.claimed_by ? (
                           <div class="meta">{mine ? "by you" : `by ${task.claimed_by}`}</div>
                         ) : null}
-                        {task.stage === "second" ? <div class="meta">second review</div> : null}
+                        {task.four_eyes ? (
+                          <div class="meta">
+                            {task.first_decision_by ? `second review (first: ${task.first_decision_by})` : "four-eyes"}
+                          </div>
+                        ) : null}
+                        {task.escalated_at ? <div class="meta overdue">escalated</div> : null}
                       </td>
                     </tr>
                   );

@@ -127,7 +127,7 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
   const decisions = task?.payload?.decisions ?? ["approve", "reject"];
   const claimedByOther =
     task !== null && task.status === "claimed" && task.claimed_by !== me;
-  const firstApprover = task?.approvals?.[0]?.by;
+  const firstApprover = task?.first_decision_by ?? null;
   const decided = task !== null && (task.status === "resolved" || task.status === "cancelled");
   const blockedReason = !canReview
     ? `Your role (${session.role}) may not decide tasks; ${rolesWith("review")} may.`
@@ -300,11 +300,13 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
             </div>
           ) : null}
           {task.payload?.instructions ? <p class="hint">{task.payload.instructions}</p> : null}
-          {task.approvals && task.approvals.length > 0 ? (
-            <p class="notice" data-testid="first-decision">
-              Four-eyes: first decision ({task.approvals[0].decision}) by {task.approvals[0].by}
-              {task.approvals[0].at ? ` at ${formatTime(task.approvals[0].at)}` : ""}. A second,
-              different person decides now.
+          {task.four_eyes ? (
+            <p class="notice" data-testid="four-eyes">
+              {firstApprover
+                ? `Four-eyes: first decision (${task.first_decision?.decision ?? "approve"}) by ${firstApprover}${
+                    task.first_decision?.at ? ` at ${formatTime(task.first_decision.at)}` : ""
+                  }. A second, different person decides now.`
+                : "Four-eyes: two different people must decide this case; yours is the first decision."}
             </p>
           ) : null}
           <form
