@@ -274,6 +274,7 @@ try {
     await signIn(page, tokens.viewer);
     await page.goto(`${server.base}/tasks/${task.task_id}`);
     await page.getByRole("heading", { name: task.title }).waitFor();
+    await page.locator(".page-canvas img").first().waitFor(); // a viewer may read the document
     const approve = page.getByRole("button", { name: /^Approve/ });
     if (await approve.isDisabled()) {
       // The page knows the role: the button says why.

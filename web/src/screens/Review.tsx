@@ -273,7 +273,9 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
       ) : null}
       <div class="review-body">
         <div class="pages" aria-label="Document">
-          {pages.length === 0 ? (
+          {run === null ? (
+            <p class="loading">Loading the document…</p>
+          ) : pages.length === 0 ? (
             <p class="empty">This run has no page images (no document was read).</p>
           ) : (
             pages.map((page) => (
