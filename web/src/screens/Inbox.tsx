@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
 import { api, Session, Task } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
+import { useKeys } from "../components/useKeys";
 import { useNow } from "../components/useNow";
 import { isTyping, reasonText, slaText } from "../format";
 import { navigate } from "../router";
@@ -32,7 +33,13 @@ export function InboxScreen({ session }: { session: Session }) {
   const [status, setStatus] = useState<string>("");
   const [overdueOnly, setOverdueOnly] = useState(false);
   const [text, setText] = useState("");
-  const [selected, setSelected] = useState(0);
+  const [selected, setSelectedState] = useState(0);
+  // Also kept in a ref: two keys pressed before a re-render must both move.
+  const selectedRef = useRef(0);
+  const setSelected = (index: number) => {
+    selectedRef.current = index;
+    setSelectedState(index);
+  };
   const search = useRef<HTMLInputElement>(null);
   const rows = useRef<Array<HTMLTableRowElement | null>>([]);
   const now = useNow(1000);
@@ -86,39 +93,37 @@ export function InboxScreen({ session }: { session: Session }) {
   }, [shown.length]);
 
   const focusRow = (index: number) => {
-    setSelected(index);
-    rows.current[index]?.focus();
+    if (shown.length === 0) return;
+    const clamped = Math.max(0, Math.min(shown.length - 1, index));
+    setSelected(clamped);
+    rows.current[clamped]?.focus();
   };
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if (event.key === "/" && !isTyping(event)) {
+  useKeys((event: KeyboardEvent) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "/" && !isTyping(event)) {
+      event.preventDefault();
+      search.current?.focus();
+      return;
+    }
+    if (isTyping(event)) {
+      if (event.key === "Escape" || (event.key === "ArrowDown" && shown.length > 0)) {
         event.preventDefault();
-        search.current?.focus();
-        return;
+        focusRow(selectedRef.current);
       }
-      if (isTyping(event)) {
-        if (event.key === "Escape" || (event.key === "ArrowDown" && shown.length > 0)) {
-          event.preventDefault();
-          focusRow(selected);
-        }
-        return;
-      }
-      if (event.key === "j" || event.key === "ArrowDown") {
-        event.preventDefault();
-        focusRow(Math.min(shown.length - 1, selected + 1));
-      } else if (event.key === "k" || event.key === "ArrowUp") {
-        event.preventDefault();
-        focusRow(Math.max(0, selected - 1));
-      } else if ((event.key === "Enter" || event.key === "o") && shown[selected]) {
-        event.preventDefault();
-        navigate(`/tasks/${shown[selected].task_id}`);
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [shown, selected]);
+      return;
+    }
+    if (event.key === "j" || event.key === "ArrowDown") {
+      event.preventDefault();
+      focusRow(Math.min(shown.length - 1, selectedRef.current + 1));
+    } else if (event.key === "k" || event.key === "ArrowUp") {
+      event.preventDefault();
+      focusRow(Math.max(0, selectedRef.current - 1));
+    } else if ((event.key === "Enter" || event.key === "o") && shown[selectedRef.current]) {
+      event.preventDefault();
+      navigate(`/tasks/${shown[selectedRef.current].task_id}`);
+    }
+  });
 
   return (
     <section aria-labelledby="inbox-heading">

@@ -18,6 +18,7 @@ import {
 import { ErrorNote } from "../components/ErrorNote";
 import { Link } from "../components/Link";
 import { PageBox, PageView } from "../components/PageView";
+import { useKeys } from "../components/useKeys";
 import { useNow } from "../components/useNow";
 import { confidenceBand, formatTime, isTyping, percent, reasonText, slaText } from "../format";
 import { navigate } from "../router";
@@ -187,41 +188,37 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
     }
   };
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+  useKeys((event: KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      decide("approve");
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event)) {
+      if (event.key === "Escape") (event.target as HTMLElement).blur();
+      return;
+    }
+    const index = selected ? names.indexOf(selected) : -1;
+    if (event.key === "j" || event.key === "ArrowDown") {
+      event.preventDefault();
+      if (names.length) selectField(names[Math.min(names.length - 1, index + 1)], false);
+    } else if (event.key === "k" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (names.length) selectField(names[Math.max(0, index - 1)], false);
+    } else if (event.key === "e" || event.key === "Enter") {
+      if (selected) {
         event.preventDefault();
-        decide("approve");
-        return;
+        inputs.current[selected]?.focus();
       }
-      if (event.ctrlKey || event.metaKey || event.altKey) return;
-      if (isTyping(event)) {
-        if (event.key === "Escape") (event.target as HTMLElement).blur();
-        return;
-      }
-      const index = selected ? names.indexOf(selected) : -1;
-      if (event.key === "j" || event.key === "ArrowDown") {
-        event.preventDefault();
-        if (names.length) selectField(names[Math.min(names.length - 1, index + 1)], false);
-      } else if (event.key === "k" || event.key === "ArrowUp") {
-        event.preventDefault();
-        if (names.length) selectField(names[Math.max(0, index - 1)], false);
-      } else if (event.key === "e" || event.key === "Enter") {
-        if (selected) {
-          event.preventDefault();
-          inputs.current[selected]?.focus();
-        }
-      } else if (event.key === "a") {
-        event.preventDefault();
-        decide("approve");
-      } else if (event.key === "r") {
-        event.preventDefault();
-        if (comment.trim()) decide("reject");
-        else commentBox.current?.focus();
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+    } else if (event.key === "a") {
+      event.preventDefault();
+      decide("approve");
+    } else if (event.key === "r") {
+      event.preventDefault();
+      if (comment.trim()) decide("reject");
+      else commentBox.current?.focus();
+    }
   });
 
   if (error) {
