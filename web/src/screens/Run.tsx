@@ -46,18 +46,15 @@ function recordText(record: RunRecord): string {
     case "task.opened":
       return `task ${p.task_id ?? ""} opened in ${p.queue ?? "a queue"}`;
     case "routing.decided":
-    case "run.routed": {
-      const fired = Array.isArray(p.rules)
-        ? p.rules.filter((r: { fired?: boolean }) => r.fired).map((r: { name?: string }) => r.name)
-        : [];
+    case "run.routed":
       return (
-        `${p.routed ?? p.decision ?? "routed"}` +
-        (fired.length ? `: ${fired.join(", ")}` : "") +
+        `${p.routed === "person" ? "to a person" : (p.routed ?? "routed").replace(/_/g, " ")}` +
+        (p.four_eyes ? " (four-eyes)" : "") +
+        (p.audit_sample ? " (audit sample)" : "") +
         (Array.isArray(p.reasons) && p.reasons.length
           ? `: ${p.reasons.map(reasonText).join("; ")}`
           : "")
       );
-    }
     case "step.failed":
     case "step.retry":
       return p.error ?? record.kind;
@@ -66,6 +63,52 @@ function recordText(record: RunRecord): string {
     default:
       return p.attempt ? `attempt ${p.attempt}` : "";
   }
+}
+
+interface Evaluated {
+  kind: string;
+  step?: string;
+  name?: string;
+  fired: boolean;
+  values?: unknown;
+}
+
+// Every rule the exception policy looked at, whether it fired, and the values it saw.
+function RoutingRules({ records }: { records: RunRecord[] }) {
+  const routing = records.filter((r) => r.kind === "routing.decided" && Array.isArray(r.payload?.evaluated));
+  if (routing.length === 0) return null;
+  const evaluated: Evaluated[] = routing[routing.length - 1].payload.evaluated;
+  return (
+    <details class="json" open={evaluated.some((e) => e.fired)}>
+      <summary>
+        Rules evaluated <span class="meta">({evaluated.filter((e) => e.fired).length} fired of {evaluated.length})</span>
+      </summary>
+      <table class="list rules">
+        <thead>
+          <tr>
+            <th scope="col">Rule</th>
+            <th scope="col">Fired</th>
+            <th scope="col">Values seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {evaluated.map((e, i) => (
+            <tr key={i} class={e.fired ? "fired" : undefined}>
+              <td>
+                {e.kind.replace(/_/g, " ")}
+                {e.step ? ` · ${e.step}` : ""}
+                {e.name ? ` · ${e.name}` : ""}
+              </td>
+              <td>{e.fired ? "yes" : "no"}</td>
+              <td>
+                <code>{e.values === undefined ? "" : JSON.stringify(e.values)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
 }
 
 function routingOf(step: StepState): string | null {
@@ -79,7 +122,8 @@ function routingOf(step: StepState): string | null {
   }
   if (typeof output.routed === "string") {
     const reasons = Array.isArray(output.reasons) ? output.reasons.map(reasonText) : [];
-    return `${output.routed}${reasons.length ? `: ${reasons.join("; ")}` : ""}`;
+    const where = output.routed === "person" ? "to a person" : output.routed.replace(/_/g, " ");
+    return `${where}${reasons.length ? `: ${reasons.join("; ")}` : ""}`;
   }
   return null;
 }
@@ -187,6 +231,7 @@ export function RunScreen({ runId }: { runId: string }) {
               </div>
               {step.error ? <p class="error">{step.error}</p> : null}
               {routing ? <p class="routing">Routing: {routing}</p> : null}
+              <RoutingRules records={records} />
               {records.length > 0 ? (
                 <ul class="records">
                   {records.map((record) => (
