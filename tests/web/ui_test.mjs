@@ -113,6 +113,55 @@ async function signIn(page, token) {
   await page.getByRole("heading", { name: "Inbox" }).waitFor();
 }
 
+// Accessibility checks on the screen as shown: every form control has a label, every button
+// and link a name, every image alt text, and text meets WCAG AA contrast against its background
+// (4.5:1, or 3:1 for large text; disabled controls are exempt, as WCAG has it).
+async function accessibilityProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      if (el.type === "hidden") continue;
+      if (!(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby"))) {
+        problems.push(`no label: ${el.tagName.toLowerCase()}#${el.id || el.name}`);
+      }
+    }
+    for (const el of document.querySelectorAll("button, a[href]")) {
+      if (!(el.textContent.trim() || el.getAttribute("aria-label"))) problems.push(`no name: ${el.outerHTML.slice(0, 60)}`);
+    }
+    for (const img of document.querySelectorAll("img")) if (!img.alt) problems.push("img without alt");
+    const rgba = (c) => (c.match(/[\d.]+/g) ?? ["0", "0", "0", "0"]).map(Number);
+    const luminance = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c.length < 4 || c[3] >= 0.5) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    for (const el of document.querySelectorAll("body *")) {
+      const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("").trim();
+      if (!text || el.closest(".visually-hidden, svg, :disabled, noscript, option")) continue;
+      const style = getComputedStyle(el);
+      if (style.display === "none" || style.visibility === "hidden") continue;
+      const a = luminance(rgba(style.color).slice(0, 3));
+      const b = luminance(background(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) problems.push(`contrast ${ratio.toFixed(2)}: "${text.slice(0, 40)}"`);
+    }
+    return [...new Set(problems)];
+  });
+}
+
+async function expectAccessible(page, screen) {
+  const problems = await accessibilityProblems(page);
+  assert.deepEqual(problems, [], `${screen}: ${problems.join("; ")}`);
+}
+
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
@@ -200,6 +249,10 @@ try {
     const page = await newPage();
     await page.goto(`${server.base}/`);
     await page.screenshot({ path: path.join(shots, "01-sign-in.png") });
+    await expectAccessible(page, "sign-in");
+    // The first Tab reaches the first field: the focus order follows the page.
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "signin-user");
     await page.getByLabel("Token", { exact: true }).fill("flt_not-a-real-token");
     await page.getByRole("button", { name: "Sign in with token" }).click();
     await page.getByRole("alert").filter({ hasText: "does not know this token" }).waitFor();
@@ -213,6 +266,9 @@ try {
     await row.waitFor();
     assert.ok((await page.locator("table.list tbody tr").count()) >= tasks.length);
     await page.screenshot({ path: path.join(shots, "02-inbox.png") });
+    await expectAccessible(page, "inbox");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
     await row.click();
     await page.waitForURL(`**/tasks/${chosen.task.task_id}`);
 
@@ -237,6 +293,7 @@ try {
     if (await box.count()) assert.match(await box.getAttribute("class"), /selected/);
     assert.match(await page.locator(`.field-row[data-field="${chosen.field}"]`).getAttribute("class"), /changed/);
     await page.screenshot({ path: path.join(shots, "03-review.png") });
+    await expectAccessible(page, "review");
 
     await page.getByRole("button", { name: /Approve with 1 correction/ }).click();
     // The next task opens (or the inbox, when none is left).
@@ -330,6 +387,7 @@ try {
     await page.waitForURL("**/runs?status=completed");
     await page.locator("tr[data-run-id]").first().waitFor();
     await page.screenshot({ path: path.join(shots, "05-runs.png") });
+    await expectAccessible(page, "runs");
 
     await page.goto(`${server.base}/runs/${chosen.task.run_id}`);
     await page.locator('[data-step="fields"]').waitFor();
@@ -340,6 +398,7 @@ try {
     assert.match(await page.locator('[data-step="route"]').innerText(), /Routing: to a person/);
     assert.equal(await page.getByTestId("run-status").innerText(), "completed");
     await page.screenshot({ path: path.join(shots, "06-run-timeline.png"), fullPage: true });
+    await expectAccessible(page, "run timeline");
 
     await page.goto(`${server.base}/workflows/invoice`);
     await page.locator(".graph svg").waitFor();
@@ -352,6 +411,7 @@ try {
     assert.ok((await y("read")) < (await y("kind")));
     assert.ok((await y("route")) < (await y("review")));
     await page.screenshot({ path: path.join(shots, "07-workflow.png"), fullPage: true });
+    await expectAccessible(page, "workflow");
     await page.context().close();
   });
 } catch (error) {
