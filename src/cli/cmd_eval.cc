@@ -106,6 +106,7 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
         value.confidence = field.value("confidence", 0.0);
         result.fields[name] = value;
       }
+      result.line_items = quality::LineItemRowsOf(outcome.output);
     }
     results.push_back(std::move(result));
   }
@@ -212,6 +213,7 @@ absl::StatusOr<std::vector<quality::DocumentResult>> RunWorkflow(const EvalArgs&
             value.confidence = field.value("confidence", 0.0);
             result.fields[name] = value;
           }
+          result.line_items = quality::LineItemRowsOf(*output);
         }
       } else {
         result.error = step.status == store::StepStatus::kSkipped

@@ -34,11 +34,16 @@ struct TrainExtractArgs {
   bool quiet = false;
 };
 
-// A FIELDS file (YAML/JSON) when `spec` names one, else an inline "name:type,..." list.
-absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec) {
+// A FIELDS file (YAML/JSON) when `spec` names one, else an inline "name:type,..." list. A file's
+// table fields (line items, ai/extract/table_spec.h) go to `tables`.
+absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec,
+                                                      std::vector<ai::TableSpec>* tables) {
   if (std::filesystem::is_regular_file(spec)) {
     absl::StatusOr<std::string> text = ReadFile(spec);
     if (!text.ok()) return text.status();
+    absl::StatusOr<std::vector<ai::TableSpec>> parsed = ai::ParseTableSpecs(*text, spec);
+    if (!parsed.ok()) return parsed.status();
+    *tables = *std::move(parsed);
     return ai::ParseFieldSpecs(*text, spec);
   }
   return ai::ParseFieldList(spec);
@@ -190,7 +195,8 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
   cmd->callback([args, &exit_code] {
     std::vector<ai::FieldSpec> fields;
     if (!args->fields.empty()) {
-      absl::StatusOr<std::vector<ai::FieldSpec>> parsed = LoadFields(args->fields);
+      absl::StatusOr<std::vector<ai::FieldSpec>> parsed =
+          LoadFields(args->fields, &args->options.tables);
       if (!parsed.ok()) {
         exit_code = Fail(parsed.status());
         return;

@@ -17,7 +17,9 @@
 //                                                       total_amount (invoice field names)
 //   zugferd       pdf/<name>.pdf, fields.csv            invoice_number, invoice_date, due_date,
 //                                                       currency, vendor_name, customer_name,
-//                                                       net_amount, tax_amount, total_amount
+//                                                       net_amount, tax_amount, total_amount;
+//                                                       line_count and line_total (the rows'
+//                                                       count and sum, for line items)
 //
 // Label values are normalised on load (ISO dates with the set's date order, decimal amounts,
 // currency codes), so a score compares like with like. A label that does not parse as its type
@@ -49,6 +51,9 @@ struct LabelledDocument {
   // The set's own text transcript of the file (SROIE: box/NNN.csv; transcript.h), or "" when the
   // set ships none. Read instead of the file with `--text given`.
   std::string transcript;
+  // Where a set labels only the rows' count and sum (ZUGFeRD: line_count, line_total).
+  std::optional<int> line_count;
+  std::optional<std::string> line_total;  // normalised amount
 };
 
 struct Dataset {

@@ -155,6 +155,7 @@ EvaluationReport Evaluate(const Dataset& dataset, const std::vector<DocumentResu
           static_cast<double>(report.straight_through_documents) / report.documents;
     }
   }
+  report.line_items = ScoreLineItems(dataset, results);
   return report;
 }
 
@@ -192,6 +193,7 @@ Json EvaluationReport::ToJson() const {
                              {"rate", straight_through},
                              {"documents", straight_through_documents}};
   out["errors"] = errors;
+  if (line_items) out["line_items"] = line_items->ToJson();
   return out;
 }
 
@@ -219,6 +221,7 @@ std::string EvaluationReport::ToTable() const {
         "straight-through at >= %s accuracy: none (no confidence threshold reaches it)\n",
         Percent(target_accuracy));
   }
+  if (line_items) out += line_items->ToTable();
   return out;
 }
 

@@ -24,6 +24,7 @@
 
 #include "common/json_util.h"
 #include "quality/dataset.h"
+#include "quality/line_item_scores.h"
 
 namespace flowline::quality {
 
@@ -37,6 +38,8 @@ struct DocumentResult {
   std::string id;     // LabelledDocument::id
   std::string error;  // the run or step failed: every field counts as wrong
   std::map<std::string, FieldResult> fields;
+  // The extracted line items; nullopt when the step extracts none (no table field).
+  std::optional<std::vector<LineItemRow>> line_items;
 };
 
 struct EvaluationOptions {
@@ -80,6 +83,8 @@ struct EvaluationReport {
   int straight_through_documents = 0;
   // The wrong pairs, for people to look at: {document, field, label, predicted, confidence}.
   Json errors = Json::array();
+  // Line items (line_item_scores.h), when the results carry them and the dataset labels them.
+  std::optional<LineItemScores> line_items;
 
   Json ToJson() const;
   // A readable table for people.

@@ -72,11 +72,13 @@ absl::StatusOr<common::CsvTable> ReadCsv(const std::string& path,
 
 // A set labelled by one CSV file in the set's folder, a row per document: the document is
 // <folder>/<id_column value>.pdf, and each label's source is a column (`adapt` may rewrite a
-// value before it is normalised).
+// value before it is normalised; `extra` may read more of the row into the document).
 absl::Status LoadCsvLabels(
     Dataset& dataset, const char* csv_name, const char* id_column, const char* folder,
     ai::DateOrder order, const std::vector<Label>& labels,
-    const std::function<std::string(const Label&, std::string)>& adapt = nullptr) {
+    const std::function<std::string(const Label&, std::string)>& adapt = nullptr,
+    const std::function<void(const common::CsvTable&, const common::CsvRow&, LabelledDocument&)>&
+        extra = nullptr) {
   AddFields(dataset, labels);
   const std::string path = absl::StrCat(dataset.dir, "/", csv_name);
   std::vector<std::string> columns = {id_column};
@@ -98,6 +100,7 @@ absl::Status LoadCsvLabels(
       if (adapt) value = adapt(label, std::move(value));
       SetField(dataset, doc, label.field, value, where);
     }
+    if (extra) extra(table, row, doc);
     dataset.documents.push_back(std::move(doc));
   }
   return absl::OkStatus();
@@ -209,6 +212,20 @@ absl::Status LoadZugferd(Dataset& dataset) {
     }
     return value;
   };
+  // The rows themselves are only in the XML; their count and sum check the extracted rows.
+  auto line_summary = [](const common::CsvTable& table, const common::CsvRow& row,
+                         LabelledDocument& doc) {
+    const int count = table.Column("line_count"), total = table.Column("line_total");
+    if (count >= 0 && !row[count].empty() &&
+        std::all_of(row[count].begin(), row[count].end(), ::isdigit)) {
+      doc.line_count = std::stoi(row[count]);
+    }
+    if (total >= 0) {
+      if (std::optional<ai::Normalized> sum = ai::NormalizeAmount(row[total])) {
+        doc.line_total = sum->value;
+      }
+    }
+  };
   return LoadCsvLabels(dataset, "fields.csv", "file", "pdf", ai::DateOrder::kYmd,
                        {{"invoice_number", FieldType::kId, "invoice_number"},
                         {"invoice_date", FieldType::kDate, "issue_date"},
@@ -219,7 +236,7 @@ absl::Status LoadZugferd(Dataset& dataset) {
                         {"net_amount", FieldType::kAmount, "tax_basis_total"},
                         {"tax_amount", FieldType::kAmount, "tax_total"},
                         {"total_amount", FieldType::kAmount, "grand_total"}},
-                       cii_date);
+                       cii_date, line_summary);
 }
 
 }  // namespace flowline::quality::internal

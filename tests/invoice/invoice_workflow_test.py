@@ -11,6 +11,8 @@ generator's ground truth:
   - nothing that is not an invoice is posted; no invoice whose total does not add up is posted;
     a re-sent invoice is never posted twice;
   - every run waiting for a person has a task saying why;
+  - line items are extracted from the invoices (the rows' amounts as labelled), and an invoice
+    whose rows do not add up to its net amount waits for a person with `lines_add_up` failed;
   - running the same inbox again starts no new runs and posts nothing new.
 """
 import argparse
@@ -118,6 +120,35 @@ def main():
                 run_id = next(r for r, (n, _) in runs.items() if n == name)
                 assert runs[run_id][1] == "running", f"{name} ({label['doc_type']}) did not wait"
 
+        # Line items: the extract step's rows against the labelled ones; an invoice whose rows do
+        # not add up to the net amount (the generator's sum_mismatch) waits with that reason.
+        by_name = {name: run_id for run_id, (name, _) in runs.items()}
+        outputs = {run_id: json.loads(out) for run_id, out in store.execute(
+            "SELECT run_id, output_json FROM steps WHERE step_id = 'fields' "
+            "AND status = 'completed'")}
+        with_rows = same_rows = 0
+        for name, label in labels.items():
+            rows = label["fields"].get("line_items")
+            if label["doc_type"] != "invoice" or not rows or by_name[name] not in outputs:
+                continue
+            extracted = outputs[by_name[name]].get("line_items")
+            assert extracted is not None, f"{name}: the fields step lists no line_items"
+            with_rows += 1
+            if ([round(float(r["amount"]), 2) for r in extracted] ==
+                    [round(float(r["amount"]), 2) for r in rows]):
+                same_rows += 1
+            else:
+                print(f"line items differ: {name}: {extracted} vs {rows}")
+        assert with_rows >= 20 and same_rows >= 0.9 * with_rows, (same_rows, with_rows)
+        mismatched = [name for name, label in labels.items()
+                      if label.get("defect") == "sum_mismatch"]
+        assert mismatched, "the inbox has no invoice whose lines do not add up"
+        for name in mismatched:
+            reasons = [reason for (p,) in store.execute(
+                "SELECT payload_json FROM tasks WHERE run_id = ?", (by_name[name],))
+                for reason in json.loads(p)["reasons"]]
+            assert "check failed: lines_add_up" in reasons, f"{name}: {reasons}"
+
         # flowline eval: the model alone, then the workflow (a dry run: nothing posted).
         model_report = json.loads(run(f + ["eval", "--data", "inbox", "--model", "invoice-fields",
                                            "--json"], work, env))
@@ -127,6 +158,10 @@ def main():
         assert {"invoice_number", "total_amount", "vendor_name"} <= scored, scored
         assert model_report["labels_not_extracted"] == ["vendor_address"], model_report
         assert 0 <= model_report["calibration"]["ece"] < 0.2, model_report["calibration"]["ece"]
+        line_items = model_report["line_items"]
+        assert line_items["rows"]["recall"] >= 0.9 and line_items["rows"]["precision"] >= 0.9, \
+            line_items
+        assert line_items["sum_matches_line_total"]["share"] >= 0.9, line_items
         before = ledger.execute("SELECT count(*) FROM ledger").fetchone()[0]
         flow_report = json.loads(run(f + ["eval", "--data", "inbox", "--workflow",
                                           os.path.join(workflow, "invoice.yaml"), "--json"],
@@ -144,7 +179,8 @@ def main():
         assert "already started" in again, again
         assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == len(posted)
         print(f"ok: {len(posted)} of 40 posted straight through, {right} exactly right; "
-              f"{len(waiting)} waiting for a person")
+              f"{len(waiting)} waiting for a person; line items as labelled on {same_rows} of "
+              f"{with_rows} invoices")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 #include "ai/extract/extract_step.h"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ai/document/document.h"
 #include "ai/extract/extraction_model.h"
+#include "ai/extract/line_items.h"
 #include "common/strings.h"
 #include "steps/params.h"
 
@@ -26,6 +28,25 @@ DateOrder ReadDateOrder(ParamReader& r) {
     return DateOrder::kUnknown;
   }
   return *parsed;
+}
+
+// The model's table fields (line items): the document's item table, checked against the amount
+// fields just extracted. Every table field gets the same rows (a document has one item table).
+void AddTables(const Document& doc, const ExtractionModel& model,
+               const std::vector<FieldResult>& results, Json& output) {
+  std::map<std::string, std::string> amounts;
+  for (size_t i = 0; i < results.size() && i < model.fields().size(); ++i) {
+    if (model.fields()[i].spec.type == FieldType::kAmount && results[i].value) {
+      amounts[results[i].field] = results[i].value->norm.value;
+    }
+  }
+  const LineItemTable table = FindLineItems(doc, amounts);
+  Json summaries = Json::object();
+  for (const TableSpec& spec : model.tables()) {
+    output[spec.name] = LineItemsJson(doc, table, spec.columns);
+    summaries[spec.name] = LineItemsSummaryJson(table);
+  }
+  output["tables"] = std::move(summaries);
 }
 
 class PreparedExtract final : public steps::PreparedStep {
@@ -51,6 +72,7 @@ class PreparedExtract final : public steps::PreparedStep {
           absl::StrCat("extract model ", model_->name(), ": ", results.status().message()));
     }
     Json output = model_->ResultJson(*doc, *results);
+    if (!model_->tables().empty()) AddTables(*doc, *model_, *results, output);
     const double confidence = output["confidence"].get<double>();
     return steps::StepOutcome::Completed(std::move(output), confidence);
   }

@@ -19,7 +19,17 @@
 //    "values": {"total_amount": "5625.00", "due_date": null},
 //    "confidence": 0.9,                                     // the lowest field confidence
 //    "model": {"name": "invoice-fields", "sha256": "<hex>"}}
-// The outcome's confidence is the lowest field confidence. A `document` that is not a Document
+// A model with a table field (line items, table_spec.h) adds the rows under the field's name and
+// a summary under "tables" (line_items.h; rows are found by geometry and checked by arithmetic
+// against the amount fields above; a row whose OCR'd cell was recomputed from the other two says
+// which in "corrected"):
+//    "line_items": [{"description": "Consulting", "quantity": "2", "unit_price": "100.00",
+//                    "amount": "200.00", "confidence": 0.97, "multiplies_out": true,
+//                    "evidence": {"page": 1, "box": [x0, y0, x1, y1]}}],
+//    "tables": {"line_items": {"rows": 1, "sum": "200.00", "adds_up_to": "net_amount",
+//                              "confidence": 0.97}}
+// The outcome's confidence is the lowest field confidence (line items do not count: whether they
+// add up is the workflow's check to make). A `document` that is not a Document
 // fails the attempt (permanent) saying what is wrong.
 //
 // Thread-safety: the prepared step shares one loaded model; Execute is safe from many threads.

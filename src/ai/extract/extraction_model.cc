@@ -88,6 +88,12 @@ absl::StatusOr<std::unique_ptr<ExtractionModel>> ExtractionModel::Load(const std
     absl::StatusOr<std::vector<FieldSpec>> specs =
         ParseFieldSpecs((*json)["fields"].dump(), (root / "model.json").string());
     if (!specs.ok()) return specs.status();
+    if (json->contains("tables")) {
+      absl::StatusOr<std::vector<TableSpec>> tables =
+          ParseTableSpecs((*json)["tables"].dump(), (root / "model.json").string());
+      if (!tables.ok()) return Damaged(dir, tables.status().message());
+      model->tables_ = *std::move(tables);
+    }
     const Json& field_models = json->at("field_models");
     for (FieldSpec& spec : *specs) {
       const Json& fm = field_models.at(spec.name);

@@ -2,6 +2,7 @@
 // in a model directory written by TrainExtractionModel (trainer.h):
 //
 //   <dir>/model.json      {"kind": "extract", "format": 1, "name", "sha256", "fields": [...],
+//                          "tables": [{"name", "type": "table", "columns"}] (optional),
 //                          "date_order", "settings", "training_data_sha256", "heldout": {...},
 //                          "field_models": {name: {"file", "file_sha256", "vocabulary",
 //                          "feature_names", "calibration"}}}
@@ -24,6 +25,7 @@
 #include "ai/extract/candidates.h"
 #include "ai/extract/field_spec.h"
 #include "ai/extract/ranker.h"
+#include "ai/extract/table_spec.h"
 #include "common/json_util.h"
 
 namespace flowline::ai {
@@ -60,6 +62,8 @@ class ExtractionModel {
   const std::string& sha256() const { return sha256_; }
   DateOrder date_order() const { return date_order_; }
   const std::vector<FieldModel>& fields() const { return fields_; }
+  // Table fields (model.json "tables"; none in models without line items).
+  const std::vector<TableSpec>& tables() const { return tables_; }
   const Json& metadata() const { return metadata_; }
 
   // Every field's answer. `order` kUnknown uses the model's (the training data's usual) order.
@@ -76,6 +80,7 @@ class ExtractionModel {
   std::string sha256_;
   DateOrder date_order_ = DateOrder::kUnknown;
   std::vector<FieldModel> fields_;
+  std::vector<TableSpec> tables_;
   Json metadata_;
 };
 

@@ -92,6 +92,13 @@ absl::Status CheckNames(const std::vector<FieldSpec>& fields, std::string_view w
   return absl::OkStatus();
 }
 
+// A `type: table` field is read by ParseTableSpecs (table_spec.h), not here.
+bool IsTableField(const YAML::Node& node) {
+  if (node.IsScalar()) return node.as<std::string>() == "table";
+  return node.IsMap() && node["type"] && node["type"].IsScalar() &&
+         node["type"].as<std::string>() == "table";
+}
+
 }  // namespace
 
 const char* FieldTypeName(FieldType type) {
@@ -173,6 +180,7 @@ absl::StatusOr<std::vector<FieldSpec>> ParseFieldSpecs(std::string_view text,
     if (root.IsMap() && root["fields"]) root = root["fields"];
     if (root.IsMap()) {
       for (const auto& entry : root) {
+        if (IsTableField(entry.second)) continue;
         auto field = ReadField(entry.first.as<std::string>(), entry.second, what);
         if (!field.ok()) return field.status();
         fields.push_back(std::move(*field));
@@ -182,6 +190,7 @@ absl::StatusOr<std::vector<FieldSpec>> ParseFieldSpecs(std::string_view text,
         if (!item.IsMap() || !item["name"] || !item["name"].IsScalar()) {
           return Bad(what, "each listed field needs a name: {name, type, labels?, patterns?}");
         }
+        if (IsTableField(item)) continue;
         auto field = ReadField(item["name"].as<std::string>(), item, what);
         if (!field.ok()) return field.status();
         fields.push_back(std::move(*field));

@@ -13,7 +13,8 @@
 // docs/design/document-ai.md: date, amount, currency, id, text, organisation, address.
 // `labels` are words that tend to stand left of or above the value (they become features, the
 // learned ranker decides how much they count); `patterns` are ECMAScript regexes that a
-// candidate's printed text may match (also a feature, never a filter).
+// candidate's printed text may match (also a feature, never a filter). A field of type `table`
+// (line items) is not ranked: ParseFieldSpecs leaves it out and table_spec.h reads it.
 //
 // Plain values; thread-compatible.
 #pragma once

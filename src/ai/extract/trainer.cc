@@ -354,6 +354,7 @@ absl::StatusOr<Json> TrainExtractionModel(const std::vector<LabelledDocument>& d
   model["name"] =
       options.name.empty() ? std::filesystem::path(out_dir).filename().string() : options.name;
   model["fields"] = FieldSpecsToJson(fields);
+  if (!options.tables.empty()) model["tables"] = TableSpecsToJson(options.tables);
   model["date_order"] = DateOrderName(date_order);
   model["settings"] = Json{{"objective", r.objective},
                            {"rounds", r.rounds},

@@ -28,6 +28,7 @@
 #include "ai/document/document.h"
 #include "ai/extract/field_spec.h"
 #include "ai/extract/ranker.h"
+#include "ai/extract/table_spec.h"
 #include "common/json_util.h"
 
 namespace flowline::ai {
@@ -48,6 +49,9 @@ struct TrainOptions {
   size_t vocabulary_size = 40;  // learned label words per field
   int max_negatives = 600;      // per document and field in the training rows (the rest sampled)
   std::string data_sha256;      // the training data's hash, recorded in model.json
+  // Table fields (line items): nothing is trained for them; model.json lists them so that the
+  // extract step finds the item table (line_items.h). Default: none.
+  std::vector<TableSpec> tables;
   std::function<void(std::string_view)> progress;  // optional: one line per step of the work
 };
 
