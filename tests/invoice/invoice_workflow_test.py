@@ -172,6 +172,7 @@ def main():
                    flow_report["workflow"]["waiting_for_a_person"] + flow_report["workflow"]["failed"])
         assert counted == 40, flow_report["workflow"]
         assert flow_report["workflow"]["straight_through"] >= 8, flow_report["workflow"]
+        assert flow_report["line_items"]["rows"]["recall"] >= 0.9, flow_report["line_items"]
         assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == before, \
             "a dry-run evaluation posted to the ledger"
 
