@@ -49,4 +49,7 @@ $FLOWLINE tasks list --queue accounts-payable > tasks.txt
 head -12 tasks.txt
 
 echo
-echo "everything is in $WORK   (try: cd $WORK && $FLOWLINE serve)"
+echo "everything is in $WORK"
+echo "review the waiting invoices in the browser (docs/web-ui.md):"
+echo "  cd $WORK && $FLOWLINE token create --role reviewer --name you   # prints a token"
+echo "  $FLOWLINE serve --listen 127.0.0.1:8080   # then open http://127.0.0.1:8080/ and paste it"
