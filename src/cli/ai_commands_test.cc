@@ -123,14 +123,13 @@ TEST_F(AiCommandsTest, GivenTextTrainsAndEvaluatesOnTheSetsTranscripts) {
   const std::string data = MakeReceipts(dir_, 12);
   const std::string model = dir_.File("models/receipts");
   Result r = RunFlowline({"train", "extract", "--data", data, "--text", "given", "--out", model,
-                          "--fields", "company:organisation,date:date,total:amount", "--folds",
-                          "3", "--rounds", "20", "--cache", "", "--quiet"},
+                          "--fields", "company:organisation,date:date,total:amount", "--folds", "3",
+                          "--rounds", "20", "--cache", "", "--quiet"},
                          db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("text given: the set's own transcripts"));
-  r = RunFlowline({"eval", "--data", data, "--text", "given", "--model", model, "--cache", "",
-                   "--json"},
-                  db_);
+  r = RunFlowline(
+      {"eval", "--data", data, "--text", "given", "--model", model, "--cache", "", "--json"}, db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   absl::StatusOr<Json> report = common::ParseJson(r.out, "eval report");
   ASSERT_TRUE(report.ok()) << report.status() << r.out;
@@ -140,9 +139,8 @@ TEST_F(AiCommandsTest, GivenTextTrainsAndEvaluatesOnTheSetsTranscripts) {
 
   // A malformed transcript fails that document, naming the file and line.
   std::ofstream(data + "/box/003.csv") << "10,10,200,10,200,30,10,30,SHOP\n1,2,TOTAL\n";
-  r = RunFlowline({"eval", "--data", data, "--text", "given", "--model", model, "--cache", "",
-                   "--json"},
-                  db_);
+  r = RunFlowline(
+      {"eval", "--data", data, "--text", "given", "--model", model, "--cache", "", "--json"}, db_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("box/003.csv:2: expected x1,y1,x2,y2,x3,y3,x4,y4,transcript"));
 
@@ -159,11 +157,10 @@ TEST_F(AiCommandsTest, GivenTextNeedsASetWithTranscripts) {
   std::ofstream(data + "/labels.jsonl") << R"({"file": "a.pdf", "fields": {"total_amount": "1"}})"
                                         << "\n";
   Result r = RunFlowline(
-      {"eval", "--data", data, "--text", "given", "--model", dir_.File("m/x"), "--cache", ""},
-      db_);
+      {"eval", "--data", data, "--text", "given", "--model", dir_.File("m/x"), "--cache", ""}, db_);
   EXPECT_EQ(r.exit_code, 1);
-  r = RunFlowline({"train", "extract", "--data", data, "--text", "given", "--out",
-                   dir_.File("m/x"), "--cache", "", "--quiet"},
+  r = RunFlowline({"train", "extract", "--data", data, "--text", "given", "--out", dir_.File("m/x"),
+                   "--cache", "", "--quiet"},
                   db_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("has no transcripts of its own; only the sroie format"));

@@ -440,7 +440,8 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
     f[55] = !context.left.empty();
   }
   BlockFeatures(doc, type, candidates, width, kGeneralFeatureCount, rows.data());
-  SpanFeatures(doc, type, candidates, width, kGeneralFeatureCount + kBlockFeatureCount, rows.data());
+  SpanFeatures(doc, type, candidates, width, kGeneralFeatureCount + kBlockFeatureCount,
+               rows.data());
   return rows;
 }
 
