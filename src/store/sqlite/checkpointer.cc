@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "common/status_macros.h"
+
 namespace flowline::store::sqlite {
 namespace {
 
@@ -14,6 +16,16 @@ int WalHook(void* checkpointer, sqlite3*, const char*, int wal_pages) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Start(
+    std::unique_ptr<Connection> connection, int passive_pages, int rewind_pages) {
+  // A connection only learns that the database is in WAL mode (and opens the WAL) when it first
+  // reads it. Until then sqlite3_wal_checkpoint_v2 succeeds and does nothing (its frame counts
+  // are -1), and every checkpoint would be left to the writer.
+  RETURN_IF_ERROR(connection->Exec("SELECT count(*) FROM sqlite_schema"));
+  return std::unique_ptr<Checkpointer>(
+      new Checkpointer(std::move(connection), passive_pages, rewind_pages));
+}
 
 Checkpointer::Checkpointer(std::unique_ptr<Connection> connection, int passive_pages,
                            int rewind_pages)
@@ -54,6 +66,19 @@ void Checkpointer::FinishOnWriter(Connection& writer) {
   // Not finished (the background checkpoint holds the checkpoint lock, or a reader still uses
   // old frames): try again after the next batch.
   if (rc == SQLITE_OK && copied_frames == wal_frames) rewind_due_ = false;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.on_writer;
+}
+
+CheckpointStats Checkpointer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+bool Checkpointer::WaitForBackgroundCheckpoints(int64_t count, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return checkpointed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                                [&] { return stats_.background >= count; });
 }
 
 void Checkpointer::Loop() {
@@ -67,8 +92,14 @@ void Checkpointer::Loop() {
     }
     // Failures (an I/O error) are not fatal: the WAL keeps every committed transaction, and a
     // later notification tries again.
-    sqlite3_wal_checkpoint_v2(connection_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                              nullptr);
+    int wal_frames = -1;
+    int rc = sqlite3_wal_checkpoint_v2(connection_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       &wal_frames, nullptr);
+    if (rc == SQLITE_OK && wal_frames >= 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.background;
+      checkpointed_.notify_all();
+    }
   }
 }
 

@@ -14,22 +14,33 @@
 //   batches, runs a PASSIVE checkpoint (FinishOnWriter): the background thread has already copied
 //   almost all of it, so the writer only copies the tail, and its next transaction rewinds.
 //
-// Thread-safety: Notify() and FinishOnWriter() are called by the writer thread only.
+// Thread-safety: Notify() and FinishOnWriter() are called by the writer thread only; stats()
+// and WaitForBackgroundCheckpoints() from any thread.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace flowline::store::sqlite {
 
+struct CheckpointStats {
+  int64_t background = 0;  // background checkpoints that found the WAL (and copied what they could)
+  int64_t on_writer = 0;   // checkpoints the writer ran itself to rewind the WAL
+};
+
 class Checkpointer {
  public:
-  // Starts the background thread. `connection` is a dedicated connection to the same database.
-  Checkpointer(std::unique_ptr<Connection> connection, int passive_pages, int rewind_pages);
+  // Starts the background thread. `connection` is a dedicated connection to a database already
+  // in WAL mode. Errors: those of SQLite reading the database.
+  static absl::StatusOr<std::unique_ptr<Checkpointer>> Start(std::unique_ptr<Connection> connection,
+                                                             int passive_pages, int rewind_pages);
   // Stops the thread (SQLite checkpoints when the last connection to the database closes).
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
@@ -45,7 +56,14 @@ class Checkpointer {
   // the checkpoint on the writer's connection so that the next write rewinds the WAL.
   void FinishOnWriter(Connection& writer);
 
+  CheckpointStats stats() const;
+
+  // Blocks until at least `count` background checkpoints have run, or `timeout` passes; returns
+  // whether they have (for tests).
+  bool WaitForBackgroundCheckpoints(int64_t count, absl::Duration timeout);
+
  private:
+  Checkpointer(std::unique_ptr<Connection> connection, int passive_pages, int rewind_pages);
   void Loop();
 
   std::unique_ptr<Connection> connection_;
@@ -53,8 +71,10 @@ class Checkpointer {
   const int rewind_pages_;
   bool rewind_due_ = false;  // writer thread only
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable checkpointed_;
+  CheckpointStats stats_;  // guarded by mu_
   // Guarded by mu_: the WAL size (in frames) the writer last reported, and that size when the
   // last background checkpoint started. The WAL only grows until it is rewound, so a report
   // below the baseline means it was rewound.

@@ -95,15 +95,16 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStore
   absl::StatusOr<std::unique_ptr<Connection>> checkpoint_connection =
       Connection::Open(options.path, ConnectionOptions{.busy_timeout = options.busy_timeout});
   if (!checkpoint_connection.ok()) return checkpoint_connection.status();
-  auto checkpointer = std::make_unique<Checkpointer>(*std::move(checkpoint_connection),
-                                                     kCheckpointPages, kRewindPages);
-  checkpointer->AttachTo(**writer);
-  Checkpointer* raw_checkpointer = checkpointer.get();
+  absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
+      Checkpointer::Start(*std::move(checkpoint_connection), kCheckpointPages, kRewindPages);
+  if (!checkpointer.ok()) return checkpointer.status();
+  (*checkpointer)->AttachTo(**writer);
+  Checkpointer* raw_checkpointer = checkpointer->get();
   auto committer = std::make_unique<GroupCommitter>(
       *std::move(writer), options.max_batch,
       [raw_checkpointer](Connection& db) { raw_checkpointer->FinishOnWriter(db); });
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(readers), std::move(checkpointer), std::move(committer)));
+      new SqliteStore(std::move(readers), *std::move(checkpointer), std::move(committer)));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<ReadPool> readers,

@@ -66,6 +66,8 @@ class SqliteStore final : public Store {
 
   // Write-path counters, e.g. to check that concurrent commits shared transactions.
   Stats stats() const { return committer_->stats(); }
+  // How many WAL checkpoints ran in the background and on the writer.
+  CheckpointStats checkpoint_stats() const { return checkpointer_->stats(); }
 
   // The value of `PRAGMA <name>` on the write connection (e.g. "journal_mode" → "wal",
   // "synchronous" → "2" for FULL). InvalidArgument unless `name` is a plain identifier.
