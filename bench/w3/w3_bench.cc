@@ -8,14 +8,17 @@
 // Prints runs/s, p50/p99 run latency (start -> finished), peak RSS, and checks that every run
 // reached the outcome its line expects (exit 1 otherwise).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -105,6 +108,28 @@ std::string NoopSpec(int steps) {
   std::string spec = "workflow: noop\nkey: ${{ input.id }}\nsteps:\n";
   for (int i = 0; i < steps; ++i) absl::StrAppend(&spec, "  - id: s", i, "\n    uses: noop\n");
   return spec;
+}
+
+// CPU seconds (user + system) used so far by this process's thread named `name`, or -1.
+double ThreadCpuSeconds(const std::string& name) {
+  std::error_code ignored;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ignored)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread_name;
+    if (!std::getline(comm, thread_name) || thread_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // Fields after the parenthesised name: state is the 3rd field, utime and stime the 14th, 15th.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::stoll(field);
+      if (i == 15) stime = std::stoll(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return -1;
 }
 
 double Percentile(std::vector<double> values, double p) {
@@ -227,6 +252,7 @@ int main(int argc, char** argv) {
   }
   for (std::thread& t : clients) t.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+  const double writer_cpu = ThreadCpuSeconds("flowline-writer");
   engine.Stop();
   if (error) return 1;
 
@@ -256,6 +282,13 @@ int main(int argc, char** argv) {
       static_cast<double>(commits.requests) /
           static_cast<double>(std::max<int64_t>(1, commits.transactions)),
       static_cast<long long>(commits.largest_batch));
+  std::printf("writer thread: %.0f µs of CPU per write transaction, busy %.0f%% of the time\n",
+              writer_cpu * 1e6 / static_cast<double>(std::max<int64_t>(1, commits.transactions)),
+              100 * writer_cpu / seconds);
+  auto checkpoints = (*store)->checkpoint_stats();
+  std::printf("checkpoints: %lld in the background, %lld on the writer\n",
+              static_cast<long long>(checkpoints.background),
+              static_cast<long long>(checkpoints.on_writer));
   if (args.noop_steps > 0) {
     std::printf("per step: %.1f µs of wall time per step at this concurrency\n",
                 seconds * 1e6 / (static_cast<double>(inputs.size()) * args.noop_steps));
