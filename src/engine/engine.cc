@@ -124,8 +124,9 @@ class Engine::Impl {
       for (store::ClaimedStep& step : created.leased) {
         held_[StepKey(step)] = step;
         queue_.push_back(WorkItem{std::move(step), ctx});
+        // One idle worker per step: waking them all would send all but one back to sleep.
+        work_cv_.notify_one();
       }
-      work_cv_.notify_all();
     }
     return StartRunResult{created.run_id, created.created ? run.version : "", created.created,
                           created.status};
@@ -353,11 +354,15 @@ class Engine::Impl {
         ++busy_;
       }
       RunChain(std::move(item));
+      bool wake_poller;
       {
         std::lock_guard<std::mutex> lock(mu_);
         --busy_;
+        wake_poller = poller_needs_capacity_;
       }
-      poll_cv_.notify_all();  // capacity freed: the poller may claim more
+      // Capacity freed: the poller may claim more. Only if it is waiting for exactly that;
+      // otherwise it would wake (and read the store) once per finished chain for nothing.
+      if (wake_poller) poll_cv_.notify_all();
     }
   }
 
@@ -368,10 +373,11 @@ class Engine::Impl {
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (stopping_) return;
-        capacity = 2 * options_.workers - static_cast<int>(queue_.size()) - busy_;
+        capacity = Capacity();
       }
       const absl::Time now = clock_.Now();
       absl::Duration sleep = options_.poll_interval;
+      bool needs_capacity = false;
       absl::StatusOr<std::optional<absl::Time>> due = store_.NextDueTime();
       if (!due.ok()) {
         spdlog::error("cannot read the store: {}", due.status().ToString());
@@ -386,6 +392,8 @@ class Engine::Impl {
         }
       } else if (due->has_value() && **due > now) {
         sleep = std::min(sleep, **due - now);
+      } else if (due->has_value() && capacity <= 0) {
+        needs_capacity = true;  // steps are due but every worker is busy
       }
       if (now - last_renewal >= options_.lease / 3) {
         RenewLeases(now);
@@ -393,10 +401,18 @@ class Engine::Impl {
       }
       if (sleep > absl::ZeroDuration()) {
         std::unique_lock<std::mutex> lock(mu_);
+        // A worker that finished since `capacity` was read saw no request to wake the poller.
+        if (needs_capacity && Capacity() > 0) continue;
+        poller_needs_capacity_ = needs_capacity;
         poll_cv_.wait_for(lock, absl::ToChronoMicroseconds(sleep));
+        poller_needs_capacity_ = false;
       }
     }
   }
+
+  // Steps the poller may claim now: twice the workers, less the queued and running ones.
+  // Needs mu_.
+  int Capacity() const { return 2 * options_.workers - static_cast<int>(queue_.size()) - busy_; }
 
   void RenewLeases(absl::Time now) {
     std::vector<store::ClaimedStep> held;
@@ -436,6 +452,7 @@ class Engine::Impl {
   bool started_ = false;
   bool stopping_ = false;
   int busy_ = 0;
+  bool poller_needs_capacity_ = false;  // the poller sleeps until a worker frees capacity
   std::atomic<int> attempts_{0};
 
   std::mutex finish_mu_;
