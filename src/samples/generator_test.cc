@@ -1,5 +1,6 @@
 #include "samples/generator.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -252,6 +253,42 @@ TEST(GeneratorTest, SharesOfZeroAndOneAreHonoured) {
     EXPECT_TRUE(s.file.ends_with(".png"));
     EXPECT_FALSE(s.label.contains("defect"));
   }
+}
+
+}  // namespace
+}  // namespace flowline::samples
+
+namespace flowline::samples {
+namespace {
+
+// About a third of the invoices print every sum on a line of its own, as EN 16931 e-invoices do:
+// the sum of the lines before the net, and after the total the prepaid amount and the amount
+// due, which repeats the total below it in the same column; some set the values a little below
+// their labels' baseline.
+TEST(GeneratorTest, SomeInvoicesPrintEverySumLikeAnEInvoice) {
+  int invoices = 0, every_sum = 0, dropped = 0;
+  for (const PlannedSample& s : Plan(300, 5)) {
+    if (s.document.type != DocType::kInvoice) continue;
+    ++invoices;
+    const std::vector<TextItem>& texts = s.layout.page.texts;
+    for (size_t i = 1; i < texts.size(); ++i) {
+      const bool total = std::find(texts[i].fields.begin(), texts[i].fields.end(),
+                                   "total_amount") != texts[i].fields.end();
+      if (!total || texts[i].align != Align::kRight) continue;
+      for (size_t j = i + 1; j < texts.size(); ++j) {
+        if (texts[j].text == texts[i].text && texts[j].y > texts[i].y && texts[j].fields.empty()) {
+          ++every_sum;
+          dropped += texts[i].y > texts[i - 1].y ? 1 : 0;  // the total's label comes just before
+          break;
+        }
+      }
+    }
+  }
+  ASSERT_GT(invoices, 150);
+  EXPECT_GT(every_sum, invoices / 5);
+  EXPECT_LT(every_sum, invoices / 2);
+  EXPECT_GT(dropped, every_sum / 4);
+  EXPECT_LT(dropped, every_sum * 3 / 4);
 }
 
 }  // namespace

@@ -26,6 +26,34 @@ std::string TaxTotalLabel(Language language) {
   return "Total tax";
 }
 
+// The labels of an EN 16931-style totals block, where every sum has a line of its own: the sum
+// of the lines, charges and allowances before the net, prepaid and the amount due after the
+// total (real e-invoices print them, often as zeros, so the total is neither the last nor the
+// only amount of its size in the column).
+struct SumLabels {
+  const char* lines;
+  const char* charges;
+  const char* allowances;
+  const char* prepaid;
+  const char* due;
+};
+
+SumLabels SumLabelsFor(Language language) {
+  switch (language) {
+    case Language::kGerman:
+      return {"Positionssumme", "Gesamtbetrag der Zuschläge", "Gesamtbetrag der Abschläge",
+              "Erhaltene Anzahlungen", "Zahlbetrag"};
+    case Language::kFrench:
+      return {"Total des lignes", "Total des frais", "Total des remises", "Acomptes versés",
+              "Net à payer"};
+    case Language::kDutch:
+      return {"Totaal regels", "Toeslagen", "Kortingen", "Vooruitbetaald", "Te betalen"};
+    case Language::kEnglish:
+      break;
+  }
+  return {"Total of lines", "Charges", "Allowances", "Prepaid amount", "Amount due for payment"};
+}
+
 // The tax id's label must fit the country: an EIN is no "VAT No.", a GSTIN only exists in India.
 std::string TaxIdLabel(const SampleDocument& doc, Rng& rng) {
   const std::string& country = doc.vendor.country_code;
@@ -75,9 +103,27 @@ void LayOutTotalsAndFooter(const SampleDocument& doc, const Style& style, Rng& r
   if (style.currency != CurrencyStyle::kNone) currency_field = {"currency"};
   double y = top + 6;
   double label_x = rng.Chance(0.5) ? 330 : 360;
+  // A third of the invoices print every sum on its own line (SumLabels), and some of those set
+  // the values a little below their labels' baseline, so a PDF reader makes two lines of a row.
+  const double room = page.height - 100 - (top + 14.0 * static_cast<double>(4 + doc.taxes.size()));
+  const bool every_sum = rng.Chance(0.35) && invoice && room > 5 * 14 + 16;
+  const double drop = every_sum && rng.Chance(0.5) ? 4 : 0;
+  const SumLabels sums = SumLabelsFor(doc.language);
+  auto sum_line = [&](const char* label, int64_t cents) {
+    Text(page, label_x, y, label, 9);
+    Text(page, kRight, y + drop, money(cents), 9, false, Align::kRight);
+    y += 14;
+  };
   if (doc.type == DocType::kInvoice) {
+    if (every_sum) {
+      sum_line(sums.lines, doc.net_cents);
+      if (rng.Chance(0.5)) {
+        sum_line(sums.charges, 0);
+        sum_line(sums.allowances, 0);
+      }
+    }
     Text(page, label_x, y, rng.Pick(v.net), 9);
-    Text(page, kRight, y, money(doc.net_cents), 9, false, Align::kRight, {"net_amount"});
+    Text(page, kRight, y + drop, money(doc.net_cents), 9, false, Align::kRight, {"net_amount"});
     y += 14;
     bool show_base = rng.Chance(0.4);
     for (const TaxLine& tax : doc.taxes) {
@@ -87,12 +133,12 @@ void LayOutTotalsAndFooter(const SampleDocument& doc, const Style& style, Rng& r
       std::vector<std::string> fields;
       if (doc.taxes.size() == 1) fields = {"tax_amount"};
       Text(page, label_x, y, label, 9);
-      Text(page, kRight, y, money(tax.tax_cents), 9, false, Align::kRight, fields);
+      Text(page, kRight, y + drop, money(tax.tax_cents), 9, false, Align::kRight, fields);
       y += 14;
     }
     if (doc.taxes.size() > 1) {
       Text(page, label_x, y, TaxTotalLabel(doc.language), 9);
-      Text(page, kRight, y, money(doc.tax_cents), 9, false, Align::kRight, {"tax_amount"});
+      Text(page, kRight, y + drop, money(doc.tax_cents), 9, false, Align::kRight, {"tax_amount"});
       y += 14;
     }
   }
@@ -102,7 +148,12 @@ void LayOutTotalsAndFooter(const SampleDocument& doc, const Style& style, Rng& r
     std::vector<std::string> fields = {"total_amount"};
     fields.insert(fields.end(), currency_field.begin(), currency_field.end());
     Text(page, label_x, y, rng.Pick(v.total), 11, true);
-    Text(page, kRight, y, money(doc.total_cents), 11, true, Align::kRight, fields);
+    Text(page, kRight, y + drop, money(doc.total_cents), 11, true, Align::kRight, fields);
+    if (every_sum) {
+      y += 16;
+      sum_line(sums.prepaid, 0);
+      sum_line(sums.due, doc.total_cents);
+    }
     y += 30;
   } else {
     y += 20;

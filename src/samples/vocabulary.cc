@@ -62,7 +62,7 @@ const Vocabulary& VocabularyFor(Language language) {
                      {"Betrag", "Gesamtpreis", "Gesamt"},
                      {"MwSt.", "USt. %"},
                      {"Nettobetrag", "Zwischensumme", "Summe netto", "Gesamt netto"},
-                     {"Gesamtbetrag", "Rechnungsbetrag", "Summe brutto", "Zu zahlen"},
+                     {"Gesamtbetrag", "Rechnungsbetrag", "Bruttosumme", "Zu zahlen"},
                      {"Tel.", "Telefon", "Fon"},
                      {"USt-IdNr.", "Steuernummer", "UID"},
                      {"IBAN", "Bankverbindung"},
