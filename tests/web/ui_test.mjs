@@ -42,7 +42,7 @@ const shots = path.resolve(args.screenshots);
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(path.join(tmpdir(), "flowline-web-"));
 const env = { ...process.env, FLOWLINE_STORE: path.join(work, "flowline.db"), FLOWLINE_CACHE: path.join(work, "cache") };
-const results = { passed: 0, failed: 0 };
+const results = { passed: 0, failed: 0, skipped: 0 };
 
 function cli(...argv) {
   return execFileSync(flowline, argv, { cwd: work, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -248,6 +248,7 @@ try {
   await scenario("sign-in screen refuses a wrong token", async () => {
     const page = await newPage();
     await page.goto(`${server.base}/`);
+    await page.getByRole("heading", { name: "Sign in to flowline" }).waitFor();
     await page.screenshot({ path: path.join(shots, "01-sign-in.png") });
     await expectAccessible(page, "sign-in");
     // The first Tab reaches the first field: the focus order follows the page.
@@ -377,14 +378,187 @@ try {
     await page.context().close();
   });
 
+  // ---- people and the exception rules (docs/design/review.md) ----
+  const routes = new Set(Object.keys((await (await fetch(`${server.base}/api/v1/openapi.json`)).json()).paths));
+  const PEOPLE = ["/api/v1/session", "/api/v1/corrections", "/api/v1/workflows/{name}/pause"];
+  const missing = PEOPLE.filter((route) => !routes.has(route));
+  if (missing.length > 0) {
+    // Until the server has them (docs/design/review.md), these scenarios cannot run.
+    results.skipped += 4;
+    console.log(`skip corrections as labels, password sign-in, four-eyes, stop switch: the server has no ${missing.join(", ")}`);
+  } else {
+
+    await scenario("the correction is stored as a label", async () => {
+      const list = (await api(tokens.viewer, "GET", "/corrections?workflow=invoice")).body.corrections;
+      const mine = list.filter((c) => c.task_id === chosen.task.task_id);
+      assert.ok(mine.length >= 1, JSON.stringify(list));
+      const changed = mine.filter((c) => c.changed);
+      assert.equal(changed.length, 1, JSON.stringify(mine));
+      assert.equal(changed[0].field, chosen.field);
+      assert.equal(changed[0].human_value, chosen.value);
+      assert.equal(changed[0].by, "rita");
+      assert.equal(changed[0].run_id, chosen.task.run_id);
+      assert.notEqual(changed[0].ai_value, chosen.value);
+    });
+
+    // People who sign in with a password.
+    const password = "correct horse battery staple";
+    for (const [name, role] of [["ann", "reviewer"], ["bob", "reviewer"], ["otto", "operator"], ["vera", "viewer"]]) {
+      execFileSync(flowline, ["users", "add", name, "--role", role], { cwd: work, env: { ...env, FLOWLINE_PASSWORD: password } });
+    }
+    const signInWithPassword = async (page, user, secret = password) => {
+      await page.goto(`${server.base}/`);
+      await page.getByLabel("User name").fill(user);
+      await page.getByLabel("Password", { exact: true }).fill(secret);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      if (secret === password) await page.getByRole("heading", { name: "Inbox" }).waitFor();
+    };
+
+    await scenario("sign-in with a password; the role is shown and a wrong password is refused", async () => {
+      const page = await newPage();
+      await signInWithPassword(page, "ann", "not her password");
+      await page.getByRole("alert").filter({ hasText: "Wrong user name or password" }).waitFor();
+      await signInWithPassword(page, "vera");
+      await page.getByRole("heading", { name: "Inbox" }).waitFor();
+      assert.match(await page.getByTestId("who").innerText(), /vera\s*viewer/);
+      await page.screenshot({ path: path.join(shots, "08-inbox-signed-in-as-viewer.png") });
+      // A viewer's buttons say why they are disabled; the stop switch too.
+      const open = (await api(tokens.viewer, "GET", "/tasks?status=open")).body.tasks;
+      await page.goto(`${server.base}/tasks/${open[0].task_id}`);
+      const approve = page.getByRole("button", { name: /^Approve/ });
+      await approve.waitFor();
+      assert.ok(await approve.isDisabled());
+      assert.match(await approve.getAttribute("title"), /viewer.*may not decide/);
+      await page.goto(`${server.base}/workflows/invoice`);
+      assert.ok(await page.getByRole("button", { name: "Pause workflow" }).isDisabled());
+      // Signing out ends the session: the API no longer answers to it.
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Sign in to flowline" }).waitFor();
+      assert.equal(await page.evaluate(async () => (await fetch("/api/v1/session")).status), 401);
+      await page.context().close();
+    });
+
+    // A workflow whose large payments need two people, and small ones go straight through.
+    const PAYMENTS = `workflow: payments
+key: \${{ input.id }}
+steps:
+  - id: figures
+    uses: script
+    with: { code: "return { total = input.total }" }
+  - id: review
+    uses: review
+    actor: human
+    needs: [figures]
+    with:
+      gate: true
+      queue: payments
+      title: "Payment \${{ input.id }} of \${{ input.total }}"
+      decisions: [approve, reject]
+exceptions:
+  rules:
+    - name: large_amount
+      when: \${{ steps.figures.output.total > 10000 }}
+      four_eyes: true
+outputs:
+  decision: \${{ steps.review.output.decision }}
+`;
+    const payments = await api(tokens.operator, "POST", "/workflows", PAYMENTS, "application/yaml");
+    assert.ok([200, 201].includes(payments.status), JSON.stringify(payments.body));
+
+    await scenario("four-eyes: a large payment needs a second, different reviewer", async () => {
+      const started = await api(tokens.operator, "POST", "/workflows/payments/runs", { id: "p-1", total: 25000 });
+      assert.ok([200, 201].includes(started.status), JSON.stringify(started.body));
+      const runId = started.body.run_id;
+      const task = await until("the payment's task", async () =>
+        (await api(tokens.viewer, "GET", `/tasks?queue=payments&status=open`)).body.tasks.find((t) => t.run_id === runId));
+      assert.equal(task.four_eyes, true);
+
+      const ann = await newPage();
+      await signInWithPassword(ann, "ann");
+      await ann.goto(`${server.base}/tasks/${task.task_id}`);
+      await ann.getByTestId("four-eyes").waitFor();
+      await ann.getByText("by you").waitFor();
+      await ann.getByRole("button", { name: /^Approve/ }).click();
+      await ann.waitForURL((url) => !url.pathname.endsWith(task.task_id));
+      let now = (await api(tokens.viewer, "GET", `/tasks/${task.task_id}`)).body;
+      assert.notEqual(now.status, "resolved");
+      assert.equal(now.first_decision_by, "ann");
+      // The first reviewer may not make the second decision: the page says so, the server refuses.
+      await ann.goto(`${server.base}/tasks/${task.task_id}`);
+      await ann.getByText(/You made the first decision/).first().waitFor();
+      assert.ok(await ann.getByRole("button", { name: /^Approve/ }).isDisabled());
+      const refused = await ann.evaluate(async (id) => {
+        const headers = { "Content-Type": "application/json", "X-Flowline-Request": "1" };
+        await fetch(`/api/v1/tasks/${id}/claim`, { method: "POST", headers, body: "{}" });
+        const r = await fetch(`/api/v1/tasks/${id}/resolve`, { method: "POST", headers, body: JSON.stringify({ decision: "approve" }) });
+        await fetch(`/api/v1/tasks/${id}/release`, { method: "POST", headers, body: "{}" });
+        return r.status;
+      }, task.task_id);
+      assert.ok(refused >= 400 && refused < 500, `the first reviewer's second decision got ${refused}`);
+      await ann.screenshot({ path: path.join(shots, "09-four-eyes-first-reviewer.png") });
+      await ann.context().close();
+
+      const bob = await newPage();
+      await signInWithPassword(bob, "bob");
+      await bob.goto(`${server.base}/tasks/${task.task_id}`);
+      await bob.getByText(/first decision \(approve\) by ann/).waitFor();
+      await bob.getByText("by you").waitFor();
+      await bob.screenshot({ path: path.join(shots, "10-four-eyes-second-reviewer.png") });
+      await bob.getByRole("button", { name: /^Approve/ }).click();
+      await bob.waitForURL((url) => !url.pathname.endsWith(task.task_id));
+      now = (await api(tokens.viewer, "GET", `/tasks/${task.task_id}`)).body;
+      assert.equal(now.status, "resolved");
+      const run = await until("the payment run to finish", async () => {
+        const r = (await api(tokens.viewer, "GET", `/runs/${runId}`)).body;
+        return r.status === "running" ? null : r;
+      });
+      assert.equal(run.status, "completed");
+      await bob.context().close();
+    });
+
+    await scenario("the stop switch holds new cases until the workflow is resumed", async () => {
+      const page = await newPage();
+      await signInWithPassword(page, "otto");
+      await page.getByRole("heading", { name: "Inbox" }).waitFor();
+      await page.goto(`${server.base}/workflows/payments`);
+      await page.getByRole("button", { name: "Pause workflow" }).click();
+      await page.getByRole("button", { name: "Resume workflow" }).waitFor();
+      assert.equal(await page.getByTestId("workflow-state").innerText(), "paused");
+      assert.equal((await api(tokens.viewer, "GET", "/workflows/payments")).body.paused, true);
+      await page.screenshot({ path: path.join(shots, "11-stop-switch-paused.png") });
+
+      const started = await api(tokens.operator, "POST", "/workflows/payments/runs", { id: "p-2", total: 20 });
+      assert.ok([200, 201].includes(started.status), JSON.stringify(started.body));
+      const runId = started.body.run_id;
+      // Held: nothing of it runs while paused (the engine polls often; a second is many polls).
+      await new Promise((r) => setTimeout(r, 1500));
+      let run = (await api(tokens.viewer, "GET", `/runs/${runId}`)).body;
+      assert.equal(run.status, "running");
+      assert.ok(run.steps.every((step) => step.status !== "completed"), JSON.stringify(run.steps));
+
+      await page.getByRole("button", { name: "Resume workflow" }).click();
+      await page.getByRole("button", { name: "Pause workflow" }).waitFor();
+      run = await until("the held run to finish after resuming", async () => {
+        const r = (await api(tokens.viewer, "GET", `/runs/${runId}`)).body;
+        return r.status === "running" ? null : r;
+      });
+      assert.equal(run.status, "completed");
+      assert.equal(run.output.decision, "auto");
+      await page.context().close();
+    });
+
+  }
+
   await scenario("runs list, a run's timeline and the workflow graph", async () => {
     const page = await newPage();
     await signIn(page, tokens.viewer);
     await page.getByRole("link", { name: "Runs" }).click();
     await page.locator("tr[data-run-id]").first().waitFor();
-    assert.equal(await page.locator("tr[data-run-id]").count(), runs.size);
+    await page.getByLabel("Workflow").selectOption("invoice");
+    await page.waitForURL("**/runs?workflow=invoice");
+    await page.waitForFunction((n) => document.querySelectorAll("tr[data-run-id]").length === n, runs.size);
     await page.getByLabel("Status").selectOption("completed");
-    await page.waitForURL("**/runs?status=completed");
+    await page.waitForURL("**/runs?workflow=invoice&status=completed");
     await page.locator("tr[data-run-id]").first().waitFor();
     await page.screenshot({ path: path.join(shots, "05-runs.png") });
     await expectAccessible(page, "runs");
@@ -402,10 +576,12 @@ try {
 
     await page.goto(`${server.base}/workflows/invoice`);
     await page.locator(".graph svg").waitFor();
-    assert.equal(await page.locator(".graph .node").count(), 12);
+    // One node per step, one edge per need, as the server describes the live version.
+    const live = (await api(tokens.viewer, "GET", "/workflows/invoice")).body.steps;
+    assert.equal(await page.locator(".graph .node").count(), live.length);
+    assert.equal(await page.locator(".graph .edge").count(), live.reduce((n, step) => n + step.needs.length, 0));
     assert.equal(await page.locator(".graph .node.actor-ai").count(), 3);
     assert.equal(await page.locator(".graph .node.actor-human").count(), 1);
-    assert.ok((await page.locator(".graph .edge").count()) >= 12);
     // read is above kind: layers follow `needs`.
     const y = async (id) => (await page.locator(`.graph .node[data-step="${id}"]`).boundingBox()).y;
     assert.ok((await y("read")) < (await y("kind")));
@@ -427,5 +603,5 @@ try {
   else console.log(`kept the store and files in ${work}`);
 }
 console.log(`screenshots in ${shots}`);
-console.log(`${results.passed} passed, ${results.failed} failed`);
+console.log(`${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ""}`);
 process.exit(results.failed === 0 ? 0 : 1);
