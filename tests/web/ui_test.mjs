@@ -503,6 +503,8 @@ outputs:
       await bob.goto(`${server.base}/tasks/${task.task_id}`);
       await bob.getByText(/first decision \(approve\) by ann/).waitFor();
       await bob.getByText("by you").waitFor();
+      // No document: the case's data is what the reviewer sees.
+      assert.match(await bob.getByTestId("case-data").innerText(), /"total": 25000/);
       await bob.screenshot({ path: path.join(shots, "10-four-eyes-second-reviewer.png") });
       await bob.getByRole("button", { name: /^Approve/ }).click();
       await bob.waitForURL((url) => !url.pathname.endsWith(task.task_id));

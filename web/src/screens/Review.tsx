@@ -273,7 +273,21 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
           {run === null ? (
             <p class="loading">Loading the document…</p>
           ) : pages.length === 0 ? (
-            <p class="empty">This run has no page images (no document was read).</p>
+            <div class="panel case-data">
+              <h2 class="sub">The case</h2>
+              <p class="hint">
+                No document was read for this run: the task's data, or else the run's input.
+              </p>
+              <pre data-testid="case-data">
+                {JSON.stringify(
+                  task.payload?.data && Object.keys(task.payload.data).length > 0
+                    ? task.payload.data
+                    : (run.input ?? null),
+                  null,
+                  2,
+                )}
+              </pre>
+            </div>
           ) : (
             pages.map((page) => (
               <PageView
@@ -319,7 +333,7 @@ export function ReviewScreen({ session, taskId }: { session: Session; taskId: st
             <h2 class="sub" id="fields-heading">
               Fields <span class="hint">(j/k move, e edit, Esc done)</span>
             </h2>
-            {names.length === 0 ? <p class="empty">No extracted fields.</p> : null}
+            {names.length === 0 ? <p class="empty">No extracted fields to check.</p> : null}
             {names.map((name) => {
               const field = fields[name];
               const band = confidenceBand(field.confidence);
