@@ -64,6 +64,11 @@ struct WorkflowInfo {
   std::string workflow;
   std::string live_version;  // the version new runs start on
   absl::Time updated_at;
+  // The stop switch: while paused, no step of the workflow's runs is claimed or leased (so no
+  // case completes automatically and new runs wait); tasks can still be resolved.
+  bool paused = false;
+  std::string paused_by;
+  std::optional<absl::Time> paused_at;
 };
 
 // ---- Runs and steps -------------------------------------------------------------------------
@@ -186,6 +191,9 @@ struct NewTask {
   int priority = 0;  // higher first
   std::optional<absl::Time> due_at;
   std::string payload_json;
+  std::string escalate_to;  // after due_at, the task moves to this queue (empty: it stays)
+  std::string notify_url;   // and this webhook is told (empty: nobody)
+  bool four_eyes = false;   // two different people must decide (see TaskResolution)
 };
 
 struct RunFinish {
@@ -249,13 +257,62 @@ struct Task {
   std::optional<absl::Time> resolved_at;
   std::string decision;
   std::string resolution_json;
+  std::string escalate_to;
+  std::string notify_url;
+  std::optional<absl::Time> escalated_at;
+  bool four_eyes = false;
+  // Four-eyes: who made the first decision, and what it was (JSON, as the engine wrote it).
+  // Empty until then.
+  std::string first_by;
+  std::string first_decision_json;
 };
 
 struct TaskFilter {
   std::string queue;                 // empty: all
   std::optional<TaskStatus> status;  // unset: open and claimed
   std::string run_id;                // empty: all
+  std::string workflow;              // empty: all
+  std::optional<absl::Time> due_before;  // only tasks due before this time
   int limit = 100;
+};
+
+// Per queue: how many tasks are open, claimed, and past their due time at `now`.
+struct QueueCounts {
+  std::string queue;
+  int64_t open = 0;
+  int64_t claimed = 0;
+  int64_t overdue = 0;
+};
+
+// What a person changed (or confirmed) of one AI-extracted field; a labelled case for
+// evaluation and training. Written with the resolution that decided it.
+struct NewCorrection {
+  std::string field;
+  std::string ai_value_json;  // the AI's value (JSON), "null" when it found none
+  std::optional<double> ai_confidence;
+  std::string human_value_json;  // the value the person accepted or entered (JSON)
+  bool changed = false;
+};
+
+struct Correction {
+  int64_t seq = 0;
+  std::string run_id;
+  std::string step_id;  // the AI step whose output the fields came from
+  std::string task_id;
+  std::string workflow;
+  std::string version;
+  std::string document_json;  // which document (e.g. {"file","sha256","pages"}); "" if none
+  NewCorrection value;
+  std::string by;
+  absl::Time at;
+};
+
+struct CorrectionFilter {
+  std::string workflow;  // empty: all
+  std::string run_id;    // empty: all
+  bool changed_only = false;
+  int64_t after_seq = 0;  // paging: corrections after this one
+  int limit = 1000;
 };
 
 struct TaskResolution {
@@ -265,6 +322,36 @@ struct TaskResolution {
   std::string resolution_json;  // handed to the waiting step as its resume_json
   absl::Time now;
   std::vector<NewRecord> records;
+  // Four-eyes. `first_of_two`: this is a first decision: the store keeps it (first_by = user,
+  // first_decision_json = resolution_json), gives the task back to its queue (open, unclaimed)
+  // and does not resume the step. Otherwise, on a four-eyes task with a first decision, the
+  // store refuses (FailedPrecondition) when `user` is the first decider. Either way, when
+  // `expected_first_by` is set the row's first_by must still equal it (the engine decided on
+  // what it read; a concurrent decision makes it refuse instead of overwrite).
+  bool first_of_two = false;
+  std::optional<std::string> expected_first_by;
+  // Corrections as labels, written in the same transaction (final decisions only).
+  std::string correction_step_id;
+  std::string correction_document_json;
+  std::vector<NewCorrection> corrections;
+};
+
+// A task moved to its escalation queue, and the webhook notification to deliver about it.
+struct TaskEscalation {
+  std::string task_id;
+  absl::Time now;
+  std::string notification_json;  // the body to POST to the task's notify_url ("" for none)
+  std::vector<NewRecord> records;
+};
+
+// A webhook notification waiting to be delivered (an outbox: written in the transaction of the
+// change it reports, delivered at least once).
+struct Notification {
+  int64_t seq = 0;
+  std::string url;
+  std::string payload_json;
+  int attempts = 0;
+  absl::Time next_attempt_at;
 };
 
 // ---- Queries --------------------------------------------------------------------------------
@@ -285,6 +372,19 @@ struct TokenInfo {
   std::string token_hash;  // SHA-256 hex of the secret; the secret itself is never stored
   absl::Time created_at;
   bool revoked = false;
+  // A sign-in session is a token that expires; API tokens do not.
+  std::optional<absl::Time> expires_at;
+  bool session = false;
+};
+
+// ---- People ---------------------------------------------------------------------------------
+
+struct UserInfo {
+  std::string name;
+  std::string role;           // admin | operator | reviewer | viewer
+  std::string password_hash;  // an Argon2id encoded hash; never the password
+  absl::Time created_at;
+  bool disabled = false;
 };
 
 // ---- The interface --------------------------------------------------------------------------
@@ -350,6 +450,36 @@ class Store {
   // transaction. FailedPrecondition if already resolved/cancelled or claimed by another user
   // whose claim has not expired. Returns the resolved task.
   virtual absl::StatusOr<Task> ResolveTask(const TaskResolution& resolution) = 0;
+
+  // Per queue counts of unresolved tasks, by queue name.
+  virtual absl::StatusOr<std::vector<QueueCounts>> CountTasks(absl::Time now) = 0;
+  // Unresolved tasks past their due time that have an escalation queue and were not escalated
+  // yet, oldest due first.
+  virtual absl::StatusOr<std::vector<Task>> ListOverdueTasks(absl::Time now, int limit) = 0;
+  // Moves the task to its escalation queue (once; its claim is dropped), appends the records
+  // and queues the notification, in one transaction. FailedPrecondition if it is resolved,
+  // already escalated, or not due.
+  virtual absl::StatusOr<Task> EscalateTask(const TaskEscalation& escalation) = 0;
+  // Notifications due at `now`, oldest first.
+  virtual absl::StatusOr<std::vector<Notification>> ListDueNotifications(absl::Time now,
+                                                                         int limit) = 0;
+  // Delivered: removed from the outbox. Not delivered: tried again at `retry_at`.
+  virtual absl::Status FinishNotification(int64_t seq, bool delivered, absl::Time retry_at) = 0;
+
+  // Corrections (labelled cases), oldest first.
+  virtual absl::StatusOr<std::vector<Correction>> ListCorrections(
+      const CorrectionFilter& filter) = 0;
+
+  // The stop switch. NotFound for a workflow that was never deployed. Returns the new state.
+  virtual absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,
+                                                         const std::string& by,
+                                                         absl::Time now) = 0;
+
+  // People. PutUser adds the user or replaces their role, hash and disabled flag.
+  virtual absl::Status PutUser(const UserInfo& user) = 0;
+  // NotFound for an unknown name.
+  virtual absl::StatusOr<UserInfo> FindUser(const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<UserInfo>> ListUsers() = 0;
 
   // Tokens.
   virtual absl::Status PutToken(const TokenInfo& token) = 0;

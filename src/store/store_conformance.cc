@@ -203,7 +203,7 @@ TEST_P(StoreConformanceTest, UnknownIdsAreNotFound) {
   EXPECT_EQ(CodeOf(store().ClaimTask("nope", "ann", At(0), absl::Minutes(5))),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(CodeOf(store().ReleaseTask("nope", "ann")), absl::StatusCode::kNotFound);
-  EXPECT_EQ(CodeOf(store().ResolveTask(TaskResolution{"nope", "ann", "approve", "{}", At(0), {}})),
+  EXPECT_EQ(CodeOf(store().ResolveTask(Decide("nope", "ann", "approve", "{}", At(0)))),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(CodeOf(store().RevokeToken("nope")), absl::StatusCode::kNotFound);
   EXPECT_EQ(CodeOf(store().FindToken("nope")), absl::StatusCode::kNotFound);
@@ -452,8 +452,8 @@ TEST_P(StoreConformanceTest, ListRunsFiltersAndPagesNewestFirst) {
 // ---- Tokens -----------------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, TokensArePutFoundListedAndRevoked) {
-  ASSERT_OK(store().PutToken(TokenInfo{"t1", "ci", "operator", "hash-1", At(1), false}));
-  ASSERT_OK(store().PutToken(TokenInfo{"t2", "alice", "reviewer", "hash-2", At(2), false}));
+  ASSERT_OK(store().PutToken(Token("t1", "ci", "operator", "hash-1", At(1))));
+  ASSERT_OK(store().PutToken(Token("t2", "alice", "reviewer", "hash-2", At(2))));
 
   ASSERT_OK_AND_ASSIGN(TokenInfo found, store().FindToken("hash-2"));
   EXPECT_EQ(found.token_id, "t2");

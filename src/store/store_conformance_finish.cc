@@ -90,7 +90,7 @@ TEST_P(StoreConformanceTest, FailingTheRunCancelsItsOtherStepsAndTasks) {
   ASSERT_FALSE(a.lease_token.empty());
   ASSERT_FALSE(slow.lease_token.empty());
   StepCommit wait = MakeCommit(review, StepResolution::kWaitTask, At(2));
-  wait.task = NewTask{"task-1", "ap", "Approve", 0, std::nullopt, "{}"};
+  wait.task = MakeTask("task-1", "ap", "Approve", 0, std::nullopt, "{}");
   ASSERT_OK(store().CommitStep(wait).status());
 
   StepCommit fail = MakeCommit(a, StepResolution::kFailed, At(3));

@@ -1,7 +1,9 @@
 // Assertion helpers shared by the conformance suite's files (private to them).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -54,6 +56,41 @@ inline std::vector<std::string> StepIds(const std::vector<ClaimedStep>& claims) 
   std::vector<std::string> ids;
   for (const ClaimedStep& claim : claims) ids.push_back(claim.run_id + "/" + claim.step_id);
   return ids;
+}
+
+// A plain (not four-eyes) resolution with no records or corrections.
+inline TaskResolution Decide(std::string task_id, std::string user, std::string decision,
+                             std::string resolution_json, absl::Time now) {
+  TaskResolution resolution;
+  resolution.task_id = std::move(task_id);
+  resolution.user = std::move(user);
+  resolution.decision = std::move(decision);
+  resolution.resolution_json = std::move(resolution_json);
+  resolution.now = now;
+  return resolution;
+}
+
+inline TokenInfo Token(std::string id, std::string name, std::string role, std::string hash,
+                       absl::Time created_at) {
+  TokenInfo token;
+  token.token_id = std::move(id);
+  token.name = std::move(name);
+  token.role = std::move(role);
+  token.token_hash = std::move(hash);
+  token.created_at = created_at;
+  return token;
+}
+
+inline NewTask MakeTask(std::string task_id, std::string queue, std::string title, int priority,
+                        std::optional<absl::Time> due_at, std::string payload_json) {
+  NewTask task;
+  task.task_id = std::move(task_id);
+  task.queue = std::move(queue);
+  task.title = std::move(title);
+  task.priority = priority;
+  task.due_at = due_at;
+  task.payload_json = std::move(payload_json);
+  return task;
 }
 
 }  // namespace flowline::store::testing

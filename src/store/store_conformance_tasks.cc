@@ -23,12 +23,12 @@ StepCommit OpenTaskCommit(const ClaimedStep& claim, const std::string& task_id,
   commit.now = at;
   commit.resolution = StepResolution::kWaitTask;
   commit.params_json = R"({"queue":"q"})";
-  commit.task = NewTask{task_id,
+  commit.task = MakeTask(task_id,
                         queue,
                         absl::StrCat("Review ", claim.run_id),
                         priority,
                         at + absl::Hours(4),
-                        R"({"amount":1200})"};
+                        R"({"amount":1200})");
   commit.records.push_back(NewRecord{claim.step_id, "task.opened", "system", "{}"});
   return commit;
 }
@@ -105,7 +105,7 @@ TEST_P(StoreConformanceTest, ListTasksFiltersByQueueStatusAndRun) {
   ASSERT_TRUE(OpenTask(store(), "r2", "t2", "claims", 0, At(2)));
   ASSERT_TRUE(OpenTask(store(), "r3", "t3", "ap", 0, At(3)));
   ASSERT_OK(store().ClaimTask("t3", "ann", At(4), absl::Minutes(30)).status());
-  ASSERT_OK(store().ResolveTask(TaskResolution{"t1", "bob", "approve", "{}", At(5), {}}).status());
+  ASSERT_OK(store().ResolveTask(Decide("t1", "bob", "approve", "{}", At(5))).status());
 
   TaskFilter ap;
   ap.queue = "ap";
@@ -176,9 +176,9 @@ TEST_P(StoreConformanceTest, OnlyTheHolderCanReleaseAClaim) {
 TEST_P(StoreConformanceTest, ResolvingATaskResumesItsStepWithTheResolution) {
   ASSERT_TRUE(OpenTask(store(), "r1", "t1", "ap", 0, At(0)));
   ASSERT_OK(store().ClaimTask("t1", "ann", At(1), absl::Minutes(5)).status());
-  TaskResolution resolution{"t1",      "ann",
-                            "approve", R"({"decision":"approve","note":"ok"})",
-                            At(2),     {NewRecord{"review", "task.resolved", "human:ann", "{}"}}};
+  TaskResolution resolution =
+      Decide("t1", "ann", "approve", R"({"decision":"approve","note":"ok"})", At(2));
+  resolution.records.push_back(NewRecord{"review", "task.resolved", "human:ann", "{}"});
   ASSERT_OK_AND_ASSIGN(Task task, store().ResolveTask(resolution));
   EXPECT_EQ(task.status, TaskStatus::kResolved);
   EXPECT_EQ(task.resolved_by, "ann");
@@ -207,9 +207,8 @@ TEST_P(StoreConformanceTest, ResolvingATaskResumesItsStepWithTheResolution) {
 TEST_P(StoreConformanceTest, ResolvingTwiceOrOverAnotherClaimIsRefused) {
   ASSERT_TRUE(OpenTask(store(), "r1", "t1", "ap", 0, At(0)));
   ASSERT_OK(store().ClaimTask("t1", "ann", At(1), absl::Minutes(5)).status());
-  TaskResolution by_bob{"t1",     "bob",
-                        "reject", R"({"by":"bob"})",
-                        At(2),    {NewRecord{"review", "task.resolved", "human:bob", "{}"}}};
+  TaskResolution by_bob = Decide("t1", "bob", "reject", R"({"by":"bob"})", At(2));
+  by_bob.records.push_back(NewRecord{"review", "task.resolved", "human:bob", "{}"});
   absl::StatusOr<Task> refused = store().ResolveTask(by_bob);
   EXPECT_EQ(CodeOf(refused), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(MessageOf(refused), HasSubstr("claimed by ann"));
@@ -221,8 +220,8 @@ TEST_P(StoreConformanceTest, ResolvingTwiceOrOverAnotherClaimIsRefused) {
   ASSERT_OK(store().ResolveTask(by_bob).status());
   EXPECT_EQ(GetStep("r1", "review").resume_json, R"({"by":"bob"})");
 
-  TaskResolution again{"t1", "bob",    "approve",
-                       "{}", At(1000), {NewRecord{"review", "task.resolved", "human:bob", "{}"}}};
+  TaskResolution again = Decide("t1", "bob", "approve", "{}", At(1000));
+  again.records.push_back(NewRecord{"review", "task.resolved", "human:bob", "{}"});
   EXPECT_EQ(CodeOf(store().ResolveTask(again)), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(CodeOf(store().ClaimTask("t1", "bob", At(1000), absl::Minutes(5))),
             absl::StatusCode::kFailedPrecondition);
@@ -233,7 +232,7 @@ TEST_P(StoreConformanceTest, ResolvingTwiceOrOverAnotherClaimIsRefused) {
 
 TEST_P(StoreConformanceTest, OpenTaskCanBeResolvedWithoutAClaim) {
   ASSERT_TRUE(OpenTask(store(), "r1", "t1", "ap", 0, At(0)));
-  ASSERT_OK(store().ResolveTask(TaskResolution{"t1", "ann", "approve", "{}", At(1), {}}).status());
+  ASSERT_OK(store().ResolveTask(Decide("t1", "ann", "approve", "{}", At(1))).status());
   EXPECT_EQ(GetStep("r1", "review").status, StepStatus::kReady);
 }
 
@@ -260,7 +259,7 @@ TEST_P(StoreConformanceTest, TaskOfAnEndedRunCannotBeClaimedOrResolved) {
   EXPECT_EQ(task.status, TaskStatus::kCancelled);
   EXPECT_EQ(CodeOf(store().ClaimTask("t1", "ann", At(3), absl::Minutes(5))),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(CodeOf(store().ResolveTask(TaskResolution{"t1", "ann", "approve", "{}", At(3), {}})),
+  EXPECT_EQ(CodeOf(store().ResolveTask(Decide("t1", "ann", "approve", "{}", At(3)))),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(GetStep("r1", "review").status, StepStatus::kCancelled);
   ASSERT_OK_AND_ASSIGN(store::Run ended, store().GetRun("r1"));

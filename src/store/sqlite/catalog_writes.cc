@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/rows.h"
 
 namespace flowline::store::sqlite {
 
@@ -39,13 +40,16 @@ absl::Status InsertToken(Connection& db, const TokenInfo& token) {
     return absl::InvalidArgumentError("a token needs an id and a hash");
   }
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO tokens (token_id, name, role, token_hash, "
-                                         "created_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                                         "created_at, revoked, expires_at, session) "
+                                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   stmt->Bind(1, token.token_id);
   stmt->Bind(2, token.name);
   stmt->Bind(3, token.role);
   stmt->Bind(4, token.token_hash);
   stmt->Bind(5, token.created_at);
   stmt->Bind(6, token.revoked ? 1 : 0);
+  stmt->Bind(7, token.expires_at);
+  stmt->Bind(8, token.session ? 1 : 0);
   absl::Status status = stmt->Run();
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(absl::StrCat("token ", token.token_id, " already exists"));
@@ -61,6 +65,42 @@ absl::Status RevokeTokenRow(Connection& db, const std::string& token_id) {
     return absl::NotFoundError(absl::StrCat("token ", token_id, " not found"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<WorkflowInfo> UpdateWorkflowPaused(Connection& db, const std::string& workflow,
+                                                  bool paused, const std::string& by,
+                                                  absl::Time now) {
+  static const std::string kSql = absl::StrCat(
+      "UPDATE workflows SET paused = ?2, paused_by = ?3, paused_at = ?4 WHERE workflow = ?1 ",
+      "RETURNING ", kWorkflowColumns);
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  stmt->Bind(1, workflow);
+  stmt->Bind(2, paused ? 1 : 0);
+  stmt->Bind(3, paused ? by : std::string());
+  stmt->Bind(4, paused ? std::optional<absl::Time>(now) : std::nullopt);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) {
+    return absl::NotFoundError(
+        absl::StrCat("workflow ", workflow, " not found; deploy it before pausing it"));
+  }
+  return ReadWorkflowRow(*stmt);
+}
+
+absl::Status UpsertUser(Connection& db, const UserInfo& user) {
+  if (user.name.empty() || user.password_hash.empty()) {
+    return absl::InvalidArgumentError("a user needs a name and a password hash");
+  }
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO users (name, role, password_hash, "
+                                         "created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5) "
+                                         "ON CONFLICT (name) DO UPDATE SET role = excluded.role, "
+                                         "password_hash = excluded.password_hash, "
+                                         "disabled = excluded.disabled"));
+  stmt->Bind(1, user.name);
+  stmt->Bind(2, user.role);
+  stmt->Bind(3, user.password_hash);
+  stmt->Bind(4, user.created_at);
+  stmt->Bind(5, user.disabled ? 1 : 0);
+  return stmt->Run();
 }
 
 }  // namespace flowline::store::sqlite

@@ -21,4 +21,10 @@ absl::Status InsertToken(Connection& db, const TokenInfo& token);
 // NotFound for an unknown id. Revoking a revoked token succeeds.
 absl::Status RevokeTokenRow(Connection& db, const std::string& token_id);
 
+absl::StatusOr<WorkflowInfo> UpdateWorkflowPaused(Connection& db, const std::string& workflow,
+                                                  bool paused, const std::string& by,
+                                                  absl::Time now);
+
+absl::Status UpsertUser(Connection& db, const UserInfo& user);
+
 }  // namespace flowline::store::sqlite

@@ -128,6 +128,63 @@ CREATE TABLE tokens (
 );
 CREATE INDEX tokens_hash ON tokens (token_hash);
 )sql",
+    // 2: people's work (issue 4): the stop switch, escalation and four-eyes on tasks, the
+    // webhook outbox, corrections as labels, users and sign-in sessions.
+    R"sql(
+ALTER TABLE workflows ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE workflows ADD COLUMN paused_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflows ADD COLUMN paused_at INTEGER;
+
+ALTER TABLE tasks ADD COLUMN escalate_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN notify_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN escalated_at INTEGER;
+ALTER TABLE tasks ADD COLUMN four_eyes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN first_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN first_decision_json TEXT NOT NULL DEFAULT '';
+-- The escalation sweep: only unresolved tasks that still have an escalation ahead of them.
+CREATE INDEX tasks_escalation ON tasks (due_at)
+  WHERE status IN ('open', 'claimed') AND escalate_to <> '' AND escalated_at IS NULL;
+
+CREATE TABLE notifications (
+  seq             INTEGER PRIMARY KEY,
+  url             TEXT NOT NULL,
+  payload_json    TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL
+);
+CREATE INDEX notifications_due ON notifications (next_attempt_at);
+
+CREATE TABLE corrections (
+  seq              INTEGER PRIMARY KEY,
+  run_id           TEXT NOT NULL,
+  step_id          TEXT NOT NULL,
+  task_id          TEXT NOT NULL,
+  workflow         TEXT NOT NULL,
+  version          TEXT NOT NULL,
+  document_json    TEXT NOT NULL,
+  field            TEXT NOT NULL,
+  ai_value_json    TEXT NOT NULL,
+  ai_confidence    REAL,
+  human_value_json TEXT NOT NULL,
+  changed          INTEGER NOT NULL,
+  by               TEXT NOT NULL,
+  at               INTEGER NOT NULL
+);
+CREATE INDEX corrections_workflow ON corrections (workflow, seq);
+CREATE INDEX corrections_run ON corrections (run_id);
+
+CREATE TABLE users (
+  name          TEXT PRIMARY KEY,
+  role          TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  disabled      INTEGER NOT NULL DEFAULT 0
+);
+
+ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE tokens ADD COLUMN session INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -149,12 +149,16 @@ absl::StatusOr<std::vector<Task>> SelectTasks(Connection& db, const TaskFilter& 
                   filter.status.has_value() ? "status = ?1" : "status IN ('open', 'claimed')");
   if (!filter.queue.empty()) absl::StrAppend(&sql, " AND queue = ?2");
   if (!filter.run_id.empty()) absl::StrAppend(&sql, " AND run_id = ?3");
+  if (!filter.workflow.empty()) absl::StrAppend(&sql, " AND workflow = ?5");
+  if (filter.due_before.has_value()) absl::StrAppend(&sql, " AND due_at < ?6");
   absl::StrAppend(&sql, " ORDER BY priority DESC, created_at, seq LIMIT ?4");
   ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
   if (filter.status.has_value()) stmt->Bind(1, TaskStatusName(*filter.status));
   if (!filter.queue.empty()) stmt->Bind(2, filter.queue);
   if (!filter.run_id.empty()) stmt->Bind(3, filter.run_id);
   stmt->Bind(4, SqlLimit(filter.limit));
+  if (!filter.workflow.empty()) stmt->Bind(5, filter.workflow);
+  if (filter.due_before.has_value()) stmt->Bind(6, *filter.due_before);
   return AllRows<Task>(stmt, ReadTaskRow);
 }
 
@@ -186,12 +190,85 @@ absl::StatusOr<std::vector<TokenInfo>> SelectTokens(Connection& db) {
   return AllRows<TokenInfo>(stmt, ReadTokenRow);
 }
 
+absl::StatusOr<std::vector<QueueCounts>> SelectQueueCounts(Connection& db, absl::Time now) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT queue, sum(status = 'open'), "
+                                         "sum(status = 'claimed'), sum(due_at < ?1) FROM tasks "
+                                         "WHERE status IN ('open', 'claimed') GROUP BY queue "
+                                         "ORDER BY queue"));
+  stmt->Bind(1, now);
+  return AllRows<QueueCounts>(stmt, [](const Statement& row) {
+    return QueueCounts{row.Text(0), row.Int(1), row.Int(2), row.Int(3)};
+  });
+}
+
+absl::StatusOr<std::vector<Task>> SelectOverdueTasks(Connection& db, absl::Time now, int limit) {
+  static const std::string kSql = absl::StrCat(
+      "SELECT ", kTaskColumns, " FROM tasks WHERE status IN ('open', 'claimed') AND ",
+      "escalate_to <> '' AND escalated_at IS NULL AND due_at < ?1 ORDER BY due_at LIMIT ?2");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  stmt->Bind(1, now);
+  stmt->Bind(2, SqlLimit(limit));
+  return AllRows<Task>(stmt, ReadTaskRow);
+}
+
+absl::StatusOr<std::vector<Notification>> SelectDueNotifications(Connection& db, absl::Time now,
+                                                                 int limit) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT seq, url, payload_json, attempts, "
+                                         "next_attempt_at FROM notifications WHERE "
+                                         "next_attempt_at <= ?1 ORDER BY next_attempt_at, seq "
+                                         "LIMIT ?2"));
+  stmt->Bind(1, now);
+  stmt->Bind(2, SqlLimit(limit));
+  return AllRows<Notification>(stmt, [](const Statement& row) {
+    return Notification{row.Int(0), row.Text(1), row.Text(2), static_cast<int>(row.Int(3)),
+                        row.Time(4)};
+  });
+}
+
+absl::StatusOr<std::vector<Correction>> SelectCorrections(Connection& db,
+                                                         const CorrectionFilter& filter) {
+  std::string sql = absl::StrCat("SELECT ", kCorrectionColumns, " FROM corrections WHERE seq > ?1");
+  if (!filter.workflow.empty()) absl::StrAppend(&sql, " AND workflow = ?2");
+  if (!filter.run_id.empty()) absl::StrAppend(&sql, " AND run_id = ?3");
+  if (filter.changed_only) absl::StrAppend(&sql, " AND changed");
+  absl::StrAppend(&sql, " ORDER BY seq LIMIT ?4");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+  stmt->Bind(1, filter.after_seq);
+  if (!filter.workflow.empty()) stmt->Bind(2, filter.workflow);
+  if (!filter.run_id.empty()) stmt->Bind(3, filter.run_id);
+  stmt->Bind(4, SqlLimit(filter.limit));
+  return AllRows<Correction>(stmt, ReadCorrectionRow);
+}
+
+absl::StatusOr<UserInfo> SelectUser(Connection& db, const std::string& name) {
+  static const std::string kSql =
+      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE name = ?1");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  stmt->Bind(1, name);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("user ", name, " not found"));
+  return ReadUserRow(*stmt);
+}
+
+absl::StatusOr<std::vector<UserInfo>> SelectUsers(Connection& db) {
+  static const std::string kSql =
+      absl::StrCat("SELECT ", kUserColumns, " FROM users ORDER BY name");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  return AllRows<UserInfo>(stmt, ReadUserRow);
+}
+
 absl::StatusOr<std::optional<absl::Time>> SelectNextDueTime(Connection& db) {
-  // Each min() is read from the first entry of a partial index (steps_due, steps_lease).
+  // Each is the first entry of a partial index (steps_due, steps_lease) whose run's workflow is
+  // not paused: without a paused workflow that is the very first entry.
   ASSIGN_OR_RETURN(
-      auto stmt, db.Prepare("SELECT (SELECT min(available_at) FROM steps "
-                            "WHERE status IN ('ready', 'waiting') AND available_at IS NOT NULL), "
-                            "(SELECT min(lease_expires_at) FROM steps WHERE status = 'running')"));
+      auto stmt,
+      db.Prepare("SELECT (SELECT s.available_at FROM steps s WHERE s.status IN ('ready', "
+                 "'waiting') AND s.available_at IS NOT NULL AND (SELECT workflow FROM runs r "
+                 "WHERE r.run_id = s.run_id) NOT IN (SELECT workflow FROM workflows WHERE "
+                 "paused) ORDER BY s.available_at LIMIT 1), "
+                 "(SELECT s.lease_expires_at FROM steps s WHERE s.status = 'running' AND "
+                 "(SELECT workflow FROM runs r WHERE r.run_id = s.run_id) NOT IN (SELECT "
+                 "workflow FROM workflows WHERE paused) ORDER BY s.lease_expires_at LIMIT 1)"));
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return std::nullopt;
   std::optional<absl::Time> due = stmt->OptionalTime(0);

@@ -42,4 +42,13 @@ absl::StatusOr<std::vector<TokenInfo>> SelectTokens(Connection& db);
 
 absl::StatusOr<std::optional<absl::Time>> SelectNextDueTime(Connection& db);
 
+absl::StatusOr<std::vector<QueueCounts>> SelectQueueCounts(Connection& db, absl::Time now);
+absl::StatusOr<std::vector<Task>> SelectOverdueTasks(Connection& db, absl::Time now, int limit);
+absl::StatusOr<std::vector<Notification>> SelectDueNotifications(Connection& db, absl::Time now,
+                                                                 int limit);
+absl::StatusOr<std::vector<Correction>> SelectCorrections(Connection& db,
+                                                         const CorrectionFilter& filter);
+absl::StatusOr<UserInfo> SelectUser(Connection& db, const std::string& name);
+absl::StatusOr<std::vector<UserInfo>> SelectUsers(Connection& db);
+
 }  // namespace flowline::store::sqlite

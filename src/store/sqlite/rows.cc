@@ -81,6 +81,12 @@ absl::StatusOr<Task> ReadTaskRow(const Statement& row) {
   task.resolved_at = row.OptionalTime(14);
   task.decision = row.Text(15);
   task.resolution_json = row.Text(16);
+  task.escalate_to = row.Text(17);
+  task.notify_url = row.Text(18);
+  task.escalated_at = row.OptionalTime(19);
+  task.four_eyes = row.Int(20) != 0;
+  task.first_by = row.Text(21);
+  task.first_decision_json = row.Text(22);
   return task;
 }
 
@@ -99,6 +105,9 @@ WorkflowInfo ReadWorkflowRow(const Statement& row) {
   workflow.workflow = row.Text(0);
   workflow.live_version = row.Text(1);
   workflow.updated_at = row.Time(2);
+  workflow.paused = row.Int(3) != 0;
+  workflow.paused_by = row.Text(4);
+  workflow.paused_at = row.OptionalTime(5);
   return workflow;
 }
 
@@ -122,7 +131,38 @@ TokenInfo ReadTokenRow(const Statement& row) {
   token.token_hash = row.Text(3);
   token.created_at = row.Time(4);
   token.revoked = row.Int(5) != 0;
+  token.expires_at = row.OptionalTime(6);
+  token.session = row.Int(7) != 0;
   return token;
+}
+
+UserInfo ReadUserRow(const Statement& row) {
+  UserInfo user;
+  user.name = row.Text(0);
+  user.role = row.Text(1);
+  user.password_hash = row.Text(2);
+  user.created_at = row.Time(3);
+  user.disabled = row.Int(4) != 0;
+  return user;
+}
+
+Correction ReadCorrectionRow(const Statement& row) {
+  Correction correction;
+  correction.seq = row.Int(0);
+  correction.run_id = row.Text(1);
+  correction.step_id = row.Text(2);
+  correction.task_id = row.Text(3);
+  correction.workflow = row.Text(4);
+  correction.version = row.Text(5);
+  correction.document_json = row.Text(6);
+  correction.value.field = row.Text(7);
+  correction.value.ai_value_json = row.Text(8);
+  correction.value.ai_confidence = row.OptionalDouble(9);
+  correction.value.human_value_json = row.Text(10);
+  correction.value.changed = row.Int(11) != 0;
+  correction.by = row.Text(12);
+  correction.at = row.Time(13);
+  return correction;
 }
 
 }  // namespace flowline::store::sqlite

@@ -137,6 +137,14 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
     }
     RETURN_IF_ERROR(status);
   }
+  // A paused workflow's new runs wait: their first steps are ready, not leased.
+  bool paused = false;
+  if (run.lease.has_value()) {
+    ASSIGN_OR_RETURN(auto find,
+                     db.Prepare("SELECT paused FROM workflows WHERE workflow = ?1 AND paused"));
+    find->Bind(1, run.workflow);
+    ASSIGN_OR_RETURN(paused, find->Step());
+  }
   ASSIGN_OR_RETURN(auto insert,
                    db.Prepare("INSERT INTO steps (run_id, step_id, status, "
                               "attempt, deps_remaining, available_at, lease_owner, "
@@ -155,7 +163,7 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
     if (step.deps_remaining > 0) {
       insert->Bind(3, "pending");
       insert->Bind(4, 0);
-    } else if (!run.lease.has_value()) {
+    } else if (!run.lease.has_value() || paused) {
       insert->Bind(3, "ready");
       insert->Bind(4, 0);
       insert->Bind(6, run.now);
@@ -203,17 +211,20 @@ absl::StatusOr<std::vector<ClaimedStep>> ClaimDueSteps(Connection& db, LeaseToke
     std::string version;
   };
   // Both queries are range scans over a partial index (steps_due, steps_lease), each bounded by
-  // `max`; the union is merged by due time below.
+  // `max`; the union is merged by due time below. Steps of paused workflows are passed by (the
+  // paused set is read once per query: the workflows table is small).
   static constexpr const char* kQueries[] = {
       "SELECT s.available_at, r.status = 'running', s.run_id, s.position, s.step_id, "
       "r.workflow, r.version "
       "FROM steps s JOIN runs r ON r.run_id = s.run_id "
       "WHERE s.status IN ('ready', 'waiting') AND s.available_at IS NOT NULL "
-      "AND s.available_at <= ?1 ORDER BY s.available_at, s.run_id, s.position LIMIT ?2",
+      "AND s.available_at <= ?1 AND r.workflow NOT IN (SELECT workflow FROM workflows "
+      "WHERE paused) ORDER BY s.available_at, s.run_id, s.position LIMIT ?2",
       "SELECT s.lease_expires_at, r.status = 'running', s.run_id, s.position, s.step_id, "
       "r.workflow, r.version "
       "FROM steps s JOIN runs r ON r.run_id = s.run_id "
-      "WHERE s.status = 'running' AND s.lease_expires_at < ?1 "
+      "WHERE s.status = 'running' AND s.lease_expires_at < ?1 AND r.workflow NOT IN "
+      "(SELECT workflow FROM workflows WHERE paused) "
       "ORDER BY s.lease_expires_at, s.run_id, s.position LIMIT ?2",
   };
   // Steps of runs that already ended are cancelled rather than claimed, which can leave the

@@ -243,6 +243,59 @@ absl::StatusOr<Task> SqliteStore::ResolveTask(const TaskResolution& resolution) 
                        [&](Connection& db) { return ResolveTaskRow(db, resolution); });
 }
 
+absl::StatusOr<std::vector<QueueCounts>> SqliteStore::CountTasks(absl::Time now) {
+  return ReadTx("CountTasks", [&](Connection& db) { return SelectQueueCounts(db, now); });
+}
+
+absl::StatusOr<std::vector<Task>> SqliteStore::ListOverdueTasks(absl::Time now, int limit) {
+  return ReadTx("ListOverdueTasks",
+                [&](Connection& db) { return SelectOverdueTasks(db, now, limit); });
+}
+
+absl::StatusOr<Task> SqliteStore::EscalateTask(const TaskEscalation& escalation) {
+  return WriteTx<Task>("EscalateTask",
+                       [&](Connection& db) { return EscalateTaskRow(db, escalation); });
+}
+
+absl::StatusOr<std::vector<Notification>> SqliteStore::ListDueNotifications(absl::Time now,
+                                                                             int limit) {
+  return ReadTx("ListDueNotifications",
+                [&](Connection& db) { return SelectDueNotifications(db, now, limit); });
+}
+
+absl::Status SqliteStore::FinishNotification(int64_t seq, bool delivered, absl::Time retry_at) {
+  return InOperation(committer_->Run([&](Connection& db) {
+    return FinishNotificationRow(db, seq, delivered, retry_at);
+  }),
+                     "FinishNotification");
+}
+
+absl::StatusOr<std::vector<Correction>> SqliteStore::ListCorrections(
+    const CorrectionFilter& filter) {
+  return ReadTx("ListCorrections", [&](Connection& db) { return SelectCorrections(db, filter); });
+}
+
+absl::StatusOr<WorkflowInfo> SqliteStore::SetWorkflowPaused(const std::string& workflow,
+                                                            bool paused, const std::string& by,
+                                                            absl::Time now) {
+  return WriteTx<WorkflowInfo>("SetWorkflowPaused", [&](Connection& db) {
+    return UpdateWorkflowPaused(db, workflow, paused, by, now);
+  });
+}
+
+absl::Status SqliteStore::PutUser(const UserInfo& user) {
+  return InOperation(committer_->Run([&](Connection& db) { return UpsertUser(db, user); }),
+                     "PutUser");
+}
+
+absl::StatusOr<UserInfo> SqliteStore::FindUser(const std::string& name) {
+  return ReadTx("FindUser", [&](Connection& db) { return SelectUser(db, name); });
+}
+
+absl::StatusOr<std::vector<UserInfo>> SqliteStore::ListUsers() {
+  return ReadTx("ListUsers", [&](Connection& db) { return SelectUsers(db); });
+}
+
 absl::Status SqliteStore::PutToken(const TokenInfo& token) {
   return InOperation(committer_->Run([&](Connection& db) { return InsertToken(db, token); }),
                      "PutToken");

@@ -103,6 +103,18 @@ class SqliteStore final : public Store {
   absl::Status ReleaseTask(const std::string& task_id, const std::string& user) override;
   absl::StatusOr<Task> ResolveTask(const TaskResolution& resolution) override;
 
+  absl::StatusOr<std::vector<QueueCounts>> CountTasks(absl::Time now) override;
+  absl::StatusOr<std::vector<Task>> ListOverdueTasks(absl::Time now, int limit) override;
+  absl::StatusOr<Task> EscalateTask(const TaskEscalation& escalation) override;
+  absl::StatusOr<std::vector<Notification>> ListDueNotifications(absl::Time now,
+                                                                 int limit) override;
+  absl::Status FinishNotification(int64_t seq, bool delivered, absl::Time retry_at) override;
+  absl::StatusOr<std::vector<Correction>> ListCorrections(const CorrectionFilter& filter) override;
+  absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,
+                                                 const std::string& by, absl::Time now) override;
+  absl::Status PutUser(const UserInfo& user) override;
+  absl::StatusOr<UserInfo> FindUser(const std::string& name) override;
+  absl::StatusOr<std::vector<UserInfo>> ListUsers() override;
   absl::Status PutToken(const TokenInfo& token) override;
   absl::StatusOr<TokenInfo> FindToken(const std::string& token_hash) override;
   absl::StatusOr<std::vector<TokenInfo>> ListTokens() override;

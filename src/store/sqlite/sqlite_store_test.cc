@@ -127,7 +127,7 @@ TEST(SqliteStoreTest, DataSurvivesCloseAndReopen) {
     ASSERT_OK_AND_ASSIGN(CreateRunResult created, store->CreateRun(run));
     ASSERT_EQ(created.leased.size(), 1u);
     token = created.leased[0].lease_token;
-    ASSERT_OK(store->PutToken(TokenInfo{"t1", "ci", "admin", "h1", At(0), false}));
+    ASSERT_OK(store->PutToken(testing::Token("t1", "ci", "admin", "h1", At(0))));
   }
   std::unique_ptr<SqliteStore> store = OpenAt(path);
   ASSERT_NE(store, nullptr);

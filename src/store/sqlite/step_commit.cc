@@ -17,6 +17,7 @@ struct RunLabels {
   bool open = false;  // still running: the commit may schedule and lease
   std::string workflow;
   std::string version;
+  bool paused = false;  // its workflow's stop switch is on: nothing is leased
 };
 
 struct StepUpdate {
@@ -51,12 +52,14 @@ absl::Status ValidateCommit(const StepCommit& commit) {
 // on every step commit would be the most expensive write of the commit, so a run's updated_at
 // moves when the run itself changes (created, finished).
 absl::StatusOr<RunLabels> ReadRun(Connection& db, const StepCommit& commit) {
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT status = 'running', workflow, version "
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT status = 'running', workflow, version, "
+                                         "coalesce((SELECT paused FROM workflows w "
+                                         "WHERE w.workflow = runs.workflow), 0) "
                                          "FROM runs WHERE run_id = ?1"));
   stmt->Bind(1, commit.run_id);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("run ", commit.run_id, " not found"));
-  return RunLabels{stmt->Int(0) != 0, stmt->Text(1), stmt->Text(2)};
+  return RunLabels{stmt->Int(0) != 0, stmt->Text(1), stmt->Text(2), stmt->Int(3) != 0};
 }
 
 // What the committing step becomes. On a run that has already ended, a result is still stored
@@ -147,8 +150,9 @@ absl::Status InsertTask(Connection& db, const StepCommit& commit, const std::str
   const NewTask& task = *commit.task;
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO tasks (task_id, run_id, step_id, "
                                          "workflow, queue, title, priority, status, "
-                                         "payload_json, created_at, due_at) VALUES (?1, ?2, "
-                                         "?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?10)"));
+                                         "payload_json, created_at, due_at, escalate_to, "
+                                         "notify_url, four_eyes) VALUES (?1, ?2, ?3, ?4, ?5, "
+                                         "?6, ?7, 'open', ?8, ?9, ?10, ?11, ?12, ?13)"));
   stmt->Bind(1, task.task_id);
   stmt->Bind(2, commit.run_id);
   stmt->Bind(3, commit.step_id);
@@ -159,6 +163,9 @@ absl::Status InsertTask(Connection& db, const StepCommit& commit, const std::str
   stmt->Bind(8, task.payload_json);
   stmt->Bind(9, commit.now);
   stmt->Bind(10, task.due_at);
+  stmt->Bind(11, task.escalate_to);
+  stmt->Bind(12, task.notify_url);
+  stmt->Bind(13, task.four_eyes ? 1 : 0);
   absl::Status status = stmt->Run();
   if (absl::IsAlreadyExists(status)) {
     return absl::AlreadyExistsError(absl::StrCat("task ", task.task_id, " already exists"));
@@ -193,18 +200,21 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
                  "WHERE run_id = ?1 AND step_id = ?2 AND deps_remaining > 0 "
                  "RETURNING deps_remaining = 0, status = 'running' AND lease_token = ?6, "
                  "attempt, resume_json"));
+  // A paused workflow's steps become ready but are not leased: claims pass them by until it is
+  // resumed.
+  const bool lease_next = commit.lease_next.has_value() && !run.paused;
   const char* started_status = "ready";
   if (commit.finish.has_value()) {
     started_status = "pending";
-  } else if (commit.lease_next.has_value()) {
+  } else if (lease_next) {
     started_status = "running";
   }
   const absl::Time expires_at =
-      commit.lease_next.has_value() ? commit.now + commit.lease_next->duration : commit.now;
+      lease_next ? commit.now + commit.lease_next->duration : commit.now;
   static const std::string kNoOwner;
-  const std::string& owner = commit.lease_next.has_value() ? commit.lease_next->owner : kNoOwner;
+  const std::string& owner = lease_next ? commit.lease_next->owner : kNoOwner;
   for (const std::string& dependent : commit.dependents) {
-    std::string token = commit.lease_next.has_value() ? tokens.Next() : std::string();
+    std::string token = lease_next ? tokens.Next() : std::string();
     stmt->Reset();
     stmt->Bind(1, commit.run_id);
     stmt->Bind(2, dependent);
@@ -221,7 +231,7 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
     }
     if (stmt->Int(0) == 0) continue;  // still waits for other dependencies
     if (dependent == kEndStepId) end_reached = true;
-    if (commit.lease_next.has_value() && stmt->Int(1) != 0) {
+    if (lease_next && stmt->Int(1) != 0) {
       result.leased.push_back(MakeClaim(commit.run_id, run.workflow, run.version, dependent,
                                         static_cast<int>(stmt->Int(2)), std::move(token),
                                         expires_at, stmt->Text(3)));

@@ -16,11 +16,15 @@ struct TaskClaim {
   std::optional<absl::Time> claim_expires_at;
   std::string run_id;
   std::string step_id;
+  bool four_eyes = false;
+  std::string first_by;
+  std::string workflow;
 };
 
 absl::StatusOr<TaskClaim> ReadClaim(Connection& db, const std::string& task_id) {
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT status, claimed_by, claim_expires_at, run_id, "
-                                         "step_id FROM tasks WHERE task_id = ?1"));
+                                         "step_id, four_eyes, first_by, workflow FROM tasks "
+                                         "WHERE task_id = ?1"));
   stmt->Bind(1, task_id);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
@@ -28,7 +32,67 @@ absl::StatusOr<TaskClaim> ReadClaim(Connection& db, const std::string& task_id) 
   if (!status.has_value()) {
     return absl::DataLossError(absl::StrCat("task ", task_id, " has an unknown status"));
   }
-  return TaskClaim{*status, stmt->Text(1), stmt->OptionalTime(2), stmt->Text(3), stmt->Text(4)};
+  return TaskClaim{*status,        stmt->Text(1),      stmt->OptionalTime(2),
+                   stmt->Text(3),  stmt->Text(4),      stmt->Int(5) != 0,
+                   stmt->Text(6),  stmt->Text(7)};
+}
+
+// The four-eyes rules the store enforces under its transaction (the engine decides which
+// decision is a first one; the store makes sure nobody raced it and nobody approves their own).
+absl::Status CheckFourEyes(const TaskResolution& resolution, const TaskClaim& claim) {
+  if (resolution.expected_first_by.has_value() &&
+      *resolution.expected_first_by != claim.first_by) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", resolution.task_id, " was decided by ",
+                     claim.first_by.empty() ? "nobody" : claim.first_by, " in the meantime; ",
+                     "reload it and decide again"));
+  }
+  if (!claim.four_eyes) {
+    if (resolution.first_of_two) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("task ", resolution.task_id, " does not need a second person"));
+    }
+    return absl::OkStatus();
+  }
+  if (!claim.first_by.empty() && claim.first_by == resolution.user) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "task ", resolution.task_id, " needs four eyes: ", resolution.user,
+        " made its first decision, so a different person must make the second"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InsertCorrections(Connection& db, const TaskResolution& resolution,
+                               const TaskClaim& claim) {
+  if (resolution.corrections.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto version, db.Prepare("SELECT version FROM runs WHERE run_id = ?1"));
+  version->Bind(1, claim.run_id);
+  ASSIGN_OR_RETURN(bool found, version->Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("run ", claim.run_id, " not found"));
+  const std::string run_version = version->Text(0);
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO corrections (run_id, step_id, task_id, "
+                                         "workflow, version, document_json, field, "
+                                         "ai_value_json, ai_confidence, human_value_json, "
+                                         "changed, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                         "?8, ?9, ?10, ?11, ?12, ?13)"));
+  for (const NewCorrection& correction : resolution.corrections) {
+    stmt->Reset();
+    stmt->Bind(1, claim.run_id);
+    stmt->Bind(2, resolution.correction_step_id);
+    stmt->Bind(3, resolution.task_id);
+    stmt->Bind(4, claim.workflow);
+    stmt->Bind(5, run_version);
+    stmt->Bind(6, resolution.correction_document_json);
+    stmt->Bind(7, correction.field);
+    stmt->Bind(8, correction.ai_value_json);
+    stmt->Bind(9, correction.ai_confidence);
+    stmt->Bind(10, correction.human_value_json);
+    stmt->Bind(11, correction.changed ? 1 : 0);
+    stmt->Bind(12, resolution.user);
+    stmt->Bind(13, resolution.now);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  return absl::OkStatus();
 }
 
 // Whether `user` may act on the task at `now`: it is open, or claimed by `user`, or its claim
@@ -58,6 +122,16 @@ absl::Status CheckActionable(const std::string& task_id, const TaskClaim& claim,
 absl::StatusOr<Task> ReturnedTask(StatementRef& stmt) {
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::InternalError("a task row disappeared during an update");
+  return ReadTaskRow(*stmt);
+}
+
+absl::StatusOr<Task> SelectTaskForUpdate(Connection& db, const std::string& task_id) {
+  static const std::string kSql =
+      absl::StrCat("SELECT ", kTaskColumns, " FROM tasks WHERE task_id = ?1");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  stmt->Bind(1, task_id);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
   return ReadTaskRow(*stmt);
 }
 
@@ -94,6 +168,20 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
   if (resolution.user.empty()) return absl::InvalidArgumentError("resolving a task needs a user");
   ASSIGN_OR_RETURN(TaskClaim claim, ReadClaim(db, resolution.task_id));
   RETURN_IF_ERROR(CheckActionable(resolution.task_id, claim, resolution.user, resolution.now));
+  RETURN_IF_ERROR(CheckFourEyes(resolution, claim));
+  if (resolution.first_of_two) {
+    // The first of two decisions: kept, and the task goes back to its queue for someone else.
+    static const std::string kSql = absl::StrCat(
+        "UPDATE tasks SET status = 'open', claimed_by = '', claim_expires_at = NULL, ",
+        "first_by = ?2, first_decision_json = ?3 WHERE task_id = ?1 RETURNING ", kTaskColumns);
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+    stmt->Bind(1, resolution.task_id);
+    stmt->Bind(2, resolution.user);
+    stmt->Bind(3, resolution.resolution_json);
+    ASSIGN_OR_RETURN(Task task, ReturnedTask(stmt));
+    RETURN_IF_ERROR(AppendRecords(db, claim.run_id, resolution.records, resolution.now));
+    return task;
+  }
   Task task;
   {
     static const std::string kSql = absl::StrCat(
@@ -124,8 +212,59 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
                                               " is not waiting for task ", resolution.task_id));
     }
   }
+  RETURN_IF_ERROR(InsertCorrections(db, resolution, claim));
   RETURN_IF_ERROR(AppendRecords(db, claim.run_id, resolution.records, resolution.now));
   return task;
+}
+
+absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation) {
+  ASSIGN_OR_RETURN(Task current, SelectTaskForUpdate(db, escalation.task_id));
+  if (current.status != TaskStatus::kOpen && current.status != TaskStatus::kClaimed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", escalation.task_id, " is ", TaskStatusName(current.status),
+                     "; only an unresolved task is escalated"));
+  }
+  if (current.escalate_to.empty() || current.escalated_at.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", escalation.task_id, " has no escalation ahead of it"));
+  }
+  if (!current.due_at.has_value() || *current.due_at >= escalation.now) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", escalation.task_id, " is not past its due time"));
+  }
+  static const std::string kSql = absl::StrCat(
+      "UPDATE tasks SET queue = escalate_to, escalated_at = ?2, status = 'open', ",
+      "claimed_by = '', claim_expires_at = NULL WHERE task_id = ?1 RETURNING ", kTaskColumns);
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
+  stmt->Bind(1, escalation.task_id);
+  stmt->Bind(2, escalation.now);
+  ASSIGN_OR_RETURN(Task task, ReturnedTask(stmt));
+  if (!task.notify_url.empty() && !escalation.notification_json.empty()) {
+    ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO notifications (url, payload_json, "
+                                             "created_at, next_attempt_at) "
+                                             "VALUES (?1, ?2, ?3, ?3)"));
+    insert->Bind(1, task.notify_url);
+    insert->Bind(2, escalation.notification_json);
+    insert->Bind(3, escalation.now);
+    RETURN_IF_ERROR(insert->Run());
+  }
+  RETURN_IF_ERROR(AppendRecords(db, task.run_id, escalation.records, escalation.now));
+  return task;
+}
+
+absl::Status FinishNotificationRow(Connection& db, int64_t seq, bool delivered,
+                                   absl::Time retry_at) {
+  ASSIGN_OR_RETURN(auto stmt,
+                   db.Prepare(delivered ? "DELETE FROM notifications WHERE seq = ?1"
+                                        : "UPDATE notifications SET attempts = attempts + 1, "
+                                          "next_attempt_at = ?2 WHERE seq = ?1"));
+  stmt->Bind(1, seq);
+  if (!delivered) stmt->Bind(2, retry_at);
+  RETURN_IF_ERROR(stmt->Run());
+  if (stmt->Changes() == 0) {
+    return absl::NotFoundError(absl::StrCat("notification ", seq, " not found"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace flowline::store::sqlite

@@ -20,4 +20,9 @@ absl::Status ReleaseTaskRow(Connection& db, const std::string& task_id, const st
 
 absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolution);
 
+absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation);
+
+absl::Status FinishNotificationRow(Connection& db, int64_t seq, bool delivered,
+                                   absl::Time retry_at);
+
 }  // namespace flowline::store::sqlite
