@@ -24,6 +24,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
 void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

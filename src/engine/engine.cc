@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <algorithm>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "engine/run_context.h"
 #include "engine/step_runner.h"
 #include "expr/expr.h"
+#include "review/resolution.h"
 #include "spdlog/spdlog.h"
 
 namespace flowline::engine {
@@ -50,6 +52,7 @@ class Engine::Impl {
         registry_(registry),
         clock_(clock),
         random_(random),
+        http_(http),
         runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts,
                                   options_.dry_run},
                 store, clock, random, http) {}
@@ -133,23 +136,102 @@ class Engine::Impl {
   }
 
   absl::StatusOr<store::Task> ResolveTask(const TaskDecision& decision) {
-    Json resolution = {{"decision", decision.decision},
-                       {"by", decision.user},
-                       {"comment", decision.comment},
-                       {"data", decision.data}};
+    ASSIGN_OR_RETURN(store::Task task, store_.GetTask(decision.task_id));
+    review::Decision made{decision.user, decision.decision, decision.comment, decision.data};
+    ASSIGN_OR_RETURN(review::ResolutionPlan plan, review::PlanResolution(task, made));
     store::TaskResolution r;
     r.task_id = decision.task_id;
     r.user = decision.user;
     r.decision = decision.decision;
-    r.resolution_json = common::CanonicalJson(resolution);
+    r.resolution_json = common::CanonicalJson(plan.resolution);
     r.now = clock_.Now();
-    Json payload = resolution;
-    payload["task_id"] = decision.task_id;
-    r.records.push_back({"", "task.resolved", absl::StrCat("human:", decision.user),
-                         common::CanonicalJson(payload)});
-    ASSIGN_OR_RETURN(store::Task task, store_.ResolveTask(r));
+    r.first_of_two = plan.first_of_two;
+    r.expected_first_by = plan.expected_first_by;
+    r.correction_step_id = plan.correction_step_id;
+    r.correction_document_json = plan.document_json;
+    r.corrections = std::move(plan.corrections);
+    Json payload = {{"decision", decision.decision},
+                    {"by", decision.user},
+                    {"comment", decision.comment},
+                    {"data", decision.data},
+                    {"task_id", decision.task_id}};
+    if (plan.first_of_two) payload["stage"] = "first of two";
+    int changed = 0;
+    for (const store::NewCorrection& correction : r.corrections) changed += correction.changed;
+    if (!r.corrections.empty()) {
+      payload["corrections"] = {{"fields", r.corrections.size()}, {"changed", changed}};
+    }
+    r.records.push_back({"", plan.first_of_two ? "task.first_decision" : "task.resolved",
+                         absl::StrCat("human:", decision.user), common::CanonicalJson(payload)});
+    ASSIGN_OR_RETURN(store::Task resolved, store_.ResolveTask(r));
     poll_cv_.notify_all();  // the step is due now
-    return task;
+    return resolved;
+  }
+
+  // Moves overdue tasks to their escalation queues and delivers the webhook notifications that
+  // are due. Returns how many tasks were escalated.
+  absl::StatusOr<int> SweepTasks() {
+    const absl::Time now = clock_.Now();
+    ASSIGN_OR_RETURN(std::vector<store::Task> overdue, store_.ListOverdueTasks(now, 100));
+    int escalated = 0;
+    for (const store::Task& task : overdue) {
+      Json event = {{"event", "task.escalated"},
+                    {"task_id", task.task_id},
+                    {"run_id", task.run_id},
+                    {"workflow", task.workflow},
+                    {"title", task.title},
+                    {"from_queue", task.queue},
+                    {"to_queue", task.escalate_to},
+                    {"due_at", absl::FormatTime(absl::RFC3339_full, *task.due_at,
+                                                absl::UTCTimeZone())},
+                    {"escalated_at",
+                     absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())}};
+      store::TaskEscalation escalation;
+      escalation.task_id = task.task_id;
+      escalation.now = now;
+      escalation.notification_json = common::CanonicalJson(event);
+      escalation.records.push_back(
+          {task.step_id, "task.escalated", "system", escalation.notification_json});
+      absl::StatusOr<store::Task> moved = store_.EscalateTask(escalation);
+      if (moved.ok()) {
+        ++escalated;
+        spdlog::info("task {} is past its SLA: moved from {} to {}", task.task_id, task.queue,
+                     task.escalate_to);
+      } else if (!absl::IsFailedPrecondition(moved.status())) {
+        return moved.status();  // resolved meanwhile is fine; anything else is not
+      }
+    }
+    RETURN_IF_ERROR(DeliverNotifications(now));
+    return escalated;
+  }
+
+  absl::Status DeliverNotifications(absl::Time now) {
+    ASSIGN_OR_RETURN(std::vector<store::Notification> due, store_.ListDueNotifications(now, 50));
+    for (const store::Notification& notification : due) {
+      bool delivered = false;
+      if (http_ != nullptr) {
+        steps::HttpRequest request;
+        request.method = "POST";
+        request.url = notification.url;
+        request.headers = {{"Content-Type", "application/json"}};
+        request.body = notification.payload_json;
+        request.timeout = absl::Seconds(10);
+        absl::StatusOr<steps::HttpResponse> response = http_->Send(request);
+        delivered = response.ok() && response->status >= 200 && response->status < 300;
+        if (!delivered) {
+          spdlog::warn("webhook {} not delivered (attempt {}): {}", notification.url,
+                       notification.attempts + 1,
+                       response.ok() ? absl::StrCat("HTTP ", response->status)
+                                     : response.status().ToString());
+        }
+      }
+      // Retried with a doubling pause, 5 s up to an hour.
+      const absl::Duration pause =
+          std::min(absl::Hours(1), absl::Seconds(5) * (int64_t{1} << std::min(
+                                                           notification.attempts, 10)));
+      RETURN_IF_ERROR(store_.FinishNotification(notification.seq, delivered, now + pause));
+    }
+    return absl::OkStatus();
   }
 
   // ---- Execution ------------------------------------------------------------------------------
@@ -368,6 +450,7 @@ class Engine::Impl {
 
   void PollerLoop() {
     absl::Time last_renewal = clock_.Now();
+    absl::Time last_sweep = absl::InfinitePast();
     while (true) {
       int capacity;
       {
@@ -398,6 +481,11 @@ class Engine::Impl {
       if (now - last_renewal >= options_.lease / 3) {
         RenewLeases(now);
         last_renewal = now;
+      }
+      if (now - last_sweep >= absl::Seconds(1)) {
+        absl::StatusOr<int> swept = SweepTasks();
+        if (!swept.ok()) spdlog::error("cannot escalate tasks: {}", swept.status().ToString());
+        last_sweep = now;
       }
       if (sleep > absl::ZeroDuration()) {
         std::unique_lock<std::mutex> lock(mu_);
@@ -436,6 +524,7 @@ class Engine::Impl {
   const steps::StepKindRegistry& registry_;
   const common::Clock& clock_;
   common::Random& random_;
+  steps::HttpClient* http_;
   StepRunner runner_;
 
   std::mutex plans_mu_;
@@ -479,6 +568,7 @@ absl::StatusOr<StartRunResult> Engine::StartRun(const StartRunRequest& request) 
 absl::StatusOr<store::Task> Engine::ResolveTask(const TaskDecision& decision) {
   return impl_->ResolveTask(decision);
 }
+absl::StatusOr<int> Engine::SweepTasks() { return impl_->SweepTasks(); }
 absl::Status Engine::Start() { return impl_->Start(); }
 void Engine::Stop() { impl_->Stop(); }
 absl::StatusOr<int> Engine::RunUntilIdle() { return impl_->RunUntilIdle(); }

@@ -105,8 +105,16 @@ class Engine {
   // business key does not evaluate). A duplicate business key returns the existing run.
   absl::StatusOr<StartRunResult> StartRun(const StartRunRequest& request);
 
-  // Resolves a human task; its run continues. Errors as Store::ResolveTask.
+  // Resolves a human task (review/resolution.h: the decisions, four-eyes, corrections); its
+  // run continues. On a four-eyes task the first decision is kept and the task goes back to its
+  // queue. Errors: InvalidArgument (a decision the task does not offer, a correction without
+  // values), FailedPrecondition (four-eyes by the same person, a claim held by someone else,
+  // already resolved), NotFound.
   absl::StatusOr<store::Task> ResolveTask(const TaskDecision& decision);
+
+  // Moves tasks past their SLA to their escalation queue and delivers due webhook
+  // notifications (the poller does this every second). Returns how many tasks it escalated.
+  absl::StatusOr<int> SweepTasks();
 
   // Starts the worker and poller threads. FailedPrecondition if already started.
   absl::Status Start();

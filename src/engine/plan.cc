@@ -107,6 +107,16 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
     plan->outputs_.emplace_back(name, std::move(compiled));
   }
 
+  for (const review::ExceptionRule& rule : s.exceptions.rules) {
+    ASSIGN_OR_RETURN(expr::Template compiled,
+                     expr::Template::Compile(rule.when, absl::StrCat("exceptions.rules.",
+                                                                     rule.name)));
+    plan->exception_rules_.emplace_back(rule.name, std::move(compiled));
+  }
+  for (const StepSpec& step : s.steps) {
+    plan->step_views_.push_back({step.id, step.uses, steps::ActorName(step.actor)});
+  }
+
   plan->steps_.resize(s.steps.size());
   for (size_t i = 0; i < s.steps.size(); ++i) {
     const StepSpec& step = s.steps[i];
@@ -204,6 +214,34 @@ absl::StatusOr<Json> Plan::EvaluateOutputs(expr::Evaluator& evaluator) const {
     ASSIGN_OR_RETURN(out[name], compiled.Evaluate(evaluator));
   }
   return out;
+}
+
+bool Plan::IsGate(const PlannedStep& step) const {
+  if (step.spec->uses != "review") return false;
+  auto gate = step.spec->with.find("gate");
+  return gate != step.spec->with.end() && gate->is_boolean() && gate->get<bool>();
+}
+
+review::RoutingDecision Plan::Route(expr::Evaluator& evaluator, const Json& env,
+                                    std::string_view key) const {
+  std::vector<review::RuleVerdict> verdicts;
+  for (const auto& [name, compiled] : exception_rules_) {
+    review::RuleVerdict verdict;
+    verdict.name = name;
+    absl::StatusOr<Json> value = compiled.Evaluate(evaluator);
+    if (!value.ok()) {
+      verdict.error = std::string(value.status().message());
+    } else {
+      verdict.value = *value;
+      verdict.fired = value->is_boolean() && value->get<bool>();
+      if (!value->is_boolean() && !value->is_null()) {
+        verdict.error = absl::StrCat("gave ", common::CanonicalJson(*value),
+                                     ", not true or false");
+      }
+    }
+    verdicts.push_back(std::move(verdict));
+  }
+  return review::Route(spec_.exceptions, step_views_, env, verdicts, spec_.name, key);
 }
 
 }  // namespace flowline::engine

@@ -80,6 +80,14 @@ class Plan {
   // The run's outputs, evaluated over the finished run's data.
   absl::StatusOr<Json> EvaluateOutputs(expr::Evaluator& evaluator) const;
 
+  // True if the step is the workflow's gate (a review step with `gate: true`).
+  bool IsGate(const PlannedStep& step) const;
+  // The exception policy's decision at the gate: the business rules evaluated with the
+  // evaluator's environment (the run so far), the rest read from `env`. `key` picks the audit
+  // sample (the business key, or the run id without one).
+  review::RoutingDecision Route(expr::Evaluator& evaluator, const Json& env,
+                                std::string_view key) const;
+
  private:
   Plan() = default;
   WorkflowSpec spec_;
@@ -88,6 +96,8 @@ class Plan {
   std::vector<store::NewStep> new_steps_;
   std::optional<expr::Template> key_;
   std::vector<std::pair<std::string, expr::Template>> outputs_;
+  std::vector<std::pair<std::string, expr::Template>> exception_rules_;
+  std::vector<review::StepView> step_views_;
   std::unique_ptr<InputSchema> input_schema_;
 };
 

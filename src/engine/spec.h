@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/json_util.h"
+#include "review/policy.h"
 #include "steps/step_kind.h"
 
 namespace flowline::engine {
@@ -81,6 +82,9 @@ struct WorkflowSpec {
   std::vector<StepSpec> steps;                 // in the order written
   std::map<std::string, std::string> outputs;  // name -> template
   std::optional<int> concurrency;              // runs' steps in flight at once
+  // The exception policy (`exceptions:`), with each step's own thresholds in step_thresholds.
+  bool has_exceptions = false;
+  review::ExceptionPolicy exceptions;
   std::string source;                          // the YAML text
   std::string file;
   std::string version;  // content hash

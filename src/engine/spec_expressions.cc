@@ -210,6 +210,13 @@ class ExpressionChecker {
       site.name = absl::StrCat("outputs.", name);
       Check(site, node);
     }
+    for (const auto& [name, node] : parsed_.exception_rules) {
+      Site site;
+      site.scope = Site::Scope::kOutput;  // may name any step: it is evaluated at the gate
+      site.owner = absl::StrCat("exception rule '", name, "'");
+      site.name = absl::StrCat("exceptions.rules.", name);
+      Check(site, node);
+    }
   }
 
  private:

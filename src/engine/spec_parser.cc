@@ -17,9 +17,9 @@ namespace flowline::engine::internal {
 
 namespace {
 
-const std::vector<std::string> kTopLevelFields = {"workflow", "description", "manual_minutes",
-                                                  "key",      "concurrency", "input",
-                                                  "triggers", "steps",       "outputs"};
+const std::vector<std::string> kTopLevelFields = {
+    "workflow", "description", "manual_minutes", "key",       "concurrency",
+    "input",    "triggers",    "steps",          "outputs",   "exceptions"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
@@ -253,6 +253,7 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink) {
              "list the workflow's steps under `steps:`, each with an `id:` and `uses:`");
   }
   if (const Field* field = fields.Find("outputs")) ReadOutputs(*field, parsed, sink);
+  if (const Field* field = fields.Find("exceptions")) ReadExceptions(*field, parsed, sink);
   return parsed;
 }
 

@@ -18,8 +18,9 @@ namespace flowline::engine::internal {
 
 namespace {
 
-const std::vector<std::string> kStepFields = {"id",   "uses",  "actor",   "with",       "needs",
-                                              "when", "retry", "timeout", "concurrency"};
+const std::vector<std::string> kStepFields = {"id",      "uses",        "actor",     "with",
+                                              "needs",   "when",        "retry",     "timeout",
+                                              "concurrency", "exceptions"};
 const std::vector<std::string> kRetryFields = {"attempts", "backoff", "jitter", "on"};
 const std::vector<std::string> kBackoffFields = {"initial", "multiplier", "max"};
 const std::vector<std::string> kActorNames = {"ai", "system", "human"};
@@ -259,6 +260,9 @@ void ReadStep(const YAML::Node& node, size_t index, ParsedSpec& parsed, Diagnost
 
   if (const Field* when = fields.Find("when")) ReadWhen(*when, step, spec, source, sink);
   if (const Field* retry = fields.Find("retry")) ReadRetry(*retry, step, spec.retry, sink);
+  if (const Field* exceptions = fields.Find("exceptions")) {
+    ReadStepExceptions(*exceptions, step, spec.id, parsed, sink);
+  }
 
   if (const Field* timeout = fields.Find("timeout")) {
     if (auto d = ReadDuration(*timeout, absl::StrCat(step, ": timeout"), sink)) {

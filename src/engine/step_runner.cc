@@ -108,6 +108,23 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       if (!claimed.resume_json.empty()) {
         ASSIGN_OR_RETURN(resume, common::ParseJson(claimed.resume_json, "a stored resume value"));
       }
+      // A person's decision on a step that exhausted its retries (exceptions.retries_exhausted):
+      // try again, complete it with the data they give, or reject the case.
+      std::string exhausted_decision;
+      if (step->spec->uses != "review" && resume.is_object() && resume.contains("decision") &&
+          resume["decision"].is_string()) {
+        exhausted_decision = resume["decision"].get<std::string>();
+      }
+      Json routing_json;
+      if (plan.IsGate(*step) && claimed.resume_json.empty()) {
+        const std::string& key = ctx->business_key.empty() ? claimed.run_id : ctx->business_key;
+        routing_json = plan.Route(evaluator, ctx->env, key).ToJson();
+        if (!plan.spec().exceptions.queue.empty()) {
+          routing_json["queue"] = plan.spec().exceptions.queue;
+        }
+        commit.records.push_back({claimed.step_id, "routing.decided", "system",
+                                  common::CanonicalJson(routing_json)});
+      }
       steps::StepContext sctx;
       sctx.run_id = claimed.run_id;
       sctx.step_id = claimed.step_id;
@@ -118,15 +135,19 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.attempt = claimed.attempt;
       sctx.params = &*params;
       sctx.run = &ctx->env;
-      sctx.resume = claimed.resume_json.empty() ? nullptr : &resume;
+      sctx.resume = claimed.resume_json.empty() || !exhausted_decision.empty() ? nullptr : &resume;
+      sctx.routing = routing_json.is_null() ? nullptr : &routing_json;
       sctx.deadline = started + step->spec->timeout;
       sctx.clock = &clock_;
       sctx.http = http_;
       sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
-      steps::StepOutcome outcome = options_.dry_run && step->kind->Info().side_effects
-                                       ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
-                                       : step->prepared->Execute(sctx);
+      steps::StepOutcome outcome = ExhaustedDecision(exhausted_decision, resume);
+      if (exhausted_decision.empty() || exhausted_decision == "retry") {
+        outcome = options_.dry_run && step->kind->Info().side_effects
+                      ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
+                      : step->prepared->Execute(sctx);
+      }
       const absl::Time now = clock_.Now();
 
       switch (outcome.kind) {
@@ -147,6 +168,9 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
                      absl::StrCat("\"error\":", JsonString(outcome.error), ",\"error_class\":\"",
                                   steps::ErrorClassName(outcome.error_class), "\",\"retry_at\":\"",
                                   absl::FormatTime(commit.retry_at), "\""))});
+          } else if (plan.spec().exceptions.retries_exhausted &&
+                     step->spec->uses != "review") {
+            OpenExhaustedTask(plan, *step, claimed, outcome.error, now, commit);
           } else {
             FailRun(
                 claimed.step_id,
@@ -163,6 +187,9 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           task.priority = outcome.task.priority;
           if (outcome.task.sla.has_value()) task.due_at = now + *outcome.task.sla;
           task.payload_json = common::CanonicalJson(outcome.task.payload);
+          task.escalate_to = outcome.task.escalate_to;
+          task.four_eyes = outcome.task.four_eyes;
+          task.notify_url = plan.spec().exceptions.notify_url;
           commit.resolution = StepResolution::kWaitTask;
           commit.records.push_back(
               {claimed.step_id, "task.opened", step->actor_label,
@@ -202,6 +229,62 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
   AttemptResult out{std::move(result), std::nullopt};
   if (out.commit.run_finished && commit.finish.has_value()) out.finished = commit.finish->status;
   return out;
+}
+
+steps::StepOutcome StepRunner::ExhaustedDecision(const std::string& decision, const Json& resume) {
+  if (decision.empty() || decision == "retry") return steps::StepOutcome::Completed(Json());
+  const std::string by = resume.value("by", std::string("a reviewer"));
+  if (decision == "skip") {
+    Json data = resume.value("data", Json::object());
+    return steps::StepOutcome::Completed(
+        data.is_object() && data.contains("output") ? data["output"] : data);
+  }
+  if (decision == "reject") {
+    std::string comment = resume.value("comment", std::string());
+    return steps::StepOutcome::Rejected(comment.empty() ? absl::StrCat("rejected by ", by)
+                                                        : comment,
+                                        resume);
+  }
+  return steps::StepOutcome::Failed(
+      absl::StrCat("decision \"", decision, "\" is not one of retry, skip, reject"));
+}
+
+void StepRunner::OpenExhaustedTask(const Plan& plan, const PlannedStep& step,
+                                   const store::ClaimedStep& claimed, const std::string& error,
+                                   absl::Time now, store::StepCommit& commit) {
+  const review::ExceptionPolicy& policy = plan.spec().exceptions;
+  const std::string message =
+      absl::StrCat("step ", claimed.step_id, " failed after ", claimed.attempt,
+                   claimed.attempt == 1 ? " attempt: " : " attempts: ", error);
+  Json reason = {{"kind", "retries_exhausted"},
+                 {"step", claimed.step_id},
+                 {"message", message},
+                 {"values", {{"attempts", claimed.attempt}, {"error", error}}}};
+  store::NewTask task;
+  task.task_id = common::NewId("task_", now, random_);
+  task.queue = policy.queue.empty() ? "exceptions" : policy.queue;
+  task.title = absl::StrCat("Step ", claimed.step_id, " failed: decide how to go on");
+  task.notify_url = policy.notify_url;
+  task.payload_json = common::CanonicalJson(
+      Json{{"kind", "retries_exhausted"},
+           {"step", claimed.step_id},
+           {"error", error},
+           {"attempts", claimed.attempt},
+           {"reasons", Json::array({message})},
+           {"routing", Json::array({reason})},
+           {"decisions", Json::array({"retry", "skip", "reject"})},
+           {"instructions",
+            "Retry the step, skip it (its output is the data you give), or reject the case."}});
+  commit.resolution = StepResolution::kWaitTask;
+  commit.records.push_back(
+      {claimed.step_id, "routing.decided", "system",
+       common::CanonicalJson(Json{{"routed", "person"}, {"reasons", Json::array({reason})}})});
+  commit.records.push_back(
+      {claimed.step_id, "task.opened", step.actor_label,
+       RecordPayload(claimed.attempt, commit.params_json,
+                     absl::StrCat("\"task_id\":\"", task.task_id,
+                                  "\",\"queue\":", JsonString(task.queue)))});
+  commit.task = std::move(task);
 }
 
 void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,

@@ -50,6 +50,12 @@ class StepRunner {
                     RunContext& ctx, store::StepCommit& commit);
   void FailRun(const std::string& step_id, const std::string& error, store::StepCommit& commit);
   void FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit& commit);
+  // exceptions.retries_exhausted: the step's last attempt failed; a person decides.
+  void OpenExhaustedTask(const Plan& plan, const PlannedStep& step,
+                         const store::ClaimedStep& claimed, const std::string& error,
+                         absl::Time now, store::StepCommit& commit);
+  // The outcome of a person's decision on an exhausted step ("" or "retry": none, run it).
+  static steps::StepOutcome ExhaustedDecision(const std::string& decision, const Json& resume);
 
   StepRunnerOptions options_;
   store::Store& store_;

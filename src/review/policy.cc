@@ -90,8 +90,7 @@ class Router {
     const bool unusual = output["unusual"].is_boolean() && output["unusual"].get<bool>();
     Json values = {{"label", output.value("label", Json())},
                    {"confidence", output.value("confidence", Json())}};
-    Note("unusual", step.id, "", unusual,
-         absl::StrCat(step.id, ": the input is unlike the examples the model learned from"),
+    Note("unusual", step.id, "", unusual, absl::StrCat("unusual input (", step.id, ")"),
          std::move(values));
   }
 
@@ -104,11 +103,9 @@ class Router {
       if (!result.is_object()) continue;
       const std::string name = result.value("name", std::string());
       const bool passed = result.value("passed", true);
-      std::string message = result.contains("message") && result["message"].is_string()
-                                ? result["message"].get<std::string>()
-                                : absl::StrCat(name, " failed");
-      Note("check_failed", step.id, name, !passed, std::move(message),
-           Json{{"passed", passed}});
+      Json said = result.contains("message") ? result["message"] : Json();
+      Note("check_failed", step.id, name, !passed, absl::StrCat("check failed: ", name),
+           Json{{"passed", passed}, {"message", said}});
     }
   }
 

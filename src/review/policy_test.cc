@@ -68,7 +68,9 @@ TEST(RouteTest, EachReasonFiresWithTheValuesItSaw) {
   EXPECT_DOUBLE_EQ(low.values["threshold"].get<double>(), 0.9);
   EXPECT_EQ(low.values["value"], "10.00");
   EXPECT_THAT(low.message, HasSubstr("total: confidence 0.62 is under 0.90"));
-  EXPECT_EQ(decision.reasons[2].message, "net + tax is not the total");
+  EXPECT_EQ(decision.reasons[2].message, "check failed: totals_add_up");
+  EXPECT_EQ(decision.reasons[2].values["message"], "net + tax is not the total");
+  EXPECT_EQ(decision.reasons[0].message, "unusual input (kind)");
   EXPECT_EQ(decision.reasons[3].values["value"], 12000);
 }
 

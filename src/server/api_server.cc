@@ -8,7 +8,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "server/handlers.h"
@@ -88,6 +91,15 @@ std::string HttpErrorMessage(int status, size_t max_body_bytes) {
 
 }  // namespace
 
+std::string SessionCookie(std::string_view cookie_header) {
+  for (absl::string_view part : absl::StrSplit(Sv(cookie_header), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    const absl::string_view prefix = absl::StrCat(kSessionCookie, "=");
+    if (absl::StartsWith(part, prefix)) return std::string(part.substr(prefix.size()));
+  }
+  return "";
+}
+
 Reply ApiServer::State::Dispatch(const httplib::Request& req) {
   // httplib enforces the limit on bodies with a Content-Length; a chunked body is only known to
   // be too large once read.
@@ -117,8 +129,23 @@ Reply ApiServer::State::Dispatch(const httplib::Request& req) {
     return reply;
   }
   if (match.route->permission.has_value()) {
+    // A browser signed in with a password sends its session as a cookie; anything that changes
+    // state must then also carry X-Flowline-Request, which a cross-site form cannot set.
+    std::string authorization = req.get_header_value("Authorization");
+    if (authorization.empty()) {
+      std::string session = SessionCookie(req.get_header_value("Cookie"));
+      if (!session.empty()) {
+        if (req.method != "GET" && req.method != "HEAD" &&
+            req.get_header_value("X-Flowline-Request").empty()) {
+          return StatusReply(absl::PermissionDeniedError(
+              "a request signed in with the session cookie must send the header "
+              "`X-Flowline-Request: 1` (protection against cross-site requests)"));
+        }
+        authorization = absl::StrCat("Bearer ", session);
+      }
+    }
     absl::StatusOr<Principal> principal =
-        tokens.Authorize(req.get_header_value("Authorization"), *match.route->permission);
+        tokens.Authorize(authorization, *match.route->permission);
     if (!principal.ok()) return StatusReply(principal.status());
     call.principal = *std::move(principal);
   }
@@ -178,6 +205,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   auto state = std::make_unique<State>(options, engine, store, clock, random, *std::move(openapi));
   state->ui = std::move(ui);
   AddSystemRoutes(state->ctx, state->router);
+  AddPeopleRoutes(state->ctx, state->router);
   AddWorkflowRoutes(state->ctx, state->router);
   AddRunRoutes(state->ctx, state->router);
   AddTaskRoutes(state->ctx, state->router);

@@ -1,6 +1,9 @@
 #include "server/auth.h"
 
+#include <argon2.h>
+
 #include <cstdint>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -186,9 +189,104 @@ absl::StatusOr<Principal> TokenAuthority::Authenticate(std::string_view authoriz
   if (info->revoked || !common::ConstantTimeEquals(info->token_hash, hash)) {
     return BadToken("unknown or revoked token");
   }
+  if (info->expires_at.has_value() && *info->expires_at <= clock_.Now()) {
+    return absl::UnauthenticatedError("the session has expired; sign in again");
+  }
   std::optional<Role> role = ParseRole(info->role);
   if (!role.has_value()) return BadToken("the token has an unknown role");
-  return Principal{info->token_id, info->name, *role};
+  return Principal{info->token_id, info->name, *role, info->session};
+}
+
+absl::Status TokenAuthority::AddUser(std::string_view name, std::string_view role,
+                                     std::string_view password) {
+  std::optional<Role> parsed = ParseRole(role);
+  if (!parsed.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown role '", Sv(role), "'; use one of admin, operator, reviewer, viewer"));
+  }
+  absl::string_view trimmed = absl::StripAsciiWhitespace(Sv(name));
+  if (trimmed.empty() || trimmed.size() > kMaxNameLength || trimmed.size() != name.size()) {
+    return absl::InvalidArgumentError(
+        "a user name is 1 to 200 characters without leading or trailing spaces");
+  }
+  if (password.size() < 8) {
+    return absl::InvalidArgumentError("a password needs at least 8 characters");
+  }
+  absl::StatusOr<std::string> hash = HashPassword(password, random_);
+  if (!hash.ok()) return hash.status();
+  store::UserInfo user;
+  user.name = std::string(name);
+  user.role = RoleName(*parsed);
+  user.password_hash = *std::move(hash);
+  user.created_at = clock_.Now();
+  return store_.PutUser(user);
+}
+
+absl::StatusOr<CreatedToken> TokenAuthority::SignIn(std::string_view name,
+                                                    std::string_view password,
+                                                    absl::Duration lifetime) {
+  const absl::Status wrong = absl::UnauthenticatedError("wrong user name or password");
+  absl::StatusOr<store::UserInfo> user = store_.FindUser(std::string(name));
+  if (absl::IsNotFound(user.status())) {
+    // Spend the time a check would take, so a wrong name answers like a wrong password.
+    static const std::string kDecoy =
+        "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    VerifyPassword(password, kDecoy);
+    return wrong;
+  }
+  if (!user.ok()) return user.status();
+  if (!VerifyPassword(password, user->password_hash) || user->disabled) return wrong;
+  std::optional<Role> role = ParseRole(user->role);
+  if (!role.has_value()) return absl::DataLossError("the user has an unknown role");
+  const absl::Time now = clock_.Now();
+  CreatedToken created;
+  created.token_id = common::NewId("ses_", now, random_);
+  created.name = user->name;
+  created.role = *role;
+  created.secret = absl::StrCat(Sv(kTokenPrefix), common::RandomToken(kSecretBytes, random_));
+  created.expires_at = now + lifetime;
+  store::TokenInfo info;
+  info.token_id = created.token_id;
+  info.name = created.name;
+  info.role = RoleName(created.role);
+  info.token_hash = common::Sha256Hex(created.secret);
+  info.created_at = now;
+  info.expires_at = created.expires_at;
+  info.session = true;
+  absl::Status stored = store_.PutToken(info);
+  if (!stored.ok()) return stored;
+  return created;
+}
+
+absl::StatusOr<std::string> HashPassword(std::string_view password, common::Random& random) {
+  constexpr uint32_t kPasses = 2;
+  constexpr uint32_t kMemoryKiB = 19456;
+  constexpr uint32_t kLanes = 1;
+  constexpr size_t kSaltBytes = 16;
+  constexpr size_t kHashBytes = 32;
+  std::string salt(kSaltBytes, '\0');
+  for (size_t i = 0; i < kSaltBytes; i += 8) {
+    uint64_t bits = random.Next64();
+    for (size_t j = i; j < i + 8 && j < kSaltBytes; ++j, bits >>= 8) {
+      salt[j] = static_cast<char>(bits & 0xff);
+    }
+  }
+  std::string encoded(argon2_encodedlen(kPasses, kMemoryKiB, kLanes, kSaltBytes, kHashBytes,
+                                        Argon2_id),
+                      '\0');
+  int rc = argon2id_hash_encoded(kPasses, kMemoryKiB, kLanes, password.data(), password.size(),
+                                 salt.data(), salt.size(), kHashBytes, encoded.data(),
+                                 encoded.size());
+  if (rc != ARGON2_OK) {
+    return absl::InternalError(absl::StrCat("hashing the password: ", argon2_error_message(rc)));
+  }
+  encoded.resize(std::strlen(encoded.c_str()));
+  return encoded;
+}
+
+bool VerifyPassword(std::string_view password, const std::string& encoded) {
+  return argon2id_verify(encoded.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
 absl::StatusOr<Principal> TokenAuthority::Authorize(std::string_view authorization,

@@ -54,6 +54,7 @@ struct Principal {
   std::string token_id;
   std::string name;
   Role role = Role::kViewer;
+  bool session = false;  // signed in with a password (a session), not an API token
 };
 
 // A freshly created token. `secret` exists only here: it is not stored and cannot be recovered.
@@ -62,7 +63,14 @@ struct CreatedToken {
   std::string name;
   Role role = Role::kViewer;
   std::string secret;
+  std::optional<absl::Time> expires_at;  // sessions only
 };
+
+// Argon2id (RFC 9106; libargon2) with OWASP's parameters: 19 MiB, 2 passes, 1 lane, a 16-byte
+// random salt. Returns the encoded form ("$argon2id$v=19$m=19456,t=2,p=1$...").
+absl::StatusOr<std::string> HashPassword(std::string_view password, common::Random& random);
+// True if `password` matches the encoded hash (constant-time comparison inside libargon2).
+bool VerifyPassword(std::string_view password, const std::string& encoded);
 
 class TokenAuthority {
  public:
@@ -85,6 +93,17 @@ class TokenAuthority {
   // Authenticate(), then checks that the caller's role has `needed`: PermissionDenied (naming
   // the roles that do) when it has not.
   absl::StatusOr<Principal> Authorize(std::string_view authorization, Permission needed) const;
+
+  // People. AddUser stores `name` with `role` and an Argon2id hash of `password` (at least 8
+  // characters); an existing user's role and password are replaced. InvalidArgument for a bad
+  // name, role or password.
+  absl::Status AddUser(std::string_view name, std::string_view role, std::string_view password);
+
+  // Signs a person in: checks the password against the stored Argon2id hash and issues a
+  // session (a token that expires after `lifetime`). Unauthenticated "wrong user name or
+  // password" for an unknown user, a disabled one or a wrong password (the same answer for all).
+  absl::StatusOr<CreatedToken> SignIn(std::string_view name, std::string_view password,
+                                      absl::Duration lifetime);
 
   // Every token (revoked ones included), without secrets.
   absl::StatusOr<std::vector<store::TokenInfo>> ListTokens() const;

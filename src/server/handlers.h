@@ -38,6 +38,13 @@ void AddTokenRoutes(ServerContext& ctx, Router& router);
 void AddArtifactRoutes(ServerContext& ctx, Router& router);
 // GET /healthz, /api/v1/health, /api/v1/openapi.json.
 void AddSystemRoutes(ServerContext& ctx, Router& router);
+// POST/GET/DELETE /api/v1/session (sign-in with a password), GET /api/v1/queues,
+// GET /api/v1/corrections, POST /api/v1/workflows/{name}/pause and /resume.
+void AddPeopleRoutes(ServerContext& ctx, Router& router);
+
+// The name of the session cookie, and its value in a Cookie header ("" if absent).
+inline constexpr char kSessionCookie[] = "flowline_session";
+std::string SessionCookie(std::string_view cookie_header);
 
 // Starts a run through a webhook trigger: checks the signature (or the caller's token), then
 // starts a run of the trigger's workflow with the body as input.

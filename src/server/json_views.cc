@@ -80,7 +80,12 @@ Json TaskJson(const store::Task& task) {
               {"resolved_by", EmptyAsNull(task.resolved_by)},
               {"resolved_at", TimeOrNull(task.resolved_at)},
               {"decision", EmptyAsNull(task.decision)},
-              {"resolution", StoredJson(task.resolution_json)}};
+              {"resolution", StoredJson(task.resolution_json)},
+              {"escalate_to", EmptyAsNull(task.escalate_to)},
+              {"escalated_at", TimeOrNull(task.escalated_at)},
+              {"four_eyes", task.four_eyes},
+              {"first_decision_by", EmptyAsNull(task.first_by)},
+              {"first_decision", StoredJson(task.first_decision_json)}};
 }
 
 Json VersionJson(const store::VersionInfo& version, bool live) {
@@ -93,7 +98,29 @@ Json VersionJson(const store::VersionInfo& version, bool live) {
 Json WorkflowJson(const store::WorkflowInfo& workflow) {
   return Json{{"workflow", workflow.workflow},
               {"live_version", workflow.live_version},
-              {"updated_at", Rfc3339(workflow.updated_at)}};
+              {"updated_at", Rfc3339(workflow.updated_at)},
+              {"paused", workflow.paused},
+              {"paused_by", EmptyAsNull(workflow.paused_by)},
+              {"paused_at", TimeOrNull(workflow.paused_at)}};
+}
+
+Json CorrectionJson(const store::Correction& correction) {
+  return Json{{"seq", correction.seq},
+              {"run_id", correction.run_id},
+              {"step_id", correction.step_id},
+              {"task_id", correction.task_id},
+              {"workflow", correction.workflow},
+              {"version", correction.version},
+              {"document", StoredJson(correction.document_json)},
+              {"field", correction.value.field},
+              {"ai_value", StoredJson(correction.value.ai_value_json)},
+              {"ai_confidence", correction.value.ai_confidence.has_value()
+                                    ? Json(*correction.value.ai_confidence)
+                                    : Json()},
+              {"human_value", StoredJson(correction.value.human_value_json)},
+              {"changed", correction.value.changed},
+              {"by", correction.by},
+              {"at", Rfc3339(correction.at)}};
 }
 
 Json TokenJson(const store::TokenInfo& token) {

@@ -29,5 +29,6 @@ Json TaskJson(const store::Task& task);
 Json VersionJson(const store::VersionInfo& version, bool live);
 Json WorkflowJson(const store::WorkflowInfo& workflow);
 Json TokenJson(const store::TokenInfo& token);
+Json CorrectionJson(const store::Correction& correction);
 
 }  // namespace flowline::server

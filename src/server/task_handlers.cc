@@ -36,6 +36,14 @@ absl::StatusOr<Reply> ListTasks(ServerContext& ctx, const Call& call) {
   ASSIGN_OR_RETURN(filter.limit, LimitQuery(call, kDefaultTaskLimit, kMaxTaskLimit));
   filter.queue = call.Query("queue");
   filter.run_id = call.Query("run_id");
+  filter.workflow = call.Query("workflow");
+  if (call.HasQuery("overdue")) {
+    const std::string overdue = call.Query("overdue");
+    if (overdue != "true") {
+      return absl::InvalidArgumentError("overdue can only be true (leave it out for all tasks)");
+    }
+    filter.due_before = ctx.clock.Now();
+  }
   if (call.HasQuery("status")) {
     const std::string status = call.Query("status");
     filter.status = store::ParseTaskStatus(status);

@@ -41,7 +41,8 @@ bool HasParamType(const Json& value, ParamType type) {
     case ParamType::kObject:
       return value.is_object();
     case ParamType::kArray:
-      return value.is_array();
+      // Lua cannot tell an empty list from an empty table, and hands it over as {}.
+      return value.is_array() || (value.is_object() && value.empty());
     case ParamType::kDuration:
       return value.is_string() && ParseDuration(value.get_ref<const std::string&>()).ok();
   }
@@ -147,6 +148,12 @@ std::optional<absl::Duration> ParamReader::Duration(std::string_view name) const
   absl::StatusOr<absl::Duration> d = ParseDuration(value->get_ref<const std::string&>());
   if (!d.ok()) return std::nullopt;
   return *d;
+}
+
+std::optional<bool> ParamReader::Bool(std::string_view name) const {
+  const Json* value = Get(name);
+  if (value == nullptr || !value->is_boolean()) return std::nullopt;
+  return value->get<bool>();
 }
 
 void ParamReader::Error(std::string param, std::string message, std::string hint) {

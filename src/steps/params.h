@@ -48,6 +48,7 @@ class ParamReader {
   // Typed accessors over Get(); nullopt when Get() is null.
   std::optional<std::string> String(std::string_view name) const;
   std::optional<absl::Duration> Duration(std::string_view name) const;
+  std::optional<bool> Bool(std::string_view name) const;
 
   void Error(std::string param, std::string message, std::string hint = "");
   bool ok() const { return errors_.empty(); }

@@ -16,6 +16,7 @@ namespace {
 struct ReviewConfig {
   TaskRequest task;
   std::vector<std::string> decisions = {"approve", "reject"};
+  bool gate = false;
 };
 
 ReviewConfig ReadConfig(ParamReader& r, std::string_view step_id) {
@@ -71,7 +72,19 @@ ReviewConfig ReadConfig(ParamReader& r, std::string_view step_id) {
       reasons.push_back(reason);
     }
   }
+  if (std::optional<bool> gate = r.Bool("gate")) config.gate = *gate;
+  if (std::optional<bool> four_eyes = r.Bool("four_eyes")) config.task.four_eyes = *four_eyes;
+  if (std::optional<std::string> escalate_to = r.String("escalate_to")) {
+    if (escalate_to->empty()) {
+      r.Error("escalate_to", "the escalation queue's name must not be empty");
+    } else {
+      config.task.escalate_to = std::move(*escalate_to);
+    }
+  }
   Json payload = Json::object();
+  if (std::optional<std::string> fields_step = r.String("fields_step")) {
+    payload["fields_step"] = std::move(*fields_step);
+  }
   payload["reasons"] = std::move(reasons);
   const Json* data = r.Get("data");
   payload["data"] = data != nullptr ? *data : Json::object();
@@ -91,11 +104,41 @@ class PreparedReview final : public PreparedStep {
     ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
     ReviewConfig config = ReadConfig(r, step_id_);
     if (!r.ok()) return StepOutcome::Failed(r.Summary());
-    if (ctx.resume == nullptr) return StepOutcome::WaitForTask(std::move(config.task));
-    return Resolve(*ctx.resume, config.decisions);
+    if (ctx.resume != nullptr) return Resolve(*ctx.resume, config.decisions);
+    if (config.gate && ctx.routing != nullptr) return Gate(*ctx.routing, std::move(config));
+    return StepOutcome::WaitForTask(std::move(config.task));
   }
 
  private:
+  // The workflow's gate: the engine's routing decision plus the reasons the workflow gave.
+  static StepOutcome Gate(const Json& routing, ReviewConfig config) {
+    Json& payload = config.task.payload;
+    Json reasons = Json::array();
+    Json texts = Json::array();
+    for (const Json& written : payload["reasons"]) {
+      reasons.push_back({{"kind", "workflow"}, {"message", written}});
+      texts.push_back(written);
+    }
+    for (const Json& reason : routing.value("reasons", Json::array())) {
+      reasons.push_back(reason);
+      texts.push_back(reason.value("message", std::string()));
+    }
+    if (reasons.empty()) {
+      return StepOutcome::Completed(Json{{"decision", "auto"},
+                                         {"routed", "straight_through"},
+                                         {"reasons", Json::array()},
+                                         {"data", Json::object()}});
+    }
+    payload["reasons"] = std::move(texts);
+    payload["routing"] = std::move(reasons);
+    payload["audit_sample"] = routing.value("audit_sample", false);
+    if (routing.value("four_eyes", false)) config.task.four_eyes = true;
+    if (auto queue = routing.find("queue"); queue != routing.end() && queue->is_string()) {
+      config.task.queue = queue->get<std::string>();
+    }
+    return StepOutcome::WaitForTask(std::move(config.task));
+  }
+
   static StepOutcome Resolve(const Json& resolution, const std::vector<std::string>& decisions) {
     const Json decision = resolution.is_object() ? resolution.value("decision", Json()) : Json();
     if (!decision.is_string()) {
@@ -139,6 +182,16 @@ ReviewStep::ReviewStep() {
        "counted per reason"},
       {"decisions", ParamType::kArray, false, false,
        "the decisions the reviewer can make (default [approve, reject]; reject ends the run)"},
+      {"gate", ParamType::kBoolean, false, true,
+       "the workflow's gate: the exception policy decides whether a person looks (no reason: "
+       "the step completes at once, straight through)"},
+      {"four_eyes", ParamType::kBoolean, false, false,
+       "two different people must decide (the one who corrected cannot approve)"},
+      {"escalate_to", ParamType::kString, false, false,
+       "after the SLA, move the task to this queue (and tell the policy's notify webhook)"},
+      {"fields_step", ParamType::kString, false, false,
+       "the ai step whose fields `data.fields` holds: people's decisions on them are stored as "
+       "corrections (labelled cases)"},
   };
 }
 

@@ -80,6 +80,8 @@ struct TaskRequest {
   int priority = 0;
   std::optional<absl::Duration> sla;
   Json payload = Json::object();
+  std::string escalate_to;  // after the SLA, the task moves to this queue
+  bool four_eyes = false;   // two different people must decide
 };
 
 struct StepOutcome {
@@ -131,6 +133,10 @@ struct StepContext {
   ArtifactStore* artifacts = nullptr;
   // The calling thread's sandbox, for kinds that run Lua. Its environment is the run data.
   expr::Evaluator* evaluator = nullptr;
+  // For a workflow's gate (a review step with `gate: true`) on its first execution: the
+  // engine's routing decision under the exception policy (review::RoutingDecision::ToJson(),
+  // plus "queue" when the policy names one). Null otherwise.
+  const Json* routing = nullptr;
 };
 
 class PreparedStep {

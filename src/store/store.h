@@ -440,8 +440,9 @@ class Store {
   // Tasks. Highest priority first, then oldest.
   virtual absl::StatusOr<std::vector<Task>> ListTasks(const TaskFilter& filter) = 0;
   virtual absl::StatusOr<Task> GetTask(const std::string& task_id) = 0;
-  // Claims for `user` until now + lease. FailedPrecondition if resolved, or claimed by someone
-  // else whose claim has not expired; NotFound for an unknown task.
+  // Claims for `user` until now + lease. FailedPrecondition if resolved, claimed by someone
+  // else whose claim has not expired, or a four-eyes task whose first decision `user` made;
+  // NotFound for an unknown task.
   virtual absl::StatusOr<Task> ClaimTask(const std::string& task_id, const std::string& user,
                                          absl::Time now, absl::Duration lease) = 0;
   // FailedPrecondition unless `user` holds the claim.

@@ -71,7 +71,10 @@ TEST_P(StoreConformanceTest, FourEyesKeepsTheFirstDecisionAndNeedsSomeoneElse) {
   EXPECT_EQ(task.first_decision_json, R"({"data":{"total":"10.00"}})");
   EXPECT_EQ(GetStep("r1", "review").status, StepStatus::kWaiting);  // not resumed yet
 
-  // The one who corrected cannot approve.
+  // The one who corrected can neither claim it again nor approve it.
+  absl::StatusOr<Task> reclaimed = store().ClaimTask("t1", "ann", At(4), absl::Minutes(5));
+  EXPECT_EQ(CodeOf(reclaimed), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(MessageOf(reclaimed), HasSubstr("different person"));
   TaskResolution own = Decide("t1", "ann", "approve", "{}", At(4));
   own.expected_first_by = "ann";
   absl::StatusOr<Task> refused = store().ResolveTask(own);

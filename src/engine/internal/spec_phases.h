@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/internal/spec_diagnostics.h"
+#include "engine/internal/spec_yaml.h"
 #include "engine/spec.h"
 #include "steps/step_kind.h"
 #include "yaml-cpp/yaml.h"
@@ -40,12 +41,18 @@ struct ParsedSpec {
   std::vector<std::pair<std::string, YAML::Node>> outputs;  // as written, parallel to spec.outputs
   YAML::Node input_schema;
   Location input_schema_location;
+  std::vector<std::pair<std::string, YAML::Node>> exception_rules;  // name, `when:` as written
 };
 
 // spec_parser.cc: the top level, triggers, outputs and input; the steps via ReadSteps().
 ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink);
 // spec_step_parser.cc: the `steps:` list. Resolves default `needs:` (the step before).
 void ReadSteps(const YAML::Node& steps, ParsedSpec& parsed, DiagnosticSink& sink);
+
+// spec_exceptions.cc: the workflow's `exceptions:` and a step's own.
+void ReadExceptions(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink);
+void ReadStepExceptions(const Field& field, const std::string& step, const std::string& step_id,
+                        ParsedSpec& parsed, DiagnosticSink& sink);
 
 // spec_kinds.cc: kinds, actors (filling in the default actor) and parameters, including the
 // kinds' own Prepare() checks. `source` is the spec's text, to place syntax errors in scripts.

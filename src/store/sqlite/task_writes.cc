@@ -142,6 +142,11 @@ absl::StatusOr<Task> ClaimTaskRow(Connection& db, const std::string& task_id,
   if (user.empty()) return absl::InvalidArgumentError("claiming a task needs a user");
   ASSIGN_OR_RETURN(TaskClaim claim, ReadClaim(db, task_id));
   RETURN_IF_ERROR(CheckActionable(task_id, claim, user, now));
+  if (claim.four_eyes && claim.first_by == user) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", task_id, " needs four eyes: ", user,
+                     " made its first decision, so a different person must make the second"));
+  }
   static const std::string kSql =
       absl::StrCat("UPDATE tasks SET status = 'claimed', claimed_by = ?2, claim_expires_at = ?3 ",
                    "WHERE task_id = ?1 RETURNING ", kTaskColumns);
