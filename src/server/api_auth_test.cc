@@ -46,6 +46,7 @@ class ApiAuthTest : public ::testing::Test {
     server_.Deploy(kIntakeSpec);
     run_id_ = server_.StartRun("greet", {{"id", "seed"}, {"name", "world"}});
     task_id_ = FreshTask();
+    ASSERT_TRUE(server_.api().tokens().AddUser("pat", "viewer", "correct horse").ok());
   }
 
   std::string FreshTask() {
@@ -102,6 +103,16 @@ class ApiAuthTest : public ::testing::Test {
            return Request{"/api/v1/workflows/intake/documents",
                           absl::StrCat("%PDF-1.4\n% document ", ++counter_, "\n")};
          }},
+        {"public", "POST", "/api/v1/session",
+         fixed("/api/v1/session", R"({"user": "pat", "password": "correct horse"})")},
+        {"read", "GET", "/api/v1/session", fixed("/api/v1/session")},
+        {"read", "DELETE", "/api/v1/session", fixed("/api/v1/session")},
+        {"read", "GET", "/api/v1/queues", fixed("/api/v1/queues")},
+        {"read", "GET", "/api/v1/corrections", fixed("/api/v1/corrections?workflow=approve-it")},
+        {"deploy", "POST", "/api/v1/workflows/{name}/pause",
+         fixed("/api/v1/workflows/intake/pause")},
+        {"deploy", "POST", "/api/v1/workflows/{name}/resume",
+         fixed("/api/v1/workflows/intake/resume")},
         {"manage_tokens", "GET", "/api/v1/tokens", fixed("/api/v1/tokens")},
         {"manage_tokens", "POST", "/api/v1/tokens",
          fixed("/api/v1/tokens", R"({"name": "made-by-test", "role": "viewer"})")},

@@ -92,9 +92,9 @@ std::string HttpErrorMessage(int status, size_t max_body_bytes) {
 }  // namespace
 
 std::string SessionCookie(std::string_view cookie_header) {
+  const std::string prefix = absl::StrCat(kSessionCookie, "=");
   for (absl::string_view part : absl::StrSplit(Sv(cookie_header), ';')) {
     part = absl::StripAsciiWhitespace(part);
-    const absl::string_view prefix = absl::StrCat(kSessionCookie, "=");
     if (absl::StartsWith(part, prefix)) return std::string(part.substr(prefix.size()));
   }
   return "";

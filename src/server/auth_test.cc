@@ -123,5 +123,53 @@ TEST(RoleTableTest, RolesAreCumulative) {
   EXPECT_FALSE(ParseRole("superuser").has_value());
 }
 
+
+TEST_F(TokenAuthorityTest, PasswordsAreStoredAsArgon2idHashesAndSignInIssuesASession) {
+  ASSERT_TRUE(authority_->AddUser("ann", "reviewer", "correct horse").ok());
+  absl::StatusOr<store::UserInfo> user = store_->FindUser("ann");
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_THAT(user->password_hash, ::testing::StartsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+  EXPECT_THAT(user->password_hash, ::testing::Not(HasSubstr("correct horse")));
+
+  absl::StatusOr<CreatedToken> session =
+      authority_->SignIn("ann", "correct horse", absl::Hours(12));
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(session->role, Role::kReviewer);
+  EXPECT_EQ(session->expires_at, clock_.Now() + absl::Hours(12));
+  absl::StatusOr<Principal> principal = authority_->Authenticate("Bearer " + session->secret);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->name, "ann");
+  EXPECT_TRUE(principal->session);
+
+  clock_.Advance(absl::Hours(12));
+  principal = authority_->Authenticate("Bearer " + session->secret);
+  EXPECT_EQ(principal.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(principal.status().message(), HasSubstr("expired"));
+}
+
+TEST_F(TokenAuthorityTest, AWrongNameAWrongPasswordAndADisabledUserGetTheSameAnswer) {
+  ASSERT_TRUE(authority_->AddUser("ann", "reviewer", "correct horse").ok());
+  for (auto [name, password] : std::vector<std::pair<std::string, std::string>>{
+           {"ann", "wrong horse"}, {"nobody", "correct horse"}}) {
+    absl::StatusOr<CreatedToken> refused = authority_->SignIn(name, password, absl::Hours(1));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(refused.status().message(), "wrong user name or password");
+  }
+  store::UserInfo disabled = *store_->FindUser("ann");
+  disabled.disabled = true;
+  ASSERT_TRUE(store_->PutUser(disabled).ok());
+  EXPECT_EQ(authority_->SignIn("ann", "correct horse", absl::Hours(1)).status().message(),
+            "wrong user name or password");
+}
+
+TEST_F(TokenAuthorityTest, AddUserRefusesBadInput) {
+  EXPECT_THAT(authority_->AddUser("ann", "boss", "correct horse").message(),
+              HasSubstr("unknown role"));
+  EXPECT_THAT(authority_->AddUser("ann", "viewer", "short").message(),
+              HasSubstr("at least 8 characters"));
+  EXPECT_THAT(authority_->AddUser(" ann", "viewer", "correct horse").message(),
+              HasSubstr("user name"));
+}
+
 }  // namespace
 }  // namespace flowline::server
