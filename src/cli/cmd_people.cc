@@ -1,11 +1,11 @@
 // flowline users add / list; flowline labels export (people's corrections as a labelled folder);
 // flowline pause / resume (the stop switch).
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
-#include <cstdlib>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -150,8 +150,7 @@ void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_cod
       exit_code = Fail(opened.status());
       return;
     }
-    server::TokenAuthority authority((*opened)->store(), (*opened)->clock(),
-                                     (*opened)->random());
+    server::TokenAuthority authority((*opened)->store(), (*opened)->clock(), (*opened)->random());
     absl::Status added = authority.AddUser(*name, *role, *password);
     if (!added.ok()) {
       exit_code = Fail(added);

@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <algorithm>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -175,17 +175,16 @@ class Engine::Impl {
     ASSIGN_OR_RETURN(std::vector<store::Task> overdue, store_.ListOverdueTasks(now, 100));
     int escalated = 0;
     for (const store::Task& task : overdue) {
-      Json event = {{"event", "task.escalated"},
-                    {"task_id", task.task_id},
-                    {"run_id", task.run_id},
-                    {"workflow", task.workflow},
-                    {"title", task.title},
-                    {"from_queue", task.queue},
-                    {"to_queue", task.escalate_to},
-                    {"due_at", absl::FormatTime(absl::RFC3339_full, *task.due_at,
-                                                absl::UTCTimeZone())},
-                    {"escalated_at",
-                     absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())}};
+      Json event = {
+          {"event", "task.escalated"},
+          {"task_id", task.task_id},
+          {"run_id", task.run_id},
+          {"workflow", task.workflow},
+          {"title", task.title},
+          {"from_queue", task.queue},
+          {"to_queue", task.escalate_to},
+          {"due_at", absl::FormatTime(absl::RFC3339_full, *task.due_at, absl::UTCTimeZone())},
+          {"escalated_at", absl::FormatTime(absl::RFC3339_full, now, absl::UTCTimeZone())}};
       store::TaskEscalation escalation;
       escalation.task_id = task.task_id;
       escalation.now = now;
@@ -226,9 +225,8 @@ class Engine::Impl {
         }
       }
       // Retried with a doubling pause, 5 s up to an hour.
-      const absl::Duration pause =
-          std::min(absl::Hours(1), absl::Seconds(5) * (int64_t{1} << std::min(
-                                                           notification.attempts, 10)));
+      const absl::Duration pause = std::min(
+          absl::Hours(1), absl::Seconds(5) * (int64_t{1} << std::min(notification.attempts, 10)));
       RETURN_IF_ERROR(store_.FinishNotification(notification.seq, delivered, now + pause));
     }
     return absl::OkStatus();

@@ -86,8 +86,8 @@ class EnginePeopleTest : public ::testing::Test {
     EngineOptions engine_options;
     engine_options.workers = 0;
     engine_options.worker_id = "test";
-    engine_ = std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_,
-                                       http_.get());
+    engine_ =
+        std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_, http_.get());
   }
 
   void Deploy(const std::string& yaml) {
@@ -211,8 +211,7 @@ TEST_F(EnginePeopleTest, ACorrectionContinuesTheRunWithThePersonsValueAndIsStore
 
 TEST_F(EnginePeopleTest, ALargeAmountNeedsTwoDifferentPeople) {
   Deploy(Gated());
-  const std::string run_id =
-      Start("gated", {{"id", "d"}, {"total", "25000.00"}, {"conf", 0.99}});
+  const std::string run_id = Start("gated", {{"id", "d"}, {"total", "25000.00"}, {"conf", 0.99}});
   store::Task task = OnlyTask(run_id);
   EXPECT_TRUE(task.four_eyes);
   EXPECT_THAT(Payload(task)["reasons"], ElementsAre("business rule large_amount fired"));
@@ -351,7 +350,7 @@ exceptions:
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_TRUE(received.empty());
   }
-  clock_.Advance(absl::Seconds(10));  // past the retry pause
+  clock_.Advance(absl::Seconds(10));     // past the retry pause
   EXPECT_EQ(*engine_->SweepTasks(), 0);  // escalated once only
   std::lock_guard<std::mutex> lock(mu);
   ASSERT_EQ(received.size(), 1u);
@@ -392,7 +391,8 @@ exceptions:
                                   "bad.yaml");
   ASSERT_FALSE(deployed.ok());
   const std::string message(deployed.status().message());
-  EXPECT_THAT(message, HasSubstr("bad.yaml:8:15: error: exceptions.audit_rate must be from 0 to 1"));
+  EXPECT_THAT(message,
+              HasSubstr("bad.yaml:8:15: error: exceptions.audit_rate must be from 0 to 1"));
   EXPECT_THAT(message, HasSubstr("exceptions.confidence"));
   EXPECT_THAT(message, HasSubstr("rule name 'Big' is not valid"));
   EXPECT_THAT(message, HasSubstr("nope"));

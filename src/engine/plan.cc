@@ -108,9 +108,9 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
   }
 
   for (const review::ExceptionRule& rule : s.exceptions.rules) {
-    ASSIGN_OR_RETURN(expr::Template compiled,
-                     expr::Template::Compile(rule.when, absl::StrCat("exceptions.rules.",
-                                                                     rule.name)));
+    ASSIGN_OR_RETURN(
+        expr::Template compiled,
+        expr::Template::Compile(rule.when, absl::StrCat("exceptions.rules.", rule.name)));
     plan->exception_rules_.emplace_back(rule.name, std::move(compiled));
   }
   for (const StepSpec& step : s.steps) {
@@ -235,8 +235,7 @@ review::RoutingDecision Plan::Route(expr::Evaluator& evaluator, const Json& env,
       verdict.value = *value;
       verdict.fired = value->is_boolean() && value->get<bool>();
       if (!value->is_boolean() && !value->is_null()) {
-        verdict.error = absl::StrCat("gave ", common::CanonicalJson(*value),
-                                     ", not true or false");
+        verdict.error = absl::StrCat("gave ", common::CanonicalJson(*value), ", not true or false");
       }
     }
     verdicts.push_back(std::move(verdict));

@@ -85,7 +85,7 @@ struct WorkflowSpec {
   // The exception policy (`exceptions:`), with each step's own thresholds in step_thresholds.
   bool has_exceptions = false;
   review::ExceptionPolicy exceptions;
-  std::string source;                          // the YAML text
+  std::string source;  // the YAML text
   std::string file;
   std::string version;  // content hash
 };

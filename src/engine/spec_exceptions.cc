@@ -12,15 +12,14 @@ namespace flowline::engine::internal {
 namespace {
 
 const std::vector<std::string> kPolicyFields = {
-    "queue", "confidence", "fields", "checks", "unusual", "rules", "retries_exhausted",
-    "audit_rate", "notify"};
+    "queue", "confidence",        "fields",     "checks", "unusual",
+    "rules", "retries_exhausted", "audit_rate", "notify"};
 const std::vector<std::string> kStepPolicyFields = {"confidence", "fields"};
 const std::vector<std::string> kRuleFields = {"name", "when", "four_eyes"};
 
 constexpr std::string_view kShareHint = "write a number from 0 to 1, e.g. 0.9";
 
-std::optional<double> ReadShare(const Field& field, const std::string& name,
-                                DiagnosticSink& sink) {
+std::optional<double> ReadShare(const Field& field, const std::string& name, DiagnosticSink& sink) {
   auto value = ReadNumber(field, name, kShareHint, sink);
   if (!value) return std::nullopt;
   if (*value < 0 || *value > 1) {
@@ -95,10 +94,10 @@ void ReadRules(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink) {
                std::string(kHint));
     } else if (auto text = ReadString(*when, "exceptions.rules.when", kHint, sink)) {
       if (!expr::HasPlaceholder(*text)) {
-        sink.Add(when->location,
-                 absl::StrCat("exception rule '", rule.name,
-                              "': `when:` must be a ${{ }} expression"),
-                 std::string(kHint));
+        sink.Add(
+            when->location,
+            absl::StrCat("exception rule '", rule.name, "': `when:` must be a ${{ }} expression"),
+            std::string(kHint));
       }
       rule.when = *text;
       parsed.exception_rules.emplace_back(rule.name, when->value);

@@ -18,8 +18,8 @@ namespace flowline::engine::internal {
 
 namespace {
 
-const std::vector<std::string> kStepFields = {"id",      "uses",        "actor",     "with",
-                                              "needs",   "when",        "retry",     "timeout",
+const std::vector<std::string> kStepFields = {"id",          "uses",      "actor", "with",
+                                              "needs",       "when",      "retry", "timeout",
                                               "concurrency", "exceptions"};
 const std::vector<std::string> kRetryFields = {"attempts", "backoff", "jitter", "on"};
 const std::vector<std::string> kBackoffFields = {"initial", "multiplier", "max"};

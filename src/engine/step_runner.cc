@@ -122,8 +122,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
         if (!plan.spec().exceptions.queue.empty()) {
           routing_json["queue"] = plan.spec().exceptions.queue;
         }
-        commit.records.push_back({claimed.step_id, "routing.decided", "system",
-                                  common::CanonicalJson(routing_json)});
+        commit.records.push_back(
+            {claimed.step_id, "routing.decided", "system", common::CanonicalJson(routing_json)});
       }
       steps::StepContext sctx;
       sctx.run_id = claimed.run_id;
@@ -168,8 +168,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
                      absl::StrCat("\"error\":", JsonString(outcome.error), ",\"error_class\":\"",
                                   steps::ErrorClassName(outcome.error_class), "\",\"retry_at\":\"",
                                   absl::FormatTime(commit.retry_at), "\""))});
-          } else if (plan.spec().exceptions.retries_exhausted &&
-                     step->spec->uses != "review") {
+          } else if (plan.spec().exceptions.retries_exhausted && step->spec->uses != "review") {
             OpenExhaustedTask(plan, *step, claimed, outcome.error, now, commit);
           } else {
             FailRun(
@@ -241,9 +240,8 @@ steps::StepOutcome StepRunner::ExhaustedDecision(const std::string& decision, co
   }
   if (decision == "reject") {
     std::string comment = resume.value("comment", std::string());
-    return steps::StepOutcome::Rejected(comment.empty() ? absl::StrCat("rejected by ", by)
-                                                        : comment,
-                                        resume);
+    return steps::StepOutcome::Rejected(
+        comment.empty() ? absl::StrCat("rejected by ", by) : comment, resume);
   }
   return steps::StepOutcome::Failed(
       absl::StrCat("decision \"", decision, "\" is not one of retry, skip, reject"));
@@ -279,11 +277,10 @@ void StepRunner::OpenExhaustedTask(const Plan& plan, const PlannedStep& step,
   commit.records.push_back(
       {claimed.step_id, "routing.decided", "system",
        common::CanonicalJson(Json{{"routed", "person"}, {"reasons", Json::array({reason})}})});
-  commit.records.push_back(
-      {claimed.step_id, "task.opened", step.actor_label,
-       RecordPayload(claimed.attempt, commit.params_json,
-                     absl::StrCat("\"task_id\":\"", task.task_id,
-                                  "\",\"queue\":", JsonString(task.queue)))});
+  commit.records.push_back({claimed.step_id, "task.opened", step.actor_label,
+                            RecordPayload(claimed.attempt, commit.params_json,
+                                          absl::StrCat("\"task_id\":\"", task.task_id,
+                                                       "\",\"queue\":", JsonString(task.queue)))});
   commit.task = std::move(task);
 }
 

@@ -53,8 +53,8 @@ class Router {
 
   void Confidence(const StepView& step, const Json& entry) {
     const Json& output = entry.contains("output") ? entry["output"] : Json();
-    const Json* fields = output.is_object() && output.contains("fields") ? &output["fields"]
-                                                                          : nullptr;
+    const Json* fields =
+        output.is_object() && output.contains("fields") ? &output["fields"] : nullptr;
     if (fields != nullptr && fields->is_object()) {
       for (const auto& [name, field] : fields->items()) {
         if (!field.is_object()) continue;
@@ -65,11 +65,10 @@ class Router {
         Json values = {{"confidence", confidence.has_value() ? Json(*confidence) : Json()},
                        {"threshold", *threshold},
                        {"value", field.value("value", Json())}};
-        std::string message =
-            confidence.has_value()
-                ? absl::StrCat(name, ": confidence ", Percent(*confidence), " is under ",
-                               Percent(*threshold))
-                : absl::StrCat(name, ": no confidence");
+        std::string message = confidence.has_value()
+                                  ? absl::StrCat(name, ": confidence ", Percent(*confidence),
+                                                 " is under ", Percent(*threshold))
+                                  : absl::StrCat(name, ": no confidence");
         Note("low_confidence", step.id, name, fired, std::move(message), std::move(values));
       }
       return;

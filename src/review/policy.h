@@ -32,7 +32,7 @@ struct Thresholds {
 
 struct ExceptionRule {
   std::string name;
-  std::string when;  // a ${{ }} expression; the engine evaluates it
+  std::string when;        // a ${{ }} expression; the engine evaluates it
   bool four_eyes = false;  // cases this rule sends to a person need two of them
 };
 
@@ -59,15 +59,15 @@ struct StepView {
 struct RuleVerdict {
   std::string name;
   bool fired = false;
-  Json value;          // what the expression gave
-  std::string error;   // non-empty: it could not be evaluated (counts as fired: a person looks)
+  Json value;         // what the expression gave
+  std::string error;  // non-empty: it could not be evaluated (counts as fired: a person looks)
 };
 
 struct Reason {
-  std::string kind;  // low_confidence | check_failed | unusual | rule | retries_exhausted |
-                     // audit_sample
-  std::string step;  // the step it is about, if any
-  std::string name;  // the field, check rule or business rule, if any
+  std::string kind;     // low_confidence | check_failed | unusual | rule | retries_exhausted |
+                        // audit_sample
+  std::string step;     // the step it is about, if any
+  std::string name;     // the field, check rule or business rule, if any
   std::string message;  // for people: "total_amount: confidence 0.62 is under 0.90"
   Json values = Json::object();  // what the rule saw
   Json ToJson() const;

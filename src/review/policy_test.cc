@@ -21,18 +21,19 @@ const std::vector<StepView> kSteps = {
 Json Env(double total_confidence, bool unusual, bool checks_pass) {
   Json fields = {{"total", {{"value", "10.00"}, {"confidence", total_confidence}}},
                  {"currency", {{"value", "EUR"}, {"confidence", 0.99}}}};
-  Json results = Json::array({{{"name", "totals_add_up"}, {"passed", checks_pass},
+  Json results = Json::array({{{"name", "totals_add_up"},
+                               {"passed", checks_pass},
                                {"message", "net + tax is not the total"}}});
-  return {{"steps",
-           {{"kind",
-             {{"status", "completed"},
-              {"output", {{"label", "invoice"}, {"confidence", 0.97}, {"unusual", unusual}}},
-              {"confidence", 0.97},
-              {"skipped", false}}},
-            {"fields",
-             {{"status", "completed"}, {"output", {{"fields", fields}}}, {"skipped", false}}},
-            {"checks",
-             {{"status", "completed"}, {"output", {{"results", results}}}, {"skipped", false}}}}}};
+  return {
+      {"steps",
+       {{"kind",
+         {{"status", "completed"},
+          {"output", {{"label", "invoice"}, {"confidence", 0.97}, {"unusual", unusual}}},
+          {"confidence", 0.97},
+          {"skipped", false}}},
+        {"fields", {{"status", "completed"}, {"output", {{"fields", fields}}}, {"skipped", false}}},
+        {"checks",
+         {{"status", "completed"}, {"output", {{"results", results}}}, {"skipped", false}}}}}};
 }
 
 std::vector<std::string> Kinds(const RoutingDecision& decision) {
@@ -103,9 +104,9 @@ TEST(RouteTest, SkippedStepsAreNotJudged) {
 TEST(RouteTest, ARuleThatCannotBeEvaluatedSendsTheCaseToAPersonAndFourEyesFollowsRules) {
   ExceptionPolicy policy = Policy();
   policy.rules.push_back({"large_amount", "${{ x }}", true});
-  RoutingDecision decision = Route(policy, kSteps, Env(0.95, false, true),
-                                   {{"large_amount", false, nullptr, "attempt to index nil"}},
-                                   "wf", "k");
+  RoutingDecision decision =
+      Route(policy, kSteps, Env(0.95, false, true),
+            {{"large_amount", false, nullptr, "attempt to index nil"}}, "wf", "k");
   EXPECT_TRUE(decision.to_person);
   EXPECT_TRUE(decision.four_eyes);
   EXPECT_THAT(decision.reasons[0].message, HasSubstr("could not be evaluated"));
@@ -125,8 +126,8 @@ TEST(AuditDrawTest, SamplesTheConfiguredRateOver10000Keys) {
     policy.audit_rate = rate;
     int sampled = 0;
     for (int i = 0; i < 10000; ++i) {
-      RoutingDecision decision = Route(policy, kSteps, Env(0.95, false, true), {}, "invoice",
-                                       absl::StrCat("INV-", i));
+      RoutingDecision decision =
+          Route(policy, kSteps, Env(0.95, false, true), {}, "invoice", absl::StrCat("INV-", i));
       if (decision.to_person) {
         ++sampled;
         EXPECT_TRUE(decision.audit_sample);

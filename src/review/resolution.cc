@@ -93,9 +93,9 @@ absl::StatusOr<ResolutionPlan> PlanResolution(const store::Task& task, const Dec
   const std::vector<std::string> offered = Offered(payload);
   if (!offered.empty() &&
       std::find(offered.begin(), offered.end(), decision.decision) == offered.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"", decision.decision,
-                                                   "\" is not one of this task's decisions: ",
-                                                   absl::StrJoin(offered, ", ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", decision.decision,
+                     "\" is not one of this task's decisions: ", absl::StrJoin(offered, ", ")));
   }
   const Json& human_fields = Member(decision.data, "fields");
   if (decision.decision == "correct" && (!human_fields.is_object() || human_fields.empty())) {
@@ -140,8 +140,7 @@ absl::StatusOr<ResolutionPlan> PlanResolution(const store::Task& task, const Dec
   const Json& data = Member(payload, "data");
   const Json& ai_fields = Member(data, "fields");
   if (!ai_fields.is_object() || ai_fields.empty()) return plan;
-  plan.corrections =
-      Corrections(ai_fields, Member(Member(plan.resolution, "data"), "fields"));
+  plan.corrections = Corrections(ai_fields, Member(Member(plan.resolution, "data"), "fields"));
   const Json& step = Member(payload, "fields_step");
   plan.correction_step_id = step.is_string() ? step.get<std::string>() : "";
   const Json& document = Member(data, "document");

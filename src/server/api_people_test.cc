@@ -63,9 +63,8 @@ TEST_F(ApiPeopleTest, ASignedInBrowserUsesTheCookieAndMustSayItsRequestsAreItsOw
   std::string run = server_.StartRun("approve-it", {{"id", "x"}});
   std::string task = server_.WaitForTask(run);
   // Without the header a cross-site form cannot send: refused, nothing changed.
-  httplib::Result forged =
-      client.Post(("/api/v1/tasks/" + task + "/claim").c_str(), with_cookie, "{}",
-                  "application/json");
+  httplib::Result forged = client.Post(("/api/v1/tasks/" + task + "/claim").c_str(), with_cookie,
+                                       "{}", "application/json");
   EXPECT_EQ(forged->status, 403) << forged->body;
   EXPECT_THAT(forged->body, HasSubstr("X-Flowline-Request"));
   httplib::Headers own = with_cookie;
@@ -76,8 +75,8 @@ TEST_F(ApiPeopleTest, ASignedInBrowserUsesTheCookieAndMustSayItsRequestsAreItsOw
   EXPECT_EQ(Json::parse(claimed->body)["claimed_by"], "ann");
 
   // A reviewer may not deploy, cookie or not.
-  httplib::Result deploy = client.Post("/api/v1/workflows", own,
-                                       Json{{"spec", kGreetSpec}}.dump(), "application/json");
+  httplib::Result deploy =
+      client.Post("/api/v1/workflows", own, Json{{"spec", kGreetSpec}}.dump(), "application/json");
   EXPECT_EQ(deploy->status, 403);
 
   httplib::Result out = client.Delete("/api/v1/session", own);
@@ -95,8 +94,7 @@ TEST_F(ApiPeopleTest, WrongPasswordsAreRefusedAlike) {
     EXPECT_EQ(refused->get_header_value("Set-Cookie"), "");
   }
   httplib::Client client("127.0.0.1", server_.port());
-  EXPECT_EQ(client.Post("/api/v1/session", "{\"user\": \"ann\"}", "application/json")->status,
-            400);
+  EXPECT_EQ(client.Post("/api/v1/session", "{\"user\": \"ann\"}", "application/json")->status, 400);
 }
 
 TEST_F(ApiPeopleTest, TheStopSwitchHoldsNewRunsUntilResumed) {

@@ -7,9 +7,9 @@
 #include <exception>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -144,8 +144,7 @@ Reply ApiServer::State::Dispatch(const httplib::Request& req) {
         authorization = absl::StrCat("Bearer ", session);
       }
     }
-    absl::StatusOr<Principal> principal =
-        tokens.Authorize(authorization, *match.route->permission);
+    absl::StatusOr<Principal> principal = tokens.Authorize(authorization, *match.route->permission);
     if (!principal.ok()) return StatusReply(principal.status());
     call.principal = *std::move(principal);
   }

@@ -272,12 +272,11 @@ absl::StatusOr<std::string> HashPassword(std::string_view password, common::Rand
       salt[j] = static_cast<char>(bits & 0xff);
     }
   }
-  std::string encoded(argon2_encodedlen(kPasses, kMemoryKiB, kLanes, kSaltBytes, kHashBytes,
-                                        Argon2_id),
-                      '\0');
-  int rc = argon2id_hash_encoded(kPasses, kMemoryKiB, kLanes, password.data(), password.size(),
-                                 salt.data(), salt.size(), kHashBytes, encoded.data(),
-                                 encoded.size());
+  std::string encoded(
+      argon2_encodedlen(kPasses, kMemoryKiB, kLanes, kSaltBytes, kHashBytes, Argon2_id), '\0');
+  int rc =
+      argon2id_hash_encoded(kPasses, kMemoryKiB, kLanes, password.data(), password.size(),
+                            salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
   if (rc != ARGON2_OK) {
     return absl::InternalError(absl::StrCat("hashing the password: ", argon2_error_message(rc)));
   }

@@ -123,7 +123,6 @@ TEST(RoleTableTest, RolesAreCumulative) {
   EXPECT_FALSE(ParseRole("superuser").has_value());
 }
 
-
 TEST_F(TokenAuthorityTest, PasswordsAreStoredAsArgon2idHashesAndSignInIssuesASession) {
   ASSERT_TRUE(authority_->AddUser("ann", "reviewer", "correct horse").ok());
   absl::StatusOr<store::UserInfo> user = store_->FindUser("ann");

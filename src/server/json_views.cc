@@ -105,22 +105,22 @@ Json WorkflowJson(const store::WorkflowInfo& workflow) {
 }
 
 Json CorrectionJson(const store::Correction& correction) {
-  return Json{{"seq", correction.seq},
-              {"run_id", correction.run_id},
-              {"step_id", correction.step_id},
-              {"task_id", correction.task_id},
-              {"workflow", correction.workflow},
-              {"version", correction.version},
-              {"document", StoredJson(correction.document_json)},
-              {"field", correction.value.field},
-              {"ai_value", StoredJson(correction.value.ai_value_json)},
-              {"ai_confidence", correction.value.ai_confidence.has_value()
-                                    ? Json(*correction.value.ai_confidence)
-                                    : Json()},
-              {"human_value", StoredJson(correction.value.human_value_json)},
-              {"changed", correction.value.changed},
-              {"by", correction.by},
-              {"at", Rfc3339(correction.at)}};
+  return Json{
+      {"seq", correction.seq},
+      {"run_id", correction.run_id},
+      {"step_id", correction.step_id},
+      {"task_id", correction.task_id},
+      {"workflow", correction.workflow},
+      {"version", correction.version},
+      {"document", StoredJson(correction.document_json)},
+      {"field", correction.value.field},
+      {"ai_value", StoredJson(correction.value.ai_value_json)},
+      {"ai_confidence",
+       correction.value.ai_confidence.has_value() ? Json(*correction.value.ai_confidence) : Json()},
+      {"human_value", StoredJson(correction.value.human_value_json)},
+      {"changed", correction.value.changed},
+      {"by", correction.by},
+      {"at", Rfc3339(correction.at)}};
 }
 
 Json TokenJson(const store::TokenInfo& token) {

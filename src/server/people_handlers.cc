@@ -88,7 +88,8 @@ absl::StatusOr<Reply> Corrections(ServerContext& ctx, const Call& call) {
   }
   ASSIGN_OR_RETURN(std::vector<store::Correction> corrections, ctx.store.ListCorrections(filter));
   Json list = Json::array();
-  for (const store::Correction& correction : corrections) list.push_back(CorrectionJson(correction));
+  for (const store::Correction& correction : corrections)
+    list.push_back(CorrectionJson(correction));
   return Ok(Json{{"corrections", std::move(list)}});
 }
 

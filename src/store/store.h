@@ -268,10 +268,10 @@ struct Task {
 };
 
 struct TaskFilter {
-  std::string queue;                 // empty: all
-  std::optional<TaskStatus> status;  // unset: open and claimed
-  std::string run_id;                // empty: all
-  std::string workflow;              // empty: all
+  std::string queue;                     // empty: all
+  std::optional<TaskStatus> status;      // unset: open and claimed
+  std::string run_id;                    // empty: all
+  std::string workflow;                  // empty: all
   std::optional<absl::Time> due_before;  // only tasks due before this time
   int limit = 100;
 };
@@ -473,8 +473,7 @@ class Store {
 
   // The stop switch. NotFound for a workflow that was never deployed. Returns the new state.
   virtual absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,
-                                                         const std::string& by,
-                                                         absl::Time now) = 0;
+                                                         const std::string& by, absl::Time now) = 0;
 
   // People. PutUser adds the user or replaces their role, hash and disabled flag.
   virtual absl::Status PutUser(const UserInfo& user) = 0;

@@ -23,12 +23,8 @@ StepCommit OpenTaskCommit(const ClaimedStep& claim, const std::string& task_id,
   commit.now = at;
   commit.resolution = StepResolution::kWaitTask;
   commit.params_json = R"({"queue":"q"})";
-  commit.task = MakeTask(task_id,
-                        queue,
-                        absl::StrCat("Review ", claim.run_id),
-                        priority,
-                        at + absl::Hours(4),
-                        R"({"amount":1200})");
+  commit.task = MakeTask(task_id, queue, absl::StrCat("Review ", claim.run_id), priority,
+                         at + absl::Hours(4), R"({"amount":1200})");
   commit.records.push_back(NewRecord{claim.step_id, "task.opened", "system", "{}"});
   return commit;
 }

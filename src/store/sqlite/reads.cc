@@ -226,7 +226,7 @@ absl::StatusOr<std::vector<Notification>> SelectDueNotifications(Connection& db,
 }
 
 absl::StatusOr<std::vector<Correction>> SelectCorrections(Connection& db,
-                                                         const CorrectionFilter& filter) {
+                                                          const CorrectionFilter& filter) {
   std::string sql = absl::StrCat("SELECT ", kCorrectionColumns, " FROM corrections WHERE seq > ?1");
   if (!filter.workflow.empty()) absl::StrAppend(&sql, " AND workflow = ?2");
   if (!filter.run_id.empty()) absl::StrAppend(&sql, " AND run_id = ?3");

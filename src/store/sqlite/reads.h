@@ -47,7 +47,7 @@ absl::StatusOr<std::vector<Task>> SelectOverdueTasks(Connection& db, absl::Time 
 absl::StatusOr<std::vector<Notification>> SelectDueNotifications(Connection& db, absl::Time now,
                                                                  int limit);
 absl::StatusOr<std::vector<Correction>> SelectCorrections(Connection& db,
-                                                         const CorrectionFilter& filter);
+                                                          const CorrectionFilter& filter);
 absl::StatusOr<UserInfo> SelectUser(Connection& db, const std::string& name);
 absl::StatusOr<std::vector<UserInfo>> SelectUsers(Connection& db);
 

@@ -258,7 +258,7 @@ absl::StatusOr<Task> SqliteStore::EscalateTask(const TaskEscalation& escalation)
 }
 
 absl::StatusOr<std::vector<Notification>> SqliteStore::ListDueNotifications(absl::Time now,
-                                                                             int limit) {
+                                                                            int limit) {
   return ReadTx("ListDueNotifications",
                 [&](Connection& db) { return SelectDueNotifications(db, now, limit); });
 }

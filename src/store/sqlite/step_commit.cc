@@ -209,8 +209,7 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
   } else if (lease_next) {
     started_status = "running";
   }
-  const absl::Time expires_at =
-      lease_next ? commit.now + commit.lease_next->duration : commit.now;
+  const absl::Time expires_at = lease_next ? commit.now + commit.lease_next->duration : commit.now;
   static const std::string kNoOwner;
   const std::string& owner = lease_next ? commit.lease_next->owner : kNoOwner;
   for (const std::string& dependent : commit.dependents) {

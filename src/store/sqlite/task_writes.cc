@@ -32,16 +32,14 @@ absl::StatusOr<TaskClaim> ReadClaim(Connection& db, const std::string& task_id) 
   if (!status.has_value()) {
     return absl::DataLossError(absl::StrCat("task ", task_id, " has an unknown status"));
   }
-  return TaskClaim{*status,        stmt->Text(1),      stmt->OptionalTime(2),
-                   stmt->Text(3),  stmt->Text(4),      stmt->Int(5) != 0,
-                   stmt->Text(6),  stmt->Text(7)};
+  return TaskClaim{*status,       stmt->Text(1),     stmt->OptionalTime(2), stmt->Text(3),
+                   stmt->Text(4), stmt->Int(5) != 0, stmt->Text(6),         stmt->Text(7)};
 }
 
 // The four-eyes rules the store enforces under its transaction (the engine decides which
 // decision is a first one; the store makes sure nobody raced it and nobody approves their own).
 absl::Status CheckFourEyes(const TaskResolution& resolution, const TaskClaim& claim) {
-  if (resolution.expected_first_by.has_value() &&
-      *resolution.expected_first_by != claim.first_by) {
+  if (resolution.expected_first_by.has_value() && *resolution.expected_first_by != claim.first_by) {
     return absl::FailedPreconditionError(
         absl::StrCat("task ", resolution.task_id, " was decided by ",
                      claim.first_by.empty() ? "nobody" : claim.first_by, " in the meantime; ",
@@ -55,9 +53,9 @@ absl::Status CheckFourEyes(const TaskResolution& resolution, const TaskClaim& cl
     return absl::OkStatus();
   }
   if (!claim.first_by.empty() && claim.first_by == resolution.user) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "task ", resolution.task_id, " needs four eyes: ", resolution.user,
-        " made its first decision, so a different person must make the second"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("task ", resolution.task_id, " needs four eyes: ", resolution.user,
+                     " made its first decision, so a different person must make the second"));
   }
   return absl::OkStatus();
 }
@@ -225,9 +223,9 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
 absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation) {
   ASSIGN_OR_RETURN(Task current, SelectTaskForUpdate(db, escalation.task_id));
   if (current.status != TaskStatus::kOpen && current.status != TaskStatus::kClaimed) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", escalation.task_id, " is ", TaskStatusName(current.status),
-                     "; only an unresolved task is escalated"));
+    return absl::FailedPreconditionError(absl::StrCat("task ", escalation.task_id, " is ",
+                                                      TaskStatusName(current.status),
+                                                      "; only an unresolved task is escalated"));
   }
   if (current.escalate_to.empty() || current.escalated_at.has_value()) {
     return absl::FailedPreconditionError(
