@@ -76,7 +76,8 @@ absl::StatusOr<WorkflowInfo> UpdateWorkflowPaused(Connection& db, const std::str
   ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
   stmt->Bind(1, workflow);
   stmt->Bind(2, paused ? 1 : 0);
-  stmt->Bind(3, paused ? by : std::string());
+  static const std::string kNobody;
+  stmt->Bind(3, paused ? by : kNobody);  // a named string: Bind keeps a view of it
   stmt->Bind(4, paused ? std::optional<absl::Time>(now) : std::nullopt);
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) {
