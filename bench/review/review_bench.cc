@@ -13,10 +13,14 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/temp_dir.h"
 #include "engine/engine.h"
+#include "server/api_server.h"
+#include "server/auth.h"
 #include "steps/system_step_kinds.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -158,6 +162,27 @@ int main(int argc, char** argv) {
   Time("per-queue counts (open, claimed, overdue)", 20,
        [&] { return db->CountTasks(now)->size(); });
 
+  // The same through HTTP: what a client of GET /api/v1/tasks waits for (auth, the query, the
+  // JSON of each task with its payload), on the server's loopback.
+  {
+    auto api = flowline::server::ApiServer::Create({}, eng, *db,
+                                                   flowline::common::SystemClock::Get(), random);
+    if (!api.ok() || !(*api)->Listen("127.0.0.1", 0).ok()) return 1;
+    auto token = (*api)->tokens().CreateToken("bench", "viewer");
+    if (!token.ok()) return 1;
+    httplib::Client client("127.0.0.1", (*api)->port());
+    httplib::Headers auth = {{"Authorization", "Bearer " + *token}};
+    for (int limit : {100, 500}) {
+      const std::string path = absl::StrCat("/api/v1/tasks?limit=", limit);
+      Time(absl::StrCat("HTTP GET /api/v1/tasks?limit=", limit).c_str(), 20, [&] {
+        httplib::Result result = client.Get(path.c_str(), auth);
+        return result && result->status == 200 ? result->body.size() / 1024 : 0;
+      });
+    }
+    (*api)->Stop();
+    std::printf("(HTTP rows column: KiB of JSON)\n");
+  }
+
   // 2. Resolve tasks one at a time; time until the next step of the run is running.
   store::TaskFilter page;
   page.limit = resolves;
@@ -184,9 +209,10 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
-  std::printf("\nresolve -> next step running, %zu tasks: median %.2f ms, p95 %.2f ms, max %.2f ms\n",
-              resume_ms.size(), Median(resume_ms), Percentile(resume_ms, 0.95),
-              *std::max_element(resume_ms.begin(), resume_ms.end()));
+  std::printf(
+      "\nresolve -> next step running, %zu tasks: median %.2f ms, p95 %.2f ms, max %.2f ms\n",
+      resume_ms.size(), Median(resume_ms), Percentile(resume_ms, 0.95),
+      *std::max_element(resume_ms.begin(), resume_ms.end()));
   eng.Stop();
   return 0;
 }
