@@ -157,5 +157,29 @@ TEST(ApiDocumentsTest, WhatIsNotADocumentIs400AndAViewerMayNotUpload) {
   EXPECT_EQ(unknown.status, 404);
 }
 
+TEST_F(ApiRunsTest, ListsRunsByVersionBusinessKeyAndDate) {
+  for (const char* id : {"INV-7", "inv-77", "other"}) {
+    ASSERT_EQ(Start({{"id", id}, {"name", "n"}}, "?wait=10s").status, 201);
+  }
+  const std::string& viewer = server_.Token("viewer");
+  ApiResponse all = server_.Get("/api/v1/runs?workflow=greet", viewer);
+  ASSERT_EQ(all.status, 200);
+  const std::string version = all.body["runs"][0]["version"];
+  auto count = [&](const std::string& query) {
+    ApiResponse response = server_.Get("/api/v1/runs?workflow=greet&" + query, viewer);
+    EXPECT_EQ(response.status, 200) << query << ": " << response.body.dump();
+    return response.body["runs"].size();
+  };
+  EXPECT_EQ(count("key=inv-7"), 2u);  // contains, any case
+  EXPECT_EQ(count("key=OTHER"), 1u);
+  EXPECT_EQ(count("version=" + version.substr(0, 8)), 3u);
+  EXPECT_EQ(count("version=ffffffff0"), 0u);
+  EXPECT_EQ(count("from=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z"), 3u);
+  EXPECT_EQ(count("until=2000-01-01T00:00:00Z"), 0u);
+  ApiResponse bad = server_.Get("/api/v1/runs?from=yesterday", viewer);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body["error"]["message"].get<std::string>(), HasSubstr("RFC 3339"));
+}
+
 }  // namespace
 }  // namespace flowline::server

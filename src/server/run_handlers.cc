@@ -1,7 +1,9 @@
 // Starting runs and reading them back with their step timeline and decision records.
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "server/handlers.h"
@@ -79,6 +81,20 @@ absl::StatusOr<Reply> ListRuns(ServerContext& ctx, const Call& call) {
           absl::StrCat("unknown run status '", status,
                        "'; use running, completed, failed, rejected or cancelled"));
     }
+  }
+  filter.version_prefix = call.Query("version");
+  filter.key_contains = call.Query("key");
+  for (const auto& [name, target] :
+       {std::pair{"from", &filter.created_from}, std::pair{"until", &filter.created_until}}) {
+    if (!call.HasQuery(name)) continue;
+    absl::Time time;
+    std::string error;
+    const std::string text = call.Query(name);
+    if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, " must be an RFC 3339 time such as 2026-11-24T00:00:00Z, not '", text, "'"));
+    }
+    *target = time;
   }
   // One more than asked for tells whether there is a next page.
   filter.limit = limit + 1;

@@ -360,6 +360,10 @@ struct RunFilter {
   std::string workflow;             // empty: all
   std::optional<RunStatus> status;  // unset: all
   std::string before_run_id;        // paging: runs created before this one
+  std::string version_prefix;       // empty: all; else versions starting with it
+  std::string key_contains;         // empty: all; else business keys containing it (any case)
+  std::optional<absl::Time> created_from;   // created at or after
+  std::optional<absl::Time> created_until;  // created before
   int limit = 50;
 };
 

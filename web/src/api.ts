@@ -249,7 +249,16 @@ export const api = {
     if (data) body.data = data;
     return request<Task>("POST", `/tasks/${encodeURIComponent(id)}/resolve`, body);
   },
-  runs(filter: { workflow?: string; status?: string; before?: string; limit?: number }) {
+  runs(filter: {
+    workflow?: string;
+    status?: string;
+    version?: string;
+    key?: string;
+    from?: string;
+    until?: string;
+    before?: string;
+    limit?: number;
+  }) {
     return request<{ runs: RunSummary[]; next: string | null }>("GET", `/runs${query(filter)}`);
   },
   run(id: string) {

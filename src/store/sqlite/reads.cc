@@ -117,6 +117,13 @@ absl::StatusOr<std::vector<Run>> SelectRuns(Connection& db, const RunFilter& fil
   if (!filter.before_run_id.empty()) {
     absl::StrAppend(&sql, " AND seq < (SELECT seq FROM runs WHERE run_id = ?3)");
   }
+  if (!filter.version_prefix.empty())
+    absl::StrAppend(&sql, " AND substr(version, 1, length(?5)) = ?5");
+  if (!filter.key_contains.empty()) {
+    absl::StrAppend(&sql, " AND instr(lower(business_key), lower(?6)) > 0");
+  }
+  if (filter.created_from.has_value()) absl::StrAppend(&sql, " AND created_at >= ?7");
+  if (filter.created_until.has_value()) absl::StrAppend(&sql, " AND created_at < ?8");
   absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?4");
   if (!filter.before_run_id.empty()) {
     // A cursor that names no run would silently return nothing; say so instead.
@@ -132,6 +139,10 @@ absl::StatusOr<std::vector<Run>> SelectRuns(Connection& db, const RunFilter& fil
   if (filter.status.has_value()) stmt->Bind(2, RunStatusName(*filter.status));
   if (!filter.before_run_id.empty()) stmt->Bind(3, filter.before_run_id);
   stmt->Bind(4, SqlLimit(filter.limit));
+  if (!filter.version_prefix.empty()) stmt->Bind(5, filter.version_prefix);
+  if (!filter.key_contains.empty()) stmt->Bind(6, filter.key_contains);
+  if (filter.created_from.has_value()) stmt->Bind(7, *filter.created_from);
+  if (filter.created_until.has_value()) stmt->Bind(8, *filter.created_until);
   return AllRows<Run>(stmt, ReadRunRow);
 }
 

@@ -1,6 +1,7 @@
-// Runs: newest first, filtered by workflow and status on the server, and by version, date and
-// business key over the pages loaded (the API pages by run id; "Load more" fetches the next).
-import { useEffect, useMemo, useState } from "preact/hooks";
+// Runs: newest first, filtered on the server by workflow, status, version (hash prefix),
+// business key (contains) and creation date (the API pages by run id; "Load more" fetches the
+// next page).
+import { useEffect, useState } from "preact/hooks";
 
 import { api, RunSummary, WorkflowSummary } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
@@ -31,21 +32,34 @@ export function RunsScreen() {
       .catch(setError);
   }, []);
 
+  // Dates are whole days in UTC: from the start of `from` to the end of `to`.
+  const dayStart = (day: string) => (day ? `${day}T00:00:00Z` : "");
+  const dayAfter = (day: string) =>
+    day ? new Date(Date.parse(`${day}T00:00:00Z`) + 24 * 3600 * 1000).toISOString() : "";
+  const filter = {
+    workflow,
+    status,
+    version: version.trim(),
+    key: key.trim(),
+    from: dayStart(from),
+    until: dayAfter(to),
+  };
+
   useEffect(() => {
     setRuns(null);
     api
-      .runs({ workflow, status, limit: PAGE })
+      .runs({ ...filter, limit: PAGE })
       .then((page) => {
         setRuns(page.runs);
         setNext(page.next);
       })
       .catch(setError);
-  }, [workflow, status]);
+  }, [workflow, status, filter.version, filter.key, filter.from, filter.until]);
 
   const more = () => {
     if (!next) return;
     api
-      .runs({ workflow, status, limit: PAGE, before: next })
+      .runs({ ...filter, limit: PAGE, before: next })
       .then((page) => {
         setRuns((old) => [...(old ?? []), ...page.runs]);
         setNext(page.next);
@@ -62,18 +76,7 @@ export function RunsScreen() {
     navigate(`/runs${text ? `?${text}` : ""}`, true);
   };
 
-  const shown = useMemo(() => {
-    const fromTime = from ? Date.parse(from) : null;
-    const toTime = to ? Date.parse(to) + 24 * 3600 * 1000 : null;
-    const needle = key.trim().toLowerCase();
-    return (runs ?? []).filter(
-      (run) =>
-        (!version || run.version.startsWith(version.trim())) &&
-        (!needle || (run.business_key ?? "").toLowerCase().includes(needle)) &&
-        (fromTime === null || Date.parse(run.created_at) >= fromTime) &&
-        (toTime === null || Date.parse(run.created_at) < toTime),
-    );
-  }, [runs, version, key, from, to]);
+  const shown = runs ?? [];
 
   return (
     <section aria-labelledby="runs-heading">
