@@ -231,6 +231,11 @@ export const api = {
   signOut() {
     return request("DELETE", "/session");
   },
+  queues() {
+    return request<{
+      queues: Array<{ queue: string; open: number; claimed: number; overdue: number }>;
+    }>("GET", "/queues");
+  },
   tasks(filter: { queue?: string; status?: string; workflow?: string; limit?: number }) {
     return request<{ tasks: Task[] }>("GET", `/tasks${query(filter)}`);
   },

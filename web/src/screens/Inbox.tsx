@@ -44,10 +44,16 @@ export function InboxScreen({ session }: { session: Session }) {
   const rows = useRef<Array<HTMLTableRowElement | null>>([]);
   const now = useNow(1000);
 
+  // The queues' counts come from the server (GET /api/v1/queues): they cover every unresolved
+  // task, not only the ones loaded into the list.
+  const [queueCounts, setQueueCounts] = useState<
+    Array<{ queue: string; open: number; claimed: number; overdue: number }>
+  >([]);
   const reload = () =>
-    loadWaitingTasks()
-      .then((list) => {
+    Promise.all([loadWaitingTasks(), api.queues()])
+      .then(([list, counted]) => {
         setTasks(list);
+        setQueueCounts(counted.queues);
         setError(null);
       })
       .catch(setError);
@@ -58,16 +64,16 @@ export function InboxScreen({ session }: { session: Session }) {
     return () => clearInterval(timer);
   }, []);
 
-  const queues = useMemo(() => {
-    const counts = new Map<string, { all: number; overdue: number }>();
-    for (const task of tasks ?? []) {
-      const entry = counts.get(task.queue) ?? { all: 0, overdue: 0 };
-      entry.all++;
-      if (task.due_at && Date.parse(task.due_at) < now) entry.overdue++;
-      counts.set(task.queue, entry);
-    }
-    return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
-  }, [tasks, now]);
+  const queues = useMemo(
+    () =>
+      queueCounts.map(
+        (q) => [q.queue, { all: q.open + q.claimed, overdue: q.overdue }] as [
+          string,
+          { all: number; overdue: number },
+        ],
+      ),
+    [queueCounts],
+  );
   const workflows = useMemo(
     () => [...new Set((tasks ?? []).map((task) => task.workflow))].sort(),
     [tasks],
