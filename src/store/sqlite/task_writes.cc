@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/reads.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/run_writes.h"
 
@@ -123,16 +124,6 @@ absl::StatusOr<Task> ReturnedTask(StatementRef& stmt) {
   return ReadTaskRow(*stmt);
 }
 
-absl::StatusOr<Task> SelectTaskForUpdate(Connection& db, const std::string& task_id) {
-  static const std::string kSql =
-      absl::StrCat("SELECT ", kTaskColumns, " FROM tasks WHERE task_id = ?1");
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
-  stmt->Bind(1, task_id);
-  ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
-  return ReadTaskRow(*stmt);
-}
-
 }  // namespace
 
 absl::StatusOr<Task> ClaimTaskRow(Connection& db, const std::string& task_id,
@@ -221,7 +212,7 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
 }
 
 absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation) {
-  ASSIGN_OR_RETURN(Task current, SelectTaskForUpdate(db, escalation.task_id));
+  ASSIGN_OR_RETURN(Task current, SelectTask(db, escalation.task_id));
   if (current.status != TaskStatus::kOpen && current.status != TaskStatus::kClaimed) {
     return absl::FailedPreconditionError(absl::StrCat("task ", escalation.task_id, " is ",
                                                       TaskStatusName(current.status),
