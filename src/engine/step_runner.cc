@@ -142,12 +142,11 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.http = http_;
       sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
-      steps::StepOutcome outcome = ExhaustedDecision(exhausted_decision, resume);
-      if (exhausted_decision.empty() || exhausted_decision == "retry") {
-        outcome = options_.dry_run && step->kind->Info().side_effects
-                      ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
-                      : step->prepared->Execute(sctx);
-      }
+      const bool execute = exhausted_decision.empty() || exhausted_decision == "retry";
+      steps::StepOutcome outcome = !execute ? ExhaustedDecision(exhausted_decision, resume)
+                                   : options_.dry_run && step->kind->Info().side_effects
+                                       ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
+                                       : step->prepared->Execute(sctx);
       const absl::Time now = clock_.Now();
 
       switch (outcome.kind) {
@@ -231,7 +230,6 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
 }
 
 steps::StepOutcome StepRunner::ExhaustedDecision(const std::string& decision, const Json& resume) {
-  if (decision.empty() || decision == "retry") return steps::StepOutcome::Completed(Json());
   const std::string by = resume.value("by", std::string("a reviewer"));
   if (decision == "skip") {
     Json data = resume.value("data", Json::object());

@@ -54,7 +54,7 @@ class StepRunner {
   void OpenExhaustedTask(const Plan& plan, const PlannedStep& step,
                          const store::ClaimedStep& claimed, const std::string& error,
                          absl::Time now, store::StepCommit& commit);
-  // The outcome of a person's decision on an exhausted step ("" or "retry": none, run it).
+  // The outcome of a person's `skip` or `reject` on an exhausted step (`retry` runs it again).
   static steps::StepOutcome ExhaustedDecision(const std::string& decision, const Json& resume);
 
   StepRunnerOptions options_;

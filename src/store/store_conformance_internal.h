@@ -93,4 +93,33 @@ inline NewTask MakeTask(std::string task_id, std::string queue, std::string titl
   return task;
 }
 
+// Creates run `run_id` of workflow "wf" (review → $end) at `at` and parks its review step on
+// `task` (params {"queue":"q"}). Returns false, with the failure reported, if the store refuses.
+inline bool OpenTaskWith(Store& store, const std::string& run_id, NewTask task, absl::Time at) {
+  NewRun run;
+  run.run_id = run_id;
+  run.workflow = "wf";
+  run.version = "v1";
+  run.input_json = "{}";
+  run.now = at;
+  run.steps = {{"review", 0}, {kEndStepId, 1}};
+  run.lease = LeaseRequest{"worker-1", absl::Seconds(60)};
+  run.records.push_back(NewRecord{"", "run.created", "system", "{}"});
+  absl::StatusOr<CreateRunResult> created = store.CreateRun(run);
+  EXPECT_TRUE(created.ok()) << created.status();
+  if (!created.ok() || created->leased.size() != 1) return false;
+  StepCommit commit;
+  commit.run_id = run_id;
+  commit.step_id = "review";
+  commit.lease_token = created->leased[0].lease_token;
+  commit.now = at;
+  commit.resolution = StepResolution::kWaitTask;
+  commit.params_json = R"({"queue":"q"})";
+  commit.task = std::move(task);
+  commit.records.push_back(NewRecord{"review", "task.opened", "system", "{}"});
+  absl::Status status = store.CommitStep(commit).status();
+  EXPECT_TRUE(status.ok()) << status;
+  return status.ok();
+}
+
 }  // namespace flowline::store::testing

@@ -15,30 +15,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// Creates run `run_id` (review → $end) of workflow "wf" at `at` and parks its review step on
-// `task`.
 void OpenTask(Store& store, const std::string& run_id, NewTask task, absl::Time at) {
-  NewRun run;
-  run.run_id = run_id;
-  run.workflow = "wf";
-  run.version = "v1";
-  run.input_json = "{}";
-  run.now = at;
-  run.steps = {{"review", 0}, {kEndStepId, 1}};
-  run.lease = LeaseRequest{"worker-1", absl::Seconds(60)};
-  run.records.push_back(NewRecord{"", "run.created", "system", "{}"});
-  absl::StatusOr<CreateRunResult> created = store.CreateRun(run);
-  ASSERT_TRUE(created.ok()) << created.status();
-  ASSERT_EQ(created->leased.size(), 1u);
-  StepCommit commit;
-  commit.run_id = run_id;
-  commit.step_id = "review";
-  commit.lease_token = created->leased[0].lease_token;
-  commit.now = at;
-  commit.resolution = StepResolution::kWaitTask;
-  commit.task = std::move(task);
-  commit.records.push_back(NewRecord{"review", "task.opened", "system", "{}"});
-  ASSERT_OK(store.CommitStep(commit).status());
+  ASSERT_TRUE(OpenTaskWith(store, run_id, std::move(task), at));
 }
 
 NewTask FourEyesTask(const std::string& task_id) {

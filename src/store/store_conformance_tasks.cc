@@ -29,26 +29,13 @@ StepCommit OpenTaskCommit(const ClaimedStep& claim, const std::string& task_id,
   return commit;
 }
 
-// Creates run `run_id` of workflow "wf" (review → $end) at `at` and parks its review step on
-// task `task_id`. Returns false, with the failure reported, if the store refuses.
+// Run `run_id` waiting on task `task_id` in `queue`, due 4 hours after `at`.
 bool OpenTask(Store& store, const std::string& run_id, const std::string& task_id,
               const std::string& queue, int priority, absl::Time at) {
-  NewRun run;
-  run.run_id = run_id;
-  run.workflow = "wf";
-  run.version = "v1";
-  run.input_json = "{}";
-  run.now = at;
-  run.steps = {{"review", 0}, {kEndStepId, 1}};
-  run.lease = LeaseRequest{"worker-1", absl::Seconds(60)};
-  run.records.push_back(NewRecord{"", "run.created", "system", "{}"});
-  absl::StatusOr<CreateRunResult> created = store.CreateRun(run);
-  EXPECT_TRUE(created.ok()) << created.status();
-  if (!created.ok() || created->leased.size() != 1) return false;
-  absl::Status status =
-      store.CommitStep(OpenTaskCommit(created->leased[0], task_id, queue, priority, at)).status();
-  EXPECT_TRUE(status.ok()) << status;
-  return status.ok();
+  return OpenTaskWith(store, run_id,
+                      MakeTask(task_id, queue, absl::StrCat("Review ", run_id), priority,
+                               at + absl::Hours(4), R"({"amount":1200})"),
+                      at);
 }
 
 std::vector<std::string> TaskIds(const std::vector<Task>& tasks) {
