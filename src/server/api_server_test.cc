@@ -117,6 +117,45 @@ steps:
   EXPECT_EQ(one.body["steps"][1]["when"], "${{ steps.first.output.n > 0 }}");
 }
 
+TEST_F(ApiServerTest, DescribesAnOlderVersionWhenAsked) {
+  const std::string one_step = R"(workflow: evolving
+steps:
+  - id: first
+    uses: script
+    with: { code: "return {}" }
+)";
+  const auto deploy = [&](const std::string& yaml) -> std::string {
+    ApiResponse response =
+        server_.Post("/api/v1/workflows", yaml, server_.Token("operator"), "application/yaml");
+    EXPECT_EQ(response.status, 201) << response.body.dump(2);
+    return response.body.value("version", "");
+  };
+  const std::string old_version = deploy(one_step);
+  const std::string new_version = deploy(one_step + R"(  - id: second
+    uses: script
+    with: { code: "return {}" }
+)");
+  ASSERT_NE(old_version, new_version);
+
+  ApiResponse live = server_.Get("/api/v1/workflows/evolving", server_.Token("viewer"));
+  ASSERT_EQ(live.status, 200) << live.body.dump(2);
+  EXPECT_EQ(live.body["shown_version"], new_version);
+  EXPECT_EQ(live.body["steps"].size(), 2u);
+
+  // A prefix of the hash is enough; the older version's steps are described, live stays live.
+  ApiResponse old = server_.Get("/api/v1/workflows/evolving?version=" + old_version.substr(0, 10),
+                                server_.Token("viewer"));
+  ASSERT_EQ(old.status, 200) << old.body.dump(2);
+  EXPECT_EQ(old.body["shown_version"], old_version);
+  EXPECT_EQ(old.body["live_version"], new_version);
+  ASSERT_EQ(old.body["steps"].size(), 1u);
+  EXPECT_EQ(old.body["steps"][0]["id"], "first");
+  EXPECT_EQ(old.body["spec"], one_step);
+
+  ExpectJsonError(server_.Get("/api/v1/workflows/evolving?version=zzzz", server_.Token("viewer")),
+                  404, "not_found");
+}
+
 TEST_F(ApiServerTest, BadSpecListsEveryDiagnosticWithLineAndColumn) {
   const std::string spec =
       "workflow: broken\n"

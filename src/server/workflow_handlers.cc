@@ -78,19 +78,37 @@ absl::StatusOr<Reply> GetWorkflow(ServerContext& ctx, const Call& call) {
   const std::string& name = call.PathParam("name");
   ASSIGN_OR_RETURN(store::WorkflowInfo workflow, ctx.store.GetWorkflow(name));
   ASSIGN_OR_RETURN(std::vector<store::VersionInfo> versions, ctx.store.ListVersions(name));
+  // `?version=` (a full hash or a unique prefix) describes that version instead of the live one.
+  const std::string wanted = call.Query("version");
+  const store::VersionInfo* shown = nullptr;
+  for (const store::VersionInfo& version : versions) {
+    const bool match = wanted.empty() ? version.version == workflow.live_version
+                                      : absl::StartsWith(version.version, wanted);
+    if (!match) continue;
+    if (shown != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("version \"", wanted,
+                                                     "\" matches more than one version of ", name,
+                                                     "; give more characters of the hash"));
+    }
+    shown = &version;
+  }
+  if (shown == nullptr && !wanted.empty()) {
+    return absl::NotFoundError(absl::StrCat("workflow ", name, " has no version \"", wanted,
+                                            "\"; GET /api/v1/workflows/", name,
+                                            " lists its versions"));
+  }
   Json body = WorkflowJson(workflow);
   Json list = Json::array();
   for (const store::VersionInfo& version : versions) {
-    const bool live = version.version == workflow.live_version;
-    list.push_back(VersionJson(version, live));
-    if (live) {
-      body["spec"] = version.spec_source;
-      body["source_name"] = version.source_name;
-    }
+    list.push_back(VersionJson(version, version.version == workflow.live_version));
   }
   body["versions"] = std::move(list);
+  if (shown == nullptr) return Ok(std::move(body));
+  body["shown_version"] = shown->version;
+  body["spec"] = shown->spec_source;
+  body["source_name"] = shown->source_name;
   absl::StatusOr<std::shared_ptr<const engine::Plan>> plan =
-      ctx.engine.GetPlan(workflow.workflow, workflow.live_version);
+      ctx.engine.GetPlan(workflow.workflow, shown->version);
   if (plan.ok()) {
     const engine::WorkflowSpec& spec = (*plan)->spec();
     body["description"] = spec.description;

@@ -590,6 +590,27 @@ outputs:
     assert.ok((await y("route")) < (await y("review")));
     await page.screenshot({ path: path.join(shots, "07-workflow.png"), fullPage: true });
     await expectAccessible(page, "workflow");
+
+    // An older version's graph: the versions table links to it; the live one stays live.
+    const ONE_STEP = `workflow: evolving
+steps:
+  - id: first
+    uses: script
+    with: { code: "return {}" }
+`;
+    const older = await api(tokens.operator, "POST", "/workflows", ONE_STEP, "application/yaml");
+    const newer = await api(tokens.operator, "POST", "/workflows",
+      `${ONE_STEP}  - id: second\n    uses: script\n    with: { code: "return {}" }\n`, "application/yaml");
+    assert.equal(newer.status, 201, JSON.stringify(newer.body));
+    await page.goto(`${server.base}/workflows/evolving`);
+    await page.locator(".graph svg").waitFor();
+    assert.equal(await page.locator(".graph .node").count(), 2);
+    assert.equal(await page.getByTestId("graph-heading").innerText(), "Steps of the live version");
+    await page.getByRole("link", { name: `Show steps of version ${older.body.version.slice(0, 12)}` }).click();
+    await page.waitForURL(`**/workflows/evolving?version=${older.body.version}`);
+    await page.waitForFunction(() => document.querySelectorAll(".graph .node").length === 1);
+    assert.match(await page.getByTestId("graph-heading").innerText(), /\(not live\)/);
+    await expectAccessible(page, "older workflow version");
     await page.context().close();
   });
 } catch (error) {

@@ -198,6 +198,7 @@ export interface WorkflowStep {
 
 export interface Workflow extends WorkflowSummary {
   description?: string;
+  shown_version?: string; // whose spec, steps and triggers these are
   spec?: string;
   source_name?: string;
   versions: Array<{ version: string; source_name: string; deployed_at: string; live: boolean }>;
@@ -272,8 +273,10 @@ export const api = {
   workflows() {
     return request<{ workflows: WorkflowSummary[] }>("GET", "/workflows");
   },
-  workflow(name: string) {
-    return request<Workflow>("GET", `/workflows/${encodeURIComponent(name)}`);
+  // The live version's steps, or those of `version` (a hash or a unique prefix).
+  workflow(name: string, version = "") {
+    const query = version ? `?version=${encodeURIComponent(version)}` : "";
+    return request<Workflow>("GET", `/workflows/${encodeURIComponent(name)}${query}`);
   },
   pause(name: string) {
     return request<unknown>("POST", `/workflows/${encodeURIComponent(name)}/pause`, {});

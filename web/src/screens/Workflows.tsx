@@ -7,6 +7,7 @@ import { ErrorNote } from "../components/ErrorNote";
 import { Link } from "../components/Link";
 import { WorkflowGraph } from "../components/WorkflowGraph";
 import { formatTime, shortVersion } from "../format";
+import { useLocation } from "../router";
 
 export function WorkflowsScreen() {
   const [workflows, setWorkflows] = useState<WorkflowSummary[] | null>(null);
@@ -67,11 +68,14 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
   const [error, setError] = useState<unknown>(null);
   const [switchError, setSwitchError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // ?version= shows an older (or newer, not yet live) version's steps; the default is live.
+  const version = useLocation().search.get("version") ?? "";
 
-  const load = () => api.workflow(name).then(setWorkflow).catch(setError);
+  const load = () => api.workflow(name, version).then(setWorkflow).catch(setError);
   useEffect(() => {
+    setError(null);
     load();
-  }, [name]);
+  }, [name, version]);
 
   const flip = async () => {
     if (!workflow) return;
@@ -100,6 +104,7 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
   if (!workflow) return <p class="loading">Loading the workflow…</p>;
   const canSwitch = may(session, "deploy");
   const paused = workflow.paused === true;
+  const shownIsLive = !workflow.shown_version || workflow.shown_version === workflow.live_version;
 
   return (
     <section aria-labelledby="workflow-heading">
@@ -136,11 +141,25 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
           ? ` · triggers: ${workflow.triggers.map((t) => `${t.type} ${t.path}${t.signed ? " (signed)" : ""}`).join(", ")}`
           : ""}
       </p>
-      <h2>Steps of the live version</h2>
+      <h2 data-testid="graph-heading">
+        {shownIsLive ? (
+          "Steps of the live version"
+        ) : (
+          <>
+            Steps of version <code title={workflow.shown_version}>{shortVersion(workflow.shown_version ?? "")}</code>{" "}
+            (not live)
+          </>
+        )}
+      </h2>
+      {!shownIsLive ? (
+        <p class="meta">
+          <Link to={`/workflows/${encodeURIComponent(workflow.workflow)}`}>Show the live version</Link>
+        </p>
+      ) : null}
       {workflow.steps && workflow.steps.length > 0 ? (
         <WorkflowGraph steps={workflow.steps} />
       ) : (
-        <p class="empty">The live version's steps are not available.</p>
+        <p class="empty">This version's steps are not available.</p>
       )}
       <h2>Versions</h2>
       <table class="list">
@@ -151,6 +170,7 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
             <th scope="col">Source</th>
             <th scope="col">Deployed</th>
             <th scope="col">Live</th>
+            <th scope="col">Steps</th>
           </tr>
         </thead>
         <tbody>
@@ -162,6 +182,15 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
               <td>{v.source_name}</td>
               <td>{formatTime(v.deployed_at)}</td>
               <td>{v.live ? <span class="badge status-completed">live</span> : "–"}</td>
+              <td>
+                {v.version === workflow.shown_version ? (
+                  <span aria-current="true">shown above</span>
+                ) : (
+                  <Link to={`/workflows/${encodeURIComponent(workflow.workflow)}?version=${v.version}`}>
+                    Show steps<span class="visually-hidden"> of version {shortVersion(v.version)}</span>
+                  </Link>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
