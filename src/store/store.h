@@ -144,14 +144,41 @@ struct NewRecord {
   std::string payload_json;
 };
 
+// A decision record as stored: a link of the store-wide hash chain (store/record_chain.h and
+// docs/audit.md). The store assigns seq, version, at and both hashes when it appends; nobody
+// else ever writes them.
 struct Record {
-  int64_t seq = 0;  // store-wide order
+  int64_t seq = 0;  // store-wide order: 1, 2, 3, ... with no gaps (until retention cuts)
   std::string run_id;
   std::string step_id;
+  std::string version;  // the version the run is pinned to
   std::string kind;
   std::string actor;
   std::string payload_json;
   absl::Time at;
+  std::string prev_hash;  // 32 raw bytes: the hash of record seq - 1 (zeros before record 1)
+  std::string hash;       // 32 raw bytes: SHA-256 of this record's canonical encoding
+};
+
+// The newest link of the chain: the last record's seq and hash. An empty chain has seq 0 and a
+// hash of 32 zero bytes; a chain whose records were all removed by retention has the cut's.
+struct RecordChainHead {
+  int64_t seq = 0;
+  std::string hash;  // 32 raw bytes
+};
+
+// A signed statement that the chain's record `seq` had hash `hash` at `signed_at`
+// (audit/checkpoints.h makes and checks them; the store keeps them verbatim).
+struct Checkpoint {
+  int64_t id = 0;    // assigned by the store: checkpoints in the order they were added
+  int64_t seq = 0;   // the last record it covers
+  std::string hash;  // 32 raw bytes: that record's hash
+  absl::Time signed_at;
+  std::string reason;     // "interval", "shutdown", "manual", "retention"
+  std::string key_id;     // which key signed it (a fingerprint of its public key)
+  std::string signature;  // raw signature bytes
+  // A retention cut: the records up to `seq` were removed; the chain now starts after it.
+  bool cut = false;
 };
 
 struct NewRun {
@@ -439,7 +466,28 @@ class Store {
   virtual absl::StatusOr<RunDetail> GetRunDetail(const std::string& run_id) = 0;
   // Newest first.
   virtual absl::StatusOr<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
+  // The run's records in chain order.
   virtual absl::StatusOr<std::vector<Record>> ListRecords(const std::string& run_id) = 0;
+
+  // The decision record's hash chain. Every method that takes NewRecords appends them to one
+  // store-wide chain in its own transaction: each gets the next seq, the run's version, the
+  // call's time and the hash of the record before (store/record_chain.h).
+  //
+  // Up to `limit` records with seq > after_seq, in seq order: the whole chain, page by page.
+  virtual absl::StatusOr<std::vector<Record>> ScanRecords(int64_t after_seq, int limit) = 0;
+  virtual absl::StatusOr<RecordChainHead> GetRecordChainHead() = 0;
+  // Keeps a signed checkpoint (cut must be false: cuts come from PruneRecords). Returns its id.
+  // FailedPrecondition unless record `seq` exists and has `hash`.
+  virtual absl::StatusOr<int64_t> AddCheckpoint(const Checkpoint& checkpoint) = 0;
+  // Checkpoints with id > after_id, oldest first.
+  virtual absl::StatusOr<std::vector<Checkpoint>> ListCheckpoints(int64_t after_id, int limit) = 0;
+  // The checkpoint added last, if any.
+  virtual absl::StatusOr<std::optional<Checkpoint>> LatestCheckpoint() = 0;
+  // Retention: in one transaction, keeps `cut` (a signed checkpoint of record cut.seq, with
+  // cut = true) and removes every record up to and including cut.seq and every older checkpoint.
+  // Returns how many records were removed. FailedPrecondition unless record cut.seq exists and
+  // has cut.hash.
+  virtual absl::StatusOr<int64_t> PruneRecords(const Checkpoint& cut) = 0;
 
   // Tasks. Highest priority first, then oldest.
   virtual absl::StatusOr<std::vector<Task>> ListTasks(const TaskFilter& filter) = 0;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/chain.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -185,9 +186,32 @@ CREATE TABLE users (
 ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
 ALTER TABLE tokens ADD COLUMN session INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: the decision record's hash chain (issue 5, docs/audit.md). Records written before it
+    // get their links when the store opens (ChainUnlinkedRecords, chain.h).
+    R"sql(
+ALTER TABLE records ADD COLUMN version TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN prev_hash BLOB;
+ALTER TABLE records ADD COLUMN hash BLOB;
+
+-- Signed statements of the chain's head (audit/checkpoints.h). `cut`: a retention cut, the
+-- records up to `seq` were removed and the chain starts after it.
+CREATE TABLE checkpoints (
+  id        INTEGER PRIMARY KEY,
+  seq       INTEGER NOT NULL,
+  hash      BLOB NOT NULL,
+  signed_at INTEGER NOT NULL,
+  reason    TEXT NOT NULL,
+  key_id    TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  cut       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX checkpoints_cut ON checkpoints (seq) WHERE cut;
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
+// The migration that added the hash chain: records older than it are linked after it runs.
+constexpr int kChainMigration = 3;
 
 absl::Status ApplyPending(Connection& connection, absl::Time now) {
   RETURN_IF_ERROR(
@@ -216,6 +240,7 @@ absl::Status ApplyPending(Connection& connection, absl::Time now) {
     insert->Bind(1, version);
     insert->Bind(2, now);
     RETURN_IF_ERROR(insert->Run());
+    if (version == kChainMigration) RETURN_IF_ERROR(ChainUnlinkedRecords(connection));
   }
   return absl::OkStatus();
 }

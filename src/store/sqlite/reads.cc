@@ -11,24 +11,6 @@
 namespace flowline::store::sqlite {
 namespace {
 
-// Collects every row of a prepared, bound statement.
-template <typename T, typename ReadRow>
-absl::StatusOr<std::vector<T>> AllRows(StatementRef& stmt, ReadRow read_row) {
-  std::vector<T> rows;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, stmt->Step());
-    if (!row) return rows;
-    if constexpr (std::is_same_v<decltype(read_row(*stmt)), T>) {
-      rows.push_back(read_row(*stmt));
-    } else {
-      ASSIGN_OR_RETURN(T value, read_row(*stmt));
-      rows.push_back(std::move(value));
-    }
-  }
-}
-
-int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
-
 // Runs `read` inside a read transaction: one consistent snapshot for several statements.
 template <typename Read>
 auto InSnapshot(Connection& db, Read read) -> decltype(read()) {

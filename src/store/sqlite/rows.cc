@@ -116,11 +116,27 @@ Record ReadRecordRow(const Statement& row) {
   record.seq = row.Int(0);
   record.run_id = row.Text(1);
   record.step_id = row.Text(2);
-  record.kind = row.Text(3);
-  record.actor = row.Text(4);
-  record.payload_json = row.Text(5);
-  record.at = row.Time(6);
+  record.version = row.Text(3);
+  record.kind = row.Text(4);
+  record.actor = row.Text(5);
+  record.payload_json = row.Text(6);
+  record.at = row.Time(7);
+  record.prev_hash = row.Blob(8);
+  record.hash = row.Blob(9);
   return record;
+}
+
+Checkpoint ReadCheckpointRow(const Statement& row) {
+  Checkpoint checkpoint;
+  checkpoint.id = row.Int(0);
+  checkpoint.seq = row.Int(1);
+  checkpoint.hash = row.Blob(2);
+  checkpoint.signed_at = row.Time(3);
+  checkpoint.reason = row.Text(4);
+  checkpoint.key_id = row.Text(5);
+  checkpoint.signature = row.Blob(6);
+  checkpoint.cut = row.Int(7) != 0;
+  return checkpoint;
 }
 
 TokenInfo ReadTokenRow(const Statement& row) {

@@ -5,7 +5,13 @@
 // status name), which only a damaged or foreign database can contain.
 #pragma once
 
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "common/status_macros.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -27,7 +33,10 @@ inline constexpr char kVersionColumns[] =
     "workflow, version, spec_source, source_name, deployed_at";
 inline constexpr char kWorkflowColumns[] =
     "workflow, live_version, updated_at, paused, paused_by, paused_at";
-inline constexpr char kRecordColumns[] = "seq, run_id, step_id, kind, actor, payload_json, at";
+inline constexpr char kRecordColumns[] =
+    "seq, run_id, step_id, version, kind, actor, payload_json, at, prev_hash, hash";
+inline constexpr char kCheckpointColumns[] =
+    "id, seq, hash, signed_at, reason, key_id, signature, cut";
 inline constexpr char kTokenColumns[] =
     "token_id, name, role, token_hash, created_at, revoked, expires_at, session";
 inline constexpr char kUserColumns[] = "name, role, password_hash, created_at, disabled";
@@ -41,8 +50,28 @@ absl::StatusOr<Task> ReadTaskRow(const Statement& row);
 VersionInfo ReadVersionRow(const Statement& row);
 WorkflowInfo ReadWorkflowRow(const Statement& row);
 Record ReadRecordRow(const Statement& row);
+Checkpoint ReadCheckpointRow(const Statement& row);
 TokenInfo ReadTokenRow(const Statement& row);
 UserInfo ReadUserRow(const Statement& row);
 Correction ReadCorrectionRow(const Statement& row);
+
+// Collects every row of a prepared, bound statement.
+template <typename T, typename ReadRow>
+absl::StatusOr<std::vector<T>> AllRows(StatementRef& stmt, ReadRow read_row) {
+  std::vector<T> rows;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) return rows;
+    if constexpr (std::is_same_v<decltype(read_row(*stmt)), T>) {
+      rows.push_back(read_row(*stmt));
+    } else {
+      ASSIGN_OR_RETURN(T value, read_row(*stmt));
+      rows.push_back(std::move(value));
+    }
+  }
+}
+
+// A LIMIT value: a non-positive limit means no limit.
+inline int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
 
 }  // namespace flowline::store::sqlite

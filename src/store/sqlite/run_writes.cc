@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "store/sqlite/chain.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -82,24 +83,6 @@ absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens,
   if (!row) return absl::InternalError("a step to lease disappeared");
   return MakeClaim(run_id, workflow, version, step_id, static_cast<int>(stmt->Int(0)),
                    std::move(token), expires_at, stmt->Text(1));
-}
-
-absl::Status AppendRecords(Connection& db, const std::string& run_id,
-                           const std::vector<NewRecord>& records, absl::Time at) {
-  if (records.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO records (run_id, step_id, kind, actor, "
-                                         "payload_json, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  for (const NewRecord& record : records) {
-    stmt->Reset();
-    stmt->Bind(1, run_id);
-    stmt->Bind(2, record.step_id);
-    stmt->Bind(3, record.kind);
-    stmt->Bind(4, record.actor);
-    stmt->Bind(5, record.payload_json);
-    stmt->Bind(6, at);
-    RETURN_IF_ERROR(stmt->Run());
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, const NewRun& run) {
@@ -187,7 +170,7 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
     }
     RETURN_IF_ERROR(status);
   }
-  RETURN_IF_ERROR(AppendRecords(db, run.run_id, run.records, run.now));
+  RETURN_IF_ERROR(AppendRecords(db, run.run_id, run.version, run.records, run.now));
   result.run_id = run.run_id;
   result.created = true;
   result.status = RunStatus::kRunning;

@@ -65,8 +65,4 @@ absl::StatusOr<std::vector<std::string>> RenewStepLeases(Connection& db, const s
 // Sets every running step's lease to expire at the Unix epoch; returns how many.
 absl::StatusOr<int> ExpireStepLeases(Connection& db);
 
-// Appends decision records of `run_id`, stamped `at`, in order.
-absl::Status AppendRecords(Connection& db, const std::string& run_id,
-                           const std::vector<NewRecord>& records, absl::Time at);
-
 }  // namespace flowline::store::sqlite

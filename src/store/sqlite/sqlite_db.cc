@@ -75,6 +75,13 @@ void Statement::BindNull(int index) {
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
 }
 
+void Statement::BindBlob(int index, std::string_view bytes) {
+  // A null pointer would bind NULL; an empty value stays an empty BLOB.
+  const char* data = bytes.data() != nullptr ? bytes.data() : "";
+  int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+}
+
 absl::StatusOr<bool> Statement::Step() {
   if (bind_error_ != SQLITE_OK) {
     return SqliteError(bind_error_, nullptr, absl::StrCat("binding ", Sv(sql())));
@@ -105,6 +112,12 @@ std::string Statement::Text(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   if (text == nullptr) return std::string();
   return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column));
+}
+
+std::string Statement::Blob(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) return std::string();
+  return std::string(static_cast<const char*>(bytes), sqlite3_column_bytes(stmt_, column));
 }
 
 absl::Time Statement::Time(int column) const { return absl::FromUnixMicros(Int(column)); }

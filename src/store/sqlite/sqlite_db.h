@@ -56,6 +56,9 @@ class Statement {
   void Bind(int index, std::optional<absl::Time> time);
   void Bind(int index, std::optional<double> value);
   void BindNull(int index);
+  // Bytes as a BLOB, without a copy (the same lifetime rule as text).
+  void BindBlob(int index, std::string_view bytes);
+  void BindBlob(int index, std::string&& bytes) = delete;  // would dangle
 
   // Advances to the next row: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
@@ -66,6 +69,8 @@ class Statement {
   int64_t Int(int column) const;
   double Double(int column) const;
   std::string Text(int column) const;
+  // A BLOB column's bytes (empty for NULL).
+  std::string Blob(int column) const;
   absl::Time Time(int column) const;
   std::optional<absl::Time> OptionalTime(int column) const;
   std::optional<double> OptionalDouble(int column) const;

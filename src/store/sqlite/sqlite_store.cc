@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "store/sqlite/catalog_writes.h"
+#include "store/sqlite/chain.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/task_writes.h"
@@ -216,6 +217,33 @@ absl::StatusOr<std::vector<Run>> SqliteStore::ListRuns(const RunFilter& filter) 
 
 absl::StatusOr<std::vector<Record>> SqliteStore::ListRecords(const std::string& run_id) {
   return ReadTx("ListRecords", [&](Connection& db) { return SelectRecords(db, run_id); });
+}
+
+absl::StatusOr<std::vector<Record>> SqliteStore::ScanRecords(int64_t after_seq, int limit) {
+  return ReadTx("ScanRecords",
+                [&](Connection& db) { return SelectRecordPage(db, after_seq, limit); });
+}
+
+absl::StatusOr<RecordChainHead> SqliteStore::GetRecordChainHead() {
+  return ReadTx("GetRecordChainHead", [&](Connection& db) { return ReadChainHead(db); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::AddCheckpoint(const Checkpoint& checkpoint) {
+  return WriteTx<int64_t>("AddCheckpoint",
+                          [&](Connection& db) { return InsertCheckpoint(db, checkpoint); });
+}
+
+absl::StatusOr<std::vector<Checkpoint>> SqliteStore::ListCheckpoints(int64_t after_id, int limit) {
+  return ReadTx("ListCheckpoints",
+                [&](Connection& db) { return SelectCheckpoints(db, after_id, limit); });
+}
+
+absl::StatusOr<std::optional<Checkpoint>> SqliteStore::LatestCheckpoint() {
+  return ReadTx("LatestCheckpoint", [&](Connection& db) { return SelectLatestCheckpoint(db); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::PruneRecords(const Checkpoint& cut) {
+  return WriteTx<int64_t>("PruneRecords", [&](Connection& db) { return CutRecords(db, cut); });
 }
 
 absl::StatusOr<std::vector<Task>> SqliteStore::ListTasks(const TaskFilter& filter) {

@@ -95,6 +95,12 @@ class SqliteStore final : public Store {
   absl::StatusOr<RunDetail> GetRunDetail(const std::string& run_id) override;
   absl::StatusOr<std::vector<Run>> ListRuns(const RunFilter& filter) override;
   absl::StatusOr<std::vector<Record>> ListRecords(const std::string& run_id) override;
+  absl::StatusOr<std::vector<Record>> ScanRecords(int64_t after_seq, int limit) override;
+  absl::StatusOr<RecordChainHead> GetRecordChainHead() override;
+  absl::StatusOr<int64_t> AddCheckpoint(const Checkpoint& checkpoint) override;
+  absl::StatusOr<std::vector<Checkpoint>> ListCheckpoints(int64_t after_id, int limit) override;
+  absl::StatusOr<std::optional<Checkpoint>> LatestCheckpoint() override;
+  absl::StatusOr<int64_t> PruneRecords(const Checkpoint& cut) override;
 
   absl::StatusOr<std::vector<Task>> ListTasks(const TaskFilter& filter) override;
   absl::StatusOr<Task> GetTask(const std::string& task_id) override;

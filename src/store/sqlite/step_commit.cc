@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/chain.h"
 #include "store/sqlite/run_writes.h"
 
 namespace flowline::store::sqlite {
@@ -308,7 +309,7 @@ absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens
       result.run_finished = true;
     }
   }
-  RETURN_IF_ERROR(AppendRecords(db, commit.run_id, commit.records, commit.now));
+  RETURN_IF_ERROR(AppendRecords(db, commit.run_id, run.version, commit.records, commit.now));
   return result;
 }
 

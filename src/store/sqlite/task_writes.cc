@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/chain.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/run_writes.h"
@@ -173,7 +174,7 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
     stmt->Bind(2, resolution.user);
     stmt->Bind(3, resolution.resolution_json);
     ASSIGN_OR_RETURN(Task task, ReturnedTask(stmt));
-    RETURN_IF_ERROR(AppendRecords(db, claim.run_id, resolution.records, resolution.now));
+    RETURN_IF_ERROR(AppendRunRecords(db, claim.run_id, resolution.records, resolution.now));
     return task;
   }
   Task task;
@@ -207,7 +208,7 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
     }
   }
   RETURN_IF_ERROR(InsertCorrections(db, resolution, claim));
-  RETURN_IF_ERROR(AppendRecords(db, claim.run_id, resolution.records, resolution.now));
+  RETURN_IF_ERROR(AppendRunRecords(db, claim.run_id, resolution.records, resolution.now));
   return task;
 }
 
@@ -242,7 +243,7 @@ absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escal
     insert->Bind(3, escalation.now);
     RETURN_IF_ERROR(insert->Run());
   }
-  RETURN_IF_ERROR(AppendRecords(db, task.run_id, escalation.records, escalation.now));
+  RETURN_IF_ERROR(AppendRunRecords(db, task.run_id, escalation.records, escalation.now));
   return task;
 }
 
