@@ -54,8 +54,9 @@ class Engine::Impl {
         random_(random),
         http_(http),
         runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts,
-                                  options_.dry_run},
-                store, clock, random, http) {}
+                                  options_.dry_run, options_.personal_data_key},
+                store, clock, random, http),
+        digest_(options_.personal_data_key) {}
 
   ~Impl() { Stop(); }
 
@@ -114,11 +115,14 @@ class Engine::Impl {
     run.steps = plan->new_steps();
     const bool executing = started_ || options_.workers == 0;
     if (executing) run.lease = store::LeaseRequest{options_.worker_id, options_.lease};
+    const Json key_json = plan->personal().Covers("key") && !run.business_key.empty()
+                              ? Json(digest_(Json(run.business_key)))
+                              : Json(run.business_key);
     run.records.push_back(
         {"", "run.created", "system",
          absl::StrCat("{\"version\":\"", run.version,
-                      "\",\"key\":", common::CanonicalJson(Json(run.business_key)),
-                      ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"}")});
+                      "\",\"key\":", common::CanonicalJson(key_json), ",\"input_digest\":\"",
+                      common::Sha256Hex(run.input_json), "\"}")});
     ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
 
     if (created.created && !created.leased.empty()) {
@@ -150,22 +154,48 @@ class Engine::Impl {
     r.correction_step_id = plan.correction_step_id;
     r.correction_document_json = plan.document_json;
     r.corrections = std::move(plan.corrections);
-    Json payload = {{"decision", decision.decision},
-                    {"by", decision.user},
-                    {"comment", decision.comment},
-                    {"data", decision.data},
-                    {"task_id", decision.task_id}};
+    ASSIGN_OR_RETURN(Json payload, ResolutionPayload(task, decision, r));
     if (plan.first_of_two) payload["stage"] = "first of two";
-    int changed = 0;
-    for (const store::NewCorrection& correction : r.corrections) changed += correction.changed;
-    if (!r.corrections.empty()) {
-      payload["corrections"] = {{"fields", r.corrections.size()}, {"changed", changed}};
-    }
     r.records.push_back({"", plan.first_of_two ? "task.first_decision" : "task.resolved",
                          absl::StrCat("human:", decision.user), common::CanonicalJson(payload)});
     ASSIGN_OR_RETURN(store::Task resolved, store_.ResolveTask(r));
     poll_cv_.notify_all();  // the step is due now
     return resolved;
+  }
+
+  // The decision record of a person's decision: what they decided and why (`comment`), the data
+  // they gave, and each field they changed with its value before and after. Personal data (the
+  // run's version's `personal:` paths for the step whose fields were reviewed) as digests.
+  absl::StatusOr<Json> ResolutionPayload(const store::Task& task, const TaskDecision& decision,
+                                         const store::TaskResolution& resolution) {
+    ASSIGN_OR_RETURN(store::Run run, store_.GetRun(task.run_id));
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, GetPlan(run.workflow, run.version));
+    const audit::PersonalFields& personal = plan->personal();
+    const std::string& fields_step = resolution.correction_step_id;
+    const std::string root = absl::StrCat("steps.", fields_step, ".output");
+    Json payload = {{"decision", decision.decision},
+                    {"by", decision.user},
+                    {"comment", decision.comment},
+                    {"data", personal.RedactDecision(fields_step, decision.data, digest_)},
+                    {"task_id", decision.task_id}};
+    int changed = 0;
+    Json changes = Json::array();
+    for (const store::NewCorrection& correction : resolution.corrections) {
+      if (!correction.changed) continue;
+      ++changed;
+      Json before = common::ParseJson(correction.ai_value_json, "a correction").value_or(Json());
+      Json after = common::ParseJson(correction.human_value_json, "a correction").value_or(Json());
+      if (personal.Touches(root, {"fields", correction.field})) {
+        if (!before.is_null()) before = digest_(before);
+        if (!after.is_null()) after = digest_(after);
+      }
+      changes.push_back({{"field", correction.field}, {"before", before}, {"after", after}});
+    }
+    if (!resolution.corrections.empty()) {
+      payload["corrections"] = {{"fields", resolution.corrections.size()}, {"changed", changed}};
+      payload["changes"] = std::move(changes);
+    }
+    return payload;
   }
 
   // Moves overdue tasks to their escalation queues and delivers the webhook notifications that
@@ -524,6 +554,7 @@ class Engine::Impl {
   common::Random& random_;
   steps::HttpClient* http_;
   StepRunner runner_;
+  audit::PersonalDigest digest_;
 
   std::mutex plans_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Plan>> plans_;

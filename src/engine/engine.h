@@ -53,6 +53,10 @@ struct EngineOptions {
   // (StepKindInfo::side_effects: http, sql) are not executed; they complete with the output
   // {"dry_run": true}. Everything else runs as usual. Default false.
   bool dry_run = false;
+  // The key of personal data digests in decision records (audit/personal_data.h; the command
+  // line reads it from the audit key directory). Default empty: digests are then unkeyed, which
+  // hides values from a casual reader but not from someone testing guesses.
+  std::string personal_data_key;
 };
 
 struct StartRunRequest {

@@ -98,6 +98,7 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
   const WorkflowSpec& s = plan->spec_;
 
   ASSIGN_OR_RETURN(plan->input_schema_, InputSchema::Compile(s.input_schema));
+  plan->personal_ = audit::PersonalFields(s.personal);
   if (!s.key.empty()) {
     ASSIGN_OR_RETURN(plan->key_, expr::Template::Compile(s.key, "key"));
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit/personal_data.h"
 #include "common/json_util.h"
 #include "engine/spec.h"
 #include "expr/expr.h"
@@ -80,6 +81,9 @@ class Plan {
   // The run's outputs, evaluated over the finished run's data.
   absl::StatusOr<Json> EvaluateOutputs(expr::Evaluator& evaluator) const;
 
+  // Where the spec says personal data appears (`personal:`): digested in records and exports.
+  const audit::PersonalFields& personal() const { return personal_; }
+
   // True if the step is the workflow's gate (a review step with `gate: true`).
   bool IsGate(const PlannedStep& step) const;
   // The exception policy's decision at the gate: the business rules evaluated with the
@@ -99,6 +103,7 @@ class Plan {
   std::vector<std::pair<std::string, expr::Template>> exception_rules_;
   std::vector<review::StepView> step_views_;
   std::unique_ptr<InputSchema> input_schema_;
+  audit::PersonalFields personal_;
 };
 
 }  // namespace flowline::engine

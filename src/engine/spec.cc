@@ -105,6 +105,7 @@ absl::StatusOr<WorkflowSpec> ParseSpec(std::string_view text, std::string_view f
       internal::CheckDependencies(parsed, sink);
       internal::CheckExpressions(registry, text, parsed, sink);
       internal::CheckInputSchema(parsed, sink);
+      internal::CheckPersonal(parsed, sink);
     } catch (const YAML::Exception& e) {
       // The phases only read nodes whose shape they have checked, so this is a bug in them;
       // still, a spec's author gets a message, not a crash.

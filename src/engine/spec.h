@@ -85,6 +85,9 @@ struct WorkflowSpec {
   // The exception policy (`exceptions:`), with each step's own thresholds in step_thresholds.
   bool has_exceptions = false;
   review::ExceptionPolicy exceptions;
+  // Paths of personal data (`personal:`, audit/personal_data.h): kept as digests in the
+  // decision record and in exports.
+  std::vector<std::string> personal;
   std::string source;  // the YAML text
   std::string file;
   std::string version;  // content hash

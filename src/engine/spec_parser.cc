@@ -18,8 +18,9 @@ namespace flowline::engine::internal {
 namespace {
 
 const std::vector<std::string> kTopLevelFields = {
-    "workflow", "description", "manual_minutes", "key",     "concurrency",
-    "input",    "triggers",    "steps",          "outputs", "exceptions"};
+    "workflow", "description", "manual_minutes", "key",        "concurrency",
+    "input",    "triggers",    "steps",          "outputs",    "exceptions",
+    "personal"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
@@ -254,6 +255,12 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink) {
   }
   if (const Field* field = fields.Find("outputs")) ReadOutputs(*field, parsed, sink);
   if (const Field* field = fields.Find("exceptions")) ReadExceptions(*field, parsed, sink);
+  if (const Field* field = fields.Find("personal")) {
+    constexpr std::string_view kHint =
+        "list where personal data appears, e.g. `personal: [input.customer.email, "
+        "steps.extract.output.fields.iban]`";
+    if (auto paths = ReadNameList(*field, "personal", kHint, sink)) parsed.personal = *paths;
+  }
   return parsed;
 }
 

@@ -98,8 +98,10 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
     if (failed) {
       // FailRun filled the commit.
     } else if (!run_it) {
-      CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kSkipped, Json::object(),
-                   std::nullopt, *ctx, commit);
+      CompleteStep(plan, *step, claimed.attempt,
+                   StepResult{store::StepStatus::kSkipped, Json::object(), std::nullopt,
+                              std::nullopt, clock_.Now() - started},
+                   *ctx, commit);
     } else if (absl::StatusOr<Json> params = step->params.Evaluate(evaluator); !params.ok()) {
       FailRun(claimed.step_id, std::string(params.status().message()), commit);
     } else {
@@ -122,8 +124,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
         if (!plan.spec().exceptions.queue.empty()) {
           routing_json["queue"] = plan.spec().exceptions.queue;
         }
-        commit.records.push_back(
-            {claimed.step_id, "routing.decided", "system", common::CanonicalJson(routing_json)});
+        commit.records.push_back({claimed.step_id, "routing.decided", "system",
+                                  common::CanonicalJson(RecordedRouting(plan, routing_json))});
       }
       steps::StepContext sctx;
       sctx.run_id = claimed.run_id;
@@ -151,8 +153,10 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
 
       switch (outcome.kind) {
         case steps::StepOutcome::Kind::kCompleted:
-          CompleteStep(plan, *step, claimed.attempt, store::StepStatus::kCompleted,
-                       std::move(outcome.output), outcome.confidence, *ctx, commit);
+          CompleteStep(plan, *step, claimed.attempt,
+                       StepResult{store::StepStatus::kCompleted, std::move(outcome.output),
+                                  outcome.confidence, std::move(outcome.model), now - started},
+                       *ctx, commit);
           break;
         case steps::StepOutcome::Kind::kFailed:
           commit.error = outcome.error;
@@ -213,7 +217,9 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           commit.records.push_back(
               {claimed.step_id, "step.completed", step->actor_label,
                RecordPayload(claimed.attempt, commit.params_json,
-                             absl::StrCat("\"output\":", commit.output_json))});
+                             absl::StrCat("\"output\":",
+                                          RecordedOutput(plan, claimed.step_id, outcome.output,
+                                                         commit.output_json)))});
           commit.finish = store::RunFinish{store::RunStatus::kRejected, "", outcome.error};
           commit.records.push_back({"", "run.rejected", step->actor_label,
                                     absl::StrCat("{\"reason\":", JsonString(outcome.error), "}")});
@@ -282,20 +288,70 @@ void StepRunner::OpenExhaustedTask(const Plan& plan, const PlannedStep& step,
   commit.task = std::move(task);
 }
 
+std::string StepRunner::RecordedOutput(const Plan& plan, const std::string& step_id,
+                                       const Json& output, const std::string& output_json) const {
+  const audit::PersonalFields& personal = plan.personal();
+  if (personal.empty()) return output_json;
+  const std::string root = absl::StrCat("steps.", step_id, ".output");
+  Json recorded = personal.Covers(root) ? personal.Redact(root, output, digest_) : output;
+  // A review's output carries the person's values for the reviewed step's fields.
+  const PlannedStep* step = plan.Find(step_id);
+  const std::string fields_step =
+      step != nullptr && step->spec->with.is_object()
+          ? step->spec->with.value("fields_step", std::string())
+          : std::string();
+  if (!fields_step.empty() && recorded.is_object() && recorded.contains("data")) {
+    recorded["data"] = personal.RedactDecision(fields_step, recorded["data"], digest_);
+  }
+  return common::CanonicalJson(recorded);
+}
+
+Json StepRunner::RecordedRouting(const Plan& plan, Json routing) const {
+  const audit::PersonalFields& personal = plan.personal();
+  if (personal.empty()) return routing;
+  // The rules saw the fields' values (low confidence) and labels (unusual input): digested
+  // where those are personal. Business rules' values and checks' messages are as evaluated.
+  for (const char* list : {"reasons", "evaluated"}) {
+    if (!routing.contains(list) || !routing[list].is_array()) continue;
+    for (Json& rule : routing[list]) {
+      const std::string step = rule.value("step", std::string());
+      if (step.empty() || !rule.contains("values") || !rule["values"].is_object()) continue;
+      const std::string root = absl::StrCat("steps.", step, ".output");
+      Json& values = rule["values"];
+      const std::string name = rule.value("name", std::string());
+      if (!name.empty() && values.contains("value") && !values["value"].is_null() &&
+          personal.Touches(root, {"fields", name})) {
+        values["value"] = digest_(values["value"]);
+      }
+      if (values.contains("label") && !values["label"].is_null() &&
+          personal.Touches(root, {"label"})) {
+        values["label"] = digest_(values["label"]);
+      }
+    }
+  }
+  return routing;
+}
+
 void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
-                              store::StepStatus status, Json output,
-                              std::optional<double> confidence, RunContext& ctx,
-                              store::StepCommit& commit) {
-  const bool skipped = status == store::StepStatus::kSkipped;
+                              StepResult result, RunContext& ctx, store::StepCommit& commit) {
+  const bool skipped = result.status == store::StepStatus::kSkipped;
   commit.resolution = skipped ? StepResolution::kSkipped : StepResolution::kCompleted;
-  commit.output_json = common::CanonicalJson(output);
-  commit.confidence = confidence;
+  commit.output_json = common::CanonicalJson(result.output);
+  commit.confidence = result.confidence;
   commit.dependents = step.dependents;
-  std::string extra = absl::StrCat("\"output\":", commit.output_json);
-  if (confidence.has_value()) absl::StrAppend(&extra, ",\"confidence\":", *confidence);
+  std::string extra = absl::StrCat(
+      "\"output\":", RecordedOutput(plan, step.spec->id, result.output, commit.output_json));
+  if (result.confidence.has_value()) {
+    absl::StrAppend(&extra, ",\"confidence\":", *result.confidence);
+  }
+  if (result.model.has_value()) {
+    absl::StrAppend(&extra, ",\"model\":{\"name\":", JsonString(result.model->name),
+                    ",\"sha256\":", JsonString(result.model->sha256), "}");
+  }
+  absl::StrAppend(&extra, ",\"duration_us\":", absl::ToInt64Microseconds(result.took));
   commit.records.push_back({step.spec->id, skipped ? "step.skipped" : "step.completed",
                             step.actor_label, RecordPayload(attempt, commit.params_json, extra)});
-  ctx.AddFinished(step.spec->id, status, std::move(output), confidence);
+  ctx.AddFinished(step.spec->id, result.status, std::move(result.output), result.confidence);
   // The last step finishes the run in the same transaction: the context shows every other step
   // finished, and a finished step never un-finishes, so this cannot be wrong.
   if (ctx.finished.size() == plan.steps().size()) FinishRun(plan, ctx, commit);
@@ -306,8 +362,12 @@ void StepRunner::FailRun(const std::string& step_id, const std::string& error,
   commit.resolution = StepResolution::kFailed;
   commit.error = error;
   commit.finish = store::RunFinish{store::RunStatus::kFailed, "", error};
-  commit.records.push_back(
-      {step_id, "step.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
+  std::string failed = absl::StrCat("{\"error\":", JsonString(error));
+  if (!commit.params_json.empty()) {
+    absl::StrAppend(&failed, ",\"input_digest\":\"", common::Sha256Hex(commit.params_json), "\"");
+  }
+  failed.push_back('}');
+  commit.records.push_back({step_id, "step.failed", "system", std::move(failed)});
   commit.records.push_back(
       {"", "run.failed", "system", absl::StrCat("{\"error\":", JsonString(error), "}")});
 }
@@ -327,8 +387,12 @@ void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit&
   }
   std::string output_json = common::CanonicalJson(*outputs);
   if (commit.step_id == store::kEndStepId) commit.output_json = output_json;
+  const std::string recorded = plan.personal().Covers("outputs")
+                                   ? common::CanonicalJson(
+                                         plan.personal().Redact("outputs", *outputs, digest_))
+                                   : output_json;
   commit.records.push_back(
-      {"", "run.completed", "system", absl::StrCat("{\"output\":", output_json, "}")});
+      {"", "run.completed", "system", absl::StrCat("{\"output\":", recorded, "}")});
   commit.finish = store::RunFinish{store::RunStatus::kCompleted, std::move(output_json), ""};
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "audit/personal_data.h"
 #include "common/clock.h"
 #include "engine/plan.h"
 #include "engine/run_context.h"
@@ -23,6 +24,7 @@ struct StepRunnerOptions {
   bool lease_next = true;  // lease steps the commit makes ready to this worker
   steps::ArtifactStore* artifacts = nullptr;
   bool dry_run = false;  // see EngineOptions::dry_run
+  std::string personal_data_key;  // see EngineOptions::personal_data_key
 };
 
 struct AttemptResult {
@@ -34,7 +36,12 @@ class StepRunner {
  public:
   StepRunner(StepRunnerOptions options, store::Store& store, const common::Clock& clock,
              common::Random& random, steps::HttpClient* http)
-      : options_(std::move(options)), store_(store), clock_(clock), random_(random), http_(http) {}
+      : options_(std::move(options)),
+        store_(store),
+        clock_(clock),
+        random_(random),
+        http_(http),
+        digest_(options_.personal_data_key) {}
 
   // Runs one attempt of `claimed` (a step of `plan`) and commits its outcome. `ctx` is the run's
   // context if the caller has it; it is (re)loaded when missing or too stale, and updated with
@@ -44,10 +51,22 @@ class StepRunner {
                                            std::optional<RunContext>& ctx);
 
  private:
-  // Fills `commit` from a finished (completed/skipped) step, ending the run when it was the last.
-  void CompleteStep(const Plan& plan, const PlannedStep& step, int attempt,
-                    store::StepStatus status, Json output, std::optional<double> confidence,
+  // What a finished (completed or skipped) step produced.
+  struct StepResult {
+    store::StepStatus status = store::StepStatus::kCompleted;
+    Json output = Json::object();
+    std::optional<double> confidence;
+    std::optional<steps::ModelRef> model;  // the AI step's model, for the record
+    absl::Duration took;                   // the attempt's execution time
+  };
+  // Fills `commit` from a finished step, ending the run when it was the last.
+  void CompleteStep(const Plan& plan, const PlannedStep& step, int attempt, StepResult result,
                     RunContext& ctx, store::StepCommit& commit);
+  // The step's output as the decision record keeps it: personal data digested.
+  std::string RecordedOutput(const Plan& plan, const std::string& step_id, const Json& output,
+                             const std::string& output_json) const;
+  // The routing decision as the decision record keeps it: personal values digested.
+  Json RecordedRouting(const Plan& plan, Json routing) const;
   void FailRun(const std::string& step_id, const std::string& error, store::StepCommit& commit);
   void FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit& commit);
   // exceptions.retries_exhausted: the step's last attempt failed; a person decides.
@@ -62,6 +81,7 @@ class StepRunner {
   const common::Clock& clock_;
   common::Random& random_;
   steps::HttpClient* http_;
+  audit::PersonalDigest digest_;
 };
 
 // The calling thread's expression sandbox.

@@ -84,6 +84,13 @@ struct TaskRequest {
   bool four_eyes = false;   // two different people must decide
 };
 
+// The model (or reference data) an AI step decided with: the decision record names it as the
+// step's actor, so every decision can be traced to the exact artifact.
+struct ModelRef {
+  std::string name;    // e.g. "invoice-fields", or "reference:vendors" for a reference table
+  std::string sha256;  // content hash of the artifact as loaded
+};
+
 struct StepOutcome {
   enum class Kind {
     kCompleted,    // output (and confidence) are the step's result
@@ -100,6 +107,7 @@ struct StepOutcome {
   std::optional<absl::Duration> retry_after;  // a server's Retry-After, honoured by the backoff
   TaskRequest task;
   absl::Time wake_at;
+  std::optional<ModelRef> model;  // set by AI steps that use a model or reference data
 
   static StepOutcome Completed(Json output, std::optional<double> confidence = std::nullopt);
   static StepOutcome Failed(std::string error, ErrorClass error_class = ErrorClass::kPermanent,

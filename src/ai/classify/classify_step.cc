@@ -74,7 +74,9 @@ class PreparedClassify final : public steps::PreparedStep {
                    {"unusual", unusual},
                    {"known_share", result->known_share},
                    {"model", {{"name", model_name_}, {"sha256", classifier_->sha256()}}}};
-    return StepOutcome::Completed(std::move(output), best.probability);
+    StepOutcome outcome = StepOutcome::Completed(std::move(output), best.probability);
+    outcome.model = steps::ModelRef{model_name_, classifier_->sha256()};
+    return outcome;
   }
 
  private:

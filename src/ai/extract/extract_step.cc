@@ -74,7 +74,9 @@ class PreparedExtract final : public steps::PreparedStep {
     Json output = model_->ResultJson(*doc, *results);
     if (!model_->tables().empty()) AddTables(*doc, *model_, *results, output);
     const double confidence = output["confidence"].get<double>();
-    return steps::StepOutcome::Completed(std::move(output), confidence);
+    steps::StepOutcome outcome = steps::StepOutcome::Completed(std::move(output), confidence);
+    outcome.model = steps::ModelRef{model_->name(), model_->sha256()};
+    return outcome;
   }
 
  private:

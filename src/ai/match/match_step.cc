@@ -236,7 +236,9 @@ class PreparedMatch final : public steps::PreparedStep {
         {"reference",
          {{"table", table->name}, {"sha256", table->sha256}, {"loaded_at", table->loaded_at}}},
     };
-    return StepOutcome::Completed(std::move(output), confidence);
+    StepOutcome outcome = StepOutcome::Completed(std::move(output), confidence);
+    outcome.model = steps::ModelRef{absl::StrCat("reference:", table->name), table->sha256};
+    return outcome;
   }
 
  private:

@@ -42,6 +42,7 @@ struct ParsedSpec {
   YAML::Node input_schema;
   Location input_schema_location;
   std::vector<std::pair<std::string, YAML::Node>> exception_rules;  // name, `when:` as written
+  std::vector<std::pair<std::string, Location>> personal;            // `personal:` as written
 };
 
 // spec_parser.cc: the top level, triggers, outputs and input; the steps via ReadSteps().
@@ -71,5 +72,8 @@ void CheckExpressions(const steps::StepKindRegistry& registry, std::string_view 
 
 // spec_schema.cc: the input JSON Schema.
 void CheckInputSchema(const ParsedSpec& parsed, DiagnosticSink& sink);
+
+// spec_personal.cc: the `personal:` paths (audit/personal_data.h); fills spec.personal.
+void CheckPersonal(ParsedSpec& parsed, DiagnosticSink& sink);
 
 }  // namespace flowline::engine::internal
