@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ai/ai_step_kinds.h"
+#include "audit/key_dir.h"
 #include "common/status_macros.h"
 #include "steps/system_step_kinds.h"
 #include "store/sqlite/sqlite_store.h"
@@ -48,6 +49,7 @@ void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& o
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());
   app->store_path_ = options.store_path;
+  app->audit_keys_ = options.audit_keys;
   store::sqlite::SqliteStoreOptions store_options;
   store_options.path = options.store_path;
   ASSIGN_OR_RETURN(app->store_, store::sqlite::SqliteStore::Open(store_options));
@@ -67,11 +69,30 @@ std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
                                           http_.get());
 }
 
+std::string App::audit_key_dir() const {
+  return audit_keys_.empty() ? audit::DefaultKeyDir(store_path_) : audit_keys_;
+}
+
+absl::StatusOr<const audit::SigningKey*> App::signing_key() {
+  if (signing_key_ == nullptr) {
+    ASSIGN_OR_RETURN(audit::SigningKey key, audit::LoadOrCreateSigningKey(audit_key_dir()));
+    signing_key_ = std::make_unique<audit::SigningKey>(std::move(key));
+  }
+  return signing_key_.get();
+}
+
+absl::Status App::AddPersonalDataKey(engine::EngineOptions& options) {
+  ASSIGN_OR_RETURN(options.personal_data_key,
+                   audit::LoadOrCreatePersonalDataKey(audit_key_dir()));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<engine::Engine>> App::NewExecutingEngine(
     int workers, const std::vector<std::string>& kind_limits) {
   engine::EngineOptions options;
   options.workers = workers;
   RETURN_IF_ERROR(ParseKindLimits(kind_limits, options.kind_limits));
+  RETURN_IF_ERROR(AddPersonalDataKey(options));
   RETURN_IF_ERROR(LockForExecution());
   options.recover_leases_on_start = true;  // we hold the store's engine lock
   return NewEngine(std::move(options));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit/keys.h"
 #include "common/clock.h"
 #include "engine/engine.h"
 #include "steps/artifacts.h"
@@ -26,6 +27,8 @@ struct GlobalOptions {
   std::string log_level = "warn";             // --log-level
   std::string models_dir = "models";          // --models, or $FLOWLINE_MODELS
   std::string reference_db = "reference.db";  // --reference, or $FLOWLINE_REFERENCE
+  // The audit key directory (--audit-keys, or $FLOWLINE_AUDIT_KEYS); empty: <store>.keys.
+  std::string audit_keys;
 };
 
 // Registers every step kind this program has (system and AI) into `registry`.
@@ -55,6 +58,15 @@ class App {
   absl::StatusOr<std::unique_ptr<engine::Engine>> NewExecutingEngine(
       int workers, const std::vector<std::string>& kind_limits);
 
+  // The audit key directory (audit/key_dir.h): --audit-keys, or beside the store.
+  std::string audit_key_dir() const;
+  // The key that signs the decision record's checkpoints, made on first use.
+  absl::StatusOr<const audit::SigningKey*> signing_key();
+  // Sets the personal data key of an engine that writes decision records (made on first use).
+  // Every engine that runs steps or resolves tasks on the real store needs it, or its records'
+  // personal data digests are unkeyed.
+  absl::Status AddPersonalDataKey(engine::EngineOptions& options);
+
   // Takes the store's engine lock (a lock file beside the database). FailedPrecondition, naming
   // the holder's pid, if another engine holds it.
   absl::Status LockForExecution();
@@ -62,6 +74,8 @@ class App {
  private:
   App() = default;
   std::string store_path_;
+  std::string audit_keys_;
+  std::unique_ptr<audit::SigningKey> signing_key_;
   std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<steps::HttpClient> http_;

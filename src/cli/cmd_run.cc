@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "audit/checkpoints.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
@@ -258,6 +259,15 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
   progress.Update(tracker.done() + refused);
   progress.Finish();
   engine->Stop();
+  // The records this command wrote are signed before it ends, as `flowline serve` does at
+  // shutdown.
+  absl::StatusOr<const audit::SigningKey*> signing_key = (*app)->signing_key();
+  if (!signing_key.ok()) return Fail(signing_key.status());
+  if (auto signed_head =
+          audit::CheckpointHead((*app)->store(), **signing_key, (*app)->clock().Now(), "shutdown");
+      !signed_head.ok()) {
+    return Fail(signed_head.status());
+  }
 
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   auto outcomes = tracker.outcomes();

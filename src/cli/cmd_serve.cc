@@ -9,9 +9,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "audit/chain_keeper.h"
 #include "cli/commands.h"
 #include "server/api_server.h"
 #include "spdlog/spdlog.h"
+#include "steps/duration.h"
 
 namespace flowline::cli {
 namespace {
@@ -21,6 +23,8 @@ struct ServeArgs {
   int workers = 4;
   std::vector<std::string> kind_limits;
   std::string ui;  // empty: the build's web folder beside the binary, if there is one
+  std::string checkpoint_every = "1m";
+  std::string retention = "13mo";
 };
 
 // The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
@@ -45,8 +49,25 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   }
   host = args.listen.substr(0, colon);
 
+  audit::ChainKeeperOptions keeping;
+  absl::StatusOr<absl::Duration> every = steps::ParseDuration(args.checkpoint_every);
+  if (!every.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--checkpoint-every: ", every.status().message())));
+  }
+  keeping.checkpoint_every = *every;
+  absl::StatusOr<audit::Retention> retention = audit::Retention::Parse(args.retention);
+  if (!retention.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--retention: ", retention.status().message())));
+  }
+  keeping.retention = *retention;
+
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
+  absl::StatusOr<const audit::SigningKey*> signing_key = (*app)->signing_key();
+  if (!signing_key.ok()) return Fail(signing_key.status());
+  audit::ChainKeeper keeper((*app)->store(), **signing_key, keeping);
   absl::StatusOr<std::unique_ptr<engine::Engine>> executing =
       (*app)->NewExecutingEngine(args.workers, args.kind_limits);
   if (!executing.ok()) return Fail(executing.status());
@@ -80,10 +101,21 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  while (!g_stop) absl::SleepFor(absl::Milliseconds(100));
+  while (!g_stop) {
+    absl::SleepFor(absl::Milliseconds(100));
+    if (absl::Status kept = keeper.Tick((*app)->clock().Now()); !kept.ok()) {
+      spdlog::warn("decision record upkeep (checkpoint or retention): {}", kept.ToString());
+    }
+  }
   std::cout << "stopping: finishing the steps in flight" << std::endl;
   (*api)->Stop();
   engine->Stop();
+  // The last records are signed before the process ends.
+  if (absl::Status signed_head = keeper.Shutdown((*app)->clock().Now()); !signed_head.ok()) {
+    spdlog::error("could not sign the decision record's head at shutdown: {}",
+                  signed_head.ToString());
+    return 1;
+  }
   return 0;
 }
 
@@ -104,6 +136,12 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--ui", args->ui,
                   "Folder of the built web UI to serve at / (default: the `web` folder beside "
                   "this binary, which the build makes; without one only the API is served)");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "How often the decision record's head is signed when it moved (e.g. 30s, 1m, "
+                  "5m; 0: only at shutdown)");
+  cmd->add_option("--retention", args->retention,
+                  "How long decision records are kept: months (13mo), years (2y) or days (400d), "
+                  "never less than 6 months; expired ones are pruned every hour");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

@@ -69,7 +69,9 @@ int Resolve(const GlobalOptions& global, const ResolveArgs& args) {
   }
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
-  auto engine = (*app)->NewEngine({});
+  engine::EngineOptions recording;
+  if (absl::Status keyed = (*app)->AddPersonalDataKey(recording); !keyed.ok()) return Fail(keyed);
+  auto engine = (*app)->NewEngine(recording);
   absl::StatusOr<store::Task> task =
       engine->ResolveTask({args.task_id, args.user, args.decision, args.comment, *data});
   if (!task.ok()) return Fail(task.status());
@@ -79,7 +81,7 @@ int Resolve(const GlobalOptions& global, const ResolveArgs& args) {
     std::cout << "run " << task->run_id << " continues in the running flowline server\n";
     return 0;
   }
-  engine::EngineOptions options;
+  engine::EngineOptions options = recording;
   options.workers = 0;
   auto executor = (*app)->NewEngine(options);
   if (absl::Status expired = (*app)->store().ExpireAllLeases().status(); !expired.ok()) {

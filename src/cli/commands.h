@@ -25,6 +25,8 @@ void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_c
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline audit verify | export | prune | checkpoint | key`: the decision record.
+void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

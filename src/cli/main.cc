@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
   app.add_option("--reference", global.reference_db,
                  "The reference database `match` steps search and `reference load` writes; also "
                  "$FLOWLINE_REFERENCE");
+  if (const char* env = std::getenv("FLOWLINE_AUDIT_KEYS"); env != nullptr && *env) {
+    global.audit_keys = env;
+  }
+  app.add_option("--audit-keys", global.audit_keys,
+                 "The audit key directory: the key that signs the decision record and the key "
+                 "of personal data digests (default: <store>.keys); also $FLOWLINE_AUDIT_KEYS");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", "flowline 0.1.0");
@@ -51,6 +57,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddSamplesCommand(app, global, exit_code);
   flowline::cli::AddEvalCommand(app, global, exit_code);
   flowline::cli::AddPeopleCommands(app, global, exit_code);
+  flowline::cli::AddAuditCommand(app, global, exit_code);
 
   app.parse_complete_callback([&global] {
     spdlog::set_level(spdlog::level::from_str(global.log_level));

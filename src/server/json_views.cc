@@ -1,5 +1,7 @@
 #include "server/json_views.h"
 
+#include "store/record_chain.h"
+
 namespace flowline::server {
 
 std::string Rfc3339(absl::Time time) {
@@ -58,9 +60,15 @@ Json StepJson(const store::StepState& step) {
 }
 
 Json RecordJson(const store::Record& record) {
-  return Json{{"seq", record.seq},        {"step_id", EmptyAsNull(record.step_id)},
-              {"kind", record.kind},      {"actor", record.actor},
-              {"at", Rfc3339(record.at)}, {"payload", StoredJson(record.payload_json)}};
+  return Json{{"seq", record.seq},
+              {"step_id", EmptyAsNull(record.step_id)},
+              {"kind", record.kind},
+              {"actor", record.actor},
+              {"at", Rfc3339(record.at)},
+              {"payload", StoredJson(record.payload_json)},
+              {"version", record.version},
+              {"hash", store::HexBytes(record.hash)},
+              {"prev_hash", store::HexBytes(record.prev_hash)}};
 }
 
 Json TaskJson(const store::Task& task) {
