@@ -6,6 +6,12 @@ several times and restarted.
 Checks: every run completes; every step committed exactly once (one step.completed record per
 step); the sink saw every run's key; any key it saw more than once belongs to a step that was
 claimed again after a crash (attempts > 1), i.e. had not committed.
+
+And the decision record (docs/audit.md): `flowline audit verify` finds the hash chain intact
+and signed up to its last record (the last server stopped cleanly); every completed step has
+exactly one step.completed record and every such record a completed step, every run one
+run.created and every completed run one run.completed — a state change and its record are one
+transaction, so no kill can separate them.
 """
 import argparse
 import http.server
@@ -13,6 +19,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -93,6 +100,52 @@ class Server:
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=60)
+
+
+def check_decision_record(flowline, store):
+    """The chain verifies, and records and state changes match one to one."""
+    problems = []
+    verify = subprocess.run([flowline, "--store", store, "audit", "verify", "--json"],
+                            capture_output=True, text=True)
+    try:
+        report = json.loads(verify.stdout)
+    except ValueError:
+        return ["audit verify printed no report: %s %s" % (verify.stdout, verify.stderr)]
+    if verify.returncode != 0 or not report["intact"]:
+        problems.append("audit verify: %s" % report.get("finding"))
+    if report["signed_up_to"] != report["last_seq"]:
+        problems.append("the chain is signed up to record %d of %d after a clean stop" %
+                        (report["signed_up_to"], report["last_seq"]))
+    db = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+    completed = set(db.execute(
+        "SELECT run_id, step_id FROM steps WHERE status = 'completed' AND step_id <> '$end'"))
+    recorded = {}
+    for run_id, step_id, n in db.execute(
+            "SELECT run_id, step_id, count(*) FROM records WHERE kind = 'step.completed' "
+            "GROUP BY run_id, step_id"):
+        recorded[(run_id, step_id)] = n
+    without_record = [s for s in completed if recorded.get(s, 0) != 1]
+    if without_record:
+        problems.append("%d completed steps have no single step.completed record, e.g. %s (%d)" %
+                        (len(without_record), without_record[0],
+                         recorded.get(without_record[0], 0)))
+    without_step = [s for s in recorded if s not in completed]
+    if without_step:
+        problems.append("%d step.completed records have no completed step, e.g. %s" %
+                        (len(without_step), without_step[0]))
+    for kind, where in (("run.created", ""), ("run.completed", "WHERE status = 'completed'")):
+        wrong = db.execute(
+            "SELECT r.run_id, (SELECT count(*) FROM records c WHERE c.run_id = r.run_id "
+            "AND c.kind = ?) AS n FROM runs r %s" % where, (kind,)).fetchall()
+        wrong = [(run_id, n) for run_id, n in wrong if n != 1]
+        if wrong:
+            problems.append("%d runs have not exactly one %s record, e.g. %s" %
+                            (len(wrong), kind, wrong[0]))
+    records = db.execute("SELECT count(*) FROM records").fetchone()[0]
+    db.close()
+    print("decision record: %d records, verified intact and signed, %d completed steps each with "
+          "one record" % (records, len(completed)))
+    return problems
 
 
 def main():
@@ -207,6 +260,8 @@ def main():
         if sorted(completed) != ["done", "post", "prepare"]:
             problems.append("run %s has step.completed records %s" % (run["run_id"], completed))
             break
+
+    problems += check_decision_record(args.flowline, store)
 
     print("crash test: %d runs, %d kills, %d keys sent more than once (all by steps in flight at a "
           "kill)" % (len(runs), args.kills, len(twice)))
