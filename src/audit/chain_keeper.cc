@@ -1,14 +1,12 @@
 #include "audit/chain_keeper.h"
 
-#include <utility>
-
 #include "audit/checkpoints.h"
 #include "common/status_macros.h"
 
 namespace flowline::audit {
 
 ChainKeeper::ChainKeeper(store::Store& store, const SigningKey& key, ChainKeeperOptions options)
-    : store_(store), key_(key), options_(std::move(options)) {}
+    : store_(store), key_(key), options_(options) {}
 
 absl::Status ChainKeeper::Tick(absl::Time now) {
   absl::Status first_error;

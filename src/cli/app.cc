@@ -82,8 +82,7 @@ absl::StatusOr<const audit::SigningKey*> App::signing_key() {
 }
 
 absl::Status App::AddPersonalDataKey(engine::EngineOptions& options) {
-  ASSIGN_OR_RETURN(options.personal_data_key,
-                   audit::LoadOrCreatePersonalDataKey(audit_key_dir()));
+  ASSIGN_OR_RETURN(options.personal_data_key, audit::LoadOrCreatePersonalDataKey(audit_key_dir()));
   return absl::OkStatus();
 }
 

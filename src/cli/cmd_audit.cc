@@ -38,8 +38,8 @@ Json ReportJson(const audit::VerifyReport& report) {
               {"seconds", absl::ToDoubleSeconds(report.elapsed)}};
   if (report.finding.has_value()) {
     const audit::Finding& f = *report.finding;
-    out["finding"] = {{"problem", f.problem}, {"seq", f.seq},         {"run_id", f.run_id},
-                      {"step_id", f.step_id}, {"kind", f.kind},       {"message", f.message}};
+    out["finding"] = {{"problem", f.problem}, {"seq", f.seq},   {"run_id", f.run_id},
+                      {"step_id", f.step_id}, {"kind", f.kind}, {"message", f.message}};
   }
   return out;
 }
@@ -74,10 +74,10 @@ int Verify(const GlobalOptions& global, const VerifyArgs& args) {
     std::cout << "  (" << report->records << " records before it are intact)\n";
     return 1;
   }
-  const double rate = report->elapsed > absl::ZeroDuration()
-                          ? static_cast<double>(report->records) /
-                                absl::ToDoubleSeconds(report->elapsed)
-                          : 0;
+  const double rate =
+      report->elapsed > absl::ZeroDuration()
+          ? static_cast<double>(report->records) / absl::ToDoubleSeconds(report->elapsed)
+          : 0;
   std::cout << "intact: " << report->records << " records";
   if (report->records > 0) {
     std::cout << " (" << report->first_seq << " to " << report->last_seq << ")";
@@ -86,8 +86,7 @@ int Verify(const GlobalOptions& global, const VerifyArgs& args) {
             << "\n";
   if (report->cut.has_value()) {
     std::cout << "  starts after the retention cut at record " << report->cut->seq << " ("
-              << absl::FormatTime("%Y-%m-%d", report->cut->signed_at, absl::UTCTimeZone())
-              << ")\n";
+              << absl::FormatTime("%Y-%m-%d", report->cut->signed_at, absl::UTCTimeZone()) << ")\n";
   }
   if (!report->signatures_checked) {
     std::cout << "  signatures NOT checked (--no-signatures): someone who rewrote every hash "
@@ -142,8 +141,7 @@ int Export(const GlobalOptions& global, const ExportArgs& args) {
   absl::StatusOr<Json> story = audit::RunStory((*app)->store(), args.run_id, options);
   if (!story.ok()) return Fail(story.status());
   if (!args.html.empty()) {
-    if (absl::Status written = WriteText(args.html, audit::RunStoryHtml(*story));
-        !written.ok()) {
+    if (absl::Status written = WriteText(args.html, audit::RunStoryHtml(*story)); !written.ok()) {
       return Fail(written);
     }
     std::cerr << "wrote " << args.html << "\n";
@@ -183,8 +181,8 @@ int Prune(const GlobalOptions& global, const PruneArgs& args) {
     std::cout << "nothing to prune: no record is older than " << cutoff << " (retention "
               << retention->ToString() << ")\n";
   } else if (args.dry_run) {
-    std::cout << "would remove " << pruned->removed << " records up to record "
-              << pruned->cut_seq << " (older than " << cutoff << ")\n";
+    std::cout << "would remove " << pruned->removed << " records up to record " << pruned->cut_seq
+              << " (older than " << cutoff << ")\n";
   } else {
     std::cout << "removed " << pruned->removed << " records up to record " << pruned->cut_seq
               << " (older than " << cutoff << "), signed retention cut"
@@ -204,8 +202,8 @@ int SignNow(const GlobalOptions& global) {
   if (!written->has_value()) {
     std::cout << "nothing new to sign: the head is already covered by the last checkpoint\n";
   } else {
-    std::cout << "checkpoint " << (*written)->id << ": record " << (*written)->seq
-              << " signed by " << (**key).public_key().id() << "\n";
+    std::cout << "checkpoint " << (*written)->id << ": record " << (*written)->seq << " signed by "
+              << (**key).public_key().id() << "\n";
   }
   return 0;
 }
@@ -243,9 +241,8 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   verify->add_flag("--no-signatures", verify_args->no_signatures,
                    "Check the chain only, not the checkpoints' signatures");
   verify->add_flag("--json", verify_args->json, "Print the report as JSON");
-  verify->callback([verify_args, &global, &exit_code] {
-    exit_code = Verify(global, *verify_args);
-  });
+  verify->callback(
+      [verify_args, &global, &exit_code] { exit_code = Verify(global, *verify_args); });
 
   auto export_args = std::make_shared<ExportArgs>();
   auto* exporter = audit->add_subcommand(
@@ -256,9 +253,8 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   exporter->add_option("--run", export_args->run_id, "The run to export")->required();
   exporter->add_option("--html", export_args->html, "Write a readable HTML page to this file");
   exporter->add_option("--out", export_args->out, "Write the JSON to this file, not stdout");
-  exporter->callback([export_args, &global, &exit_code] {
-    exit_code = Export(global, *export_args);
-  });
+  exporter->callback(
+      [export_args, &global, &exit_code] { exit_code = Export(global, *export_args); });
 
   auto prune_args = std::make_shared<PruneArgs>();
   auto* prune = audit->add_subcommand(

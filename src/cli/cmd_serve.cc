@@ -52,14 +52,14 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   audit::ChainKeeperOptions keeping;
   absl::StatusOr<absl::Duration> every = steps::ParseDuration(args.checkpoint_every);
   if (!every.ok()) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--checkpoint-every: ", every.status().message())));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--checkpoint-every: ", every.status().message())));
   }
   keeping.checkpoint_every = *every;
   absl::StatusOr<audit::Retention> retention = audit::Retention::Parse(args.retention);
   if (!retention.ok()) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--retention: ", retention.status().message())));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("--retention: ", retention.status().message())));
   }
   keeping.retention = *retention;
 

@@ -118,11 +118,10 @@ class Engine::Impl {
     const Json key_json = plan->personal().Covers("key") && !run.business_key.empty()
                               ? Json(digest_(Json(run.business_key)))
                               : Json(run.business_key);
-    run.records.push_back(
-        {"", "run.created", "system",
-         absl::StrCat("{\"version\":\"", run.version,
-                      "\",\"key\":", common::CanonicalJson(key_json), ",\"input_digest\":\"",
-                      common::Sha256Hex(run.input_json), "\"}")});
+    run.records.push_back({"", "run.created", "system",
+                           absl::StrCat("{\"version\":\"", run.version, "\",\"key\":",
+                                        common::CanonicalJson(key_json), ",\"input_digest\":\"",
+                                        common::Sha256Hex(run.input_json), "\"}")});
     ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
 
     if (created.created && !created.leased.empty()) {

@@ -37,11 +37,11 @@ class ModelStep final : public steps::StepKind {
   struct Prepared final : steps::PreparedStep {
     steps::StepOutcome Execute(const steps::StepContext& ctx) const override {
       const std::string iban = ctx.params->value("iban", "");
-      steps::StepOutcome outcome = steps::StepOutcome::Completed(
-          Json{{"fields",
-                {{"iban", {{"value", iban}, {"confidence", 0.5}}},
-                 {"total", {{"value", 120}, {"confidence", 0.99}}}}}},
-          0.5);
+      steps::StepOutcome outcome =
+          steps::StepOutcome::Completed(Json{{"fields",
+                                              {{"iban", {{"value", iban}, {"confidence", 0.5}}},
+                                               {"total", {{"value", 120}, {"confidence", 0.99}}}}}},
+                                        0.5);
       outcome.model = steps::ModelRef{"iban-reader", std::string(64, 'c')};
       return outcome;
     }
@@ -94,8 +94,8 @@ class EngineRecordsTest : public ::testing::Test {
     engine_options.workers = 0;
     engine_options.worker_id = "test";
     engine_options.personal_data_key = "secret";
-    engine_ = std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_,
-                                       nullptr);
+    engine_ =
+        std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_, nullptr);
     auto deployed = engine_->Deploy(kSpec, "payments.yaml");
     ASSERT_TRUE(deployed.ok()) << deployed.status();
     version_ = deployed->version;
@@ -126,8 +126,8 @@ class EngineRecordsTest : public ::testing::Test {
     auto tasks = store_->ListTasks(filter);
     EXPECT_TRUE(tasks.ok() && tasks->size() == 1);
     clock_.Advance(absl::Minutes(3));
-    EXPECT_TRUE(store_->ClaimTask(tasks->front().task_id, "bob", clock_.Now(), absl::Minutes(5))
-                    .ok());
+    EXPECT_TRUE(
+        store_->ClaimTask(tasks->front().task_id, "bob", clock_.Now(), absl::Minutes(5)).ok());
     auto resolved =
         engine_->ResolveTask({tasks->front().task_id, "bob", "correct", "the IBAN was misread",
                               Json{{"fields", {{"iban", "DE99 2222"}}}}});
@@ -207,8 +207,7 @@ TEST_F(EngineRecordsTest, PersonalDataAppearsOnlyAsDigests) {
   EXPECT_EQ(step["output"]["fields"]["total"]["value"], 120);  // not personal: as it was
   EXPECT_EQ(Payload(records, "task.resolved")["data"]["fields"]["iban"],
             digest_(Json("DE99 2222")));
-  EXPECT_EQ(Payload(records, "run.completed")["output"]["payee"],
-            digest_(Json("ann@example.com")));
+  EXPECT_EQ(Payload(records, "run.completed")["output"]["payee"], digest_(Json("ann@example.com")));
   for (const store::Record& record : records) {
     for (const char* plain : {"ann@example.com", "DE00 1111", "DE99 2222"}) {
       EXPECT_THAT(record.payload_json, Not(HasSubstr(plain))) << record.kind;

@@ -216,10 +216,10 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
           commit.output_json = common::CanonicalJson(outcome.output);
           commit.records.push_back(
               {claimed.step_id, "step.completed", step->actor_label,
-               RecordPayload(claimed.attempt, commit.params_json,
-                             absl::StrCat("\"output\":",
-                                          RecordedOutput(plan, claimed.step_id, outcome.output,
-                                                         commit.output_json)))});
+               RecordPayload(
+                   claimed.attempt, commit.params_json,
+                   absl::StrCat("\"output\":", RecordedOutput(plan, claimed.step_id, outcome.output,
+                                                              commit.output_json)))});
           commit.finish = store::RunFinish{store::RunStatus::kRejected, "", outcome.error};
           commit.records.push_back({"", "run.rejected", step->actor_label,
                                     absl::StrCat("{\"reason\":", JsonString(outcome.error), "}")});
@@ -296,10 +296,9 @@ std::string StepRunner::RecordedOutput(const Plan& plan, const std::string& step
   Json recorded = personal.Covers(root) ? personal.Redact(root, output, digest_) : output;
   // A review's output carries the person's values for the reviewed step's fields.
   const PlannedStep* step = plan.Find(step_id);
-  const std::string fields_step =
-      step != nullptr && step->spec->with.is_object()
-          ? step->spec->with.value("fields_step", std::string())
-          : std::string();
+  const std::string fields_step = step != nullptr && step->spec->with.is_object()
+                                      ? step->spec->with.value("fields_step", std::string())
+                                      : std::string();
   if (!fields_step.empty() && recorded.is_object() && recorded.contains("data")) {
     recorded["data"] = personal.RedactDecision(fields_step, recorded["data"], digest_);
   }
@@ -387,10 +386,10 @@ void StepRunner::FinishRun(const Plan& plan, RunContext& ctx, store::StepCommit&
   }
   std::string output_json = common::CanonicalJson(*outputs);
   if (commit.step_id == store::kEndStepId) commit.output_json = output_json;
-  const std::string recorded = plan.personal().Covers("outputs")
-                                   ? common::CanonicalJson(
-                                         plan.personal().Redact("outputs", *outputs, digest_))
-                                   : output_json;
+  const std::string recorded =
+      plan.personal().Covers("outputs")
+          ? common::CanonicalJson(plan.personal().Redact("outputs", *outputs, digest_))
+          : output_json;
   commit.records.push_back(
       {"", "run.completed", "system", absl::StrCat("{\"output\":", recorded, "}")});
   commit.finish = store::RunFinish{store::RunStatus::kCompleted, std::move(output_json), ""};

@@ -23,7 +23,7 @@ struct StepRunnerOptions {
   absl::Duration lease = absl::Seconds(60);
   bool lease_next = true;  // lease steps the commit makes ready to this worker
   steps::ArtifactStore* artifacts = nullptr;
-  bool dry_run = false;  // see EngineOptions::dry_run
+  bool dry_run = false;           // see EngineOptions::dry_run
   std::string personal_data_key;  // see EngineOptions::personal_data_key
 };
 

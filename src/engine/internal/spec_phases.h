@@ -42,7 +42,7 @@ struct ParsedSpec {
   YAML::Node input_schema;
   Location input_schema_location;
   std::vector<std::pair<std::string, YAML::Node>> exception_rules;  // name, `when:` as written
-  std::vector<std::pair<std::string, Location>> personal;            // `personal:` as written
+  std::vector<std::pair<std::string, Location>> personal;           // `personal:` as written
 };
 
 // spec_parser.cc: the top level, triggers, outputs and input; the steps via ReadSteps().
