@@ -4,39 +4,19 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/temp_dir.h"
+#include "audit/audit_test_base.h"
 #include "gtest/gtest.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace flowline::audit {
 namespace {
 
 absl::Time Day(int day) { return absl::FromUnixSeconds(1'700'000'000) + absl::Hours(24) * day; }
 
-class ChainKeeperTest : public ::testing::Test {
+class ChainKeeperTest : public AuditStoreTest {
  protected:
-  void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("keeper.db");
-    options.synchronous_full = false;
-    auto store = store::sqlite::SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    auto key = SigningKey::Generate();
-    ASSERT_TRUE(key.ok());
-    key_ = std::make_unique<SigningKey>(*std::move(key));
-  }
-
   void AddRun(absl::Time at) {
-    store::NewRun run;
-    run.run_id = absl::StrCat("r", ++runs_);
-    run.workflow = "wf";
-    run.version = "v1";
-    run.input_json = "{}";
-    run.now = at;
-    run.steps = {{store::kEndStepId, 1}};
-    run.records.push_back(store::NewRecord{"", "run.created", "system", "{}"});
-    ASSERT_TRUE(store_->CreateRun(run).ok());
+    AuditStoreTest::AddRun(absl::StrCat("r", ++runs_), at,
+                           {store::NewRecord{"", "run.created", "system", "{}"}});
   }
 
   int64_t LatestSeq() {
@@ -45,9 +25,6 @@ class ChainKeeperTest : public ::testing::Test {
     return latest.ok() && latest->has_value() ? (*latest)->seq : 0;
   }
 
-  common::TempDir dir_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<SigningKey> key_;
   int runs_ = 0;
 };
 

@@ -5,12 +5,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "audit/audit_test_base.h"
 #include "audit/checkpoints.h"
 #include "audit/verifier.h"
-#include "common/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace flowline::audit {
 namespace {
@@ -64,35 +63,16 @@ TEST(RetentionTest, CutoffIsCalendarMonthsBack) {
   EXPECT_EQ(days.Cutoff(Utc(2026, 1, 1)), Utc(2026, 1, 1) - absl::Hours(24 * 400));
 }
 
-class PruneTest : public ::testing::Test {
+class PruneTest : public AuditStoreTest {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("prune.db");
-    options.synchronous_full = false;
-    auto store = store::sqlite::SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    auto key = SigningKey::Generate();
-    ASSERT_TRUE(key.ok());
-    key_ = std::make_unique<SigningKey>(*std::move(key));
+    AuditStoreTest::SetUp();
     // One run a month through 2025, one record each: record n is from month n.
     for (int month = 1; month <= 12; ++month) {
-      store::NewRun run;
-      run.run_id = absl::StrCat("r", month);
-      run.workflow = "wf";
-      run.version = "v1";
-      run.input_json = "{}";
-      run.now = Utc(2025, month, 15);
-      run.steps = {{store::kEndStepId, 1}};
-      run.records.push_back(store::NewRecord{"", "run.created", "system", "{}"});
-      ASSERT_TRUE(store_->CreateRun(run).ok());
+      AddRun(absl::StrCat("r", month), Utc(2025, month, 15),
+             {store::NewRecord{"", "run.created", "system", "{}"}});
     }
   }
-
-  common::TempDir dir_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<SigningKey> key_;
 };
 
 TEST_F(PruneTest, RemovesWhatIsOlderThanTheRetentionAndTheRestVerifies) {

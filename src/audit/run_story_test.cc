@@ -4,11 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_test_base.h"
 #include "audit/checkpoints.h"
-#include "common/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace flowline::audit {
 namespace {
@@ -19,16 +18,10 @@ using ::testing::Not;
 absl::Time At(int seconds) { return absl::FromUnixSeconds(1'700'000'000 + seconds); }
 
 // One case: extract (an AI step) → review (a person corrects the IBAN) → $end.
-class RunStoryTest : public ::testing::Test {
+class RunStoryTest : public AuditStoreTest {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("story.db");
-    options.synchronous_full = false;
-    auto store = store::sqlite::SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-
+    AuditStoreTest::SetUp();
     store::NewRun run;
     run.run_id = "run-1";
     run.workflow = "invoices";
@@ -96,8 +89,6 @@ class RunStoryTest : public ::testing::Test {
     return story.ok() ? *story : Json();
   }
 
-  common::TempDir dir_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
   PersonalFields personal_{{"input.email", "steps.extract.output.fields.iban", "key"}};
   PersonalDigest digest_{"key"};
 };

@@ -5,18 +5,18 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "audit/audit_test_base.h"
 #include "audit/checkpoints.h"
 #include "audit/retention.h"
-#include "common/temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/record_chain.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace flowline::audit {
 namespace {
@@ -25,46 +25,17 @@ using ::testing::HasSubstr;
 
 absl::Time At(int seconds) { return absl::FromUnixSeconds(1'700'000'000 + seconds); }
 
-class VerifierTest : public ::testing::Test {
+class VerifierTest : public AuditStoreTest {
  protected:
-  void SetUp() override {
-    path_ = dir_.File("audit.db");
-    Open();
-    absl::StatusOr<SigningKey> key = SigningKey::Generate();
-    ASSERT_TRUE(key.ok()) << key.status();
-    key_ = std::make_unique<SigningKey>(*std::move(key));
-  }
-
-  void Open() {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = path_;
-    options.synchronous_full = false;
-    absl::StatusOr<std::unique_ptr<store::sqlite::SqliteStore>> store =
-        store::sqlite::SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
-
   // A new, empty database.
-  void StartOver() {
-    store_.reset();
-    path_ = dir_.File(absl::StrCat("audit-", ++databases_, ".db"));
-    Open();
-  }
+  void StartOver() { OpenStore(absl::StrCat("audit-", ++databases_, ".db")); }
 
   // Runs r0..r{n-1}, each created with two records ("run.created", "note"), at second i.
   void MakeRecords(int runs) {
     for (int i = 0; i < runs; ++i) {
-      store::NewRun run;
-      run.run_id = absl::StrCat("r", i);
-      run.workflow = "wf";
-      run.version = "v1";
-      run.input_json = "{}";
-      run.now = At(i);
-      run.steps = {{"a", 0}, {store::kEndStepId, 1}};
-      run.records.push_back(store::NewRecord{"", "run.created", "system", "{\"n\":1}"});
-      run.records.push_back(store::NewRecord{"a", "note", "ai:classify", "{\"label\":\"x\"}"});
-      ASSERT_TRUE(store_->CreateRun(run).ok());
+      AddRun(absl::StrCat("r", i), At(i),
+             {store::NewRecord{"", "run.created", "system", "{\"n\":1}"},
+              store::NewRecord{"a", "note", "ai:classify", "{\"label\":\"x\"}"}});
     }
   }
 
@@ -87,7 +58,7 @@ class VerifierTest : public ::testing::Test {
     EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "") << " in " << sql;
     sqlite3_free(error);
     sqlite3_close(db);
-    Open();
+    OpenStore(std::filesystem::path(path_).filename().string());
   }
 
   // Changes record `seq`'s payload and, like a careful attacker, stores the hash of the new
@@ -112,11 +83,19 @@ class VerifierTest : public ::testing::Test {
   }
   VerifyReport Verify() { return Verify(&key_->public_key()); }
 
-  common::TempDir dir_;
-  std::string path_;
+  // Verifies with the test's key, expecting `problem` at record `seq`; returns the message.
+  std::string ExpectFinding(const std::string& problem, int64_t seq) {
+    VerifyReport report = Verify();
+    if (!report.finding.has_value()) {
+      ADD_FAILURE() << "no finding; expected " << problem << " at record " << seq;
+      return "";
+    }
+    EXPECT_EQ(report.finding->problem, problem) << report.finding->message;
+    EXPECT_EQ(report.finding->seq, seq) << report.finding->message;
+    return report.finding->message;
+  }
+
   int databases_ = 0;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<SigningKey> key_;
 };
 
 TEST_F(VerifierTest, AnIntactChainVerifies) {
@@ -175,42 +154,30 @@ TEST_F(VerifierTest, AChangeOfAnyColumnIsNamed) {
 TEST_F(VerifierTest, AChangeWithItsHashRecomputedIsNamedByTheNextLink) {
   MakeRecords(5);
   RewriteWithHash(4, "{\"label\":\"forged\"}");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "changed");
-  EXPECT_EQ(report.finding->seq, 4);
-  EXPECT_THAT(report.finding->message, HasSubstr("hash recomputed"));
+  const std::string message = ExpectFinding("changed", 4);
+  EXPECT_THAT(message, HasSubstr("hash recomputed"));
 }
 
 TEST_F(VerifierTest, AChangedLastRecordIsCaughtByItsCheckpoint) {
   MakeRecords(5);
   Checkpoint(10);
   RewriteWithHash(10, "{\"label\":\"forged\"}");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "changed");
-  EXPECT_EQ(report.finding->seq, 10);
-  EXPECT_THAT(report.finding->message, HasSubstr("checkpoint 1"));
+  const std::string message = ExpectFinding("changed", 10);
+  EXPECT_THAT(message, HasSubstr("checkpoint 1"));
 }
 
 TEST_F(VerifierTest, ADeletedRecordIsNamed) {
   MakeRecords(5);
   Tamper("DELETE FROM records WHERE seq = 7");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "removed");
-  EXPECT_EQ(report.finding->seq, 7);
-  EXPECT_THAT(report.finding->message, HasSubstr("record 7 is missing"));
-  EXPECT_THAT(report.finding->message, HasSubstr("from record 6 to record 8"));
+  const std::string message = ExpectFinding("removed", 7);
+  EXPECT_THAT(message, HasSubstr("record 7 is missing"));
+  EXPECT_THAT(message, HasSubstr("from record 6 to record 8"));
 }
 
 TEST_F(VerifierTest, TheFirstRecordDeletedIsNamed) {
   MakeRecords(2);
   Tamper("DELETE FROM records WHERE seq = 1");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "removed");
-  EXPECT_EQ(report.finding->seq, 1);
+  ExpectFinding("removed", 1);
 }
 
 TEST_F(VerifierTest, TwoSwappedRecordsAreNamed) {
@@ -219,23 +186,17 @@ TEST_F(VerifierTest, TwoSwappedRecordsAreNamed) {
   Tamper(
       "UPDATE records SET seq = -3 WHERE seq = 3; UPDATE records SET seq = 3 WHERE seq = 8; "
       "UPDATE records SET seq = 8 WHERE seq = -3;");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "reordered");
-  EXPECT_EQ(report.finding->seq, 3);
-  EXPECT_THAT(report.finding->message, HasSubstr("written as record 8"));
+  const std::string message = ExpectFinding("reordered", 3);
+  EXPECT_THAT(message, HasSubstr("written as record 8"));
 }
 
 TEST_F(VerifierTest, ATruncatedTailIsNamed) {
   MakeRecords(5);
   Checkpoint(8);
   Tamper("DELETE FROM records WHERE seq > 6");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "truncated");
-  EXPECT_EQ(report.finding->seq, 7);
-  EXPECT_THAT(report.finding->message, HasSubstr("the chain ends at record 6"));
-  EXPECT_THAT(report.finding->message, HasSubstr("covers up to record 8"));
+  const std::string message = ExpectFinding("truncated", 7);
+  EXPECT_THAT(message, HasSubstr("the chain ends at record 6"));
+  EXPECT_THAT(message, HasSubstr("covers up to record 8"));
 }
 
 // Records after the last checkpoint can be cut without a trace: that is the window the
@@ -330,10 +291,7 @@ TEST_F(VerifierTest, ARecordPutBackBeforeTheCutIsNamed) {
       "INSERT INTO records (seq, run_id, step_id, version, kind, actor, payload_json, at, "
       "prev_hash, hash) SELECT 2, run_id, step_id, version, kind, actor, payload_json, at, "
       "prev_hash, hash FROM records WHERE seq = 5");
-  VerifyReport report = Verify();
-  ASSERT_TRUE(report.finding.has_value());
-  EXPECT_EQ(report.finding->problem, "inserted");
-  EXPECT_EQ(report.finding->seq, 2);
+  ExpectFinding("inserted", 2);
 }
 
 }  // namespace
