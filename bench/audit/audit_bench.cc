@@ -2,8 +2,10 @@
 // records shaped like W3's (run.created, three step.completed with outputs, run.completed), signs
 // a checkpoint, then times `VerifyChain` over the whole chain, best and median of several walks.
 //
-//   build/bench/audit_bench [--records 1000000] [--walks 5] [--store DIR]
+//   build/bench/audit_bench [--records 1000000] [--walks 5] [--checkpoints 1] [--store DIR]
 //
+// --checkpoints N signs N checkpoints spread over the chain (a year of `flowline serve` at one a
+// minute is 525,600), to measure what checking their signatures adds.
 // With --store DIR the database is kept (and reused if it already has the records).
 #include <sys/resource.h>
 
@@ -18,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "audit/checkpoints.h"
+#include "audit/key_dir.h"
 #include "audit/verifier.h"
 #include "common/temp_dir.h"
 #include "store/sqlite/sqlite_store.h"
@@ -29,6 +32,7 @@ using flowline::store::NewRecord;
 struct Args {
   int64_t records = 1'000'000;
   int walks = 5;
+  int64_t checkpoints = 1;
   std::string store_dir;
 };
 
@@ -41,13 +45,15 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       args.records = std::atoll(value.c_str());
     } else if (flag == "--walks") {
       args.walks = std::atoi(value.c_str());
+    } else if (flag == "--checkpoints") {
+      args.checkpoints = std::atoll(value.c_str());
     } else if (flag == "--store") {
       args.store_dir = value;
     } else {
       return false;
     }
   }
-  return args.records > 0 && args.walks > 0;
+  return args.records > 0 && args.walks > 0 && args.checkpoints >= 1;
 }
 
 // The five records of one W3-like run.
@@ -92,7 +98,7 @@ int main(int argc, char** argv) {
     std::cerr << store.status() << "\n";
     return 1;
   }
-  auto key = flowline::audit::SigningKey::Generate();
+  auto key = flowline::audit::LoadOrCreateSigningKey(options.path + ".keys");
   if (!key.ok()) return 1;
 
   auto head = (*store)->GetRecordChainHead();
@@ -115,11 +121,23 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  auto signed_head = flowline::audit::CheckpointHead(**store, *key, absl::Now(), "manual");
-  if (!signed_head.ok()) return 1;
   head = (*store)->GetRecordChainHead();
-  std::printf("chain: %lld records (built in %.1f s), database %.0f MiB\n",
-              static_cast<long long>(head->seq), absl::ToDoubleSeconds(absl::Now() - start),
+  auto existing = (*store)->ListCheckpoints(0, 0);
+  if (!head.ok() || !existing.ok()) return 1;
+  if (static_cast<int64_t>(existing->size()) < args.checkpoints) {
+    // Spread over the chain, the last one at the head.
+    for (int64_t i = static_cast<int64_t>(existing->size()) + 1; i <= args.checkpoints; ++i) {
+      const int64_t seq = head->seq * i / args.checkpoints;
+      auto record = (*store)->ScanRecords(seq - 1, 1);
+      if (!record.ok() || record->empty()) return 1;
+      auto checkpoint = flowline::audit::SignCheckpoint(*key, seq, record->front().hash,
+                                                        absl::Now(), "interval", false);
+      if (!checkpoint.ok() || !(*store)->AddCheckpoint(*checkpoint).ok()) return 1;
+    }
+  }
+  std::printf("chain: %lld records, %lld checkpoints (built in %.1f s), database %.0f MiB\n",
+              static_cast<long long>(head->seq), static_cast<long long>(args.checkpoints),
+              absl::ToDoubleSeconds(absl::Now() - start),
               static_cast<double>(std::filesystem::file_size(options.path)) / (1 << 20));
 
   std::vector<double> rates;

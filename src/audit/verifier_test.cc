@@ -239,6 +239,36 @@ TEST_F(VerifierTest, ACheckpointOfAnotherKeyIsNamed) {
   EXPECT_EQ(report.finding->problem, "bad_checkpoint");
 }
 
+// Only the checkpoints verdicts rest on are checked by default; --all-signatures checks all.
+TEST_F(VerifierTest, AForgedCheckpointIsNamedWhenAVerdictWouldRestOnIt) {
+  MakeRecords(5);
+  Checkpoint(4);
+  Checkpoint(8);
+  absl::StatusOr<SigningKey> other = SigningKey::Generate();
+  ASSERT_TRUE(other.ok());
+  absl::StatusOr<std::string> forged = other->Sign("anything");
+  ASSERT_TRUE(forged.ok());
+  // The checkpoint of record 4 gets a forged signature but still agrees with the chain.
+  Tamper(absl::StrCat("UPDATE checkpoints SET signature = x'", store::HexBytes(*forged),
+                      "' WHERE seq = 4"));
+  VerifyReport report = Verify();
+  EXPECT_FALSE(report.finding.has_value()) << report.finding->message;
+  EXPECT_EQ(report.signatures_verified, 1);
+  EXPECT_EQ(report.signed_up_to, 8);
+  VerifyOptions all;
+  all.trusted_key = &key_->public_key();
+  all.all_signatures = true;
+  absl::StatusOr<VerifyReport> thorough = VerifyChain(*store_, all);
+  ASSERT_TRUE(thorough.ok());
+  ASSERT_TRUE(thorough->finding.has_value());
+  EXPECT_EQ(thorough->finding->problem, "bad_checkpoint");
+  EXPECT_EQ(thorough->finding->seq, 4);
+  // Made to disagree with the chain, the forged checkpoint is checked and named, rather than
+  // the record it would accuse.
+  Tamper("UPDATE checkpoints SET hash = (SELECT hash FROM records WHERE seq = 3) WHERE seq = 4");
+  ExpectFinding("bad_checkpoint", 4);
+}
+
 TEST_F(VerifierTest, WithoutAKeyOnlyTheChainIsChecked) {
   MakeRecords(2);
   Checkpoint(4);

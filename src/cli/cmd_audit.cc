@@ -19,6 +19,7 @@ namespace {
 struct VerifyArgs {
   std::string public_key;  // empty: the key directory's signing.pub
   bool no_signatures = false;
+  bool all_signatures = false;
   bool json = false;
 };
 
@@ -33,6 +34,7 @@ Json ReportJson(const audit::VerifyReport& report) {
               {"last_seq", report.last_seq},
               {"checkpoints", report.checkpoints},
               {"signatures_checked", report.signatures_checked},
+              {"signatures_verified", report.signatures_verified},
               {"signed_up_to", report.signed_up_to},
               {"cut", report.cut.has_value() ? Json(report.cut->seq) : Json()},
               {"seconds", absl::ToDoubleSeconds(report.elapsed)}};
@@ -57,6 +59,7 @@ int Verify(const GlobalOptions& global, const VerifyArgs& args) {
   }
   audit::VerifyOptions options;
   options.trusted_key = trusted.has_value() ? &*trusted : nullptr;
+  options.all_signatures = args.all_signatures;
   absl::StatusOr<audit::VerifyReport> report = audit::VerifyChain((*app)->store(), options);
   if (!report.ok()) return Fail(report.status());
   if (args.json) {
@@ -92,8 +95,9 @@ int Verify(const GlobalOptions& global, const VerifyArgs& args) {
     std::cout << "  signatures NOT checked (--no-signatures): someone who rewrote every hash "
                  "from a record on would not be noticed\n";
   } else {
-    std::cout << "  " << report->checkpoints << " checkpoint(s) signed by " << trusted->id()
-              << "; signed up to record " << report->signed_up_to << "\n";
+    std::cout << "  " << report->checkpoints << " checkpoint(s), " << report->signatures_verified
+              << " signature(s) verified against " << trusted->id() << "; signed up to record "
+              << report->signed_up_to << "\n";
   }
   if (report->last_seq > report->signed_up_to) {
     std::cout << "  " << report->last_seq - report->signed_up_to
@@ -240,6 +244,9 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
                      "in the audit key directory — a copy kept elsewhere is safer");
   verify->add_flag("--no-signatures", verify_args->no_signatures,
                    "Check the chain only, not the checkpoints' signatures");
+  verify->add_flag("--all-signatures", verify_args->all_signatures,
+                   "Check every checkpoint's signature, not only the retention cut's, the "
+                   "furthest one's and any that disagrees with the chain");
   verify->add_flag("--json", verify_args->json, "Print the report as JSON");
   verify->callback(
       [verify_args, &global, &exit_code] { exit_code = Verify(global, *verify_args); });
