@@ -54,6 +54,26 @@ const char* TaskStatusName(TaskStatus status) {
   return "unknown";
 }
 
+const char* AlertStatusName(AlertStatus status) {
+  switch (status) {
+    case AlertStatus::kOpen:
+      return "open";
+    case AlertStatus::kAcknowledged:
+      return "acknowledged";
+    case AlertStatus::kResolved:
+      return "resolved";
+  }
+  return "unknown";
+}
+
+std::optional<AlertStatus> ParseAlertStatus(std::string_view name) {
+  for (AlertStatus status :
+       {AlertStatus::kOpen, AlertStatus::kAcknowledged, AlertStatus::kResolved}) {
+    if (name == AlertStatusName(status)) return status;
+  }
+  return std::nullopt;
+}
+
 std::optional<RunStatus> ParseRunStatus(std::string_view name) {
   for (RunStatus status : {RunStatus::kRunning, RunStatus::kCompleted, RunStatus::kFailed,
                            RunStatus::kRejected, RunStatus::kCancelled}) {

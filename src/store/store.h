@@ -381,6 +381,125 @@ struct Notification {
   absl::Time next_attempt_at;
 };
 
+// ---- Drift and alerts -----------------------------------------------------------------------
+
+// A decision record with what a reader of the whole record needs of its run (monitor/: drift
+// histograms are filled from the record, in seq order, behind a cursor).
+struct FeedRecord {
+  Record record;
+  std::string workflow;
+  std::string version;
+  std::string run_input_json;  // the run's input, for run.created records only ("" otherwise)
+};
+
+struct RecordFeedRequest {
+  int64_t after_seq = 0;           // records with a larger seq, oldest first
+  std::vector<std::string> kinds;  // only these kinds; empty: every kind
+  int limit = 1000;
+};
+
+// The drift histogram (monitor/histogram.h) of one workflow's feature over one time bucket.
+struct DriftBucket {
+  std::string workflow;
+  std::string feature;
+  absl::Time start;            // the bucket's first instant (an hour boundary)
+  std::string type;            // the feature type the histogram was written with
+  std::string histogram_json;  // kept verbatim
+};
+
+struct DriftBucketFilter {
+  std::string workflow;                       // required
+  std::string feature;                        // empty: every feature
+  absl::Time from = absl::InfinitePast();     // buckets starting at or after
+  absl::Time until = absl::InfiniteFuture();  // and before
+};
+
+// One step of filling the drift histograms: `buckets` replace the stored ones with the same
+// (workflow, feature, start), and the cursor moves from `expected_cursor` to `next_cursor`.
+struct DriftIngest {
+  int64_t expected_cursor = 0;
+  int64_t next_cursor = 0;
+  std::vector<DriftBucket> buckets;
+};
+
+// The latest drift check of a workflow, as its JSON report (monitor/drift_check.h).
+struct DriftReportRow {
+  std::string workflow;
+  absl::Time checked_at;
+  std::string report_json;
+};
+
+enum class AlertStatus { kOpen, kAcknowledged, kResolved };
+const char* AlertStatusName(AlertStatus status);
+std::optional<AlertStatus> ParseAlertStatus(std::string_view name);
+
+// Something a person should look at, found by a check (drift: a feature's distribution moved).
+// An ongoing finding is ONE alert (same workflow, kind and subject, not resolved), refreshed by
+// every check that sees it again.
+struct Alert {
+  int64_t seq = 0;
+  std::string alert_id;
+  std::string workflow;
+  std::string kind;     // "drift"
+  std::string subject;  // what it is about: the feature's name
+  AlertStatus status = AlertStatus::kOpen;
+  std::string summary;      // one line for people, from the latest check
+  std::string detail_json;  // the latest finding (statistics, windows, distributions)
+  absl::Time opened_at;
+  absl::Time updated_at;    // the last check that saw it
+  int64_t occurrences = 1;  // checks that saw it
+  std::string acknowledged_by;
+  std::optional<absl::Time> acknowledged_at;
+  std::string resolved_by;  // a person, or "flowline" when a check found it over
+  std::optional<absl::Time> resolved_at;
+  std::string resolution;  // why it was resolved
+};
+
+struct AlertRaise {
+  std::string alert_id;  // used if a new alert is opened
+  std::string workflow;
+  std::string kind;
+  std::string subject;
+  std::string summary;
+  std::string detail_json;
+  absl::Time now;
+  // Queued in the same transaction when the alert is opened (not when refreshed); "" for none.
+  std::string notify_url;
+  std::string notification_json;
+};
+
+struct AlertRaised {
+  Alert alert;
+  bool opened = false;  // false: an ongoing alert was refreshed
+};
+
+struct AlertResolve {
+  std::string alert_id;
+  std::string by;
+  std::string resolution;
+  absl::Time now;
+  std::string notify_url;  // queued with the resolution; "" for none
+  std::string notification_json;
+};
+
+struct AlertFilter {
+  std::string workflow;               // empty: all
+  std::string kind;                   // empty: all
+  std::string subject;                // empty: all
+  std::optional<AlertStatus> status;  // unset: all
+  bool unresolved_only = false;       // open and acknowledged (overrides `status`)
+  int64_t before_seq = 0;             // paging: alerts older than this one; 0: from the newest
+  int limit = 100;
+};
+
+// Unresolved alerts by workflow, kind and status (for /metrics).
+struct AlertCount {
+  std::string workflow;
+  std::string kind;
+  AlertStatus status = AlertStatus::kOpen;
+  int64_t count = 0;
+};
+
 // ---- Queries --------------------------------------------------------------------------------
 
 struct RunFilter {
@@ -522,6 +641,43 @@ class Store {
   // Corrections (labelled cases), oldest first.
   virtual absl::StatusOr<std::vector<Correction>> ListCorrections(
       const CorrectionFilter& filter) = 0;
+
+  // The decision record in seq order with each record's run (drift histograms read it behind a
+  // cursor). Records of deleted runs are skipped.
+  virtual absl::StatusOr<std::vector<FeedRecord>> ListRecordsAfter(
+      const RecordFeedRequest& request) = 0;
+
+  // Drift histograms. The cursor is the seq of the last record they include (0 at first).
+  virtual absl::StatusOr<int64_t> GetDriftCursor() = 0;
+  // The workflow's buckets in the filter's range, by feature then start.
+  virtual absl::StatusOr<std::vector<DriftBucket>> ListDriftBuckets(
+      const DriftBucketFilter& filter) = 0;
+  // The start of the workflow's first bucket; nullopt before it has any.
+  virtual absl::StatusOr<std::optional<absl::Time>> FirstDriftBucket(
+      const std::string& workflow) = 0;
+  // Writes the buckets and moves the cursor in one transaction. FailedPrecondition if the cursor
+  // is no longer `expected_cursor` (another process filled them meanwhile: read again).
+  virtual absl::Status CommitDriftIngest(const DriftIngest& ingest) = 0;
+  // The latest drift check of a workflow: replaced by each check. NotFound before the first.
+  virtual absl::Status PutDriftReport(const DriftReportRow& report) = 0;
+  virtual absl::StatusOr<DriftReportRow> GetDriftReport(const std::string& workflow) = 0;
+
+  // Alerts. RaiseAlert opens an alert, or refreshes the unresolved one with the same workflow,
+  // kind and subject (summary, detail, updated_at, occurrences + 1; an acknowledged one stays
+  // acknowledged), in one transaction with its notification when it opens.
+  virtual absl::StatusOr<AlertRaised> RaiseAlert(const AlertRaise& raise) = 0;
+  // NotFound for an unknown id.
+  virtual absl::StatusOr<Alert> GetAlert(const std::string& alert_id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<Alert>> ListAlerts(const AlertFilter& filter) = 0;
+  // Open → acknowledged (a person has seen it). FailedPrecondition if it is not open; NotFound.
+  virtual absl::StatusOr<Alert> AcknowledgeAlert(const std::string& alert_id, const std::string& by,
+                                                 absl::Time now) = 0;
+  // Open or acknowledged → resolved, with its notification. FailedPrecondition if it is already
+  // resolved; NotFound.
+  virtual absl::StatusOr<Alert> ResolveAlert(const AlertResolve& resolve) = 0;
+  // Unresolved alerts counted by workflow, kind and status.
+  virtual absl::StatusOr<std::vector<AlertCount>> CountAlerts() = 0;
 
   // The stop switch. NotFound for a workflow that was never deployed. Returns the new state.
   virtual absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,

@@ -207,6 +207,54 @@ CREATE TABLE checkpoints (
 );
 CREATE INDEX checkpoints_cut ON checkpoints (seq) WHERE cut;
 )sql",
+    // 4: drift detection and alerts (issue 5, docs/drift.md): drift histograms per workflow,
+    // feature and hour, filled from the decision record behind a cursor; the latest drift check
+    // per workflow; alerts, one unresolved row per finding.
+    R"sql(
+CREATE TABLE drift_state (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO drift_state (name, value) VALUES ('cursor', 0);
+
+CREATE TABLE drift_buckets (
+  seq            INTEGER PRIMARY KEY,
+  workflow       TEXT NOT NULL,
+  feature        TEXT NOT NULL,
+  start          INTEGER NOT NULL,
+  type           TEXT NOT NULL,
+  histogram_json TEXT NOT NULL,
+  UNIQUE (workflow, feature, start)
+);
+
+CREATE TABLE drift_reports (
+  workflow    TEXT PRIMARY KEY,
+  checked_at  INTEGER NOT NULL,
+  report_json TEXT NOT NULL
+);
+
+CREATE TABLE alerts (
+  seq             INTEGER PRIMARY KEY,
+  alert_id        TEXT NOT NULL UNIQUE,
+  workflow        TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  summary         TEXT NOT NULL,
+  detail_json     TEXT NOT NULL,
+  opened_at       INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  occurrences     INTEGER NOT NULL DEFAULT 1,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at INTEGER,
+  resolved_by     TEXT NOT NULL DEFAULT '',
+  resolved_at     INTEGER,
+  resolution      TEXT NOT NULL DEFAULT ''
+);
+-- An ongoing finding is one alert: at most one unresolved row per (workflow, kind, subject).
+CREATE UNIQUE INDEX alerts_ongoing ON alerts (workflow, kind, subject) WHERE status <> 'resolved';
+CREATE INDEX alerts_workflow ON alerts (workflow, seq);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

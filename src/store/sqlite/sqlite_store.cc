@@ -12,6 +12,7 @@
 #include "store/sqlite/catalog_writes.h"
 #include "store/sqlite/chain.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/monitor_rows.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/task_writes.h"
 
@@ -301,6 +302,69 @@ absl::Status SqliteStore::FinishNotification(int64_t seq, bool delivered, absl::
 absl::StatusOr<std::vector<Correction>> SqliteStore::ListCorrections(
     const CorrectionFilter& filter) {
   return ReadTx("ListCorrections", [&](Connection& db) { return SelectCorrections(db, filter); });
+}
+
+absl::StatusOr<std::vector<FeedRecord>> SqliteStore::ListRecordsAfter(
+    const RecordFeedRequest& request) {
+  return ReadTx("ListRecordsAfter",
+                [&](Connection& db) { return SelectRecordsAfter(db, request); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::GetDriftCursor() {
+  return ReadTx("GetDriftCursor", [&](Connection& db) { return SelectDriftCursor(db); });
+}
+
+absl::StatusOr<std::vector<DriftBucket>> SqliteStore::ListDriftBuckets(
+    const DriftBucketFilter& filter) {
+  return ReadTx("ListDriftBuckets", [&](Connection& db) { return SelectDriftBuckets(db, filter); });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteStore::FirstDriftBucket(
+    const std::string& workflow) {
+  return ReadTx("FirstDriftBucket",
+                [&](Connection& db) { return SelectFirstDriftBucket(db, workflow); });
+}
+
+absl::Status SqliteStore::CommitDriftIngest(const DriftIngest& ingest) {
+  return InOperation(committer_->Run([&](Connection& db) { return WriteDriftIngest(db, ingest); }),
+                     "CommitDriftIngest");
+}
+
+absl::Status SqliteStore::PutDriftReport(const DriftReportRow& report) {
+  return InOperation(committer_->Run([&](Connection& db) { return UpsertDriftReport(db, report); }),
+                     "PutDriftReport");
+}
+
+absl::StatusOr<DriftReportRow> SqliteStore::GetDriftReport(const std::string& workflow) {
+  return ReadTx("GetDriftReport", [&](Connection& db) { return SelectDriftReport(db, workflow); });
+}
+
+absl::StatusOr<AlertRaised> SqliteStore::RaiseAlert(const AlertRaise& raise) {
+  return WriteTx<AlertRaised>("RaiseAlert",
+                              [&](Connection& db) { return RaiseAlertRow(db, raise); });
+}
+
+absl::StatusOr<Alert> SqliteStore::GetAlert(const std::string& alert_id) {
+  return ReadTx("GetAlert", [&](Connection& db) { return SelectAlert(db, alert_id); });
+}
+
+absl::StatusOr<std::vector<Alert>> SqliteStore::ListAlerts(const AlertFilter& filter) {
+  return ReadTx("ListAlerts", [&](Connection& db) { return SelectAlerts(db, filter); });
+}
+
+absl::StatusOr<Alert> SqliteStore::AcknowledgeAlert(const std::string& alert_id,
+                                                    const std::string& by, absl::Time now) {
+  return WriteTx<Alert>("AcknowledgeAlert",
+                        [&](Connection& db) { return AcknowledgeAlertRow(db, alert_id, by, now); });
+}
+
+absl::StatusOr<Alert> SqliteStore::ResolveAlert(const AlertResolve& resolve) {
+  return WriteTx<Alert>("ResolveAlert",
+                        [&](Connection& db) { return ResolveAlertRow(db, resolve); });
+}
+
+absl::StatusOr<std::vector<AlertCount>> SqliteStore::CountAlerts() {
+  return ReadTx("CountAlerts", [&](Connection& db) { return SelectAlertCounts(db); });
 }
 
 absl::StatusOr<WorkflowInfo> SqliteStore::SetWorkflowPaused(const std::string& workflow,

@@ -116,6 +116,22 @@ class SqliteStore final : public Store {
                                                                  int limit) override;
   absl::Status FinishNotification(int64_t seq, bool delivered, absl::Time retry_at) override;
   absl::StatusOr<std::vector<Correction>> ListCorrections(const CorrectionFilter& filter) override;
+  absl::StatusOr<std::vector<FeedRecord>> ListRecordsAfter(
+      const RecordFeedRequest& request) override;
+  absl::StatusOr<int64_t> GetDriftCursor() override;
+  absl::StatusOr<std::vector<DriftBucket>> ListDriftBuckets(
+      const DriftBucketFilter& filter) override;
+  absl::StatusOr<std::optional<absl::Time>> FirstDriftBucket(const std::string& workflow) override;
+  absl::Status CommitDriftIngest(const DriftIngest& ingest) override;
+  absl::Status PutDriftReport(const DriftReportRow& report) override;
+  absl::StatusOr<DriftReportRow> GetDriftReport(const std::string& workflow) override;
+  absl::StatusOr<AlertRaised> RaiseAlert(const AlertRaise& raise) override;
+  absl::StatusOr<Alert> GetAlert(const std::string& alert_id) override;
+  absl::StatusOr<std::vector<Alert>> ListAlerts(const AlertFilter& filter) override;
+  absl::StatusOr<Alert> AcknowledgeAlert(const std::string& alert_id, const std::string& by,
+                                         absl::Time now) override;
+  absl::StatusOr<Alert> ResolveAlert(const AlertResolve& resolve) override;
+  absl::StatusOr<std::vector<AlertCount>> CountAlerts() override;
   absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,
                                                  const std::string& by, absl::Time now) override;
   absl::Status PutUser(const UserInfo& user) override;

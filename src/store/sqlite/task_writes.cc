@@ -235,16 +235,22 @@ absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escal
   stmt->Bind(2, escalation.now);
   ASSIGN_OR_RETURN(Task task, ReturnedTask(stmt));
   if (!task.notify_url.empty() && !escalation.notification_json.empty()) {
-    ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO notifications (url, payload_json, "
-                                             "created_at, next_attempt_at) "
-                                             "VALUES (?1, ?2, ?3, ?3)"));
-    insert->Bind(1, task.notify_url);
-    insert->Bind(2, escalation.notification_json);
-    insert->Bind(3, escalation.now);
-    RETURN_IF_ERROR(insert->Run());
+    RETURN_IF_ERROR(
+        InsertNotification(db, task.notify_url, escalation.notification_json, escalation.now));
   }
   RETURN_IF_ERROR(AppendRunRecords(db, task.run_id, escalation.records, escalation.now));
   return task;
+}
+
+absl::Status InsertNotification(Connection& db, const std::string& url,
+                                const std::string& payload_json, absl::Time now) {
+  ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO notifications (url, payload_json, "
+                                           "created_at, next_attempt_at) "
+                                           "VALUES (?1, ?2, ?3, ?3)"));
+  insert->Bind(1, url);
+  insert->Bind(2, payload_json);
+  insert->Bind(3, now);
+  return insert->Run();
 }
 
 absl::Status FinishNotificationRow(Connection& db, int64_t seq, bool delivered,

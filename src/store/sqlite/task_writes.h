@@ -22,6 +22,10 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
 
 absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation);
 
+// Queues a webhook notification in the outbox (due at once), inside the caller's transaction.
+absl::Status InsertNotification(Connection& db, const std::string& url,
+                                const std::string& payload_json, absl::Time now);
+
 absl::Status FinishNotificationRow(Connection& db, int64_t seq, bool delivered,
                                    absl::Time retry_at);
 
