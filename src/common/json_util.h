@@ -19,6 +19,10 @@ namespace common {
 // Parses `text`. On a syntax error returns InvalidArgument naming `what` (e.g. "request body"),
 // the line and column, and what the parser expected.
 absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what);
+// The same, leaving out the top-level object's member named `skip`: it is still read (so the
+// text must be valid) but never built, which spares the allocations when only a few small
+// members of a large document are wanted.
+absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what, std::string_view skip);
 
 // Compact serialisation with sorted keys (nlohmann objects are ordered maps): equal values give
 // equal strings, so the result can be hashed. Never throws: invalid UTF-8 becomes U+FFFD.
