@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/json_util.h"
+#include "monitor/monitor_spec.h"
 #include "review/policy.h"
 #include "steps/step_kind.h"
 
@@ -88,6 +89,9 @@ struct WorkflowSpec {
   // Paths of personal data (`personal:`, audit/personal_data.h): kept as digests in the
   // decision record and in exports.
   std::vector<std::string> personal;
+  // Drift monitoring (`monitor:`): the block as written, defaults where absent. The features
+  // derived from the spec are added by engine/monitoring.h.
+  monitor::MonitorSpec monitor;
   std::string source;  // the YAML text
   std::string file;
   std::string version;  // content hash

@@ -19,7 +19,8 @@ namespace {
 
 const std::vector<std::string> kTopLevelFields = {
     "workflow", "description", "manual_minutes", "key",        "concurrency", "input",
-    "triggers", "steps",       "outputs",        "exceptions", "personal"};
+    "triggers", "steps",       "outputs",        "exceptions", "personal",
+    "monitor"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
@@ -260,6 +261,7 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink) {
         "steps.extract.output.fields.iban]`";
     if (auto paths = ReadNameList(*field, "personal", kHint, sink)) parsed.personal = *paths;
   }
+  if (const Field* field = fields.Find("monitor")) ReadMonitor(*field, parsed, sink);
   return parsed;
 }
 

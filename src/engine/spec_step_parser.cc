@@ -29,24 +29,6 @@ const std::vector<std::string> kErrorClassNames = {"permanent", "transient", "ra
 
 constexpr std::string_view kIdHint =
     "use lower-case letters, digits and '_', starting with a letter, e.g. `id: check_total`";
-constexpr std::string_view kDurationHint =
-    "write a number and a unit (ms, s, m, h, d), e.g. 30s, 5m or 1h30m";
-
-std::optional<absl::Duration> ReadDuration(const Field& field, const std::string& name,
-                                           DiagnosticSink& sink) {
-  if (field.value.IsScalar()) {
-    auto duration = steps::ParseDuration(field.value.Scalar());
-    if (duration.ok()) return *duration;
-  }
-  std::string hint(kDurationHint);
-  if (IsPlainScalar(field.value) && ResolvePlainScalar(field.value.Scalar()).is_number()) {
-    hint = absl::StrCat("add a unit, e.g. `", field.value.Scalar(), "s` for seconds or `",
-                        field.value.Scalar(), "m` for minutes");
-  }
-  sink.Add(field.location, absl::StrCat(name, " must be a duration, not ", Describe(field.value)),
-           hint);
-  return std::nullopt;
-}
 
 void ReadBackoff(const Field& field, const std::string& step, RetryPolicy& retry,
                  DiagnosticSink& sink) {

@@ -496,5 +496,46 @@ TEST(SpecTest, ColumnsCountCharactersNotBytes) {
               ElementsAre(HasSubstr("3:59: error: unknown field 'neds' in step 'a'")));
 }
 
+// ---- Drift monitoring ----
+
+TEST(SpecTest, MonitorBlockIsReadWithItsDefaults) {
+  absl::StatusOr<WorkflowSpec> parsed =
+      ParseValid(ReadFile(SpecsDir() / "valid" / "monitored.yaml"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const monitor::MonitorSpec& m = parsed->monitor;
+  EXPECT_TRUE(m.enabled);
+  EXPECT_TRUE(m.defaults);
+  EXPECT_EQ(m.reference_from, absl::FromCivil(absl::CivilDay(2026, 1, 1), absl::UTCTimeZone()));
+  EXPECT_EQ(m.reference_until, absl::FromCivil(absl::CivilDay(2026, 1, 15), absl::UTCTimeZone()));
+  EXPECT_EQ(m.recent, absl::Hours(72));
+  EXPECT_EQ(m.thresholds.psi, 0.25);
+  EXPECT_EQ(m.thresholds.p_value, 0.01);  // not written: the default
+  EXPECT_EQ(m.thresholds.min_samples, 100);
+  EXPECT_EQ(m.notify_url, "https://hooks.example/drift");
+  EXPECT_THAT(m.ignore, ElementsAre("kind.confidence"));
+  ASSERT_EQ(m.features.size(), 4u);
+  EXPECT_EQ(m.features[0].name, "total");
+  EXPECT_EQ(m.features[0].source, monitor::FeatureSource::kStepOutput);
+  EXPECT_EQ(m.features[0].step, "figures");
+  EXPECT_THAT(m.features[0].path, ElementsAre("total"));
+  EXPECT_EQ(m.features[0].thresholds.psi, 0.25);  // the workflow's thresholds...
+  EXPECT_EQ(m.features[1].type, monitor::FeatureType::kCategorical);
+  EXPECT_EQ(m.features[1].thresholds.js, 0.05);  // ... with the feature's own over them
+  EXPECT_EQ(m.features[1].thresholds.min_samples, 100);
+  EXPECT_EQ(m.features[2].type, monitor::FeatureType::kRate);
+  EXPECT_EQ(m.features[2].direction, monitor::Direction::kRise);
+  EXPECT_EQ(m.features[3].type, monitor::FeatureType::kConfidence);  // a confidence needs no type
+
+  // Without a block: every default.
+  absl::StatusOr<WorkflowSpec> minimal =
+      ParseValid(ReadFile(SpecsDir() / "valid" / "minimal.yaml"));
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_TRUE(minimal->monitor.enabled);
+  EXPECT_EQ(minimal->monitor.reference_days, absl::Hours(24 * 14));
+  EXPECT_EQ(minimal->monitor.recent, absl::Hours(24 * 7));
+  EXPECT_EQ(minimal->monitor.thresholds.psi, 0.2);
+  EXPECT_TRUE(minimal->monitor.features.empty());
+}
+
 }  // namespace
 }  // namespace flowline::engine

@@ -208,11 +208,11 @@ void TestRate(const FeatureSpec& feature, const FeatureHistogram& reference,
                       {"current_rate", test.current_rate},
                       {"reference_trials", out.reference_n},
                       {"current_trials", out.current_n}};
-  out.summary = absl::StrCat("rate ", Percent(test.current_rate), " (reference ",
-                             Percent(test.reference_rate), ", change ",
-                             absl::StrFormat("%+.1f", 100 * test.difference), " points",
-                             moved ? " >= " : " < ", Number(100 * t.rate_change), "), p ",
-                             PValue(test.p_value), significant ? " < " : " >= ", Number(t.p_value));
+  out.summary = absl::StrCat(
+      "rate ", Percent(test.current_rate), " (reference ", Percent(test.reference_rate),
+      ", change ", absl::StrFormat("%+.1f", 100 * test.difference), " points",
+      moved ? " >= " : " < ", Number(100 * t.rate_change), "), p ", PValue(test.p_value),
+      significant ? " < " : " >= ", Number(t.rate_p_value));
 }
 
 }  // namespace

@@ -25,6 +25,13 @@ std::string Timestamp(absl::Time t) {
 
 using BucketKey = std::tuple<std::string, std::string, absl::Time>;  // workflow, feature, start
 
+// Errors that reading a version's monitoring again will not cure (as opposed to the store
+// being unavailable).
+bool IsPermanent(const absl::Status& status) {
+  return absl::IsNotFound(status) || absl::IsInvalidArgument(status) ||
+         absl::IsFailedPrecondition(status);
+}
+
 // Merges the histograms of the buckets with start in [from, until).
 FeatureHistogram MergeRange(FeatureType type, const BucketSeries* series, absl::Time from,
                             absl::Time until) {
@@ -133,6 +140,11 @@ DriftMonitor::DriftMonitor(store::Store& store, MonitorCatalog& catalog, const c
     : store_(store), catalog_(catalog), clock_(clock), random_(random), options_(options) {}
 
 absl::StatusOr<IngestStats> DriftMonitor::Ingest() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return IngestLocked();
+}
+
+absl::StatusOr<IngestStats> DriftMonitor::IngestLocked() {
   IngestStats stats;
   const TaskLookup lookup = [this](const std::string& id) { return store_.GetTask(id); };
   for (;;) {
@@ -145,9 +157,20 @@ absl::StatusOr<IngestStats> DriftMonitor::Ingest() {
     std::map<BucketKey, FeatureHistogram> fresh;
     std::vector<FeatureValue> values;
     int64_t value_count = 0;
+    int64_t skipped = 0;
     for (const store::FeedRecord& fed : batch) {
       absl::StatusOr<std::shared_ptr<const MonitorConfig>> config =
           catalog_.ForVersion(fed.workflow, fed.version);
+      if (IsPermanent(config.status())) {
+        // A version this process cannot prepare (its model is gone) must not stop every other
+        // workflow's drift checks: its records are skipped, and said so once.
+        if (unreadable_.insert(fed.version).second) {
+          spdlog::warn("drift: skipping the records of version {} of workflow {}: {}", fed.version,
+                       fed.workflow, config.status().ToString());
+        }
+        ++skipped;
+        continue;
+      }
       if (!config.ok()) {
         return absl::Status(config.status().code(),
                             absl::StrCat("reading the monitored features of version ", fed.version,
@@ -203,17 +226,20 @@ absl::StatusOr<IngestStats> DriftMonitor::Ingest() {
     stats.records += static_cast<int64_t>(batch.size());
     stats.values += value_count;
     stats.buckets += static_cast<int64_t>(ingest.buckets.size());
+    stats.skipped += skipped;
     if (static_cast<int>(batch.size()) < options_.batch) return stats;
   }
 }
 
 absl::StatusOr<DriftReport> DriftMonitor::Check(const std::string& workflow) {
-  RETURN_IF_ERROR(Ingest().status());
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(IngestLocked().status());
   return CheckIngested(workflow);
 }
 
 absl::StatusOr<std::vector<DriftReport>> DriftMonitor::CheckAll() {
-  RETURN_IF_ERROR(Ingest().status());
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(IngestLocked().status());
   ASSIGN_OR_RETURN(std::vector<store::WorkflowInfo> workflows, store_.ListWorkflows());
   std::vector<DriftReport> reports;
   for (const store::WorkflowInfo& info : workflows) {

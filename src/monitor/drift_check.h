@@ -16,13 +16,15 @@
 // the workflow's monitored data. Until the reference window ends before the recent one starts,
 // every feature is "warming_up" and no alert is raised.
 //
-// Thread-safety: a DriftMonitor may be used from one thread at a time; any number of monitors
-// (threads, processes) may work on one store.
+// Thread-safety: a DriftMonitor is thread-safe (its calls run one at a time); any number of
+// monitors (in threads or processes) may work on one store.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,7 @@ struct IngestStats {
   int64_t records = 0;  // records read
   int64_t values = 0;   // values added to histograms
   int64_t buckets = 0;  // bucket writes
+  int64_t skipped = 0;  // records of versions whose monitoring could not be read
 };
 
 class DriftMonitor {
@@ -107,9 +110,10 @@ class DriftMonitor {
   DriftMonitor(store::Store& store, MonitorCatalog& catalog, const common::Clock& clock,
                common::Random& random, DriftMonitorOptions options = {});
 
-  // Brings the drift histograms up to date with the decision record. Errors: the store's, and
-  // those of a version whose monitoring cannot be read (its records are then not skipped: the
-  // cursor stays before them).
+  // Brings the drift histograms up to date with the decision record. The records of a version
+  // whose monitoring cannot be read for good (NotFound, InvalidArgument, FailedPrecondition:
+  // its spec no longer prepares here) are skipped with a warning; other errors (the store's)
+  // are returned and the cursor stays before the batch.
   absl::StatusOr<IngestStats> Ingest();
 
   // Ingest(), then checks `workflow` (see the file comment). NotFound for an unknown workflow.
@@ -119,6 +123,7 @@ class DriftMonitor {
   absl::StatusOr<std::vector<DriftReport>> CheckAll();
 
  private:
+  absl::StatusOr<IngestStats> IngestLocked();
   absl::StatusOr<DriftReport> CheckIngested(const std::string& workflow);
   absl::Status Alert(const MonitorConfig& config, const DriftReport& report,
                      const FeatureDrift& finding, DriftReport& out);
@@ -129,6 +134,8 @@ class DriftMonitor {
   const common::Clock& clock_;
   common::Random& random_;
   DriftMonitorOptions options_;
+  std::mutex mu_;                     // one call at a time
+  std::set<std::string> unreadable_;  // versions already warned about
 };
 
 }  // namespace flowline::monitor

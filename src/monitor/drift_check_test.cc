@@ -28,9 +28,10 @@ class FixedCatalog final : public MonitorCatalog {
  public:
   explicit FixedCatalog(MonitorConfig config)
       : config_(std::make_shared<MonitorConfig>(std::move(config))) {}
-  absl::StatusOr<std::shared_ptr<const MonitorConfig>> ForVersion(const std::string& workflow,
-                                                                  const std::string&) override {
+  absl::StatusOr<std::shared_ptr<const MonitorConfig>> ForVersion(
+      const std::string& workflow, const std::string& version) override {
     ++version_lookups;
+    if (version == "v-gone") return absl::InvalidArgumentError("its model is missing");
     return ForWorkflow(workflow);
   }
   absl::StatusOr<std::shared_ptr<const MonitorConfig>> ForWorkflow(
@@ -73,11 +74,12 @@ class DriftCheckTest : public ::testing::Test {
   }
 
   // A run at `at` with input {"amount": amount} whose gate let it through (or not).
-  void AddRun(absl::Time at, double amount, bool straight_through = true) {
+  void AddRun(absl::Time at, double amount, bool straight_through = true,
+              const std::string& version = "v1") {
     store::NewRun run;
     run.run_id = absl::StrCat("run_", ++runs_);
     run.workflow = "wf";
-    run.version = "v1";
+    run.version = version;
     run.input_json = absl::StrCat(R"({"amount":)", amount, "}");
     run.now = at;
     run.steps = {{"review", 0}, {store::kEndStepId, 1}};
@@ -156,6 +158,17 @@ TEST_F(DriftCheckTest, IngestCountsEveryRecordOnceAcrossBatchesAndRuns) {
   ASSERT_EQ(buckets->size(), 1u);
   // The hour held one run (at 00:24); the late one at 00:01 is merged into its bucket.
   EXPECT_THAT(buckets->front().histogram_json, HasSubstr(R"("n":2)"));
+}
+
+TEST_F(DriftCheckTest, RecordsOfAVersionThatCannotBePreparedAreSkipped) {
+  AddRun(Day(0), 100);
+  AddRun(Day(0) + absl::Minutes(1), 100, true, "v-gone");
+  AddRun(Day(0) + absl::Minutes(2), 100);
+  absl::StatusOr<IngestStats> stats = Monitor().Ingest();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->records, 6);
+  EXPECT_EQ(stats->skipped, 2);
+  EXPECT_EQ(BucketTotal("input.amount"), 2);
 }
 
 TEST_F(DriftCheckTest, NothingIsTestedBeforeTheReferenceWindowEnds) {

@@ -181,7 +181,8 @@ absl::Status ValuesOfRecord(const MonitorConfig& config, const store::FeedRecord
   }
 
   if (kind == "task.resolved") {
-    if (!at_gate) return absl::OkStatus();
+    // The engine writes task.resolved without a step: the task says which step it belongs to.
+    if (config.gate_step.empty()) return absl::OkStatus();
     const FeatureSpec* audit = nullptr;
     for (const FeatureSpec& feature : config.features) {
       if (feature.source == FeatureSource::kAuditAccuracy) audit = &feature;
@@ -194,6 +195,7 @@ absl::Status ValuesOfRecord(const MonitorConfig& config, const store::FeedRecord
     absl::StatusOr<store::Task> task = lookup(task_id);
     if (absl::IsNotFound(task.status())) return absl::OkStatus();
     if (!task.ok()) return task.status();
+    if (task->step_id != config.gate_step) return absl::OkStatus();
     if (std::optional<double> verdict = AuditVerdict(*payload, *task)) {
       out.push_back(Number(*audit, *verdict));
     }

@@ -5,7 +5,8 @@
 //   step.completed  steps.<id>.output.<path>, steps.<id>.confidence;
 //                   straight_through: the gate completed at once (decision "auto") → 1
 //   task.opened     straight_through: the gate opened a task → 0
-//   task.resolved   audit_accuracy: the gate's task was a random audit sample and nothing else
+//   task.resolved   audit_accuracy: the gate's task (the task names its step; the record does
+//                   not) was a random audit sample and nothing else
 //                   (every routing reason is "audit_sample"): no field changed and not rejected
 //                   → 1, else 0
 //   run.completed   outputs.<path>

@@ -6,10 +6,6 @@
 namespace flowline::monitor {
 namespace {
 
-constexpr char kAllowed[] =
-    "write input.<field>, steps.<step>.output.<field>, steps.<step>.confidence, "
-    "outputs.<name>, straight_through or audit_accuracy";
-
 bool ValidPath(const std::vector<std::string>& path) {
   for (const std::string& part : path) {
     if (part.empty()) return false;
@@ -37,7 +33,7 @@ std::optional<FeatureSpec> ParseFeatureFrom(const std::string& from, std::string
   }
   std::vector<std::string> parts = absl::StrSplit(from, '.');
   auto fail = [&](const std::string& why) -> std::optional<FeatureSpec> {
-    if (error != nullptr) *error = absl::StrCat("'", from, "' ", why, "; ", kAllowed);
+    if (error != nullptr) *error = absl::StrCat("'", from, "' ", why);
     return std::nullopt;
   };
   if (parts.size() >= 2 && (parts[0] == "input" || parts[0] == "outputs")) {

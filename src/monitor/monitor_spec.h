@@ -82,9 +82,13 @@ struct MonitorConfig {
   const FeatureSpec* Find(const std::string& name) const;
 };
 
-// Splits a feature's `from:` into source, step and path. nullopt (with `error` saying why and
-// what is allowed) when it is none of input.<path>, steps.<id>.output.<path>,
-// steps.<id>.confidence, outputs.<path>, straight_through, audit_accuracy.
+// What a feature's `from:` may be, as a hint for people.
+inline constexpr char kFeatureFromHint[] =
+    "write input.<field>, steps.<step>.output.<field>, steps.<step>.confidence, outputs.<name>, "
+    "straight_through or audit_accuracy";
+
+// Splits a feature's `from:` into source, step and path. nullopt (with `error` saying why) when
+// it is none of the forms of kFeatureFromHint.
 std::optional<FeatureSpec> ParseFeatureFrom(const std::string& from, std::string* error);
 
 }  // namespace flowline::monitor

@@ -147,10 +147,22 @@ struct StepContext {
   const Json* routing = nullptr;
 };
 
+// A value in a step's output worth watching for drift (docs/drift.md): a classifier's label, an
+// extracted amount or currency. The engine makes each a monitored feature "<step>.<name>".
+struct MonitoredOutput {
+  enum class Kind { kNumeric, kCategorical };
+  std::string name;               // "label", "total_amount"
+  std::vector<std::string> path;  // inside the output: {"values", "total_amount"}
+  Kind kind = Kind::kNumeric;
+};
+
 class PreparedStep {
  public:
   virtual ~PreparedStep() = default;
   virtual StepOutcome Execute(const StepContext& ctx) const = 0;
+  // The outputs of this prepared step that drift detection watches by default. None unless a
+  // kind says so.
+  virtual std::vector<MonitoredOutput> MonitoredOutputs() const { return {}; }
 };
 
 class StepKind {

@@ -79,6 +79,11 @@ class PreparedClassify final : public steps::PreparedStep {
     return outcome;
   }
 
+  // The label mix: a new document type, or one type crowding out the others.
+  std::vector<steps::MonitoredOutput> MonitoredOutputs() const override {
+    return {{"label", {"label"}, steps::MonitoredOutput::Kind::kCategorical}};
+  }
+
  private:
   const steps::StepKindInfo info_;
   const std::string model_name_;

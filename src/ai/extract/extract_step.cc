@@ -79,6 +79,24 @@ class PreparedExtract final : public steps::PreparedStep {
     return outcome;
   }
 
+  // Amounts as numbers; currencies and organisations (vendor, customer) as categories. Dates,
+  // ids and free text vary case by case and say little as distributions.
+  std::vector<steps::MonitoredOutput> MonitoredOutputs() const override {
+    std::vector<steps::MonitoredOutput> outputs;
+    for (const FieldModel& field : model_->fields()) {
+      const FieldType type = field.spec.type;
+      if (type == FieldType::kAmount) {
+        outputs.push_back(
+            {field.spec.name, {"values", field.spec.name}, steps::MonitoredOutput::Kind::kNumeric});
+      } else if (type == FieldType::kCurrency || type == FieldType::kOrganisation) {
+        outputs.push_back({field.spec.name,
+                           {"values", field.spec.name},
+                           steps::MonitoredOutput::Kind::kCategorical});
+      }
+    }
+    return outputs;
+  }
+
  private:
   const steps::StepKindInfo info_;
   const std::unique_ptr<ExtractionModel> model_;

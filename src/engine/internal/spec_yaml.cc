@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "steps/duration.h"
 
 namespace flowline::engine::internal {
 
@@ -264,6 +265,22 @@ std::optional<bool> ReadBool(const Field& field, std::string_view name, std::str
   if (!b)
     sink.Add(field.location, TypeMismatch(name, "true or false", field.value), std::string(hint));
   return b;
+}
+
+std::optional<absl::Duration> ReadDuration(const Field& field, const std::string& name,
+                                           DiagnosticSink& sink) {
+  if (field.value.IsScalar()) {
+    auto duration = steps::ParseDuration(field.value.Scalar());
+    if (duration.ok()) return *duration;
+  }
+  std::string hint(kDurationHint);
+  if (IsPlainScalar(field.value) && ResolvePlainScalar(field.value.Scalar()).is_number()) {
+    hint = absl::StrCat("add a unit, e.g. `", field.value.Scalar(), "s` for seconds or `",
+                        field.value.Scalar(), "m` for minutes");
+  }
+  sink.Add(field.location, absl::StrCat(name, " must be a duration, not ", Describe(field.value)),
+           hint);
+  return std::nullopt;
 }
 
 std::optional<std::vector<std::pair<std::string, Location>>> ReadNameList(const Field& field,

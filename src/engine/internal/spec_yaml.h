@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "common/json_util.h"
 #include "engine/internal/spec_diagnostics.h"
 #include "engine/spec.h"
@@ -80,6 +81,11 @@ std::optional<int64_t> ReadInteger(const Field& field, std::string_view name, st
                                    DiagnosticSink& sink);
 std::optional<bool> ReadBool(const Field& field, std::string_view name, std::string_view hint,
                              DiagnosticSink& sink);
+inline constexpr std::string_view kDurationHint =
+    "write a number and a unit (ms, s, m, h, d), e.g. 30s, 5m or 1h30m";
+// A duration as steps::ParseDuration reads it ("30s", "5m", "1h30m", "14d").
+std::optional<absl::Duration> ReadDuration(const Field& field, const std::string& name,
+                                           DiagnosticSink& sink);
 // A string or a list of strings, as the list.
 std::optional<std::vector<std::pair<std::string, Location>>> ReadNameList(const Field& field,
                                                                           std::string_view name,
