@@ -1,9 +1,12 @@
 // flowline serve: the HTTP API plus workers.
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
@@ -11,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "audit/chain_keeper.h"
 #include "cli/commands.h"
+#include "engine/monitoring.h"
+#include "monitor/drift_check.h"
 #include "server/api_server.h"
 #include "spdlog/spdlog.h"
 #include "steps/duration.h"
@@ -25,6 +30,7 @@ struct ServeArgs {
   std::string ui;  // empty: the build's web folder beside the binary, if there is one
   std::string checkpoint_every = "1m";
   std::string retention = "13mo";
+  std::string drift_every = "1h";
 };
 
 // The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
@@ -38,6 +44,42 @@ std::string DefaultUiDir() {
 volatile std::sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
 
+// Runs the drift check of every workflow every `every` (docs/drift.md) until stopped. A failed
+// check is logged and tried again at the next turn.
+class DriftSchedule {
+ public:
+  DriftSchedule(monitor::DriftMonitor& monitor, absl::Duration every)
+      : thread_([this, &monitor, every] {
+          absl::Time next = absl::Now() + every;
+          while (!stop_) {
+            if (absl::Now() < next) {
+              absl::SleepFor(absl::Milliseconds(100));
+              continue;
+            }
+            absl::StatusOr<std::vector<monitor::DriftReport>> reports = monitor.CheckAll();
+            if (!reports.ok()) {
+              spdlog::error("drift check failed: {}", reports.status().ToString());
+            } else {
+              for (const monitor::DriftReport& report : *reports) {
+                if (report.drifted() > 0) {
+                  spdlog::warn("drift check of {}: {} feature(s) drifted", report.workflow,
+                               report.drifted());
+                }
+              }
+            }
+            next = absl::Now() + every;
+          }
+        }) {}
+  ~DriftSchedule() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::string host = args.listen;
   int port = 0;
@@ -48,6 +90,11 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
         "--listen ", args.listen, " is not HOST:PORT (e.g. 127.0.0.1:8080, or port 0 for any)")));
   }
   host = args.listen.substr(0, colon);
+  absl::StatusOr<absl::Duration> drift_every = steps::ParseDuration(args.drift_every);
+  if (!drift_every.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--drift-every: ", drift_every.status().message())));
+  }
 
   audit::ChainKeeperOptions keeping;
   absl::StatusOr<absl::Duration> every = steps::ParseDuration(args.checkpoint_every);
@@ -74,8 +121,11 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::unique_ptr<engine::Engine> engine = std::move(*executing);
   if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
 
+  engine::PlanMonitorCatalog catalog(*engine);
+  monitor::DriftMonitor drift((*app)->store(), catalog, (*app)->clock(), (*app)->random());
   server::ApiServerOptions options;
   options.artifacts = (*app)->artifacts();
+  options.drift = &drift;
   options.ui_dir = args.ui;
   if (options.ui_dir.empty()) {
     // Without --ui, a missing UI is no reason not to serve the API.
@@ -99,6 +149,9 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
             << global.store_path << ", " << args.workers << " workers"
             << (options.ui_dir.empty() ? ", no web UI" : ", web UI at /") << ")" << std::endl;
 
+  std::optional<DriftSchedule> schedule;
+  if (*drift_every > absl::ZeroDuration()) schedule.emplace(drift, *drift_every);
+
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   while (!g_stop) {
@@ -108,6 +161,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
     }
   }
   std::cout << "stopping: finishing the steps in flight" << std::endl;
+  schedule.reset();
   (*api)->Stop();
   engine->Stop();
   // The last records are signed before the process ends.
@@ -142,6 +196,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--retention", args->retention,
                   "How long decision records are kept: months (13mo), years (2y) or days (400d), "
                   "never less than 6 months; expired ones are pruned every hour");
+  cmd->add_option("--drift-every", args->drift_every,
+                  "How often to run the drift check of every workflow (docs/drift.md), e.g. 1h or "
+                  "15m; 0 turns the periodic check off (`flowline drift check` still works)");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

@@ -27,6 +27,8 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // `flowline audit verify | export | prune | checkpoint | key`: the decision record.
 void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline drift check` and `flowline alerts list|ack|resolve`.
+void AddDriftCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

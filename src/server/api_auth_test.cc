@@ -47,6 +47,24 @@ class ApiAuthTest : public ::testing::Test {
     run_id_ = server_.StartRun("greet", {{"id", "seed"}, {"name", "world"}});
     task_id_ = FreshTask();
     ASSERT_TRUE(server_.api().tokens().AddUser("pat", "viewer", "correct horse").ok());
+    // A stored drift report to read (warming up: the workflow is new).
+    ASSERT_EQ(
+        server_.Post("/api/v1/workflows/greet/drift/check", "", server_.Token("operator")).status,
+        200);
+  }
+
+  // An open alert of its own for each request that changes one.
+  std::string FreshAlert() {
+    store::AlertRaise raise;
+    raise.alert_id = absl::StrCat("alert_test_", ++counter_);
+    raise.workflow = "greet";
+    raise.kind = "drift";
+    raise.subject = absl::StrCat("feature_", counter_);
+    raise.summary = "drifted";
+    raise.detail_json = "{}";
+    raise.now = absl::Now();
+    EXPECT_TRUE(server_.store().RaiseAlert(raise).ok());
+    return raise.alert_id;
   }
 
   std::string FreshTask() {
@@ -113,6 +131,22 @@ class ApiAuthTest : public ::testing::Test {
          fixed("/api/v1/workflows/intake/pause")},
         {"deploy", "POST", "/api/v1/workflows/{name}/resume",
          fixed("/api/v1/workflows/intake/resume")},
+        {"read", "GET", "/api/v1/workflows/{name}/drift", fixed("/api/v1/workflows/greet/drift")},
+        {"deploy", "POST", "/api/v1/workflows/{name}/drift/check",
+         fixed("/api/v1/workflows/greet/drift/check")},
+        {"read", "GET", "/api/v1/alerts", fixed("/api/v1/alerts")},
+        {"read", "GET", "/api/v1/alerts/{id}",
+         [this](const std::string&) {
+           return Request{"/api/v1/alerts/" + FreshAlert(), ""};
+         }},
+        {"deploy", "POST", "/api/v1/alerts/{id}/acknowledge",
+         [this](const std::string&) {
+           return Request{"/api/v1/alerts/" + FreshAlert() + "/acknowledge", ""};
+         }},
+        {"deploy", "POST", "/api/v1/alerts/{id}/resolve",
+         [this](const std::string&) {
+           return Request{"/api/v1/alerts/" + FreshAlert() + "/resolve", R"({"note": "ok"})"};
+         }},
         {"manage_tokens", "GET", "/api/v1/tokens", fixed("/api/v1/tokens")},
         {"manage_tokens", "POST", "/api/v1/tokens",
          fixed("/api/v1/tokens", R"({"name": "made-by-test", "role": "viewer"})")},

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "engine/monitoring.h"
 #include "server/handlers.h"
 #include "server/http_status.h"
 #include "server/openapi_document.h"
@@ -29,7 +30,18 @@ struct ApiServer::State {
         const common::Clock& clock, common::Random& random, Json openapi)
       : tokens(store, clock, random),
         webhooks(engine, store, [this](std::string_view path) { return router.MatchesPath(path); }),
-        ctx{options, engine, store, clock, tokens, webhooks, std::move(openapi)} {}
+        catalog(engine),
+        own_drift(options.drift == nullptr
+                      ? std::make_unique<monitor::DriftMonitor>(store, catalog, clock, random)
+                      : nullptr),
+        ctx{options,
+            engine,
+            store,
+            clock,
+            tokens,
+            webhooks,
+            options.drift != nullptr ? *options.drift : *own_drift,
+            std::move(openapi)} {}
 
   void Handle(const httplib::Request& req, httplib::Response& res);
   Reply Dispatch(const httplib::Request& req);
@@ -38,6 +50,8 @@ struct ApiServer::State {
   std::unique_ptr<StaticFiles> ui;  // null: no web UI
   TokenAuthority tokens;
   WebhookRoutes webhooks;
+  engine::PlanMonitorCatalog catalog;
+  std::unique_ptr<monitor::DriftMonitor> own_drift;  // when the options bring none
   ServerContext ctx;
   httplib::Server http;
   std::thread thread;
@@ -210,6 +224,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   AddTaskRoutes(state->ctx, state->router);
   AddTokenRoutes(state->ctx, state->router);
   AddArtifactRoutes(state->ctx, state->router);
+  AddDriftRoutes(state->ctx, state->router);
   RETURN_IF_ERROR(state->webhooks.Refresh());
 
   State* s = state.get();

@@ -30,6 +30,9 @@
 namespace flowline::steps {
 class ArtifactStore;
 }
+namespace flowline::monitor {
+class DriftMonitor;
+}
 
 namespace flowline::server {
 
@@ -47,6 +50,10 @@ struct ApiServerOptions {
   // Where uploaded documents are kept (POST /api/v1/workflows/{name}/documents); the engine's
   // steps must see the same store. Null: uploads answer 503. Must outlive the server.
   steps::ArtifactStore* artifacts = nullptr;
+  // Runs the drift checks asked for through the API (POST /api/v1/workflows/{name}/drift/check);
+  // `flowline serve` shares the one its periodic check uses. Null: the server makes its own over
+  // the engine's plans. Must outlive the server.
+  monitor::DriftMonitor* drift = nullptr;
   // A built web UI (index.html and assets/) served at / (server/static_files.h); empty: none.
   // Create() fails with NotFound when it is set but holds no index.html.
   std::string ui_dir;

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "engine/engine.h"
+#include "monitor/drift_check.h"
 #include "server/api_server.h"
 #include "server/auth.h"
 #include "server/call.h"
@@ -22,6 +23,7 @@ struct ServerContext {
   const common::Clock& clock;
   TokenAuthority& tokens;
   WebhookRoutes& webhooks;
+  monitor::DriftMonitor& drift;
   Json openapi;  // the parsed OpenAPI document
 };
 
@@ -41,6 +43,10 @@ void AddSystemRoutes(ServerContext& ctx, Router& router);
 // POST/GET/DELETE /api/v1/session (sign-in with a password), GET /api/v1/queues,
 // GET /api/v1/corrections, POST /api/v1/workflows/{name}/pause and /resume.
 void AddPeopleRoutes(ServerContext& ctx, Router& router);
+
+// GET /api/v1/workflows/{name}/drift, POST .../drift/check, GET /api/v1/alerts,
+// GET /api/v1/alerts/{id}, POST .../acknowledge and .../resolve.
+void AddDriftRoutes(ServerContext& ctx, Router& router);
 
 // The name of the session cookie, and its value in a Cookie header ("" if absent).
 inline constexpr char kSessionCookie[] = "flowline_session";

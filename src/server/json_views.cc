@@ -139,4 +139,23 @@ Json TokenJson(const store::TokenInfo& token) {
               {"revoked", token.revoked}};
 }
 
+Json AlertJson(const store::Alert& alert) {
+  return Json{{"alert_id", alert.alert_id},
+              {"seq", alert.seq},
+              {"workflow", alert.workflow},
+              {"kind", alert.kind},
+              {"subject", alert.subject},
+              {"status", store::AlertStatusName(alert.status)},
+              {"summary", alert.summary},
+              {"detail", StoredJson(alert.detail_json)},
+              {"opened_at", Rfc3339(alert.opened_at)},
+              {"updated_at", Rfc3339(alert.updated_at)},
+              {"occurrences", alert.occurrences},
+              {"acknowledged_by", alert.acknowledged_by},
+              {"acknowledged_at", TimeOrNull(alert.acknowledged_at)},
+              {"resolved_by", alert.resolved_by},
+              {"resolved_at", TimeOrNull(alert.resolved_at)},
+              {"resolution", alert.resolution}};
+}
+
 }  // namespace flowline::server

@@ -30,5 +30,7 @@ Json VersionJson(const store::VersionInfo& version, bool live);
 Json WorkflowJson(const store::WorkflowInfo& workflow);
 Json TokenJson(const store::TokenInfo& token);
 Json CorrectionJson(const store::Correction& correction);
+// An alert, its latest finding (`detail`) embedded as JSON.
+Json AlertJson(const store::Alert& alert);
 
 }  // namespace flowline::server
