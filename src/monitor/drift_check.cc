@@ -105,9 +105,9 @@ Json DriftReport::ToJson() const {
               {"alerts_resolved", alerts_resolved}};
 }
 
-DriftReport EvaluateWindows(const MonitorConfig& config,
-                            const std::map<std::string, BucketSeries>& buckets,
-                            const DriftWindows& windows, absl::Time now) {
+DriftReport EvaluateFeatures(const MonitorConfig& config, const WindowHistograms& reference,
+                             const WindowHistograms& recent, const DriftWindows& windows,
+                             absl::Time now) {
   DriftReport report;
   report.workflow = config.workflow;
   report.version = config.version;
@@ -124,15 +124,33 @@ DriftReport EvaluateWindows(const MonitorConfig& config,
               Timestamp(windows.reference_until + (windows.recent_until - windows.recent_from)))));
       continue;
     }
-    auto it = buckets.find(feature.name);
-    const BucketSeries* series = it == buckets.end() ? nullptr : &it->second;
-    const FeatureHistogram reference =
-        MergeRange(feature.type, series, windows.reference_from, windows.reference_until);
-    const FeatureHistogram recent =
-        MergeRange(feature.type, series, windows.recent_from, windows.recent_until);
-    report.features.push_back(EvaluateDrift(feature, reference, recent));
+    const FeatureHistogram empty(feature.type);
+    auto ref = reference.find(feature.name);
+    auto cur = recent.find(feature.name);
+    const FeatureHistogram& r =
+        ref != reference.end() && ref->second.type() == feature.type ? ref->second : empty;
+    const FeatureHistogram& c =
+        cur != recent.end() && cur->second.type() == feature.type ? cur->second : empty;
+    report.features.push_back(EvaluateDrift(feature, r, c));
   }
   return report;
+}
+
+DriftReport EvaluateWindows(const MonitorConfig& config,
+                            const std::map<std::string, BucketSeries>& buckets,
+                            const DriftWindows& windows, absl::Time now) {
+  WindowHistograms reference;
+  WindowHistograms recent;
+  for (const FeatureSpec& feature : config.features) {
+    auto it = buckets.find(feature.name);
+    const BucketSeries* series = it == buckets.end() ? nullptr : &it->second;
+    reference.insert_or_assign(
+        feature.name,
+        MergeRange(feature.type, series, windows.reference_from, windows.reference_until));
+    recent.insert_or_assign(
+        feature.name, MergeRange(feature.type, series, windows.recent_from, windows.recent_until));
+  }
+  return EvaluateFeatures(config, reference, recent, windows, now);
 }
 
 DriftMonitor::DriftMonitor(store::Store& store, MonitorCatalog& catalog, const common::Clock& clock,
@@ -261,24 +279,34 @@ absl::StatusOr<DriftReport> DriftMonitor::CheckIngested(const std::string& workf
   ASSIGN_OR_RETURN(std::optional<absl::Time> first, store_.FirstDriftBucket(workflow));
   const DriftWindows windows = WindowsFor(config->spec, first, now);
 
-  std::map<std::string, BucketSeries> buckets;
+  WindowHistograms reference;
+  WindowHistograms recent;
   if (windows.ready()) {
-    for (const auto& [from, until] :
-         {std::make_pair(windows.reference_from, windows.reference_until),
-          std::make_pair(windows.recent_from, windows.recent_until)}) {
-      ASSIGN_OR_RETURN(std::vector<store::DriftBucket> stored,
-                       store_.ListDriftBuckets({workflow, "", from, until}));
-      for (const store::DriftBucket& bucket : stored) {
-        const FeatureSpec* feature = config->Find(bucket.feature);
-        if (feature == nullptr || bucket.type != FeatureTypeName(feature->type)) continue;
-        ASSIGN_OR_RETURN(FeatureHistogram histogram,
-                         FeatureHistogram::FromJson(feature->type, bucket.histogram_json,
-                                                    absl::StrCat(workflow, "/", bucket.feature)));
-        buckets[bucket.feature].insert_or_assign(bucket.start, std::move(histogram));
+    ASSIGN_OR_RETURN(recent, LoadWindow(*config, "", windows.recent_from, windows.recent_until));
+    // An ended reference window never changes: records are stamped when they commit, so every
+    // one inside it was read before the window ended. It is merged once per process.
+    for (const FeatureSpec& feature : config->features) {
+      const std::pair<std::string, std::string> key{workflow, feature.name};
+      auto cached = reference_cache_.find(key);
+      if (cached != reference_cache_.end() && cached->second.from == windows.reference_from &&
+          cached->second.until == windows.reference_until &&
+          cached->second.histogram.type() == feature.type) {
+        reference.insert_or_assign(feature.name, cached->second.histogram);
+        continue;
       }
+      ASSIGN_OR_RETURN(
+          WindowHistograms one,
+          LoadWindow(*config, feature.name, windows.reference_from, windows.reference_until));
+      FeatureHistogram merged = one.contains(feature.name) ? std::move(one.at(feature.name))
+                                                           : FeatureHistogram(feature.type);
+      if (windows.reference_until <= now) {
+        reference_cache_.insert_or_assign(
+            key, CachedReference{windows.reference_from, windows.reference_until, merged});
+      }
+      reference.insert_or_assign(feature.name, std::move(merged));
     }
   }
-  DriftReport report = EvaluateWindows(*config, buckets, windows, now);
+  DriftReport report = EvaluateFeatures(*config, reference, recent, windows, now);
   for (const FeatureDrift& finding : report.features) {
     if (finding.status == DriftStatus::kDrift) {
       RETURN_IF_ERROR(Alert(*config, report, finding, report));
@@ -288,6 +316,25 @@ absl::StatusOr<DriftReport> DriftMonitor::CheckIngested(const std::string& workf
   }
   RETURN_IF_ERROR(store_.PutDriftReport({workflow, now, common::CanonicalJson(report.ToJson())}));
   return report;
+}
+
+absl::StatusOr<WindowHistograms> DriftMonitor::LoadWindow(const MonitorConfig& config,
+                                                          const std::string& feature,
+                                                          absl::Time from, absl::Time until) {
+  ASSIGN_OR_RETURN(std::vector<store::DriftBucket> stored,
+                   store_.ListDriftBuckets({config.workflow, feature, from, until}));
+  WindowHistograms merged;
+  for (const store::DriftBucket& bucket : stored) {
+    const FeatureSpec* spec = config.Find(bucket.feature);
+    if (spec == nullptr || bucket.type != FeatureTypeName(spec->type)) continue;
+    ASSIGN_OR_RETURN(
+        FeatureHistogram histogram,
+        FeatureHistogram::FromJson(spec->type, bucket.histogram_json,
+                                   absl::StrCat(config.workflow, "/", bucket.feature)));
+    auto [it, inserted] = merged.try_emplace(bucket.feature, spec->type);
+    RETURN_IF_ERROR(it->second.Merge(histogram));
+  }
+  return merged;
 }
 
 absl::Status DriftMonitor::Alert(const MonitorConfig& config, const DriftReport& report,

@@ -86,8 +86,16 @@ struct DriftReport {
   Json ToJson() const;
 };
 
-// Tests every feature of `config` on its buckets (keyed by feature name; a feature without any
-// is tested on empty histograms). Pure.
+// Each feature's histogram of one window, by feature name.
+using WindowHistograms = std::map<std::string, FeatureHistogram>;
+
+// Tests every feature of `config` on its two windows' histograms (a feature missing from either
+// is tested on an empty one). Pure.
+DriftReport EvaluateFeatures(const MonitorConfig& config, const WindowHistograms& reference,
+                             const WindowHistograms& recent, const DriftWindows& windows,
+                             absl::Time now);
+
+// The same from bucket series (keyed by feature name), merged over each window. Pure.
 DriftReport EvaluateWindows(const MonitorConfig& config,
                             const std::map<std::string, BucketSeries>& buckets,
                             const DriftWindows& windows, absl::Time now);
@@ -124,6 +132,11 @@ class DriftMonitor {
 
  private:
   absl::StatusOr<IngestStats> IngestLocked();
+  // The merged histograms of one feature (or every feature of `config` when empty) over
+  // [from, until).
+  absl::StatusOr<WindowHistograms> LoadWindow(const MonitorConfig& config,
+                                              const std::string& feature, absl::Time from,
+                                              absl::Time until);
   absl::StatusOr<DriftReport> CheckIngested(const std::string& workflow);
   absl::Status Alert(const MonitorConfig& config, const DriftReport& report,
                      const FeatureDrift& finding, DriftReport& out);
@@ -136,6 +149,13 @@ class DriftMonitor {
   DriftMonitorOptions options_;
   std::mutex mu_;                     // one call at a time
   std::set<std::string> unreadable_;  // versions already warned about
+  struct CachedReference {
+    absl::Time from;
+    absl::Time until;
+    FeatureHistogram histogram;
+  };
+  // Merged reference windows that have ended, by (workflow, feature).
+  std::map<std::pair<std::string, std::string>, CachedReference> reference_cache_;
 };
 
 }  // namespace flowline::monitor

@@ -107,9 +107,9 @@ bool ReadsStep(const MonitorConfig& config, const FeatureSpec& feature, const st
 }  // namespace
 
 const std::vector<std::string>& MonitoredRecordKinds() {
-  static const std::vector<std::string> kinds = {"run.created", "step.completed", "task.opened",
-                                                 "task.resolved", "run.completed"};
-  return kinds;
+  static const std::vector<std::string> kKinds = {"run.created", "step.completed", "task.opened",
+                                                  "task.resolved", "run.completed"};
+  return kKinds;
 }
 
 FeatureValue ConvertValue(const FeatureSpec& feature, const Json* json) {

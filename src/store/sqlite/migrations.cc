@@ -226,6 +226,8 @@ CREATE TABLE drift_buckets (
   histogram_json TEXT NOT NULL,
   UNIQUE (workflow, feature, start)
 );
+-- A check reads a workflow's buckets by time (all features of a window), and its first bucket.
+CREATE INDEX drift_buckets_time ON drift_buckets (workflow, start);
 
 CREATE TABLE drift_reports (
   workflow    TEXT PRIMARY KEY,
