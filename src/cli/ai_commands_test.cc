@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "ai/classify/classify_test_corpus.h"
+#include "cli/command_test_util.h"
 #include "cli/commands.h"
 #include "common/json_util.h"
 #include "common/temp_dir.h"
@@ -17,34 +18,20 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Result {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-};
+using Result = CommandResult;
 
 Result RunFlowline(std::vector<std::string> args, const std::string& reference_db) {
   GlobalOptions global;
   global.reference_db = reference_db;
-  CLI::App app{"flowline"};
-  app.require_subcommand(1);
-  Result result;
-  CLI::App* train = AddTrainCommand(app, global, result.exit_code);
-  AddTrainClassifyCommand(*train, global, result.exit_code);
-  AddTrainExtractCommand(*train, global, result.exit_code);
-  AddReferenceCommand(app, global, result.exit_code);
-  AddEvalCommand(app, global, result.exit_code);
-  std::reverse(args.begin(), args.end());
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    result.exit_code = app.exit(e);
-  }
-  result.out = ::testing::internal::GetCapturedStdout();
-  result.err = ::testing::internal::GetCapturedStderr();
-  return result;
+  return RunCommands(
+      [&global](CLI::App& app, int& exit_code) {
+        CLI::App* train = AddTrainCommand(app, global, exit_code);
+        AddTrainClassifyCommand(*train, global, exit_code);
+        AddTrainExtractCommand(*train, global, exit_code);
+        AddReferenceCommand(app, global, exit_code);
+        AddEvalCommand(app, global, exit_code);
+      },
+      std::move(args));
 }
 
 class AiCommandsTest : public ::testing::Test {

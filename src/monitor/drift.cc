@@ -35,20 +35,21 @@ double Median(const std::vector<WeightedValue>& values) {
   return 0;
 }
 
-std::string TooFew(int64_t reference_n, int64_t current_n, int64_t minimum, const char* what) {
-  return absl::StrCat(reference_n, " ", what, " in the reference window and ", current_n,
-                      " in the recent one; at least ", minimum, " are needed in each to test");
+// True (and `out` says so) when a window has fewer than `minimum` values to test.
+bool TooFew(int64_t minimum, const char* what, FeatureDrift& out) {
+  if (out.reference_n >= minimum && out.current_n >= minimum) return false;
+  out.status = DriftStatus::kInsufficientData;
+  out.summary =
+      absl::StrCat(out.reference_n, " ", what, " in the reference window and ", out.current_n,
+                   " in the recent one; at least ", minimum, " are needed in each to test");
+  return true;
 }
 
 void TestNumeric(const FeatureSpec& feature, const FeatureHistogram& reference,
                  const FeatureHistogram& current, FeatureDrift& out) {
   const DriftThresholds& t = feature.thresholds;
   out.test = "psi+ks";
-  if (out.reference_n < t.min_samples || out.current_n < t.min_samples) {
-    out.status = DriftStatus::kInsufficientData;
-    out.summary = TooFew(out.reference_n, out.current_n, t.min_samples, "values");
-    return;
-  }
+  if (TooFew(t.min_samples, "values", out)) return;
   const std::vector<WeightedValue> ref = reference.Values();
   const std::vector<WeightedValue> cur = current.Values();
   const PsiResult psi = PopulationStabilityIndex(ref, cur, kPsiBins);
@@ -84,11 +85,7 @@ void TestCategorical(const FeatureSpec& feature, const FeatureHistogram& referen
                      const FeatureHistogram& current, FeatureDrift& out) {
   const DriftThresholds& t = feature.thresholds;
   out.test = "chi2+js";
-  if (out.reference_n < t.min_samples || out.current_n < t.min_samples) {
-    out.status = DriftStatus::kInsufficientData;
-    out.summary = TooFew(out.reference_n, out.current_n, t.min_samples, "values");
-    return;
-  }
+  if (TooFew(t.min_samples, "values", out)) return;
   std::map<std::string, CategoryCount> merged;
   for (const auto& [category, count] : reference.categories()) {
     merged[category] = {category, count, 0};
@@ -181,11 +178,7 @@ void TestRate(const FeatureSpec& feature, const FeatureHistogram& reference,
               const FeatureHistogram& current, FeatureDrift& out) {
   const DriftThresholds& t = feature.thresholds;
   out.test = "two_proportion";
-  if (out.reference_n < t.min_rate_samples || out.current_n < t.min_rate_samples) {
-    out.status = DriftStatus::kInsufficientData;
-    out.summary = TooFew(out.reference_n, out.current_n, t.min_rate_samples, "cases");
-    return;
-  }
+  if (TooFew(t.min_rate_samples, "cases", out)) return;
   const ProportionTest test = TwoProportionTest(out.reference_n, reference.hits(), out.current_n,
                                                 current.hits(), feature.direction);
   bool moved = false;

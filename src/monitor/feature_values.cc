@@ -104,6 +104,22 @@ bool ReadsStep(const MonitorConfig& config, const FeatureSpec& feature, const st
                                   feature.source == FeatureSource::kStepConfidence);
 }
 
+// The values of the features reading `source` from the JSON `text` (parsed once, and only if a
+// feature needs it), their paths under `root` inside it.
+void AddFromDocument(const MonitorConfig& config, FeatureSource source, const std::string& text,
+                     const std::vector<std::string>& root, std::vector<FeatureValue>& out) {
+  std::optional<Json> document;
+  for (const FeatureSpec& feature : config.features) {
+    if (feature.source != source) continue;
+    if (!document.has_value()) {
+      absl::StatusOr<Json> parsed = common::ParseJson(text, "a record");
+      if (!parsed.ok()) return;
+      document = *std::move(parsed);
+    }
+    out.push_back(ConvertValue(feature, Walk(Walk(&*document, root), feature.path)));
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& MonitoredRecordKinds() {
@@ -158,16 +174,7 @@ absl::Status ValuesOfRecord(const MonitorConfig& config, const store::FeedRecord
   const std::string& step = record.step_id;
 
   if (kind == "run.created") {
-    std::optional<Json> input;
-    for (const FeatureSpec& feature : config.features) {
-      if (feature.source != FeatureSource::kInput) continue;
-      if (!input.has_value()) {
-        absl::StatusOr<Json> parsed = common::ParseJson(fed.run_input_json, "a run's input");
-        if (!parsed.ok()) return absl::OkStatus();
-        input = *std::move(parsed);
-      }
-      out.push_back(ConvertValue(feature, Walk(&*input, feature.path)));
-    }
+    AddFromDocument(config, FeatureSource::kInput, fed.run_input_json, {}, out);
     return absl::OkStatus();
   }
 
@@ -244,16 +251,7 @@ absl::Status ValuesOfRecord(const MonitorConfig& config, const store::FeedRecord
   }
 
   if (kind == "run.completed") {
-    std::optional<Json> payload;
-    for (const FeatureSpec& feature : config.features) {
-      if (feature.source != FeatureSource::kRunOutput) continue;
-      if (!payload.has_value()) {
-        absl::StatusOr<Json> parsed = common::ParseJson(record.payload_json, "a record");
-        if (!parsed.ok()) return absl::OkStatus();
-        payload = *std::move(parsed);
-      }
-      out.push_back(ConvertValue(feature, Walk(Walk(&*payload, {"output"}), feature.path)));
-    }
+    AddFromDocument(config, FeatureSource::kRunOutput, record.payload_json, {"output"}, out);
   }
   return absl::OkStatus();
 }

@@ -192,4 +192,23 @@ std::vector<StreamCase> GenerateStream(const CasePool& pool, const StreamOptions
   return cases;
 }
 
+absl::Status WriteAmountHistory(store::Store& store, const std::string& version, absl::Time now) {
+  std::mt19937_64 rng(3);
+  std::lognormal_distribution<double> amounts(std::log(200), 0.4);
+  for (int day = 21; day >= 1; --day) {
+    for (int i = 0; i < 20; ++i) {
+      store::NewRun run;
+      run.run_id = absl::StrCat("run_d", day, "_", i);
+      run.workflow = "scored";
+      run.version = version;
+      run.input_json = Json{{"amount", amounts(rng) * (day <= 7 ? 3 : 1)}}.dump();
+      run.now = now - absl::Hours(24) * day + absl::Minutes(50 * i + 10);
+      run.steps = {{"noop", 1}, {store::kEndStepId, 1}};
+      run.records = {{"", "run.created", "system", "{}"}};
+      RETURN_IF_ERROR(store.CreateRun(run).status());
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace flowline::monitor::testing

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "store/store.h"
 
 namespace flowline::monitor::testing {
 
@@ -70,5 +71,28 @@ struct StreamOptions {
 };
 
 std::vector<StreamCase> GenerateStream(const CasePool& pool, const StreamOptions& options);
+
+// A workflow whose one monitored feature is `input.amount` (derived from its input schema), for
+// tests of the drift check through the command line and the API; alerts go to
+// https://hooks.example/drift.
+inline constexpr char kAmountSpec[] = R"(workflow: scored
+input:
+  schema:
+    type: object
+    properties:
+      amount: { type: number }
+steps:
+  - id: noop
+    uses: script
+    with: { code: "return {}" }
+monitor:
+  notify: https://hooks.example/drift
+  thresholds: { min_samples: 50 }
+)";
+
+// Writes 20 runs a day of kAmountSpec's workflow (`version`) for the 21 days before `now`, each
+// with its run.created record at its time and input {"amount": x}: amounts log-normal around
+// 200, three times that in the last 7 days. A drift check at `now` finds input.amount drifted.
+absl::Status WriteAmountHistory(store::Store& store, const std::string& version, absl::Time now);
 
 }  // namespace flowline::monitor::testing

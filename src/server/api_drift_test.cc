@@ -4,9 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "absl/strings/str_cat.h"
+#include "monitor/invoice_stream.h"
 #include "server/test_server.h"
 
 namespace flowline::server {
@@ -14,48 +13,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr char kScoredSpec[] = R"(workflow: scored
-input:
-  schema:
-    type: object
-    properties:
-      amount: { type: number }
-steps:
-  - id: noop
-    uses: script
-    with: { code: "return {}" }
-monitor:
-  notify: https://hooks.example/drift
-  thresholds: { min_samples: 50 }
-)";
-
 class ApiDriftTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.Deploy(kScoredSpec);
+    server_.Deploy(monitor::testing::kAmountSpec);
     auto workflow = server_.store().GetWorkflow("scored");
     ASSERT_TRUE(workflow.ok());
     version_ = workflow->live_version;
   }
 
-  // Runs of "scored" at past times: 20/day for 21 days ending now, the last 7 with amounts ×3.
   void WriteHistory() {
-    std::mt19937_64 rng(3);
-    std::lognormal_distribution<double> amounts(std::log(200), 0.4);
-    const absl::Time now = absl::Now();
-    for (int day = 21; day >= 1; --day) {
-      for (int i = 0; i < 20; ++i) {
-        store::NewRun run;
-        run.run_id = absl::StrCat("run_d", day, "_", i);
-        run.workflow = "scored";
-        run.version = version_;
-        run.input_json = Json{{"amount", amounts(rng) * (day <= 7 ? 3 : 1)}}.dump();
-        run.now = now - absl::Hours(24) * day + absl::Minutes(50 * i + 10);
-        run.steps = {{"noop", 0}, {store::kEndStepId, 1}};
-        run.records = {{"", "run.created", "system", "{}"}};
-        ASSERT_TRUE(server_.store().CreateRun(run).ok());
-      }
-    }
+    ASSERT_TRUE(monitor::testing::WriteAmountHistory(server_.store(), version_, absl::Now()).ok());
   }
 
   TestServer server_;

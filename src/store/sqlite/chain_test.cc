@@ -128,9 +128,13 @@ TEST(SqliteChainTest, RecordsFromBeforeTheChainAreLinkedOnUpgrade) {
     ASSERT_OK(store->CreateRun(RunWithRecords("r2", 1)).status());
   }
   {
-    // Take the database back to schema 2 as it was: no chain columns, no checkpoints.
+    // Take the database back to schema 2 as it was: no chain columns, no checkpoints, and
+    // nothing of the migrations after the chain's (4: drift and alerts).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    for (const char* table : {"drift_state", "drift_buckets", "drift_reports", "alerts"}) {
+      Exec(db, absl::StrCat("DROP TABLE ", table).c_str());
+    }
     Exec(db, "DROP TABLE checkpoints");
     Exec(db, "ALTER TABLE records DROP COLUMN hash");
     Exec(db, "ALTER TABLE records DROP COLUMN prev_hash");

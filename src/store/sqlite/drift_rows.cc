@@ -2,7 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "store/sqlite/monitor_rows.h"
-#include "store/sqlite/row_lists.h"
+#include "store/sqlite/rows.h"
 
 namespace flowline::store::sqlite {
 namespace {

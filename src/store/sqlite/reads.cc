@@ -1,11 +1,11 @@
 #include "store/sqlite/reads.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "store/sqlite/row_lists.h"
 #include "store/sqlite/rows.h"
 
 namespace flowline::store::sqlite {
