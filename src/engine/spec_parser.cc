@@ -19,8 +19,7 @@ namespace {
 
 const std::vector<std::string> kTopLevelFields = {
     "workflow", "description", "manual_minutes", "key",        "concurrency", "input",
-    "triggers", "steps",       "outputs",        "exceptions", "personal",
-    "monitor"};
+    "triggers", "steps",       "outputs",        "exceptions", "personal",    "monitor"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
