@@ -131,7 +131,14 @@ int Export(const GlobalOptions& global, const ExportArgs& args) {
   auto engine = (*app)->NewEngine({});
   absl::StatusOr<std::shared_ptr<const engine::Plan>> plan =
       engine->GetPlan(run->workflow, run->version);
-  if (!plan.ok()) return Fail(plan.status());
+  if (!plan.ok()) {
+    // Without the version's `personal:` paths the export could show personal data in plain.
+    return Fail(absl::Status(
+        plan.status().code(),
+        absl::StrCat("cannot read the personal data paths of version ", run->version.substr(0, 12),
+                     " (", plan.status().message(),
+                     "); run the export with the --models and --reference the server uses")));
+  }
   engine::EngineOptions keyed;
   if (absl::Status status = (*app)->AddPersonalDataKey(keyed); !status.ok()) return Fail(status);
   const audit::PersonalDigest digest(keyed.personal_data_key);
