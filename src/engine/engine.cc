@@ -155,6 +155,11 @@ class Engine::Impl {
     r.corrections = std::move(plan.corrections);
     ASSIGN_OR_RETURN(Json payload, ResolutionPayload(task, decision, r));
     if (plan.first_of_two) payload["stage"] = "first of two";
+    // When the decider's claim began: their working time on it (docs/measures.md).
+    if (task.claimed_by == decision.user && task.claimed_at.has_value()) {
+      payload["claimed_at"] =
+          absl::FormatTime(absl::RFC3339_full, *task.claimed_at, absl::UTCTimeZone());
+    }
     r.records.push_back({"", plan.first_of_two ? "task.first_decision" : "task.resolved",
                          absl::StrCat("human:", decision.user), common::CanonicalJson(payload)});
     ASSIGN_OR_RETURN(store::Task resolved, store_.ResolveTask(r));

@@ -279,6 +279,10 @@ struct Task {
   absl::Time created_at;
   std::optional<absl::Time> due_at;
   std::string claimed_by;
+  // When the current claim began (a claimer renewing their own live claim keeps it); unset
+  // while nobody holds the task. Kept on a resolved task: resolved_at - claimed_at is the
+  // resolver's working time.
+  std::optional<absl::Time> claimed_at;
   std::optional<absl::Time> claim_expires_at;
   std::string resolved_by;
   std::optional<absl::Time> resolved_at;
@@ -513,6 +517,41 @@ struct RunFilter {
   int limit = 50;
 };
 
+// ---- Measures -------------------------------------------------------------------------------
+// Time-bucketed measures per workflow, version and step. monitor/ computes them from the record
+// log (docs/measures.md); the store keeps them and never interprets them.
+
+// One time bucket of one measure: how many observations (`count`) and their total (`sum`), e.g.
+// 12 runs completed (count 12), or 12 run latencies taking 840 s together (count 12, sum 840).
+// A histogram is one bucket per bound (`label` is the bound), so histograms add up over time.
+struct MeasureBucket {
+  int64_t granularity_s = 0;  // 60, 3600 or 86400; 0: all-time totals (start is the Unix epoch)
+  absl::Time start;           // the bucket's first instant
+  std::string workflow;
+  std::string version;
+  std::string step;     // "" for run-level measures
+  std::string measure;  // "runs.completed", "latency.run", ...
+  std::string label;    // a reason, a model, a histogram bound; "" for none
+  int64_t count = 0;
+  double sum = 0;
+};
+
+// What one pass of the rollup adds, and the record-log cursor it moves.
+struct MeasureBatch {
+  int64_t from_seq = 0;  // the cursor the batch was folded from: must be the stored one
+  int64_t to_seq = 0;    // the cursor after it: the seq of the last record folded
+  std::vector<MeasureBucket> deltas;  // added to the stored buckets (missing ones start at 0)
+};
+
+struct MeasureFilter {
+  std::string workflow;  // required
+  int64_t granularity_s = 3600;
+  absl::Time from = absl::InfinitePast();     // buckets starting at or after
+  absl::Time until = absl::InfiniteFuture();  // and before
+  std::optional<std::string> version;         // unset: every version
+  std::optional<std::string> step;            // unset: run level and every step; "": run level only
+};
+
 // ---- Tokens ---------------------------------------------------------------------------------
 
 struct TokenInfo {
@@ -587,12 +626,13 @@ class Store {
   virtual absl::StatusOr<std::vector<Run>> ListRuns(const RunFilter& filter) = 0;
   // The run's records in chain order.
   virtual absl::StatusOr<std::vector<Record>> ListRecords(const std::string& run_id) = 0;
-
   // The decision record's hash chain. Every method that takes NewRecords appends them to one
   // store-wide chain in its own transaction: each gets the next seq, the run's version, the
   // call's time and the hash of the record before (store/record_chain.h).
   //
   // Up to `limit` records with seq > after_seq, in seq order: the whole chain, page by page.
+  // Seq order is commit order: a record is visible only once every record with a lower seq is,
+  // so a reader that remembers the last seq it saw (the measures rollup) misses none.
   virtual absl::StatusOr<std::vector<Record>> ScanRecords(int64_t after_seq, int limit) = 0;
   virtual absl::StatusOr<RecordChainHead> GetRecordChainHead() = 0;
   // Keeps a signed checkpoint (cut must be false: cuts come from PruneRecords). Returns its id.
@@ -678,6 +718,20 @@ class Store {
   virtual absl::StatusOr<Alert> ResolveAlert(const AlertResolve& resolve) = 0;
   // Unresolved alerts counted by workflow, kind and status.
   virtual absl::StatusOr<std::vector<AlertCount>> CountAlerts() = 0;
+  // Measures (docs/measures.md). The rollup's cursor over the record log: the seq of the last
+  // record folded into the buckets (0 before the first batch).
+  virtual absl::StatusOr<int64_t> GetMeasureCursor() = 0;
+  // Adds the batch's deltas to the buckets and moves the cursor to batch.to_seq, in one
+  // transaction. FailedPrecondition (the message says "cursor") if the stored cursor is not
+  // batch.from_seq: another rollup applied those records first, and nothing is changed.
+  // InvalidArgument if to_seq < from_seq or a delta lacks a workflow or measure.
+  virtual absl::Status ApplyMeasures(const MeasureBatch& batch) = 0;
+  // The buckets that match, ordered by start, version, step, measure, label. InvalidArgument
+  // without a workflow.
+  virtual absl::StatusOr<std::vector<MeasureBucket>> ListMeasures(const MeasureFilter& filter) = 0;
+  // Deletes the buckets of one granularity that start before `before` (retention); returns how
+  // many. InvalidArgument for granularity 0 (totals are kept).
+  virtual absl::StatusOr<int64_t> DeleteMeasures(int64_t granularity_s, absl::Time before) = 0;
 
   // The stop switch. NotFound for a workflow that was never deployed. Returns the new state.
   virtual absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,

@@ -257,6 +257,33 @@ CREATE TABLE alerts (
 CREATE UNIQUE INDEX alerts_ongoing ON alerts (workflow, kind, subject) WHERE status <> 'resolved';
 CREATE INDEX alerts_workflow ON alerts (workflow, seq);
 )sql",
+    // 5: measures (issue 5, docs/measures.md): when a task's current claim began (working
+    // time), the time-bucketed measures the rollup folds from the record log, and its cursor.
+    // Measures are one row per (granularity, workflow, bucket start, version, step, measure,
+    // label): a dashboard query is one range of the primary key, and the all-time totals
+    // (granularity 0) that /metrics reads are a prefix of it.
+    R"sql(
+ALTER TABLE tasks ADD COLUMN claimed_at INTEGER;
+
+CREATE TABLE measures (
+  granularity INTEGER NOT NULL,  -- seconds: 60, 3600, 86400; 0 for all-time totals
+  workflow    TEXT NOT NULL,
+  start       INTEGER NOT NULL,  -- the bucket's first instant (0 for totals)
+  version     TEXT NOT NULL,
+  step        TEXT NOT NULL,     -- '' for run-level measures
+  measure     TEXT NOT NULL,
+  label       TEXT NOT NULL,
+  count       INTEGER NOT NULL,
+  sum         REAL NOT NULL,
+  PRIMARY KEY (granularity, workflow, start, version, step, measure, label)
+) WITHOUT ROWID;
+
+CREATE TABLE measure_cursor (
+  id  INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO measure_cursor (id, seq) VALUES (1, 0);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -87,7 +87,22 @@ absl::StatusOr<Task> ReadTaskRow(const Statement& row) {
   task.four_eyes = row.Int(20) != 0;
   task.first_by = row.Text(21);
   task.first_decision_json = row.Text(22);
+  task.claimed_at = row.OptionalTime(23);
   return task;
+}
+
+MeasureBucket ReadMeasureRow(const Statement& row) {
+  MeasureBucket bucket;
+  bucket.granularity_s = row.Int(0);
+  bucket.start = row.Time(1);
+  bucket.workflow = row.Text(2);
+  bucket.version = row.Text(3);
+  bucket.step = row.Text(4);
+  bucket.measure = row.Text(5);
+  bucket.label = row.Text(6);
+  bucket.count = row.Int(7);
+  bucket.sum = row.Double(8);
+  return bucket;
 }
 
 VersionInfo ReadVersionRow(const Statement& row) {

@@ -28,7 +28,7 @@ inline constexpr char kTaskColumns[] =
     "task_id, run_id, step_id, workflow, queue, title, priority, status, payload_json, "
     "created_at, due_at, claimed_by, claim_expires_at, resolved_by, resolved_at, decision, "
     "resolution_json, escalate_to, notify_url, escalated_at, four_eyes, first_by, "
-    "first_decision_json";
+    "first_decision_json, claimed_at";
 inline constexpr char kVersionColumns[] =
     "workflow, version, spec_source, source_name, deployed_at";
 inline constexpr char kWorkflowColumns[] =
@@ -37,6 +37,8 @@ inline constexpr char kRecordColumns[] =
     "seq, run_id, step_id, version, kind, actor, payload_json, at, prev_hash, hash";
 inline constexpr char kCheckpointColumns[] =
     "id, seq, hash, signed_at, reason, key_id, signature, cut";
+inline constexpr char kMeasureColumns[] =
+    "granularity, start, workflow, version, step, measure, label, count, sum";
 inline constexpr char kTokenColumns[] =
     "token_id, name, role, token_hash, created_at, revoked, expires_at, session";
 inline constexpr char kUserColumns[] = "name, role, password_hash, created_at, disabled";
@@ -47,6 +49,7 @@ inline constexpr char kCorrectionColumns[] =
 absl::StatusOr<Run> ReadRunRow(const Statement& row);
 absl::StatusOr<StepState> ReadStepRow(const Statement& row);
 absl::StatusOr<Task> ReadTaskRow(const Statement& row);
+MeasureBucket ReadMeasureRow(const Statement& row);
 VersionInfo ReadVersionRow(const Statement& row);
 WorkflowInfo ReadWorkflowRow(const Statement& row);
 Record ReadRecordRow(const Statement& row);

@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "store/sqlite/catalog_writes.h"
 #include "store/sqlite/chain.h"
+#include "store/sqlite/measure_writes.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/monitor_rows.h"
 #include "store/sqlite/reads.h"
@@ -365,6 +366,25 @@ absl::StatusOr<Alert> SqliteStore::ResolveAlert(const AlertResolve& resolve) {
 
 absl::StatusOr<std::vector<AlertCount>> SqliteStore::CountAlerts() {
   return ReadTx("CountAlerts", [&](Connection& db) { return SelectAlertCounts(db); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::GetMeasureCursor() {
+  return ReadTx("GetMeasureCursor", [&](Connection& db) { return SelectMeasureCursor(db); });
+}
+
+absl::Status SqliteStore::ApplyMeasures(const MeasureBatch& batch) {
+  return InOperation(committer_->Run([&](Connection& db) { return ApplyMeasureBatch(db, batch); }),
+                     "ApplyMeasures");
+}
+
+absl::StatusOr<std::vector<MeasureBucket>> SqliteStore::ListMeasures(const MeasureFilter& filter) {
+  return ReadTx("ListMeasures", [&](Connection& db) { return SelectMeasures(db, filter); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::DeleteMeasures(int64_t granularity_s, absl::Time before) {
+  return WriteTx<int64_t>("DeleteMeasures", [&](Connection& db) {
+    return DeleteMeasureBuckets(db, granularity_s, before);
+  });
 }
 
 absl::StatusOr<WorkflowInfo> SqliteStore::SetWorkflowPaused(const std::string& workflow,

@@ -132,6 +132,10 @@ class SqliteStore final : public Store {
                                          absl::Time now) override;
   absl::StatusOr<Alert> ResolveAlert(const AlertResolve& resolve) override;
   absl::StatusOr<std::vector<AlertCount>> CountAlerts() override;
+  absl::StatusOr<int64_t> GetMeasureCursor() override;
+  absl::Status ApplyMeasures(const MeasureBatch& batch) override;
+  absl::StatusOr<std::vector<MeasureBucket>> ListMeasures(const MeasureFilter& filter) override;
+  absl::StatusOr<int64_t> DeleteMeasures(int64_t granularity_s, absl::Time before) override;
   absl::StatusOr<WorkflowInfo> SetWorkflowPaused(const std::string& workflow, bool paused,
                                                  const std::string& by, absl::Time now) override;
   absl::Status PutUser(const UserInfo& user) override;

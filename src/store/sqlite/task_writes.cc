@@ -138,12 +138,15 @@ absl::StatusOr<Task> ClaimTaskRow(Connection& db, const std::string& task_id,
                      " made its first decision, so a different person must make the second"));
   }
   static const std::string kSql =
-      absl::StrCat("UPDATE tasks SET status = 'claimed', claimed_by = ?2, claim_expires_at = ?3 ",
+      absl::StrCat("UPDATE tasks SET claimed_at = CASE WHEN status = 'claimed' AND ",
+                   "claimed_by = ?2 AND claim_expires_at > ?4 THEN coalesce(claimed_at, ?4) ",
+                   "ELSE ?4 END, status = 'claimed', claimed_by = ?2, claim_expires_at = ?3 ",
                    "WHERE task_id = ?1 RETURNING ", kTaskColumns);
   ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
   stmt->Bind(1, task_id);
   stmt->Bind(2, user);
   stmt->Bind(3, now + lease);
+  stmt->Bind(4, now);
   return ReturnedTask(stmt);
 }
 
@@ -154,7 +157,8 @@ absl::Status ReleaseTaskRow(Connection& db, const std::string& task_id, const st
                                                       ", so ", user, " cannot release it"));
   }
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE tasks SET status = 'open', claimed_by = '', "
-                                         "claim_expires_at = NULL WHERE task_id = ?1"));
+                                         "claimed_at = NULL, claim_expires_at = NULL "
+                                         "WHERE task_id = ?1"));
   stmt->Bind(1, task_id);
   return stmt->Run();
 }
@@ -166,9 +170,11 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
   RETURN_IF_ERROR(CheckFourEyes(resolution, claim));
   if (resolution.first_of_two) {
     // The first of two decisions: kept, and the task goes back to its queue for someone else.
-    static const std::string kSql = absl::StrCat(
-        "UPDATE tasks SET status = 'open', claimed_by = '', claim_expires_at = NULL, ",
-        "first_by = ?2, first_decision_json = ?3 WHERE task_id = ?1 RETURNING ", kTaskColumns);
+    static const std::string kSql =
+        absl::StrCat("UPDATE tasks SET status = 'open', claimed_by = '', claimed_at = NULL, ",
+                     "claim_expires_at = NULL, first_by = ?2, first_decision_json = ?3 WHERE "
+                     "task_id = ?1 RETURNING ",
+                     kTaskColumns);
     ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
     stmt->Bind(1, resolution.task_id);
     stmt->Bind(2, resolution.user);
@@ -229,7 +235,8 @@ absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escal
   }
   static const std::string kSql = absl::StrCat(
       "UPDATE tasks SET queue = escalate_to, escalated_at = ?2, status = 'open', ",
-      "claimed_by = '', claim_expires_at = NULL WHERE task_id = ?1 RETURNING ", kTaskColumns);
+      "claimed_by = '', claimed_at = NULL, claim_expires_at = NULL WHERE task_id = ?1 RETURNING ",
+      kTaskColumns);
   ASSIGN_OR_RETURN(auto stmt, db.Prepare(kSql));
   stmt->Bind(1, escalation.task_id);
   stmt->Bind(2, escalation.now);

@@ -1,0 +1,203 @@
+#include "monitor/prices.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/strings.h"
+#include "yaml-cpp/yaml.h"
+
+namespace flowline::monitor {
+namespace {
+
+// Collects every problem with its place, for one error that lists them all.
+class Problems {
+ public:
+  explicit Problems(std::string_view file) : file_(file) {}
+
+  void Add(const YAML::Mark& mark, std::string_view message) {
+    lines_.push_back(absl::StrCat(Sv(file_), ":", mark.line + 1, ":", mark.column + 1,
+                                  ": error: ", Sv(message)));
+  }
+  bool empty() const { return lines_.empty(); }
+  absl::Status ToStatus() const { return absl::InvalidArgumentError(absl::StrJoin(lines_, "\n")); }
+
+ private:
+  std::string file_;
+  std::vector<std::string> lines_;
+};
+
+// Checks that `node` is a mapping whose keys are all in `allowed`.
+bool CheckMapping(const YAML::Node& node, std::string_view what,
+                  const std::set<std::string>& allowed, Problems& problems) {
+  if (!node.IsMap()) {
+    problems.Add(node.Mark(),
+                 absl::StrCat(Sv(what), " must be a mapping of ", absl::StrJoin(allowed, ", ")));
+    return false;
+  }
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (!allowed.contains(key)) {
+      problems.Add(entry.first.Mark(),
+                   absl::StrCat("unknown key '", key, "' in ", Sv(what),
+                                "; it may have: ", absl::StrJoin(allowed, ", ")));
+    }
+  }
+  return true;
+}
+
+std::optional<double> Amount(const YAML::Node& node, std::string_view name, Problems& problems) {
+  double value = 0;
+  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value) || value < 0) {
+    problems.Add(node.Mark(), absl::StrCat(Sv(name), " must be a number of at least 0, e.g. ",
+                                           Sv(name), ": 0.15"));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<absl::Time> Day(const YAML::Node& node, Problems& problems) {
+  absl::Time time;
+  std::string error;
+  if (node.IsScalar() && (absl::ParseTime("%Y-%m-%d", node.Scalar(), &time, &error) ||
+                          absl::ParseTime(absl::RFC3339_full, node.Scalar(), &time, &error))) {
+    return time;
+  }
+  problems.Add(node.Mark(),
+               "from must be a date (UTC), e.g. from: 2024-07-18, or a time such as "
+               "2024-07-18T12:00:00Z");
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_view file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(file), ":", e.mark.line + 1, ":", e.mark.column + 1, ": error: ", e.msg));
+  }
+  Problems problems(file);
+  PriceTable table;
+  if (!CheckMapping(root, "the price table", {"currency", "models", "people"}, problems)) {
+    return problems.ToStatus();
+  }
+  if (const YAML::Node currency = root["currency"];
+      currency && currency.IsScalar() && !currency.Scalar().empty()) {
+    table.currency_ = currency.Scalar();
+  } else {
+    problems.Add(currency ? currency.Mark() : root.Mark(),
+                 "the price table needs a currency, e.g. currency: EUR");
+  }
+  if (const YAML::Node models = root["models"]) {
+    if (!models.IsSequence()) {
+      problems.Add(models.Mark(), "models must be a list of entries (- model: ..., from: ...)");
+    } else {
+      for (const YAML::Node& entry : models) {
+        if (!CheckMapping(entry, "a models entry",
+                          {"model", "from", "per_call", "input_per_million_tokens",
+                           "output_per_million_tokens"},
+                          problems)) {
+          continue;
+        }
+        const YAML::Node model = entry["model"];
+        if (!model || !model.IsScalar() || model.Scalar().empty()) {
+          problems.Add(entry.Mark(), "a models entry needs model: NAME (e.g. model: ai:extract)");
+          continue;
+        }
+        ModelPrice price;
+        if (const YAML::Node from = entry["from"]) {
+          if (auto day = Day(from, problems)) price.from = *day;
+        } else {
+          price.from = absl::InfinitePast();
+        }
+        if (entry["per_call"])
+          price.per_call = Amount(entry["per_call"], "per_call", problems).value_or(0);
+        if (entry["input_per_million_tokens"]) {
+          price.input_per_million_tokens =
+              Amount(entry["input_per_million_tokens"], "input_per_million_tokens", problems)
+                  .value_or(0);
+        }
+        if (entry["output_per_million_tokens"]) {
+          price.output_per_million_tokens =
+              Amount(entry["output_per_million_tokens"], "output_per_million_tokens", problems)
+                  .value_or(0);
+        }
+        std::vector<ModelPrice>& prices = table.models_[model.Scalar()];
+        for (const ModelPrice& earlier : prices) {
+          if (earlier.from == price.from) {
+            problems.Add(entry.Mark(),
+                         absl::StrCat("model ", model.Scalar(),
+                                      " has two prices from the same time; give the newer one a "
+                                      "later from"));
+          }
+        }
+        prices.push_back(price);
+      }
+    }
+  }
+  if (const YAML::Node people = root["people"]) {
+    if (!people.IsSequence()) {
+      problems.Add(people.Mark(),
+                   "people must be a list of entries (- from: ..., hourly_rate: ...)");
+    } else {
+      for (const YAML::Node& entry : people) {
+        if (!CheckMapping(entry, "a people entry", {"from", "hourly_rate"}, problems)) continue;
+        absl::Time from = absl::InfinitePast();
+        if (entry["from"]) from = Day(entry["from"], problems).value_or(absl::InfinitePast());
+        if (!entry["hourly_rate"]) {
+          problems.Add(entry.Mark(), "a people entry needs hourly_rate, e.g. hourly_rate: 42.5");
+          continue;
+        }
+        if (auto rate = Amount(entry["hourly_rate"], "hourly_rate", problems)) {
+          table.hourly_.emplace_back(from, *rate);
+        }
+      }
+    }
+  }
+  if (!problems.empty()) return problems.ToStatus();
+  for (auto& [model, prices] : table.models_) {
+    std::sort(prices.begin(), prices.end(),
+              [](const ModelPrice& a, const ModelPrice& b) { return a.from < b.from; });
+  }
+  std::sort(table.hourly_.begin(), table.hourly_.end());
+  return table;
+}
+
+absl::StatusOr<PriceTable> PriceTable::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the price table ", path, " (docs/measures.md shows the format)"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path);
+}
+
+const ModelPrice* PriceTable::Model(const std::string& model, absl::Time at) const {
+  auto it = models_.find(model);
+  if (it == models_.end()) return nullptr;
+  const ModelPrice* found = nullptr;
+  for (const ModelPrice& price : it->second) {
+    if (price.from <= at) found = &price;
+  }
+  return found;
+}
+
+std::optional<double> PriceTable::HourlyRate(absl::Time at) const {
+  std::optional<double> found;
+  for (const auto& [from, rate] : hourly_) {
+    if (from <= at) found = rate;
+  }
+  return found;
+}
+
+}  // namespace flowline::monitor

@@ -1,0 +1,136 @@
+#include "store/sqlite/measure_writes.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "store/sqlite/rows.h"
+
+namespace flowline::store::sqlite {
+namespace {
+
+absl::Status ValidateBatch(const MeasureBatch& batch) {
+  if (batch.to_seq < batch.from_seq) {
+    return absl::InvalidArgumentError(absl::StrCat("a measure batch cannot move the cursor back (",
+                                                   batch.from_seq, " to ", batch.to_seq, ")"));
+  }
+  for (const MeasureBucket& delta : batch.deltas) {
+    if (delta.workflow.empty() || delta.measure.empty()) {
+      return absl::InvalidArgumentError("every measure delta needs a workflow and a measure");
+    }
+    if (delta.granularity_s < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("measure granularity ", delta.granularity_s, " is negative"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> SelectMeasureCursor(Connection& db) {
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT seq FROM measure_cursor WHERE id = 1"));
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  return row ? stmt->Int(0) : 0;
+}
+
+absl::Status ApplyMeasureBatch(Connection& db, const MeasureBatch& batch) {
+  RETURN_IF_ERROR(ValidateBatch(batch));
+  // The cursor moves first and only from where the batch began: of two rollups folding the same
+  // records, the second finds the cursor moved and changes nothing, so no record counts twice.
+  {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE measure_cursor SET seq = ?2 "
+                                           "WHERE id = 1 AND seq = ?1"));
+    stmt->Bind(1, batch.from_seq);
+    stmt->Bind(2, batch.to_seq);
+    RETURN_IF_ERROR(stmt->Run());
+    if (stmt->Changes() != 1) {
+      ASSIGN_OR_RETURN(int64_t current, SelectMeasureCursor(db));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the measures cursor is at record ", current, ", not ", batch.from_seq,
+                       ": another rollup folded these records first"));
+    }
+  }
+  ASSIGN_OR_RETURN(auto upsert,
+                   db.Prepare("INSERT INTO measures (granularity, workflow, start, version, step, "
+                              "measure, label, count, sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                              "?8, ?9) ON CONFLICT DO UPDATE SET count = count + excluded.count, "
+                              "sum = sum + excluded.sum"));
+  for (const MeasureBucket& delta : batch.deltas) {
+    upsert->Reset();
+    upsert->Bind(1, delta.granularity_s);
+    upsert->Bind(2, delta.workflow);
+    upsert->Bind(3, delta.start);
+    upsert->Bind(4, delta.version);
+    upsert->Bind(5, delta.step);
+    upsert->Bind(6, delta.measure);
+    upsert->Bind(7, delta.label);
+    upsert->Bind(8, delta.count);
+    upsert->Bind(9, delta.sum);
+    RETURN_IF_ERROR(upsert->Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<MeasureBucket>> SelectMeasures(Connection& db,
+                                                          const MeasureFilter& filter) {
+  if (filter.workflow.empty()) {
+    return absl::InvalidArgumentError("listing measures needs a workflow");
+  }
+  // One range of the primary key (granularity, workflow, start); version and step filter it.
+  std::string sql = absl::StrCat("SELECT ", kMeasureColumns, " FROM measures WHERE ",
+                                 "granularity = ?1 AND workflow = ?2 AND start >= ?3 AND "
+                                 "start < ?4");
+  if (filter.version.has_value()) absl::StrAppend(&sql, " AND version = ?5");
+  if (filter.step.has_value()) absl::StrAppend(&sql, " AND step = ?6");
+  absl::StrAppend(&sql, " ORDER BY start, version, step, measure, label");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+  stmt->Bind(1, filter.granularity_s);
+  stmt->Bind(2, filter.workflow);
+  stmt->Bind(3, filter.from);
+  stmt->Bind(4, filter.until);
+  if (filter.version.has_value()) stmt->Bind(5, *filter.version);
+  if (filter.step.has_value()) stmt->Bind(6, *filter.step);
+  std::vector<MeasureBucket> buckets;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) return buckets;
+    buckets.push_back(ReadMeasureRow(*stmt));
+  }
+}
+
+absl::StatusOr<int64_t> DeleteMeasureBuckets(Connection& db, int64_t granularity_s,
+                                             absl::Time before) {
+  if (granularity_s <= 0) {
+    return absl::InvalidArgumentError(
+        "only minute, hour and day buckets expire; the all-time totals are kept");
+  }
+  // Per workflow, so each delete is a range of the primary key rather than a scan of the
+  // granularity's rows of every workflow; the workflows are found by seeking past each one.
+  std::vector<std::string> names;
+  ASSIGN_OR_RETURN(auto next, db.Prepare("SELECT workflow FROM measures WHERE granularity = ?1 "
+                                         "AND workflow > ?2 ORDER BY workflow LIMIT 1"));
+  for (std::string last;;) {
+    next->Reset();
+    next->Bind(1, granularity_s);
+    next->Bind(2, last);
+    ASSIGN_OR_RETURN(bool row, next->Step());
+    if (!row) break;
+    last = next->Text(0);
+    names.push_back(last);
+  }
+  int64_t deleted = 0;
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare("DELETE FROM measures WHERE granularity = ?1 AND "
+                                         "workflow = ?2 AND start < ?3"));
+  for (const std::string& name : names) {
+    stmt->Reset();
+    stmt->Bind(1, granularity_s);
+    stmt->Bind(2, name);
+    stmt->Bind(3, before);
+    RETURN_IF_ERROR(stmt->Run());
+    deleted += stmt->Changes();
+  }
+  return deleted;
+}
+
+}  // namespace flowline::store::sqlite
