@@ -16,6 +16,9 @@
 #include "cli/commands.h"
 #include "engine/monitoring.h"
 #include "monitor/drift_check.h"
+#include "monitor/measure_metrics.h"
+#include "monitor/measure_rollup.h"
+#include "monitor/prices.h"
 #include "server/api_server.h"
 #include "spdlog/spdlog.h"
 #include "steps/duration.h"
@@ -31,6 +34,8 @@ struct ServeArgs {
   std::string checkpoint_every = "1m";
   std::string retention = "13mo";
   std::string drift_every = "1h";
+  std::string prices;
+  std::string measures_interval = "10s";
 };
 
 // The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
@@ -109,6 +114,15 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
         absl::InvalidArgumentError(absl::StrCat("--retention: ", retention.status().message())));
   }
   keeping.retention = *retention;
+  absl::StatusOr<absl::Duration> interval = steps::ParseDuration(args.measures_interval);
+  if (!interval.ok() || *interval <= absl::ZeroDuration()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--measures-interval must be a positive duration such as 10s or 1m, not '",
+                     args.measures_interval, "'")));
+  }
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
+      monitor::PriceTable::LoadIfGiven(args.prices);
+  if (!prices.ok()) return Fail(prices.status());
 
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
@@ -123,9 +137,16 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
 
   engine::PlanMonitorCatalog catalog(*engine);
   monitor::DriftMonitor drift((*app)->store(), catalog, (*app)->clock(), (*app)->random());
+  // The measures: folded from the decision record every --measures-interval.
+  monitor::RollupLoop rollup((*app)->store(), (*app)->clock(), monitor::RollupOptions{}, *interval);
+  rollup.Start();
+  monitor::RollupMetrics rollup_metrics(rollup);
+
   server::ApiServerOptions options;
   options.artifacts = (*app)->artifacts();
   options.drift = &drift;
+  options.prices = *prices ? &**prices : nullptr;
+  options.metrics_sources.push_back(&rollup_metrics);
   options.ui_dir = args.ui;
   if (options.ui_dir.empty()) {
     // Without --ui, a missing UI is no reason not to serve the API.
@@ -164,6 +185,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   schedule.reset();
   (*api)->Stop();
   engine->Stop();
+  rollup.Stop();
   // The last records are signed before the process ends.
   if (absl::Status signed_head = keeper.Shutdown((*app)->clock().Now()); !signed_head.ok()) {
     spdlog::error("could not sign the decision record's head at shutdown: {}",
@@ -180,7 +202,8 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json, "
-      "webhook triggers) and execute runs with a pool of workers. SIGINT/SIGTERM stop "
+      "webhook triggers, Prometheus metrics at /metrics) and execute runs with a pool of "
+      "workers; the decision record is folded into the measures as it grows. SIGINT/SIGTERM stop "
       "gracefully; after a crash, steps in flight resume on the next start.");
   cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
   cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
@@ -199,6 +222,10 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--drift-every", args->drift_every,
                   "How often to run the drift check of every workflow (docs/drift.md), e.g. 1h or "
                   "15m; 0 turns the periodic check off (`flowline drift check` still works)");
+  AddPricesOption(*cmd, args->prices);
+  cmd->add_option("--measures-interval", args->measures_interval,
+                  "How often the decision record is folded into the measures (the API's "
+                  "measures and /metrics lag it by at most this)");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

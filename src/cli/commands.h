@@ -2,6 +2,8 @@
 // it stores its process exit code in `exit_code` (0 ok, 1 failure, 2 usage error).
 #pragma once
 
+#include <string>
+
 #include "cli/app.h"
 
 namespace CLI {
@@ -29,6 +31,9 @@ void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // `flowline drift check` and `flowline alerts list|ack|resolve`.
 void AddDriftCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
+void AddReportCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// --prices FILE, defaulting to $FLOWLINE_PRICES: the measures' price table (docs/measures.md).
+void AddPricesOption(CLI::App& cmd, std::string& path);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

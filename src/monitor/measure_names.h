@@ -9,6 +9,9 @@
 #include <array>
 #include <cstdint>
 
+#include <string_view>
+
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace flowline::monitor {
@@ -24,8 +27,15 @@ inline constexpr std::array<int64_t, 4> kGranularities = {kMinute, kHour, kDay, 
 // The start of the bucket of `granularity_s` that holds `at`: UTC, aligned to the Unix epoch
 // (so days run from midnight UTC). The epoch for kTotal.
 absl::Time BucketStart(absl::Time at, int64_t granularity_s);
+// The end of the bucket holding the instant just before `at`: `at` itself when it is a bucket
+// boundary, else the next boundary (a period ending at `at` covers whole buckets).
+absl::Time BucketEnd(absl::Time at, int64_t granularity_s);
 
-// "minute", "hour", "day" → seconds; nullopt-like 0 for anything else.
+// A period's bound as people write it: an RFC 3339 time ("2026-11-24T08:00:00Z") or a UTC date
+// ("2026-11-24"). InvalidArgument naming `what` (the parameter or option) otherwise.
+absl::StatusOr<absl::Time> ParsePeriodBound(std::string_view text, std::string_view what);
+
+// "minute", "hour", "day" → seconds; 0 for anything else.
 int64_t ParseGranularity(const char* name);
 const char* GranularityName(int64_t granularity_s);
 
@@ -66,6 +76,7 @@ inline constexpr char kStepsFailed[] = "steps.failed";
 // LatencyHistogram: a completed attempt's execution time.
 inline constexpr char kStepLatency[] = "latency.step";
 // Model use, label = the model (or the step's actor, e.g. "ai:extract", when it names none).
+// Kept per step and, summed over the steps, at run level (step "") too.
 inline constexpr char kModelCalls[] = "model.calls";
 inline constexpr char kInputTokens[] = "model.tokens.input";
 inline constexpr char kOutputTokens[] = "model.tokens.output";

@@ -1,7 +1,9 @@
 #include "monitor/measures.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -27,20 +29,47 @@ bool IsHistogram(const std::string& measure) {
          measure == measure::kStepLatency;
 }
 
+void MergeModels(const std::map<std::string, ModelUse>& from, std::map<std::string, ModelUse>& to) {
+  for (const auto& [model, use] : from) {
+    ModelUse& mine = to[model];
+    mine.calls += use.calls;
+    mine.input_tokens += use.input_tokens;
+    mine.output_tokens += use.output_tokens;
+  }
+}
+
+// Adds a model-use row to `models`; false for any other measure.
+bool AddModelUse(const store::MeasureBucket& row, std::map<std::string, ModelUse>& models) {
+  if (row.measure == measure::kModelCalls) {
+    models[row.label].calls += row.count;
+  } else if (row.measure == measure::kInputTokens) {
+    models[row.label].input_tokens += row.count;
+  } else if (row.measure == measure::kOutputTokens) {
+    models[row.label].output_tokens += row.count;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 struct StepTally {
   std::map<std::string, Cell> counters;
   LatencyHistogram latency;
   std::map<std::string, ModelUse> models;
 
+  // A row of this step.
+  void Add(const store::MeasureBucket& row) {
+    if (row.measure == measure::kStepLatency) {
+      latency.Add(row.label, row.count, row.sum);
+    } else if (!AddModelUse(row, models)) {
+      counters[row.measure].Add(row.count, row.sum);
+    }
+  }
+
   void Merge(const StepTally& other) {
     for (const auto& [name, cell] : other.counters) counters[name].Add(cell.count, cell.sum);
     latency.Merge(other.latency);
-    for (const auto& [model, use] : other.models) {
-      ModelUse& mine = models[model];
-      mine.calls += use.calls;
-      mine.input_tokens += use.input_tokens;
-      mine.output_tokens += use.output_tokens;
-    }
+    MergeModels(other.models, models);
   }
 };
 
@@ -49,22 +78,13 @@ struct Tally {
   std::map<std::string, std::map<std::string, Cell>> counters;  // measure → label → cell
   std::map<std::string, LatencyHistogram> histograms;
   std::map<std::string, int64_t> automated_by_version;
+  std::map<std::string, ModelUse> models;  // the run-level sums over the steps
   std::map<std::string, StepTally> steps;
 
   void Add(const store::MeasureBucket& row) {
+    if (row.step.empty() && AddModelUse(row, models)) return;
     if (!row.step.empty()) {
-      StepTally& step = steps[row.step];
-      if (row.measure == measure::kStepLatency) {
-        step.latency.Add(row.label, row.count, row.sum);
-      } else if (row.measure == measure::kModelCalls) {
-        step.models[row.label].calls += row.count;
-      } else if (row.measure == measure::kInputTokens) {
-        step.models[row.label].input_tokens += row.count;
-      } else if (row.measure == measure::kOutputTokens) {
-        step.models[row.label].output_tokens += row.count;
-      } else {
-        step.counters[row.measure].Add(row.count, row.sum);
-      }
+      steps[row.step].Add(row);
       return;
     }
     if (IsHistogram(row.measure)) {
@@ -81,6 +101,7 @@ struct Tally {
     }
     for (const auto& [name, histogram] : other.histograms) histograms[name].Merge(histogram);
     for (const auto& [version, n] : other.automated_by_version) automated_by_version[version] += n;
+    MergeModels(other.models, models);
     for (const auto& [name, step] : other.steps) steps[name].Merge(step);
   }
 
@@ -206,15 +227,7 @@ Figures Compute(const Tally& t, absl::Time start, const MeasuresQuery& query,
   f.run_latency = Latency(t.Hist(measure::kRunLatency));
   f.automated_latency = Latency(t.Hist(measure::kAutomatedLatency));
 
-  std::map<std::string, ModelUse> models;
-  for (const auto& [name, step] : t.steps) {
-    for (const auto& [model, use] : step.models) {
-      ModelUse& all = models[model];
-      all.calls += use.calls;
-      all.input_tokens += use.input_tokens;
-      all.output_tokens += use.output_tokens;
-    }
-  }
+  const std::map<std::string, ModelUse>& models = t.models;
   for (const auto& [model, use] : models) {
     f.model.calls += use.calls;
     f.model.input_tokens += use.input_tokens;
@@ -248,6 +261,24 @@ Figures Compute(const Tally& t, absl::Time start, const MeasuresQuery& query,
                     start, ignored);
   }
   return f;
+}
+
+// [from, until) (aligned to `granularity_s`) as pieces of the coarsest granularity that fits:
+// whole days as day buckets, the hours around them as hour buckets, the minutes around those as
+// minute buckets. The granularities hold the same records, so the pieces add up to the period.
+std::vector<std::tuple<int64_t, absl::Time, absl::Time>> Tile(absl::Time from, absl::Time until,
+                                                              int64_t granularity_s) {
+  const int64_t coarser = granularity_s == kMinute ? kHour : granularity_s == kHour ? kDay : 0;
+  if (coarser == 0) return {{granularity_s, from, until}};
+  absl::Time inner_from = BucketStart(from, coarser);
+  if (inner_from < from) inner_from += absl::Seconds(coarser);
+  const absl::Time inner_until = BucketStart(until, coarser);
+  if (inner_from >= inner_until) return {{granularity_s, from, until}};
+  std::vector<std::tuple<int64_t, absl::Time, absl::Time>> pieces;
+  if (from < inner_from) pieces.emplace_back(granularity_s, from, inner_from);
+  for (const auto& piece : Tile(inner_from, inner_until, coarser)) pieces.push_back(piece);
+  if (inner_until < until) pieces.emplace_back(granularity_s, inner_until, until);
+  return pieces;
 }
 
 absl::Status Validate(const MeasuresQuery& query) {
@@ -357,8 +388,7 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
   report.query = query;
   if (query.granularity_s > 0) {
     report.query.from = BucketStart(query.from, query.granularity_s);
-    report.query.until = BucketStart(query.until, query.granularity_s);
-    if (report.query.until < query.until) report.query.until += absl::Seconds(query.granularity_s);
+    report.query.until = BucketEnd(query.until, query.granularity_s);
   }
   RETURN_IF_ERROR(Validate(report.query));
   const MeasuresQuery& q = report.query;
@@ -370,18 +400,52 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
   filter.from = q.from;
   filter.until = q.until;
   filter.version = q.version;
+  // The series: run-level rows (and the asked-for step's), one tally per bucket.
+  filter.step = "";
   ASSIGN_OR_RETURN(std::vector<store::MeasureBucket> rows, store.ListMeasures(filter));
-
-  // Rows come ordered by start: one tally per bucket.
-  std::map<absl::Time, Tally> tallies;
-  std::vector<std::string> step_order;
-  std::set<std::string> seen_steps;
-  for (const store::MeasureBucket& row : rows) {
-    tallies[row.start].Add(row);
-    if (!row.step.empty() && seen_steps.insert(row.step).second) step_order.push_back(row.step);
+  if (q.step.has_value()) {
+    filter.step = q.step;
+    ASSIGN_OR_RETURN(std::vector<store::MeasureBucket> step_rows, store.ListMeasures(filter));
+    rows.insert(rows.end(), std::make_move_iterator(step_rows.begin()),
+                std::make_move_iterator(step_rows.end()));
   }
+  std::map<absl::Time, Tally> tallies;
+  for (const store::MeasureBucket& row : rows) tallies[row.start].Add(row);
+
+  // Every step over the period, from the coarsest buckets that tile it: a month by hour reads
+  // its whole days from day buckets, not 720 hours of every step.
+  std::map<std::string, StepTally> step_totals;
+  std::map<std::string, double> step_costs;
+  std::set<std::string> unpriced;
+  for (const auto& [granularity, from, until] : Tile(q.from, q.until, q.granularity_s)) {
+    store::MeasureFilter piece = filter;
+    piece.granularity_s = granularity;
+    piece.from = from;
+    piece.until = until;
+    piece.step.reset();
+    ASSIGN_OR_RETURN(std::vector<store::MeasureBucket> piece_rows, store.ListMeasures(piece));
+    std::map<std::pair<absl::Time, std::string>, StepTally> by_bucket;
+    for (const store::MeasureBucket& row : piece_rows) {
+      if (!row.step.empty()) by_bucket[{row.start, row.step}].Add(row);
+    }
+    for (const auto& [key, tally] : by_bucket) {
+      step_totals[key.second].Merge(tally);
+      if (context.prices != nullptr) {
+        step_costs[key.second] += ModelCost(tally.models, *context.prices, key.first, unpriced);
+      }
+    }
+  }
+  // The plan's order first, then any other step (of another version) by name.
+  std::set<std::string> seen_steps;
+  for (const auto& [name, tally] : step_totals) seen_steps.insert(name);
+  std::vector<std::string> step_order;
+  for (const std::string& step : context.step_order) {
+    if (seen_steps.erase(step) > 0) step_order.push_back(step);
+  }
+  step_order.insert(step_order.end(), seen_steps.begin(), seen_steps.end());
 
   Caveats caveats;
+  caveats.unpriced = unpriced;
   if (context.manual_minutes) {
     std::set<std::string> versions;
     for (const store::MeasureBucket& row : rows) versions.insert(row.version);
@@ -398,7 +462,6 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
   if (const LatencyHistogram& working = period.Hist(measure::kWorking); working.count() > 0) {
     caveats.unclaimed_estimate_s = working.Mean();
   }
-  std::map<std::string, StepFigures> step_totals;
   double working_minutes = 0, model_cost = 0, human_cost = 0, time_saved = 0;
   bool human_cost_known = false;
   static const Tally kEmpty;
@@ -413,14 +476,6 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
       human_cost_known = true;
     }
     time_saved += figures.time_saved_minutes.value_or(0);
-    for (const auto& [name, step] : tally.steps) {
-      std::set<std::string> ignored;
-      StepFigures bucket_step = StepOf(name, step, context.prices, start, ignored);
-      if (bucket_step.model_cost.has_value()) {
-        StepFigures& total = step_totals[name];
-        total.model_cost = total.model_cost.value_or(0) + *bucket_step.model_cost;
-      }
-    }
     report.buckets.push_back(std::move(figures));
   }
 
@@ -436,8 +491,8 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
   if (caveats.any_manual) report.totals.time_saved_minutes = time_saved;
   for (const std::string& name : step_order) {
     std::set<std::string> ignored;
-    StepFigures step = StepOf(name, period.steps[name], nullptr, q.from, ignored);
-    if (context.prices != nullptr) step.model_cost = step_totals[name].model_cost.value_or(0);
+    StepFigures step = StepOf(name, step_totals[name], nullptr, q.from, ignored);
+    if (context.prices != nullptr) step.model_cost = step_costs[name];
     report.steps.push_back(std::move(step));
   }
 
@@ -469,10 +524,12 @@ absl::StatusOr<MeasureReport> ComputeMeasures(store::Store& store, const Measure
                                         absl::StrJoin(short_versions, ", ")));
   }
   if (report.totals.decisions_unclaimed > 0) {
-    report.notes.push_back(absl::StrCat(
-        report.totals.decisions_unclaimed,
-        " decisions were made without claiming the task first: their working time is estimated "
-        "(docs/measures.md)"));
+    report.notes.push_back(
+        absl::StrCat(report.totals.decisions_unclaimed == 1
+                         ? "1 decision was"
+                         : absl::StrCat(report.totals.decisions_unclaimed, " decisions were"),
+                     " made without claiming the task first: their working time is estimated "
+                     "(docs/measures.md)"));
   }
   return report;
 }

@@ -45,6 +45,8 @@ struct MeasuresContext {
   // A version's manual_minutes (its spec's), or nullopt when its spec states none. May be empty:
   // then time saved is not computed.
   std::function<std::optional<double>(const std::string& version)> manual_minutes;
+  // The order to list steps in (the live version's plan); steps not in it follow by name.
+  std::vector<std::string> step_order;
 };
 
 struct LatencyFigures {
@@ -94,7 +96,7 @@ struct MeasureReport {
   std::string currency;          // "" without a price table
   std::vector<Figures> buckets;  // every bucket of the period, empty ones included
   Figures totals;
-  std::vector<StepFigures> steps;  // per step over the period, in first-seen order
+  std::vector<StepFigures> steps;  // per step over the period, in MeasuresContext::step_order
   std::vector<std::string> notes;  // caveats worth saying (no prices, no manual minutes, ...)
 };
 

@@ -187,6 +187,7 @@ class MeasuresEngineTest : public ::testing::Test {
   MeasuresContext Context() {
     MeasuresContext context;
     context.prices = &prices_;
+    context.step_order = {"fields", "review"};
     context.manual_minutes = [this](const std::string& version) -> std::optional<double> {
       auto plan = engine_->GetPlan("measured", version);
       if (!plan.ok() || (*plan)->spec().manual_minutes <= 0) return std::nullopt;
@@ -358,6 +359,22 @@ TEST_F(MeasuresEngineTest, MinutesHoursAndDaysAgree) {
   EXPECT_DOUBLE_EQ(by_minute.totals.run_latency.p90, by_day.totals.run_latency.p90);
   EXPECT_NEAR(by_minute.totals.working_minutes, by_day.totals.working_minutes, 1e-9);
   EXPECT_NEAR(*by_minute.totals.time_saved_minutes, *by_day.totals.time_saved_minutes, 1e-9);
+  EXPECT_NEAR(*by_minute.totals.total_cost, *by_day.totals.total_cost, 1e-9);
+  // The steps' figures are read from the coarsest buckets that tile the period (minutes around
+  // hours around days): they are the same whatever the granularity asked for.
+  MeasureReport by_hour = Report(kHour, At(-4, 0), At(24 + 3, 0));  // hours, a day, hours
+  for (const MeasureReport* report : {&by_minute, &by_hour}) {
+    ASSERT_EQ(report->steps.size(), by_day.steps.size());
+    for (size_t i = 0; i < by_day.steps.size(); ++i) {
+      EXPECT_EQ(report->steps[i].step, by_day.steps[i].step);
+      EXPECT_EQ(report->steps[i].completed, by_day.steps[i].completed);
+      EXPECT_EQ(report->steps[i].latency.count, by_day.steps[i].latency.count);
+      EXPECT_DOUBLE_EQ(report->steps[i].latency.p90, by_day.steps[i].latency.p90);
+      EXPECT_NEAR(*report->steps[i].model_cost, *by_day.steps[i].model_cost, 1e-9);
+    }
+  }
+  EXPECT_EQ(by_day.steps[0].step, "fields");  // the plan's order
+  EXPECT_EQ(by_day.steps[0].completed, 7);
 }
 
 TEST_F(MeasuresEngineTest, FoldingAgainChangesNothing) {

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -180,6 +181,12 @@ absl::StatusOr<PriceTable> PriceTable::Load(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return Parse(text.str(), path);
+}
+
+absl::StatusOr<std::optional<PriceTable>> PriceTable::LoadIfGiven(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  ASSIGN_OR_RETURN(PriceTable table, Load(path));
+  return table;
 }
 
 const ModelPrice* PriceTable::Model(const std::string& model, absl::Time at) const {

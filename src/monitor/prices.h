@@ -41,6 +41,8 @@ class PriceTable {
   static absl::StatusOr<PriceTable> Parse(std::string_view yaml, std::string_view file);
   // Reads and parses a file. NotFound if it does not exist.
   static absl::StatusOr<PriceTable> Load(const std::string& path);
+  // Load(path), or nullopt for an empty path (no price table given).
+  static absl::StatusOr<std::optional<PriceTable>> LoadIfGiven(const std::string& path);
 
   const std::string& currency() const { return currency_; }
   // The price of `model` in effect at `at`: its entry with the latest `from` not after `at`.

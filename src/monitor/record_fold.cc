@@ -1,6 +1,7 @@
 #include "monitor/record_fold.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -206,30 +207,42 @@ absl::Status MeasureFold::AddStep(const store::Record& record, const RunFacts& r
     }
   }
   if (model.empty()) model = record.actor;
-  Count(run, record.at, record.step_id, measure::kModelCalls, model, IntMember(usage, "calls", 1),
-        0);
-  if (const int64_t in = IntMember(usage, "input_tokens", 0); in > 0) {
-    Count(run, record.at, record.step_id, measure::kInputTokens, model, in, 0);
-  }
-  if (const int64_t out = IntMember(usage, "output_tokens", 0); out > 0) {
-    Count(run, record.at, record.step_id, measure::kOutputTokens, model, out, 0);
+  // Per step, and for the run as a whole: a workflow's cost over time then reads only run-level
+  // rows (docs/measures.md).
+  for (const std::string& step : {record.step_id, std::string()}) {
+    Count(run, record.at, step, measure::kModelCalls, model, IntMember(usage, "calls", 1), 0);
+    if (const int64_t in = IntMember(usage, "input_tokens", 0); in > 0) {
+      Count(run, record.at, step, measure::kInputTokens, model, in, 0);
+    }
+    if (const int64_t out = IntMember(usage, "output_tokens", 0); out > 0) {
+      Count(run, record.at, step, measure::kOutputTokens, model, out, 0);
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status MeasureFold::AddTaskOpened(const store::Record& record, const RunFacts& run) {
-  absl::StatusOr<Json> payload = common::ParseJson(record.payload_json, "a task.opened record");
-  const std::string task_id = payload.ok() ? StringMember(*payload, "task_id") : "";
+absl::StatusOr<std::optional<TaskFacts>> MeasureFold::TaskOf(const store::Record& record,
+                                                             Json& payload) {
+  absl::StatusOr<Json> parsed = common::ParseJson(record.payload_json, record.kind);
+  const std::string task_id = parsed.ok() ? StringMember(*parsed, "task_id") : "";
   if (task_id.empty()) {
     Skip(record, "its payload names no task_id");
-    return absl::OkStatus();
+    return std::nullopt;
   }
+  payload = *std::move(parsed);
   absl::StatusOr<TaskFacts> task = facts_.Task(task_id);
   if (absl::IsNotFound(task.status())) {
     Skip(record, absl::StrCat("task ", task_id, " is not in the store"));
-    return absl::OkStatus();
+    return std::nullopt;
   }
   RETURN_IF_ERROR(task.status());
+  return *std::move(task);
+}
+
+absl::Status MeasureFold::AddTaskOpened(const store::Record& record, const RunFacts& run) {
+  Json payload;
+  ASSIGN_OR_RETURN(std::optional<TaskFacts> task, TaskOf(record, payload));
+  if (!task.has_value()) return absl::OkStatus();
   Count(run, record.at, "", measure::kTasksOpened, "", 1, 0);
   if (task->reasons.empty()) {
     Count(run, record.at, "", measure::kExceptions, kNoReason, 1, 0);
@@ -241,18 +254,10 @@ absl::Status MeasureFold::AddTaskOpened(const store::Record& record, const RunFa
 }
 
 absl::Status MeasureFold::AddDecision(const store::Record& record, const RunFacts& run) {
-  absl::StatusOr<Json> payload = common::ParseJson(record.payload_json, "a decision record");
-  const std::string task_id = payload.ok() ? StringMember(*payload, "task_id") : "";
-  if (task_id.empty()) {
-    Skip(record, "its payload names no task_id");
-    return absl::OkStatus();
-  }
-  absl::StatusOr<TaskFacts> task = facts_.Task(task_id);
-  if (absl::IsNotFound(task.status())) {
-    Skip(record, absl::StrCat("task ", task_id, " is not in the store"));
-    return absl::OkStatus();
-  }
-  RETURN_IF_ERROR(task.status());
+  Json json;
+  ASSIGN_OR_RETURN(std::optional<TaskFacts> task, TaskOf(record, json));
+  if (!task.has_value()) return absl::OkStatus();
+  const Json* payload = &json;
   const absl::Time at = record.at;
 
   // Working time: from the decider's claim; a decision made without one is counted apart.

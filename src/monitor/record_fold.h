@@ -15,12 +15,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/json_util.h"
 #include "store/store.h"
 
 namespace flowline::monitor {
@@ -98,6 +100,9 @@ class MeasureFold {
                double seconds);
 
   absl::Status AddStep(const store::Record& record, const RunFacts& run);
+  // The task a task record names (payload "task_id"), its payload in `payload`; nullopt (and
+  // the record skipped) when the payload names none or the task is gone.
+  absl::StatusOr<std::optional<TaskFacts>> TaskOf(const store::Record& record, Json& payload);
   absl::Status AddTaskOpened(const store::Record& record, const RunFacts& run);
   absl::Status AddDecision(const store::Record& record, const RunFacts& run);
   absl::Status AddRunEnd(const store::Record& record, const RunFacts& run);

@@ -92,6 +92,10 @@ TEST(MeasureFoldTest, ModelUseComesFromUsageOrTheActor) {
   EXPECT_EQ(fold.skipped(), 0);
   auto t = Totals(fold);
   EXPECT_EQ(t["ask:model.calls/gpt-x"].first, 3);
+  // And for the run as a whole, summed over its steps.
+  EXPECT_EQ(t["model.calls/gpt-x"].first, 3);
+  EXPECT_EQ(t["model.tokens.input/gpt-x"].first, 2200);
+  EXPECT_EQ(t["model.calls/ai:classify"].first, 1);
   EXPECT_EQ(t["ask:model.tokens.input/gpt-x"].first, 2200);
   EXPECT_EQ(t["ask:model.tokens.output/gpt-x"].first, 300);
   EXPECT_EQ(t["ask:steps.completed"].first, 1);

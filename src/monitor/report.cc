@@ -29,8 +29,11 @@ std::string Percent(double share) { return absl::StrFormat("%.1f%%", share * 100
 
 std::string Rate(const std::optional<double>& share) { return share ? Percent(*share) : "-"; }
 
+// 1,234.50 EUR.
 std::string Money(double amount, const std::string& currency) {
-  return absl::StrFormat("%.2f %s", amount, currency);
+  const int64_t cents = std::llround(std::fabs(amount) * 100);
+  return absl::StrFormat("%s%s.%02d %s", amount < 0 ? "-" : "", Count(cents / 100),
+                         static_cast<int>(cents % 100), currency);
 }
 
 std::string AccuracyText(const Proportion& p, const char* what) {
@@ -46,8 +49,11 @@ std::string LatencyText(const LatencyFigures& f) {
 }
 
 std::string MinutesText(double minutes) {
-  return absl::StrFormat("%s min (%.1f h)", Count(static_cast<int64_t>(std::llround(minutes))),
-                         minutes / 60);
+  if (std::fabs(minutes) < 10) return absl::StrFormat("%.1f min", minutes);
+  const double hours = minutes / 60;
+  return absl::StrCat(
+      Count(std::llround(minutes)), " min (",
+      std::fabs(hours) < 100 ? absl::StrFormat("%.1f", hours) : Count(std::llround(hours)), " h)");
 }
 
 // The bucket's start as a short axis/table label for the granularity.
@@ -126,8 +132,8 @@ std::vector<Section> Summary(const MeasureReport& report) {
                                               " finished (", Rate(t.straight_through_rate), ")"));
   sections.push_back(std::move(volume));
 
-  Section exceptions(absl::StrCat("Exceptions: ", Count(t.tasks_opened), " tasks opened, ",
-                                  Count(t.escalated), " escalated"));
+  Section exceptions(absl::StrCat("Exceptions (tasks opened: ", Count(t.tasks_opened),
+                                  ", escalated: ", Count(t.escalated), "), by reason"));
   std::vector<std::pair<int64_t, std::string>> reasons;
   for (const auto& [reason, n] : t.exceptions) reasons.emplace_back(-n, reason);
   std::sort(reasons.begin(), reasons.end());
@@ -231,6 +237,7 @@ ChartSpec Percentages(std::string title, const std::vector<std::string>& x) {
 }  // namespace
 
 std::string HumanDuration(double seconds) {
+  if (seconds < 0.001) return absl::StrFormat("%.2g ms", seconds * 1000);
   if (seconds < 1) return absl::StrFormat("%.0f ms", seconds * 1000);
   if (seconds < 60) return absl::StrFormat("%.3g s", seconds);
   if (seconds < 3600) {
@@ -391,7 +398,8 @@ std::string ReportHtml(const MeasureReport& report, absl::Time generated_at) {
       ".meta{color:#4a5568}table{border-collapse:collapse;margin:.5em 0}"
       "td,th{padding:.2em .8em .2em 0;text-align:right}td:first-child,th:first-child{"
       "text-align:left}th{border-bottom:1px solid #cbd5e0;font-weight:600}"
-      ".summary td:first-child{color:#4a5568}.chart{max-width:100%;height:auto;display:block;"
+      ".summary td{text-align:left}.summary "
+      "td:first-child{color:#4a5568}.chart{max-width:100%;height:auto;display:block;"
       "margin:1em 0}.chart-title{font-weight:600;font-size:13px}.legend,.tick{font-size:11px;"
       "fill:#4a5568}.grid{stroke:#edf2f7}.axis{stroke:#a0aec0}"
       "</style></head><body>\n<h1>Workflow ",

@@ -106,6 +106,7 @@ TEST(ReportTest, TheHtmlPageIsSelfContainedWithCharts) {
 
 TEST(ReportTest, DurationsReadNaturally) {
   EXPECT_EQ(HumanDuration(0.0123), "12 ms");
+  EXPECT_EQ(HumanDuration(0.00042), "0.42 ms");
   EXPECT_EQ(HumanDuration(2.5), "2.5 s");
   EXPECT_EQ(HumanDuration(200), "3 min 20 s");
   EXPECT_EQ(HumanDuration(1800), "30 min");

@@ -10,7 +10,7 @@ namespace flowline::monitor {
 namespace {
 
 constexpr double kWidth = 760, kHeight = 230;
-constexpr double kLeft = 64, kRight = 16, kTop = 34, kBottom = 40;
+constexpr double kLeft = 64, kRight = 16, kTop = 48, kBottom = 40;
 constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
 // A "nice" step (1, 2 or 5 × 10^n) for about `ticks` ticks over `span`.
@@ -125,14 +125,14 @@ std::string RenderChart(const ChartSpec& spec) {
       "\" width=\"", kWidth, "\" height=\"", kHeight, "\" role=\"img\" class=\"chart\">", "<title>",
       HtmlEscape(spec.title), "</title>", "<text x=\"", kLeft, "\" y=\"16\" class=\"chart-title\">",
       HtmlEscape(spec.title), "</text>");
-  // Legend, right-aligned in the title row.
-  double legend_x = kWidth - kRight;
-  for (auto it = spec.series.rbegin(); it != spec.series.rend(); ++it) {
-    legend_x -= 14 + 7 * static_cast<double>(it->name.size());
+  // The legend: a row under the title.
+  double legend_x = kLeft;
+  for (const ChartSeries& series : spec.series) {
     absl::StrAppend(&svg, "<rect x=\"", Num(legend_x),
-                    "\" y=\"8\" width=\"10\" height=\"10\" fill=\"", it->color, "\"/><text x=\"",
-                    Num(legend_x + 13), "\" y=\"17\" class=\"legend\">", HtmlEscape(it->name),
-                    "</text>");
+                    "\" y=\"24\" width=\"10\" height=\"10\" fill=\"", series.color,
+                    "\"/><text x=\"", Num(legend_x + 14), "\" y=\"33\" class=\"legend\">",
+                    HtmlEscape(series.name), "</text>");
+    legend_x += 24 + 6.5 * static_cast<double>(series.name.size());
   }
   // Grid and y ticks.
   std::vector<double> ticks;

@@ -225,6 +225,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   AddTokenRoutes(state->ctx, state->router);
   AddArtifactRoutes(state->ctx, state->router);
   AddDriftRoutes(state->ctx, state->router);
+  AddMeasureRoutes(state->ctx, state->router);
   RETURN_IF_ERROR(state->webhooks.Refresh());
 
   State* s = state.get();

@@ -1,10 +1,11 @@
-// `flowline serve`'s HTTP API: JSON under /api/v1 (workflows, runs, tasks, tokens, health), the
-// OpenAPI document, a load-balancer probe (/healthz), and the webhook triggers that live
-// workflows declare. docs/api.md describes it for people; openapi.json for machines.
+// `flowline serve`'s HTTP API: JSON under /api/v1 (workflows, runs, tasks, tokens, health,
+// measures), the OpenAPI document, a load-balancer probe (/healthz), Prometheus metrics
+// (/metrics), and the webhook triggers that live workflows declare. docs/api.md describes it for
+// people; openapi.json for machines.
 //
-// Every /api/v1 route except the OpenAPI document needs `Authorization: Bearer <token>` whose
-// role allows it (server/auth.h has the role table): 401 without a valid token, 403 for a role
-// that may not. Every error is a JSON body (server/http_status.h), never an HTML page.
+// Every /api/v1 route except the OpenAPI document, and /metrics, need `Authorization: Bearer
+// <token>` whose role allows it (server/auth.h has the role table): 401 without a valid token, 403
+// for a role that may not. Every error is a JSON body (server/http_status.h), never an HTML page.
 //
 // The server owns its HTTP threads; the engine, store, clock and random it is given must
 // outlive it. Handlers call the engine and the store directly, both thread-safe.
@@ -32,7 +33,9 @@ class ArtifactStore;
 }
 namespace flowline::monitor {
 class DriftMonitor;
-}
+class MetricsSource;
+class PriceTable;
+}  // namespace flowline::monitor
 
 namespace flowline::server {
 
@@ -54,6 +57,13 @@ struct ApiServerOptions {
   // `flowline serve` shares the one its periodic check uses. Null: the server makes its own over
   // the engine's plans. Must outlive the server.
   monitor::DriftMonitor* drift = nullptr;
+  // GET /metrics answers the measures (monitor/measure_metrics.h) and then asks each of these
+  // (e.g. the measures rollup loop, drift alerts) to add its metric families. Each must outlive
+  // the server. Default: none.
+  std::vector<monitor::MetricsSource*> metrics_sources;
+  // The price table the measures are costed with (monitor/prices.h); null (default): the
+  // measures carry no cost. Must outlive the server.
+  const monitor::PriceTable* prices = nullptr;
   // A built web UI (index.html and assets/) served at / (server/static_files.h); empty: none.
   // Create() fails with NotFound when it is set but holds no index.html.
   std::string ui_dir;

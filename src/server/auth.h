@@ -8,7 +8,8 @@
 // mirrored in docs/api.md):
 //
 //   permission                              viewer  reviewer  operator  admin
-//   read (workflows, runs, tasks, health)    yes      yes       yes      yes
+//   read (workflows, runs, tasks, measures,  yes      yes       yes      yes
+//         metrics, health)
 //   review (claim, release, resolve tasks)    -       yes       yes      yes
 //   deploy workflows                          -        -        yes      yes
 //   start runs                                -        -        yes      yes
@@ -32,7 +33,7 @@ namespace flowline::server {
 enum class Role { kViewer, kReviewer, kOperator, kAdmin };
 
 enum class Permission {
-  kRead,          // workflows, runs, tasks, health
+  kRead,          // workflows, runs, tasks, measures, metrics, health
   kReview,        // claim, release and resolve tasks
   kDeploy,        // deploy workflow versions
   kStartRun,      // start runs (API and unsigned webhooks)

@@ -52,6 +52,9 @@ void AddDriftRoutes(ServerContext& ctx, Router& router);
 inline constexpr char kSessionCookie[] = "flowline_session";
 std::string SessionCookie(std::string_view cookie_header);
 
+// GET /api/v1/workflows/{name}/measures (the dashboard's series), GET /metrics (Prometheus).
+void AddMeasureRoutes(ServerContext& ctx, Router& router);
+
 // Starts a run through a webhook trigger: checks the signature (or the caller's token), then
 // starts a run of the trigger's workflow with the body as input.
 absl::StatusOr<Reply> HandleWebhook(ServerContext& ctx, const WebhookTrigger& trigger, Call& call);

@@ -84,6 +84,7 @@ Json TaskJson(const store::Task& task) {
               {"created_at", Rfc3339(task.created_at)},
               {"due_at", TimeOrNull(task.due_at)},
               {"claimed_by", EmptyAsNull(task.claimed_by)},
+              {"claimed_at", TimeOrNull(task.claimed_at)},
               {"claim_expires_at", TimeOrNull(task.claim_expires_at)},
               {"resolved_by", EmptyAsNull(task.resolved_by)},
               {"resolved_at", TimeOrNull(task.resolved_at)},

@@ -9,6 +9,7 @@
 #include "server/deploy_diagnostics.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
+#include "server/version_lookup.h"
 #include "spdlog/spdlog.h"
 
 namespace flowline::server {
@@ -81,21 +82,12 @@ absl::StatusOr<Reply> GetWorkflow(ServerContext& ctx, const Call& call) {
   // `?version=` (a full hash or a unique prefix) describes that version instead of the live one.
   const std::string wanted = call.Query("version");
   const store::VersionInfo* shown = nullptr;
-  for (const store::VersionInfo& version : versions) {
-    const bool match = wanted.empty() ? version.version == workflow.live_version
-                                      : absl::StartsWith(version.version, wanted);
-    if (!match) continue;
-    if (shown != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("version \"", wanted,
-                                                     "\" matches more than one version of ", name,
-                                                     "; give more characters of the hash"));
+  if (wanted.empty()) {
+    for (const store::VersionInfo& version : versions) {
+      if (version.version == workflow.live_version) shown = &version;
     }
-    shown = &version;
-  }
-  if (shown == nullptr && !wanted.empty()) {
-    return absl::NotFoundError(absl::StrCat("workflow ", name, " has no version \"", wanted,
-                                            "\"; GET /api/v1/workflows/", name,
-                                            " lists its versions"));
+  } else {
+    ASSIGN_OR_RETURN(shown, FindVersion(versions, name, wanted));
   }
   Json body = WorkflowJson(workflow);
   Json list = Json::array();

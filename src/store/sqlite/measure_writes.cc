@@ -1,6 +1,8 @@
 #include "store/sqlite/measure_writes.h"
 
+#include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -24,6 +26,28 @@ absl::Status ValidateBatch(const MeasureBatch& batch) {
     }
   }
   return absl::OkStatus();
+}
+
+// The steps ("" for run level first) with rows of one granularity of a workflow, found by seeking
+// past each one in the primary key: a handful of index seeks instead of a scan.
+absl::StatusOr<std::vector<std::string>> StepsOf(Connection& db, int64_t granularity_s,
+                                                 const std::string& workflow) {
+  std::vector<std::string> steps;
+  ASSIGN_OR_RETURN(auto next, db.Prepare("SELECT step FROM measures WHERE granularity = ?1 AND "
+                                         "workflow = ?2 AND step >= ?3 ORDER BY step LIMIT 1"));
+  std::string from;  // the first step may be "" (run level)
+  for (;;) {
+    next->Reset();
+    next->Bind(1, granularity_s);
+    next->Bind(2, workflow);
+    next->Bind(3, from);
+    ASSIGN_OR_RETURN(bool row, next->Step());
+    if (!row) return steps;
+    steps.push_back(next->Text(0));
+    // The next step is the first greater than this one: this one plus the smallest suffix.
+    from = steps.back();
+    from.push_back('\0');
+  }
 }
 
 }  // namespace
@@ -77,26 +101,42 @@ absl::StatusOr<std::vector<MeasureBucket>> SelectMeasures(Connection& db,
   if (filter.workflow.empty()) {
     return absl::InvalidArgumentError("listing measures needs a workflow");
   }
-  // One range of the primary key (granularity, workflow, start); version and step filter it.
-  std::string sql = absl::StrCat("SELECT ", kMeasureColumns, " FROM measures WHERE ",
-                                 "granularity = ?1 AND workflow = ?2 AND start >= ?3 AND "
-                                 "start < ?4");
-  if (filter.version.has_value()) absl::StrAppend(&sql, " AND version = ?5");
-  if (filter.step.has_value()) absl::StrAppend(&sql, " AND step = ?6");
-  absl::StrAppend(&sql, " ORDER BY start, version, step, measure, label");
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
-  stmt->Bind(1, filter.granularity_s);
-  stmt->Bind(2, filter.workflow);
-  stmt->Bind(3, filter.from);
-  stmt->Bind(4, filter.until);
-  if (filter.version.has_value()) stmt->Bind(5, *filter.version);
-  if (filter.step.has_value()) stmt->Bind(6, *filter.step);
-  std::vector<MeasureBucket> buckets;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, stmt->Step());
-    if (!row) return buckets;
-    buckets.push_back(ReadMeasureRow(*stmt));
+  // Each step's rows are one range of the primary key (granularity, workflow, step, start); the
+  // version filters it. Without a step, every step's range in turn, then in the contract's order.
+  std::vector<std::string> steps;
+  if (filter.step.has_value()) {
+    steps.push_back(*filter.step);
+  } else {
+    ASSIGN_OR_RETURN(steps, StepsOf(db, filter.granularity_s, filter.workflow));
   }
+  std::string sql = absl::StrCat("SELECT ", kMeasureColumns, " FROM measures WHERE ",
+                                 "granularity = ?1 AND workflow = ?2 AND step = ?3 AND ",
+                                 "start >= ?4 AND start < ?5");
+  if (filter.version.has_value()) absl::StrAppend(&sql, " AND version = ?6");
+  absl::StrAppend(&sql, " ORDER BY start, version, measure, label");
+  ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+  std::vector<MeasureBucket> buckets;
+  for (const std::string& step : steps) {
+    stmt->Reset();
+    stmt->Bind(1, filter.granularity_s);
+    stmt->Bind(2, filter.workflow);
+    stmt->Bind(3, step);
+    stmt->Bind(4, filter.from);
+    stmt->Bind(5, filter.until);
+    if (filter.version.has_value()) stmt->Bind(6, *filter.version);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, stmt->Step());
+      if (!row) break;
+      buckets.push_back(ReadMeasureRow(*stmt));
+    }
+  }
+  if (steps.size() > 1) {
+    std::stable_sort(
+        buckets.begin(), buckets.end(), [](const MeasureBucket& a, const MeasureBucket& b) {
+          return std::tie(a.start, a.version, a.step) < std::tie(b.start, b.version, b.step);
+        });
+  }
+  return buckets;
 }
 
 absl::StatusOr<int64_t> DeleteMeasureBuckets(Connection& db, int64_t granularity_s,
@@ -105,30 +145,35 @@ absl::StatusOr<int64_t> DeleteMeasureBuckets(Connection& db, int64_t granularity
     return absl::InvalidArgumentError(
         "only minute, hour and day buckets expire; the all-time totals are kept");
   }
-  // Per workflow, so each delete is a range of the primary key rather than a scan of the
-  // granularity's rows of every workflow; the workflows are found by seeking past each one.
-  std::vector<std::string> names;
-  ASSIGN_OR_RETURN(auto next, db.Prepare("SELECT workflow FROM measures WHERE granularity = ?1 "
-                                         "AND workflow > ?2 ORDER BY workflow LIMIT 1"));
-  for (std::string last;;) {
-    next->Reset();
-    next->Bind(1, granularity_s);
-    next->Bind(2, last);
-    ASSIGN_OR_RETURN(bool row, next->Step());
-    if (!row) break;
-    last = next->Text(0);
-    names.push_back(last);
+  // Per workflow and step, so each delete is a range of the primary key rather than a scan.
+  std::vector<std::string> workflows;
+  {
+    ASSIGN_OR_RETURN(auto next, db.Prepare("SELECT workflow FROM measures WHERE granularity = ?1 "
+                                           "AND workflow > ?2 ORDER BY workflow LIMIT 1"));
+    for (std::string last;;) {
+      next->Reset();
+      next->Bind(1, granularity_s);
+      next->Bind(2, last);
+      ASSIGN_OR_RETURN(bool row, next->Step());
+      if (!row) break;
+      last = next->Text(0);
+      workflows.push_back(last);
+    }
   }
   int64_t deleted = 0;
   ASSIGN_OR_RETURN(auto stmt, db.Prepare("DELETE FROM measures WHERE granularity = ?1 AND "
-                                         "workflow = ?2 AND start < ?3"));
-  for (const std::string& name : names) {
-    stmt->Reset();
-    stmt->Bind(1, granularity_s);
-    stmt->Bind(2, name);
-    stmt->Bind(3, before);
-    RETURN_IF_ERROR(stmt->Run());
-    deleted += stmt->Changes();
+                                         "workflow = ?2 AND step = ?3 AND start < ?4"));
+  for (const std::string& workflow : workflows) {
+    ASSIGN_OR_RETURN(std::vector<std::string> steps, StepsOf(db, granularity_s, workflow));
+    for (const std::string& step : steps) {
+      stmt->Reset();
+      stmt->Bind(1, granularity_s);
+      stmt->Bind(2, workflow);
+      stmt->Bind(3, step);
+      stmt->Bind(4, before);
+      RETURN_IF_ERROR(stmt->Run());
+      deleted += stmt->Changes();
+    }
   }
   return deleted;
 }

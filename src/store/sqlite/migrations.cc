@@ -259,23 +259,23 @@ CREATE INDEX alerts_workflow ON alerts (workflow, seq);
 )sql",
     // 5: measures (issue 5, docs/measures.md): when a task's current claim began (working
     // time), the time-bucketed measures the rollup folds from the record log, and its cursor.
-    // Measures are one row per (granularity, workflow, bucket start, version, step, measure,
-    // label): a dashboard query is one range of the primary key, and the all-time totals
-    // (granularity 0) that /metrics reads are a prefix of it.
+    // Measures are one row per (granularity, workflow, step, bucket start, version, measure,
+    // label): a dashboard's series (run level, or one step) over a period is one range of the
+    // primary key, and the all-time totals (granularity 0) that /metrics reads are a prefix.
     R"sql(
 ALTER TABLE tasks ADD COLUMN claimed_at INTEGER;
 
 CREATE TABLE measures (
   granularity INTEGER NOT NULL,  -- seconds: 60, 3600, 86400; 0 for all-time totals
   workflow    TEXT NOT NULL,
+  step        TEXT NOT NULL,     -- '' for run-level measures
   start       INTEGER NOT NULL,  -- the bucket's first instant (0 for totals)
   version     TEXT NOT NULL,
-  step        TEXT NOT NULL,     -- '' for run-level measures
   measure     TEXT NOT NULL,
   label       TEXT NOT NULL,
   count       INTEGER NOT NULL,
   sum         REAL NOT NULL,
-  PRIMARY KEY (granularity, workflow, start, version, step, measure, label)
+  PRIMARY KEY (granularity, workflow, step, start, version, measure, label)
 ) WITHOUT ROWID;
 
 CREATE TABLE measure_cursor (
