@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "audit/run_story.h"
+#include "common/html.h"
 
 namespace flowline::audit {
 namespace {
@@ -27,32 +28,7 @@ pre { background: #f7f8fa; padding: .4rem .6rem; margin: .2rem 0; white-space: p
 .hash { color: #5b6478; word-break: break-all; }
 )css";
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view text) { return common::HtmlEscape(text); }
 
 // A scalar as text; objects and arrays as indented JSON in a <pre>.
 std::string Value(const Json& value) {

@@ -80,12 +80,13 @@ TEST(MeasureFoldTest, ModelUseComesFromUsageOrTheActor) {
   // A local model names none: the actor stands for it; a "model" member names it.
   ASSERT_TRUE(
       fold.Add(Rec("r1", "kind", "step.completed", "ai:classify", R"({"attempt":1})")).ok());
-  ASSERT_TRUE(fold.Add(Rec("r1", "fields", "step.completed", "ai:extract",
-                           R"({"model":{"name":"invoice-fields","sha256":"ab12"},"duration_us":20000})"))
-                  .ok());
-  ASSERT_TRUE(fold.Add(Rec("r2", "fields", "step.completed", "ai:extract",
-                           R"({"model":"invoice-fields"})"))
-                  .ok());
+  ASSERT_TRUE(
+      fold.Add(Rec("r1", "fields", "step.completed", "ai:extract",
+                   R"({"model":{"name":"invoice-fields","sha256":"ab12"},"duration_us":20000})"))
+          .ok());
+  ASSERT_TRUE(
+      fold.Add(Rec("r2", "fields", "step.completed", "ai:extract", R"({"model":"invoice-fields"})"))
+          .ok());
   // System steps call no model.
   ASSERT_TRUE(
       fold.Add(Rec("r1", "post", "step.completed", "system:sql", R"({"duration_us":3000})")).ok());

@@ -8,10 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/html.h"
 #include "monitor/measure_names.h"
 #include "monitor/svg_chart.h"
 
 namespace flowline::monitor {
+
+using common::HtmlEscape;
+
 namespace {
 
 // Thousands separated: 1,234,567.

@@ -5,8 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/html.h"
 
 namespace flowline::monitor {
+
+using common::HtmlEscape;
+
 namespace {
 
 constexpr double kWidth = 760, kHeight = 230;
@@ -39,33 +43,6 @@ std::string TickText(double value, const ChartSpec& spec) {
 std::string Num(double v) { return absl::StrFormat("%.1f", v); }
 
 }  // namespace
-
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string RenderChart(const ChartSpec& spec) {
   const size_t n = spec.x_labels.size();

@@ -30,7 +30,4 @@ struct ChartSpec {
 // An <svg> element (with a <title>) drawing the chart; texts are escaped.
 std::string RenderChart(const ChartSpec& spec);
 
-// Text escaped for HTML element content and attribute values.
-std::string HtmlEscape(const std::string& text);
-
 }  // namespace flowline::monitor
