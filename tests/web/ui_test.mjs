@@ -613,6 +613,59 @@ steps:
     await expectAccessible(page, "older workflow version");
     await page.context().close();
   });
+
+  await scenario("the dashboard: measures over time, the drift panel and alerts", async () => {
+    // The server's rollup folds the decision record every few seconds: wait until it has every
+    // finished invoice run, then the page must show the server's figures.
+    const listed = (await api(tokens.viewer, "GET", "/runs?workflow=invoice&limit=500")).body.runs;
+    const finished = listed.filter((r) => r.status !== "running").length;
+    assert.ok(finished > 0, JSON.stringify(listed.map((r) => r.status)));
+    const measures = await until("the measures to include the finished runs", async () => {
+      const m = (await api(tokens.viewer, "GET", "/workflows/invoice/measures?granularity=hour")).body;
+      return m.totals && m.totals.runs.finished >= finished ? m : null;
+    });
+    assert.ok(measures.totals.runs.started >= runs.size, JSON.stringify(measures.totals.runs));
+    // The reviewer's correction is an accuracy observation: at least one reviewed field changed.
+    assert.ok(measures.totals.accuracy.reviewed_fields.n > measures.totals.accuracy.reviewed_fields.correct);
+
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.getByLabel("Workflow").selectOption("invoice");
+    await page.waitForURL("**/dashboard?workflow=invoice&granularity=hour");
+    await page.locator('.tiles[data-workflow="invoice"][data-granularity="hour"]').waitFor();
+    const tileRuns = (await page.getByTestId("tile-runs").locator(".tile-value").innerText()).trim();
+    assert.ok(Number(tileRuns) >= measures.totals.runs.finished, `tile ${tileRuns} vs ${measures.totals.runs.finished}`);
+    const stp = measures.totals.straight_through_rate;
+    if (stp !== null) assert.equal(await page.getByTestId("tile-stp").locator(".tile-value").innerText(), `${+(stp * 100).toFixed(1)}%`);
+    // Every chart is drawn (uPlot paints a canvas) with its numbers as a table.
+    for (const chart of ["chart-volume", "chart-stp", "chart-accuracy", "chart-exceptions", "chart-latency", "chart-cost", "chart-saved"]) {
+      await page.getByTestId(chart).locator("canvas").first().waitFor();
+    }
+    await page.getByTestId("chart-volume").getByText("Numbers").click();
+    const rows = await page.getByTestId("chart-volume").locator(".chart-table tbody tr").count();
+    assert.equal(rows, measures.buckets.length);
+    // A viewer may look but not run a drift check.
+    assert.ok(await page.getByRole("button", { name: "Check drift now" }).isDisabled());
+    await page.screenshot({ path: path.join(shots, "08-dashboard.png"), fullPage: true });
+    await expectAccessible(page, "dashboard");
+    await page.context().close();
+
+    // An operator runs a check: a handful of runs an hour old is not enough to compare yet.
+    const operatorPage = await newPage();
+    await signIn(operatorPage, tokens.operator);
+    await operatorPage.goto(`${server.base}/dashboard?workflow=invoice&granularity=minute`);
+    await operatorPage.locator('.tiles[data-workflow="invoice"][data-granularity="minute"]').waitFor();
+    await operatorPage.getByRole("button", { name: "Check drift now" }).click();
+    await operatorPage.getByTestId("drift-windows").waitFor();
+    const report = (await api(tokens.viewer, "GET", "/workflows/invoice/drift")).body;
+    assert.equal(await operatorPage.locator(".drift-feature").count(), report.features.length);
+    assert.ok(report.features.length > 0, JSON.stringify(report));
+    assert.equal(await operatorPage.locator('.drift-feature[data-status="drift"]').count(), 0);
+    await operatorPage.screenshot({ path: path.join(shots, "09-dashboard-drift.png"), fullPage: true });
+    await expectAccessible(operatorPage, "dashboard (operator)");
+    await operatorPage.context().close();
+  });
 } catch (error) {
   results.failed++;
   console.log(`FAIL setting up\n${error.stack ?? error}`);

@@ -206,6 +206,101 @@ export interface Workflow extends WorkflowSummary {
   triggers?: Array<{ type: string; path: string; signed: boolean }>;
 }
 
+// Measures (GET /api/v1/workflows/{name}/measures; docs/measures.md defines each figure).
+export interface Proportion {
+  n: number;
+  correct: number;
+  accuracy: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface Distribution {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+export interface MeasureBucket {
+  start: string;
+  runs: { started: number; completed: number; failed: number; rejected: number; finished: number; automated: number };
+  straight_through_rate: number | null;
+  exceptions: { tasks: number; escalated: number; by_reason: Record<string, number> };
+  handling: { decisions: number; working_minutes: number; working_seconds: Distribution };
+  accuracy: {
+    reviewed_fields: Proportion;
+    reviewed_cases: Proportion;
+    audit_fields: Proportion;
+    audit_cases: Proportion;
+  };
+  latency_seconds: { run: Distribution; automated: Distribution };
+  cost: { model: number; human: number; total: number } | null;
+  time_saved_minutes: number | null;
+}
+
+export interface Measures {
+  workflow: string;
+  granularity: "minute" | "hour" | "day";
+  from: string;
+  until: string;
+  currency?: string;
+  buckets: MeasureBucket[];
+  totals: MeasureBucket;
+  notes: string[];
+}
+
+export interface DriftReport {
+  workflow: string;
+  version: string;
+  checked_at: string;
+  windows: { reference: { from: string; until: string }; recent: { from: string; until: string } };
+  ready: boolean;
+  drifted: number;
+  features: DriftFeature[];
+}
+
+export interface Alert {
+  alert_id: string;
+  workflow: string;
+  kind: string;
+  subject: string;
+  status: string; // open | acknowledged | resolved
+  summary: string;
+  opened_at: string;
+  updated_at: string;
+  occurrences: number;
+  acknowledged_by: string; // "" until someone acknowledges
+  resolved_at: string | null;
+}
+
+// Drift (GET /api/v1/workflows/{name}/drift): one monitored feature, its test and distributions.
+export interface DriftStatisticJson {
+  name: string;
+  value: number;
+  threshold: number | null;
+  beyond: boolean;
+}
+
+export interface DriftFeature {
+  feature: string;
+  from: string;
+  type: string; // numeric | confidence | categorical | rate
+  test: string;
+  status: string; // ok | drift | insufficient_data | warming_up
+  summary: string;
+  statistics: DriftStatisticJson[];
+  reference_n: number;
+  current_n: number;
+  distribution: {
+    bins?: Array<{ lower: number | null; upper: number | null; reference: number; current: number }>;
+    categories?: Array<{ category: string; reference: number; current: number; new?: boolean }>;
+    reference_rate?: number;
+    current_rate?: number;
+  };
+}
+
 // ---- calls ----
 
 export const api = {
@@ -277,6 +372,27 @@ export const api = {
   workflow(name: string, version = "") {
     const query = version ? `?version=${encodeURIComponent(version)}` : "";
     return request<Workflow>("GET", `/workflows/${encodeURIComponent(name)}${query}`);
+  },
+  measures(name: string, params: { granularity: string; version?: string }) {
+    return request<Measures>("GET", `/workflows/${encodeURIComponent(name)}/measures${query(params)}`);
+  },
+  // The latest drift check; null before the first one (the server answers 404).
+  async drift(name: string): Promise<DriftReport | null> {
+    try {
+      return await request<DriftReport>("GET", `/workflows/${encodeURIComponent(name)}/drift`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404 && e.message.includes("check")) return null;
+      throw e;
+    }
+  },
+  checkDrift(name: string) {
+    return request<DriftReport>("POST", `/workflows/${encodeURIComponent(name)}/drift/check`, {});
+  },
+  alerts(params: { workflow?: string; status?: string }) {
+    return request<{ alerts: Alert[] }>("GET", `/alerts${query(params)}`);
+  },
+  acknowledgeAlert(id: string) {
+    return request<Alert>("POST", `/alerts/${encodeURIComponent(id)}/acknowledge`, {});
   },
   pause(name: string) {
     return request<unknown>("POST", `/workflows/${encodeURIComponent(name)}/pause`, {});

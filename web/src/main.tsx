@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, Session, setUnauthenticatedHandler, storeToken, storedToken } from "./api";
 import { Link } from "./components/Link";
 import { match, navigate, useLocation } from "./router";
+import { DashboardScreen } from "./screens/Dashboard";
 import { InboxScreen } from "./screens/Inbox";
 import { ReviewScreen } from "./screens/Review";
 import { RunScreen } from "./screens/Run";
@@ -77,6 +78,9 @@ function App() {
   } else if ((params = match("/runs/:id", path))) {
     screen = <RunScreen key={params.id} runId={params.id} />;
     section = "runs";
+  } else if (path === "/dashboard") {
+    screen = <DashboardScreen session={session} />;
+    section = "dashboard";
   } else if (path === "/workflows") {
     screen = <WorkflowsScreen />;
     section = "workflows";
@@ -110,6 +114,9 @@ function App() {
           </Link>
           <Link to="/workflows" current={section === "workflows"}>
             Workflows
+          </Link>
+          <Link to="/dashboard" current={section === "dashboard"}>
+            Dashboard
           </Link>
         </nav>
         <span class="who" data-testid="who">
