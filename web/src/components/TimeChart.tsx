@@ -50,8 +50,9 @@ export function TimeChart({ title, times, series, format = plain, height = 180, 
       });
       if (s.lower && s.upper) {
         data.push(s.upper, s.lower);
-        specs.push({ label: `${s.label} (upper)`, stroke: "transparent", points: { show: false } });
-        specs.push({ label: `${s.label} (lower)`, stroke: "transparent", points: { show: false } });
+        // The band's edges are series to uPlot; their legend rows are hidden (chart-band).
+        specs.push({ label: `${s.label} (upper)`, stroke: "transparent", points: { show: false }, class: "chart-band" });
+        specs.push({ label: `${s.label} (lower)`, stroke: "transparent", points: { show: false }, class: "chart-band" });
         bands.push({ series: [index + 1, index + 2], fill: `${s.color}22` });
       }
     }
