@@ -132,8 +132,8 @@ TEST(SqliteChainTest, RecordsFromBeforeTheChainAreLinkedOnUpgrade) {
     // nothing of the migrations after the chain's (4: drift and alerts; 5: measures).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    for (const char* table : {"drift_state", "drift_buckets", "drift_reports", "alerts",
-                              "measures", "measure_cursor"}) {
+    for (const char* table : {"drift_state", "drift_buckets", "drift_reports", "alerts", "measures",
+                              "measure_cursor"}) {
       Exec(db, absl::StrCat("DROP TABLE ", table).c_str());
     }
     Exec(db, "ALTER TABLE tasks DROP COLUMN claimed_at");
