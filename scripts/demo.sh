@@ -48,6 +48,13 @@ step "Waiting in the accounts-payable queue"
 $FLOWLINE tasks list --queue accounts-payable > tasks.txt
 head -12 tasks.txt
 
+step "Accountable: the decision record verifies, and the figures of the day"
+$FLOWLINE audit verify
+$FLOWLINE report --workflow invoice --period 1d --html report.html
+run_id=$(sqlite3 "$FLOWLINE_STORE" "SELECT run_id FROM runs WHERE status = 'completed' LIMIT 1")
+$FLOWLINE audit export --run "$run_id" --html case.html --out case.json
+echo "one case's whole story: $WORK/case.html (and case.json); the report: $WORK/report.html"
+
 echo
 echo "everything is in $WORK"
 echo "review the waiting invoices in the browser (docs/web-ui.md):"

@@ -262,8 +262,9 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   auto* exporter = audit->add_subcommand(
       "export",
       "The whole story of one case: run, steps, people's tasks and corrections, and every "
-      "decision record with its hash, as JSON (stdout, or --out) and as a self-contained page "
-      "(--html). Personal data appears as digests only.");
+      "decision record with its hash, as JSON (stdout, or --out FILE; not printed when only "
+      "--html is given) and as a self-contained page (--html). Personal data appears as digests "
+      "only.");
   exporter->add_option("--run", export_args->run_id, "The run to export")->required();
   exporter->add_option("--html", export_args->html, "Write a readable HTML page to this file");
   exporter->add_option("--out", export_args->out, "Write the JSON to this file, not stdout");
