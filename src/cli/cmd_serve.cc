@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "engine/monitoring.h"
 #include "monitor/drift_check.h"
+#include "monitor/drift_metrics.h"
 #include "monitor/measure_metrics.h"
 #include "monitor/measure_rollup.h"
 #include "monitor/prices.h"
@@ -141,12 +142,14 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   monitor::RollupLoop rollup((*app)->store(), (*app)->clock(), monitor::RollupOptions{}, *interval);
   rollup.Start();
   monitor::RollupMetrics rollup_metrics(rollup);
+  monitor::DriftMetrics drift_metrics((*app)->store());
 
   server::ApiServerOptions options;
   options.artifacts = (*app)->artifacts();
   options.drift = &drift;
   options.prices = *prices ? &**prices : nullptr;
   options.metrics_sources.push_back(&rollup_metrics);
+  options.metrics_sources.push_back(&drift_metrics);
   options.ui_dir = args.ui;
   if (options.ui_dir.empty()) {
     // Without --ui, a missing UI is no reason not to serve the API.
