@@ -195,6 +195,12 @@ std::vector<StreamCase> GenerateStream(const CasePool& pool, const StreamOptions
 absl::Status WriteAmountHistory(store::Store& store, const std::string& version, absl::Time now) {
   std::mt19937_64 rng(3);
   std::lognormal_distribution<double> amounts(std::log(200), 0.4);
+  // Windows are whole hours: the reference is the first 14 days from the top of the first run's
+  // hour, the recent window the last 7 days from the top of the hour 7 days before `now`. The
+  // history starts an hour before a top of the hour, so the reference always ends before the
+  // recent window starts, whatever the minute `now` falls on.
+  const absl::Time base =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(now) / 3600 * 3600) - absl::Hours(1);
   for (int day = 21; day >= 1; --day) {
     for (int i = 0; i < 20; ++i) {
       store::NewRun run;
@@ -202,7 +208,7 @@ absl::Status WriteAmountHistory(store::Store& store, const std::string& version,
       run.workflow = "scored";
       run.version = version;
       run.input_json = Json{{"amount", amounts(rng) * (day <= 7 ? 3 : 1)}}.dump();
-      run.now = now - absl::Hours(24) * day + absl::Minutes(50 * i + 10);
+      run.now = base - absl::Hours(24) * day + absl::Minutes(50 * i + 10);
       run.steps = {{"noop", 1}, {store::kEndStepId, 1}};
       run.records = {{"", "run.created", "system", "{}"}};
       RETURN_IF_ERROR(store.CreateRun(run).status());
