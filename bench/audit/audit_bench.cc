@@ -23,6 +23,7 @@
 #include "audit/key_dir.h"
 #include "audit/verifier.h"
 #include "common/temp_dir.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -90,9 +91,8 @@ int main(int argc, char** argv) {
   flowline::common::TempDir temp;
   const std::string dir = args.store_dir.empty() ? temp.path() : args.store_dir;
   std::filesystem::create_directories(dir);
-  flowline::store::sqlite::SqliteStoreOptions options;
-  options.path = dir + "/audit-bench.db";
-  options.synchronous_full = false;
+  flowline::store::sqlite::SqliteStoreOptions options =
+      flowline::store::sqlite::ScratchStoreOptions(dir + "/audit-bench.db");
   auto store = flowline::store::sqlite::SqliteStore::Open(options);
   if (!store.ok()) {
     std::cerr << store.status() << "\n";

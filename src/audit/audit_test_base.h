@@ -9,6 +9,7 @@
 #include "audit/keys.h"
 #include "common/temp_dir.h"
 #include "gtest/gtest.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::audit {
@@ -27,9 +28,7 @@ class AuditStoreTest : public ::testing::Test {
   void OpenStore(const std::string& name) {
     store_.reset();
     path_ = dir_.File(name);
-    store::sqlite::SqliteStoreOptions options;
-    options.path = path_;
-    options.synchronous_full = false;  // scratch files: a power cut is not what these test
+    store::sqlite::SqliteStoreOptions options = store::sqlite::ScratchStoreOptions(path_);
     absl::StatusOr<std::unique_ptr<store::sqlite::SqliteStore>> store =
         store::sqlite::SqliteStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();

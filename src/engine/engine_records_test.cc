@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "steps/system_step_kinds.h"
 #include "store/record_chain.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::engine {
@@ -82,9 +83,8 @@ personal:
 class EngineRecordsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    options.synchronous_full = false;
+    store::sqlite::SqliteStoreOptions options =
+        store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
     auto opened = store::sqlite::SqliteStore::Open(options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);

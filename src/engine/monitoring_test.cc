@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "steps/system_step_kinds.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::engine {
@@ -73,9 +74,8 @@ const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01T00:0
 class MonitoringTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    options.synchronous_full = false;
+    store::sqlite::SqliteStoreOptions options =
+        store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
     auto opened = store::sqlite::SqliteStore::Open(options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/temp_dir.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::monitor {
@@ -63,9 +64,8 @@ MonitorConfig AmountConfig() {
 class DriftCheckTest : public ::testing::Test {
  protected:
   DriftCheckTest() : catalog_(AmountConfig()), clock_(kStart), random_(7) {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    options.synchronous_full = false;
+    store::sqlite::SqliteStoreOptions options =
+        store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
     auto opened = store::sqlite::SqliteStore::Open(options);
     EXPECT_TRUE(opened.ok()) << opened.status();
     store_ = *std::move(opened);

@@ -8,6 +8,7 @@
 #include "monitor/drift.h"
 #include "monitor/drift_check.h"
 #include "monitor/prometheus_parser.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::monitor {
@@ -18,9 +19,8 @@ using testing::SampleValue;
 class DriftMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    options.synchronous_full = false;
+    store::sqlite::SqliteStoreOptions options =
+        store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
     auto opened = store::sqlite::SqliteStore::Open(options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = *std::move(opened);

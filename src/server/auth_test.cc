@@ -7,6 +7,7 @@
 
 #include "common/ids.h"
 #include "common/temp_dir.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::server {
@@ -17,9 +18,8 @@ using ::testing::HasSubstr;
 class TokenAuthorityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("auth.db");
-    options.synchronous_full = false;
+    store::sqlite::SqliteStoreOptions options =
+        store::sqlite::ScratchStoreOptions(dir_.File("auth.db"));
     absl::StatusOr<std::unique_ptr<store::sqlite::SqliteStore>> store =
         store::sqlite::SqliteStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "common/ids.h"
 #include "steps/system_step_kinds.h"
+#include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::server {
@@ -34,9 +35,8 @@ httplib::Headers AuthHeaders(const std::string& token, httplib::Headers extra = 
 }  // namespace
 
 TestServer::TestServer(ApiServerOptions options) {
-  store::sqlite::SqliteStoreOptions store_options;
-  store_options.path = dir_.File("flowline.db");
-  store_options.synchronous_full = false;
+  store::sqlite::SqliteStoreOptions store_options =
+      store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
   absl::StatusOr<std::unique_ptr<store::sqlite::SqliteStore>> store =
       store::sqlite::SqliteStore::Open(store_options);
   if (!store.ok()) {
