@@ -37,6 +37,7 @@ struct EvalArgs {
   int workers = 2;
   std::string split = "all";
   double test_share = 0.5;
+  double validation_share = 0.0;  // none: train is everything outside test
   uint64_t split_seed = 1;
   double target = 0.98;
   std::string cache = DefaultCacheDir();
@@ -260,7 +261,8 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
   if (!dataset.ok()) return Fail(dataset.status());
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
-  dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  dataset = quality::SelectSplit(*std::move(dataset), *split, args.validation_share,
+                                 args.test_share, args.split_seed);
   if (args.limit > 0 && static_cast<int>(dataset->documents.size()) > args.limit) {
     dataset->documents.resize(static_cast<size_t>(args.limit));
   }
@@ -313,8 +315,10 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   }
   const TextSource text = ParseTextSource(args.text).value_or(TextSource::kRead);
   json["text"] = {{"source", TextSourceName(text)}, {"description", TextSourceDescription(text)}};
-  json["split"] = {
-      {"part", args.split}, {"test_share", args.test_share}, {"seed", args.split_seed}};
+  json["split"] = {{"part", args.split},
+                   {"validation_share", args.validation_share},
+                   {"test_share", args.test_share},
+                   {"seed", args.split_seed}};
   json["warnings"] = dataset->warnings;
   json["labels_not_extracted"] = not_extracted;
   if (!args.out.empty()) {
@@ -375,12 +379,17 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
                   "With --workflow: the step whose fields are scored (default: its extract step)");
   cmd->add_option("--workers", args->workers, "With --workflow: threads executing steps")
       ->check(CLI::Range(1, 64));
-  cmd->add_option("--split", args->split,
-                  "Which documents: all, or the train/test part of a deterministic split by "
-                  "document id (the same as `flowline train extract --split`)")
-      ->check(CLI::IsMember({"all", "train", "test"}));
+  cmd->add_option(
+         "--split", args->split,
+         "Which documents: all, or the train/validation/test part of a deterministic split by "
+         "document id (the same as `flowline train extract --split`)")
+      ->check(CLI::IsMember({"all", "train", "validation", "test"}));
   cmd->add_option("--test-share", args->test_share, "The test part's share of the documents")
       ->check(CLI::Range(0.01, 0.99));
+  cmd->add_option("--validation-share", args->validation_share,
+                  "The validation part's share of the documents (default 0: none), taken from "
+                  "what is not test, so the test part does not change with it")
+      ->check(CLI::Range(0.0, 0.98));
   cmd->add_option("--split-seed", args->split_seed, "The split's seed");
   cmd->add_option("--target", args->target,
                   "The accuracy auto-accepted fields must reach, for the straight-through rate")

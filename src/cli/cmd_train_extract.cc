@@ -27,7 +27,8 @@ struct TrainExtractArgs {
   std::string ocr = "auto";
   std::string text = "read";
   std::string split = "all";
-  double test_share = 0.5;  // as `flowline eval`
+  double test_share = 0.5;        // as `flowline eval`
+  double validation_share = 0.0;  // none: train is everything outside test
   uint64_t split_seed = 1;
   ai::TrainOptions options;
   bool json = false;
@@ -57,8 +58,9 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
   absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
   if (!dataset.ok()) return dataset.status();
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
-  if (!split) return absl::InvalidArgumentError("--split must be all, train or test");
-  dataset = quality::SelectSplit(*std::move(dataset), *split, args.test_share, args.split_seed);
+  if (!split) return absl::InvalidArgumentError("--split must be all, train, validation or test");
+  dataset = quality::SelectSplit(*std::move(dataset), *split, args.validation_share,
+                                 args.test_share, args.split_seed);
   for (const std::string& extra_dir : args.extra_data) {
     absl::StatusOr<quality::Dataset> extra = quality::LoadDataset(extra_dir);
     if (!extra.ok()) return extra.status();
@@ -163,12 +165,17 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
                   "A FIELDS file (YAML/JSON: name: type or {type, labels, patterns}) or an inline "
                   "list name:type,name:type (types: date amount currency id text organisation "
                   "address); default: the dataset's fields");
-  cmd->add_option("--split", args->split,
-                  "Which documents: all, or the train/test part of the deterministic split by "
-                  "document id that `flowline eval --split` uses")
-      ->check(CLI::IsMember({"all", "train", "test"}));
+  cmd->add_option(
+         "--split", args->split,
+         "Which documents: all, or the train/validation/test part of the deterministic split by "
+         "document id that `flowline eval --split` uses")
+      ->check(CLI::IsMember({"all", "train", "validation", "test"}));
   cmd->add_option("--test-share", args->test_share, "The test part's share of the documents")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--validation-share", args->validation_share,
+                  "The validation part's share of the documents (default 0: none), taken from "
+                  "what is not test, so the test part does not change with it")
+      ->check(CLI::Range(0.0, 0.98));
   cmd->add_option("--split-seed", args->split_seed, "The split's seed");
   cmd->add_option("--cache", args->cache,
                   "Where read documents are cached (empty: no cache; default $FLOWLINE_CACHE or "

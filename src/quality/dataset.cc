@@ -104,6 +104,20 @@ absl::Status LoadFlowline(Dataset& dataset) {
     doc.path = absl::StrCat(dataset.dir, "/", doc.id);
     doc.doc_type = json->value("doc_type", std::string("invoice"));
     doc.defect = json->value("defect", std::string());
+    doc.source = json->value("source", std::string());
+    if (auto slices = json->find("slices"); slices != json->end()) {
+      if (!slices->is_object()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": \"slices\" must be an object of strings"));
+      }
+      for (const auto& [name, value] : slices->items()) {
+        if (!value.is_string()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": slice \"", name, "\" must be a string"));
+        }
+        doc.slices[name] = value.get<std::string>();
+      }
+    }
     if (auto order = json->find("date_order"); order != json->end() && order->is_string()) {
       auto parsed = ai::ParseDateOrder(order->get<std::string>());
       if (!parsed) {
@@ -140,26 +154,66 @@ absl::Status LoadFlowline(Dataset& dataset) {
 std::optional<Split> ParseSplit(std::string_view name) {
   if (name == "all") return Split::kAll;
   if (name == "train") return Split::kTrain;
+  if (name == "validation") return Split::kValidation;
   if (name == "test") return Split::kTest;
   return std::nullopt;
 }
 
-bool InTestPart(const std::string& id, double test_share, uint64_t seed) {
+std::string_view SplitName(Split split) {
+  switch (split) {
+    case Split::kAll:
+      return "all";
+    case Split::kTrain:
+      return "train";
+    case Split::kValidation:
+      return "validation";
+    case Split::kTest:
+      return "test";
+  }
+  return "all";
+}
+
+Split SplitOf(const std::string& id, double validation_share, double test_share, uint64_t seed) {
   std::string hash = common::Sha256Hex(absl::StrCat(seed, ":", id));
   uint32_t value = static_cast<uint32_t>(std::stoul(hash.substr(0, 8), nullptr, 16));
-  return static_cast<double>(value) / 4294967296.0 < test_share;
+  const double u = static_cast<double>(value) / 4294967296.0;
+  if (u < test_share) return Split::kTest;
+  if (u < test_share + validation_share) return Split::kValidation;
+  return Split::kTrain;
+}
+
+bool InTestPart(const std::string& id, double test_share, uint64_t seed) {
+  return SplitOf(id, 0.0, test_share, seed) == Split::kTest;
 }
 
 Dataset SelectSplit(Dataset dataset, Split split, double test_share, uint64_t seed) {
+  return SelectSplit(std::move(dataset), split, 0.0, test_share, seed);
+}
+
+Dataset SelectSplit(Dataset dataset, Split split, double validation_share, double test_share,
+                    uint64_t seed) {
   if (split == Split::kAll) return dataset;
   std::vector<LabelledDocument> kept;
   for (LabelledDocument& doc : dataset.documents) {
-    if (InTestPart(doc.id, test_share, seed) == (split == Split::kTest)) {
+    if (SplitOf(doc.id, validation_share, test_share, seed) == split) {
       kept.push_back(std::move(doc));
     }
   }
   dataset.documents = std::move(kept);
   return dataset;
+}
+
+void AddStandardSlices(LabelledDocument& doc) {
+  if (!doc.doc_type.empty()) doc.slices.try_emplace("doc_type", doc.doc_type);
+  if (!doc.source.empty()) {
+    doc.slices.try_emplace("source", doc.source.substr(0, doc.source.find(':')));
+  }
+  for (const char* label : {"vendor_name", "company", "advertiser"}) {
+    if (auto it = doc.fields.find(label); it != doc.fields.end() && !it->second.empty()) {
+      doc.slices.try_emplace("vendor", it->second);
+      break;
+    }
+  }
 }
 
 std::vector<std::string> DatasetFormats() {
@@ -217,6 +271,10 @@ absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view for
                      "' (one of: ", absl::StrJoin(DatasetFormats(), ", "), ", auto)"));
   }
   if (!status.ok()) return status;
+  for (LabelledDocument& doc : dataset.documents) {
+    if (doc.source.empty()) doc.source = absl::StrCat("import:", dataset.format);
+    AddStandardSlices(doc);
+  }
   if (dataset.documents.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("dataset ", dir, " (", dataset.format, ") has no labelled documents",

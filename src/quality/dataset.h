@@ -54,6 +54,13 @@ struct LabelledDocument {
   // Where a set labels only the rows' count and sum (ZUGFeRD: line_count, line_total).
   std::optional<int> line_count;
   std::optional<std::string> line_total;  // normalised amount
+  // Where the case came from: "import:<format>" (a folder or file import), "review:<task id>"
+  // (a reviewer's corrections), "audit:<task id>" (an audit-sample verdict), or "" (unknown).
+  std::string source;
+  // What the case can be sliced by in reports (docs/datasets.md): "doc_type", "source" (the
+  // part of `source` before ':'), "vendor" when a vendor/company/advertiser label names one, and
+  // whatever an import adds.
+  std::map<std::string, std::string> slices;
 };
 
 struct Dataset {
@@ -72,15 +79,29 @@ std::vector<std::string> DatasetFormats();
 // line) for labels that cannot be read at all, or for a folder in no known format.
 absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view format = "auto");
 
-// A deterministic train/test split by document id, the same for every command given the same
-// seed: a document is in the test part when SHA-256("<seed>:<id>") read as a fraction of 2^32
-// is below `test_share`. So `flowline train --split train` and `flowline eval --split test`
-// never share a document.
-enum class Split { kAll, kTrain, kTest };
-std::optional<Split> ParseSplit(std::string_view name);  // "all", "train", "test"
+// A deterministic split by document id, the same for every command given the same seed. A
+// document's fraction u is SHA-256("<seed>:<id>") read as a fraction of 2^32; it is in the test
+// part when u < test_share, in the validation part when u < test_share + validation_share, and
+// in the train part otherwise. So the test part does not depend on the validation share (a
+// three-way split's test part is the two-way split's), `flowline train --split train` and
+// `flowline eval --split test` never share a document, and a case keeps its part when a dataset
+// gains new cases. Stored datasets (dataset_store.h) default to validation 0.2, test 0.2.
+enum class Split { kAll, kTrain, kValidation, kTest };
+std::optional<Split> ParseSplit(std::string_view name);  // "all", "train", "validation", "test"
+std::string_view SplitName(Split split);
+// The part `id` is in (never kAll). Shares are in [0, 1] with a sum of at most 1.
+Split SplitOf(const std::string& id, double validation_share, double test_share, uint64_t seed);
+// The two-way form: SplitOf(id, 0, test_share, seed) == Split::kTest.
 bool InTestPart(const std::string& id, double test_share, uint64_t seed);
-// `dataset` with only the documents of `split`.
+// `dataset` with only the documents of `split` (the two-way form: no validation part).
 Dataset SelectSplit(Dataset dataset, Split split, double test_share, uint64_t seed);
+Dataset SelectSplit(Dataset dataset, Split split, double validation_share, double test_share,
+                    uint64_t seed);
+
+// Fills the standard slices of `doc` that it does not have yet: "doc_type", "source" (the
+// part of doc.source before ':', when there is a source) and "vendor" (the first of the
+// vendor_name, company, advertiser labels that the document has).
+void AddStandardSlices(LabelledDocument& doc);
 
 // The invoice field set (docs/design/document-ai.md): the types of a flowline dataset's fields
 // when its folder has no fields.yaml.

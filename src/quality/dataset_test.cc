@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
 
 #include "common/temp_dir.h"
 
@@ -75,6 +76,9 @@ TEST_F(DatasetTest, SroieKeysAreImported) {
   EXPECT_EQ(dataset->documents[0].fields.at("total"), "9.00");
   EXPECT_EQ(dataset->documents[0].fields.at("company"), "BOOK TA .K SDN BHD");
   EXPECT_EQ(dataset->documents[0].transcript, "");  // no box/000.csv
+  EXPECT_EQ(dataset->documents[0].source, "import:sroie");
+  EXPECT_EQ(dataset->documents[0].slices.at("vendor"), "BOOK TA .K SDN BHD");
+  EXPECT_EQ(dataset->documents[0].slices.at("doc_type"), "receipt");
   EXPECT_EQ(dataset->warnings.size(), 1u);
 }
 
@@ -181,6 +185,78 @@ TEST(SplitTest, TrainAndTestPartition) {
   EXPECT_EQ(SelectSplit(dataset, Split::kTest, 0.25, 7).documents.size(), test.documents.size());
   EXPECT_EQ(ParseSplit("test"), Split::kTest);
   EXPECT_FALSE(ParseSplit("half").has_value());
+}
+
+TEST(SplitTest, ThreeWaySplitIsDeterministicWithSharesWithinTolerance) {
+  std::map<Split, int> counts;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string id = "case-" + std::to_string(i);
+    const Split part = SplitOf(id, 0.2, 0.2, 1);
+    EXPECT_EQ(SplitOf(id, 0.2, 0.2, 1), part);  // the same every time
+    EXPECT_NE(part, Split::kAll);
+    ++counts[part];
+    // The test part is the two-way split's test part, whatever the validation share.
+    EXPECT_EQ(part == Split::kTest, InTestPart(id, 0.2, 1)) << id;
+    EXPECT_EQ(SplitOf(id, 0.5, 0.2, 1) == Split::kTest, part == Split::kTest) << id;
+  }
+  // Binomial(10000, 0.2): the standard deviation is 40, so 200 is five of them.
+  EXPECT_NEAR(counts[Split::kTest], 2000, 200);
+  EXPECT_NEAR(counts[Split::kValidation], 2000, 200);
+  EXPECT_NEAR(counts[Split::kTrain], 6000, 200);
+  EXPECT_EQ(SplitOf("x", 0.0, 0.0, 1), Split::kTrain);
+  EXPECT_EQ(SplitOf("x", 0.0, 1.0, 1), Split::kTest);
+  EXPECT_EQ(SplitOf("x", 1.0, 0.0, 1), Split::kValidation);
+}
+
+TEST(SplitTest, SelectSplitPartitionsThreeWays) {
+  Dataset dataset;
+  for (int i = 0; i < 300; ++i) {
+    LabelledDocument doc;
+    doc.id = "doc" + std::to_string(i);
+    dataset.documents.push_back(doc);
+  }
+  size_t total = 0;
+  for (Split part : {Split::kTrain, Split::kValidation, Split::kTest}) {
+    Dataset selected = SelectSplit(dataset, part, 0.3, 0.2, 5);
+    EXPECT_FALSE(selected.documents.empty()) << SplitName(part);
+    for (const auto& doc : selected.documents) EXPECT_EQ(SplitOf(doc.id, 0.3, 0.2, 5), part);
+    total += selected.documents.size();
+  }
+  EXPECT_EQ(total, 300u);
+  EXPECT_EQ(SelectSplit(dataset, Split::kAll, 0.3, 0.2, 5).documents.size(), 300u);
+  EXPECT_EQ(ParseSplit("validation"), Split::kValidation);
+  EXPECT_EQ(SplitName(Split::kValidation), "validation");
+}
+
+TEST_F(DatasetTest, ImportsFillSourceAndSlices) {
+  std::string root = Dir("sliced");
+  Write(root + "/a.pdf", "%PDF");
+  Write(root + "/b.pdf", "%PDF");
+  Write(
+      root + "/labels.jsonl",
+      R"({"file": "a.pdf", "fields": {"vendor_name": "ACME Ltd", "total_amount": "5"}})"
+      "\n"
+      R"({"file": "b.pdf", "doc_type": "credit_note", "source": "review:t-9", "slices": {"region": "north"}, "fields": {}})"
+      "\n");
+  auto dataset = LoadDataset(root);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_EQ(dataset->documents.size(), 2u);
+  const LabelledDocument& a = dataset->documents[0];
+  EXPECT_EQ(a.source, "import:flowline");
+  EXPECT_EQ(a.slices, (std::map<std::string, std::string>{
+                          {"doc_type", "invoice"}, {"source", "import"}, {"vendor", "ACME Ltd"}}));
+  const LabelledDocument& b = dataset->documents[1];
+  EXPECT_EQ(b.source, "review:t-9");
+  EXPECT_EQ(b.slices, (std::map<std::string, std::string>{
+                          {"doc_type", "credit_note"}, {"region", "north"}, {"source", "review"}}));
+
+  Write(root + "/labels.jsonl", R"({"file": "a.pdf", "slices": ["x"]})"
+                                "\n");
+  auto bad = LoadDataset(root);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("labels.jsonl:1: \"slices\" must be an object"),
+            std::string::npos)
+      << bad.status();
 }
 
 // The real sets, when the checkout has ../shared/data beside it.
