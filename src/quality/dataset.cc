@@ -104,7 +104,15 @@ absl::Status LoadFlowline(Dataset& dataset) {
     doc.path = absl::StrCat(dataset.dir, "/", doc.id);
     doc.doc_type = json->value("doc_type", std::string("invoice"));
     doc.defect = json->value("defect", std::string());
-    doc.source = json->value("source", std::string());
+    if (auto source = json->find("source"); source != json->end()) {
+      // `flowline labels export` writes {"run_id", "task_id"}: a reviewer's corrections.
+      if (source->is_string()) {
+        doc.source = source->get<std::string>();
+      } else if (source->is_object() && source->contains("task_id") &&
+                 (*source)["task_id"].is_string()) {
+        doc.source = absl::StrCat("review:", (*source)["task_id"].get<std::string>());
+      }
+    }
     if (auto slices = json->find("slices"); slices != json->end()) {
       if (!slices->is_object()) {
         return absl::InvalidArgumentError(

@@ -250,6 +250,14 @@ TEST_F(DatasetTest, ImportsFillSourceAndSlices) {
   EXPECT_EQ(b.slices, (std::map<std::string, std::string>{
                           {"doc_type", "credit_note"}, {"region", "north"}, {"source", "review"}}));
 
+  // What `flowline labels export` writes.
+  Write(root + "/labels.jsonl",
+        R"({"file": "a.pdf", "source": {"run_id": "r-1", "task_id": "t-1"}, "fields": {}})"
+        "\n");
+  auto exported = LoadDataset(root);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_EQ(exported->documents[0].source, "review:t-1");
+
   Write(root + "/labels.jsonl", R"({"file": "a.pdf", "slices": ["x"]})"
                                 "\n");
   auto bad = LoadDataset(root);
