@@ -179,6 +179,29 @@ TEST_F(EnginePeopleTest, AnUnsureFieldOpensATaskSayingWhy) {
   EXPECT_EQ(routing[0]["routed"], "person");
 }
 
+TEST_F(EnginePeopleTest, AFieldConfirmedByACheckIsNotJudgedOnItsConfidence) {
+  std::string yaml = Gated();
+  yaml.replace(
+      yaml.find("  confidence: 0.9\n"), 18,
+      "  confidence: 0.9\n  confirmed_by:\n    total: ${{ steps.checks.output.passed }}\n");
+  Deploy(yaml);
+  // Unsure, but the check confirms it: straight through, with the confirmation recorded.
+  const std::string run_id = Start("gated", {{"id", "f"}, {"total", "10.00"}, {"conf", 0.62}});
+  EXPECT_EQ(GetRun(run_id).status, RunStatus::kCompleted);
+  std::vector<Json> routing = Records(run_id, "routing.decided");
+  ASSERT_EQ(routing.size(), 1u);
+  EXPECT_EQ(routing[0]["routed"], "straight_through");
+  bool confirmed = false;
+  for (const Json& rule : routing[0]["evaluated"]) {
+    if (rule.value("name", "") == "total") confirmed = rule["values"].value("confirmed", false);
+  }
+  EXPECT_TRUE(confirmed);
+  // The check fails: not confirmed, so the confidence counts again.
+  const std::string other = Start("gated", {{"id", "g"}, {"total", "-1"}, {"conf", 0.62}});
+  Json payload = Payload(OnlyTask(other));
+  EXPECT_THAT(payload["reasons"], ::testing::Contains("total: confidence 0.62 is under 0.90"));
+}
+
 TEST_F(EnginePeopleTest, ACorrectionContinuesTheRunWithThePersonsValueAndIsStoredAsALabel) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "c"}, {"total", "10.00"}, {"conf", 0.5}});
@@ -384,6 +407,7 @@ steps:
 exceptions:
   audit_rate: 2
   confidence: high
+  confirmed_by: { total: "checked" }
   rules:
     - name: Big
       when: ${{ steps.nope.output.x > 1 }}
@@ -395,6 +419,7 @@ exceptions:
               HasSubstr("bad.yaml:8:15: error: exceptions.audit_rate must be from 0 to 1"));
   EXPECT_THAT(message, HasSubstr("exceptions.confidence"));
   EXPECT_THAT(message, HasSubstr("rule name 'Big' is not valid"));
+  EXPECT_THAT(message, HasSubstr("exceptions.confirmed_by.total must be a ${{ }} expression"));
   EXPECT_THAT(message, HasSubstr("nope"));
   EXPECT_THAT(message, HasSubstr("no `review` step has `gate: true`"));
 }

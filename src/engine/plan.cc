@@ -114,6 +114,12 @@ absl::StatusOr<std::shared_ptr<const Plan>> Plan::Build(WorkflowSpec spec,
         expr::Template::Compile(rule.when, absl::StrCat("exceptions.rules.", rule.name)));
     plan->exception_rules_.emplace_back(rule.name, std::move(compiled));
   }
+  for (const auto& [field, text] : s.exceptions.confirmed_by) {
+    ASSIGN_OR_RETURN(
+        expr::Template compiled,
+        expr::Template::Compile(text, absl::StrCat("exceptions.confirmed_by.", field)));
+    plan->confirmed_by_.emplace_back(field, std::move(compiled));
+  }
   for (const StepSpec& step : s.steps) {
     plan->step_views_.push_back({step.id, step.uses, steps::ActorName(step.actor)});
   }
@@ -223,25 +229,41 @@ bool Plan::IsGate(const PlannedStep& step) const {
   return gate != step.spec->with.end() && gate->is_boolean() && gate->get<bool>();
 }
 
+namespace {
+
+// A true-or-false expression's verdict: fired when it gave true; null is false; anything else is
+// an error.
+review::RuleVerdict Verdict(const std::string& name, const expr::Template& compiled,
+                            expr::Evaluator& evaluator) {
+  review::RuleVerdict verdict;
+  verdict.name = name;
+  absl::StatusOr<Json> value = compiled.Evaluate(evaluator);
+  if (!value.ok()) {
+    verdict.error = std::string(value.status().message());
+  } else {
+    verdict.value = *value;
+    verdict.fired = value->is_boolean() && value->get<bool>();
+    if (!value->is_boolean() && !value->is_null()) {
+      verdict.error = absl::StrCat("gave ", common::CanonicalJson(*value), ", not true or false");
+    }
+  }
+  return verdict;
+}
+
+}  // namespace
+
 review::RoutingDecision Plan::Route(expr::Evaluator& evaluator, const Json& env,
                                     std::string_view key) const {
   std::vector<review::RuleVerdict> verdicts;
   for (const auto& [name, compiled] : exception_rules_) {
-    review::RuleVerdict verdict;
-    verdict.name = name;
-    absl::StatusOr<Json> value = compiled.Evaluate(evaluator);
-    if (!value.ok()) {
-      verdict.error = std::string(value.status().message());
-    } else {
-      verdict.value = *value;
-      verdict.fired = value->is_boolean() && value->get<bool>();
-      if (!value->is_boolean() && !value->is_null()) {
-        verdict.error = absl::StrCat("gave ", common::CanonicalJson(*value), ", not true or false");
-      }
-    }
-    verdicts.push_back(std::move(verdict));
+    verdicts.push_back(Verdict(name, compiled, evaluator));
   }
-  return review::Route(spec_.exceptions, step_views_, env, verdicts, spec_.name, key);
+  std::map<std::string, review::RuleVerdict> confirmations;
+  for (const auto& [field, compiled] : confirmed_by_) {
+    confirmations[field] = Verdict(field, compiled, evaluator);
+  }
+  return review::Route(spec_.exceptions, step_views_, env, verdicts, spec_.name, key,
+                       confirmations);
 }
 
 }  // namespace flowline::engine

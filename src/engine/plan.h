@@ -101,6 +101,7 @@ class Plan {
   std::optional<expr::Template> key_;
   std::vector<std::pair<std::string, expr::Template>> outputs_;
   std::vector<std::pair<std::string, expr::Template>> exception_rules_;
+  std::vector<std::pair<std::string, expr::Template>> confirmed_by_;  // field, expression
   std::vector<review::StepView> step_views_;
   std::unique_ptr<InputSchema> input_schema_;
   audit::PersonalFields personal_;

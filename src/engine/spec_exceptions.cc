@@ -12,7 +12,7 @@ namespace flowline::engine::internal {
 namespace {
 
 const std::vector<std::string> kPolicyFields = {
-    "queue", "confidence",        "fields",     "checks", "unusual",
+    "queue", "confidence",        "fields",     "confirmed_by", "checks", "unusual",
     "rules", "retries_exhausted", "audit_rate", "notify"};
 const std::vector<std::string> kStepPolicyFields = {"confidence", "fields"};
 const std::vector<std::string> kRuleFields = {"name", "when", "four_eyes"};
@@ -30,10 +30,25 @@ std::optional<double> ReadShare(const Field& field, const std::string& name, Dia
   return value;
 }
 
+// A confidence threshold: from 0 to 1, or above 1 for "always reviewed" (review/policy.h).
+std::optional<double> ReadThreshold(const Field& field, const std::string& name,
+                                    DiagnosticSink& sink) {
+  constexpr std::string_view kHint =
+      "write a number from 0 to 1, e.g. 0.9 (above 1, e.g. 2: always reviewed)";
+  auto value = ReadNumber(field, name, kHint, sink);
+  if (!value) return std::nullopt;
+  if (*value < 0) {
+    sink.Add(field.location, absl::StrCat(name, " must not be negative, not ", *value),
+             std::string(kHint));
+    return std::nullopt;
+  }
+  return value;
+}
+
 void ReadThresholds(const MappingFields& fields, const std::string& where,
                     review::Thresholds& thresholds, DiagnosticSink& sink) {
   if (const Field* field = fields.Find("confidence")) {
-    if (auto share = ReadShare(*field, absl::StrCat(where, "confidence"), sink)) {
+    if (auto share = ReadThreshold(*field, absl::StrCat(where, "confidence"), sink)) {
       thresholds.confidence = *share;
     }
   }
@@ -47,10 +62,35 @@ void ReadThresholds(const MappingFields& fields, const std::string& where,
     }
     MappingFields named(field->value, absl::StrCat(where, "fields"), {}, sink);
     for (const Field& one : named.fields()) {
-      if (auto share = ReadShare(one, absl::StrCat(where, "fields.", one.name), sink)) {
+      if (auto share = ReadThreshold(one, absl::StrCat(where, "fields.", one.name), sink)) {
         thresholds.fields[one.name] = *share;
       }
     }
+  }
+}
+
+void ReadConfirmedBy(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink) {
+  constexpr std::string_view kHint =
+      "write e.g. `confirmed_by: { total_amount: '${{ steps.checks.output.passed }}' }`";
+  if (!field.value.IsMap()) {
+    sink.Add(field.location,
+             absl::StrCat("exceptions.confirmed_by must map field names to expressions, not ",
+                          Describe(field.value)),
+             std::string(kHint));
+    return;
+  }
+  MappingFields named(field.value, "exceptions.confirmed_by", {}, sink);
+  for (const Field& one : named.fields()) {
+    const std::string name = absl::StrCat("exceptions.confirmed_by.", one.name);
+    auto text = ReadString(one, name, kHint, sink);
+    if (!text) continue;
+    if (!expr::HasPlaceholder(*text)) {
+      sink.Add(one.location, absl::StrCat(name, " must be a ${{ }} expression"),
+               std::string(kHint));
+      continue;
+    }
+    parsed.spec.exceptions.confirmed_by[one.name] = *text;
+    parsed.confirmed_by.emplace_back(one.name, one.value);
   }
 }
 
@@ -131,6 +171,8 @@ void ReadExceptions(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink
     }
   }
   ReadThresholds(fields, "exceptions.", policy.thresholds, sink);
+  if (const Field* confirmed = fields.Find("confirmed_by"))
+    ReadConfirmedBy(*confirmed, parsed, sink);
   if (const Field* checks = fields.Find("checks")) {
     if (auto flag = ReadBool(*checks, "exceptions.checks", "write true or false", sink)) {
       policy.checks = *flag;

@@ -217,6 +217,13 @@ class ExpressionChecker {
       site.name = absl::StrCat("exceptions.rules.", name);
       Check(site, node);
     }
+    for (const auto& [field, node] : parsed_.confirmed_by) {
+      Site site;
+      site.scope = Site::Scope::kOutput;  // evaluated at the gate, like the rules
+      site.owner = absl::StrCat("exceptions.confirmed_by.", field);
+      site.name = site.owner;
+      Check(site, node);
+    }
   }
 
  private:

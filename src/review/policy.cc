@@ -48,8 +48,9 @@ std::string Percent(double value) { return absl::StrFormat("%.2f", value); }
 
 class Router {
  public:
-  Router(const ExceptionPolicy& policy, RoutingDecision& decision)
-      : policy_(policy), decision_(decision) {}
+  Router(const ExceptionPolicy& policy, const std::map<std::string, RuleVerdict>& confirmations,
+         RoutingDecision& decision)
+      : policy_(policy), confirmations_(confirmations), decision_(decision) {}
 
   void Confidence(const StepView& step, const Json& entry) {
     const Json& output = entry.contains("output") ? entry["output"] : Json();
@@ -61,14 +62,20 @@ class Router {
         std::optional<double> threshold = ThresholdFor(policy_, step.id, name);
         std::optional<double> confidence = Number(field.value("confidence", Json()));
         if (!threshold.has_value()) continue;
-        const bool fired = !confidence.has_value() || *confidence < *threshold;
+        bool fired = !confidence.has_value() || *confidence < *threshold;
         Json values = {{"confidence", confidence.has_value() ? Json(*confidence) : Json()},
                        {"threshold", *threshold},
                        {"value", field.value("value", Json())}};
-        std::string message = confidence.has_value()
-                                  ? absl::StrCat(name, ": confidence ", Percent(*confidence),
-                                                 " is under ", Percent(*threshold))
-                                  : absl::StrCat(name, ": no confidence");
+        if (auto confirmed = confirmations_.find(name); confirmed != confirmations_.end()) {
+          values["confirmed"] = confirmed->second.fired && confirmed->second.error.empty();
+          if (!confirmed->second.error.empty()) values["confirm_error"] = confirmed->second.error;
+          if (values["confirmed"].get<bool>()) fired = false;
+        }
+        std::string message = !confidence.has_value() ? absl::StrCat(name, ": no confidence")
+                              : *threshold > 1
+                                  ? absl::StrCat(name, ": always reviewed (threshold above 1)")
+                                  : absl::StrCat(name, ": confidence ", Percent(*confidence),
+                                                 " is under ", Percent(*threshold));
         Note("low_confidence", step.id, name, fired, std::move(message), std::move(values));
       }
       return;
@@ -132,6 +139,7 @@ class Router {
 
  private:
   const ExceptionPolicy& policy_;
+  const std::map<std::string, RuleVerdict>& confirmations_;
   RoutingDecision& decision_;
 };
 
@@ -168,9 +176,10 @@ double AuditDraw(std::string_view workflow, std::string_view key) {
 
 RoutingDecision Route(const ExceptionPolicy& policy, const std::vector<StepView>& steps,
                       const Json& env, const std::vector<RuleVerdict>& rules,
-                      std::string_view workflow, std::string_view key) {
+                      std::string_view workflow, std::string_view key,
+                      const std::map<std::string, RuleVerdict>& confirmations) {
   RoutingDecision decision;
-  Router router(policy, decision);
+  Router router(policy, confirmations, decision);
   for (const StepView& step : steps) {
     const Json* entry = StepEntry(env, step.id);
     if (entry == nullptr) continue;

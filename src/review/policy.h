@@ -24,7 +24,9 @@
 
 namespace flowline::review {
 
-// Confidence thresholds: for every field (`confidence`) and per field name (`fields`).
+// Confidence thresholds: for every field (`confidence`) and per field name (`fields`). A value
+// fires when the confidence is under it; a threshold above 1 means "always reviewed" (what
+// `flowline tune` writes for a field that reaches its target accuracy at no threshold).
 struct Thresholds {
   std::optional<double> confidence;
   std::map<std::string, double> fields;
@@ -40,6 +42,10 @@ struct ExceptionPolicy {
   std::string queue;  // where the gate's tasks go; empty: the gate's own queue
   Thresholds thresholds;
   std::map<std::string, Thresholds> step_thresholds;  // a step's own `exceptions:` override
+  // Per field name: a ${{ }} expression (the engine evaluates it) that, when true, confirms the
+  // field's value (a check agrees with it: the amounts add up, the vendor is in the master), so
+  // its confidence is not judged. Default: none.
+  std::map<std::string, std::string> confirmed_by;
   bool checks = true;
   bool unusual = true;
   bool retries_exhausted = false;
@@ -87,9 +93,12 @@ struct RoutingDecision {
 double AuditDraw(std::string_view workflow, std::string_view key);
 
 // Evaluates `policy` over `env` (the run's expression environment: {"steps": {id: {"status",
-// "output", "confidence", "skipped"}}}) for the steps before the gate.
+// "output", "confidence", "skipped"}}}) for the steps before the gate. `confirmations` are the
+// verdicts of the policy's `confirmed_by` expressions, by field name (fired: confirmed; an error
+// confirms nothing).
 RoutingDecision Route(const ExceptionPolicy& policy, const std::vector<StepView>& steps,
                       const Json& env, const std::vector<RuleVerdict>& rules,
-                      std::string_view workflow, std::string_view key);
+                      std::string_view workflow, std::string_view key,
+                      const std::map<std::string, RuleVerdict>& confirmations = {});
 
 }  // namespace flowline::review

@@ -85,6 +85,41 @@ TEST(RouteTest, PerFieldAndPerStepThresholdsOverrideTheWorkflows) {
   EXPECT_FALSE(decision.to_person);
 }
 
+TEST(RouteTest, AConfirmedFieldIsNotJudgedOnItsConfidence) {
+  ExceptionPolicy policy = Policy();
+  policy.confirmed_by["total"] = "${{ steps.figures.output.adds_up }}";
+  RuleVerdict confirmed{"total", true, true, ""};
+  RoutingDecision decision =
+      Route(policy, kSteps, Env(0.62, false, true), {}, "wf", "k", {{"total", confirmed}});
+  EXPECT_FALSE(decision.to_person);
+  // Recorded as looked at, with what confirmed it.
+  bool seen = false;
+  for (const Json& rule : decision.evaluated) {
+    if (rule.value("name", "") != "total") continue;
+    seen = true;
+    EXPECT_FALSE(rule["fired"].get<bool>());
+    EXPECT_TRUE(rule["values"]["confirmed"].get<bool>());
+  }
+  EXPECT_TRUE(seen);
+  // Not confirmed (false, or the expression failed): judged as usual.
+  RuleVerdict not_confirmed{"total", false, false, ""};
+  EXPECT_THAT(Kinds(Route(policy, kSteps, Env(0.62, false, true), {}, "wf", "k",
+                          {{"total", not_confirmed}})),
+              ElementsAre("low_confidence:total"));
+  RuleVerdict failed{"total", true, nullptr, "attempt to index nil"};
+  decision = Route(policy, kSteps, Env(0.62, false, true), {}, "wf", "k", {{"total", failed}});
+  EXPECT_THAT(Kinds(decision), ElementsAre("low_confidence:total"));
+  EXPECT_EQ(decision.reasons[0].values["confirm_error"], "attempt to index nil");
+}
+
+TEST(RouteTest, AThresholdAboveOneAlwaysSendsTheFieldToAPerson) {
+  ExceptionPolicy policy = Policy();
+  policy.thresholds.fields["currency"] = 2;
+  RoutingDecision decision = Route(policy, kSteps, Env(0.95, false, true), {}, "wf", "k");
+  EXPECT_THAT(Kinds(decision), ElementsAre("low_confidence:currency"));
+  EXPECT_EQ(decision.reasons[0].message, "currency: always reviewed (threshold above 1)");
+}
+
 TEST(RouteTest, SwitchedOffReasonsDoNotFire) {
   ExceptionPolicy policy = Policy();
   policy.checks = false;

@@ -42,6 +42,7 @@ struct ParsedSpec {
   YAML::Node input_schema;
   Location input_schema_location;
   std::vector<std::pair<std::string, YAML::Node>> exception_rules;  // name, `when:` as written
+  std::vector<std::pair<std::string, YAML::Node>> confirmed_by;     // field, expression as written
   std::vector<std::pair<std::string, Location>> personal;           // `personal:` as written
 };
 
