@@ -1,13 +1,17 @@
 // flowline train extract: a field-extraction model (candidate ranker) for the `extract` step.
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "ai/document/reader.h"
 #include "ai/extract/field_spec.h"
 #include "ai/extract/trainer.h"
 #include "cli/commands.h"
+#include "cli/dataset_shard.h"
 #include "cli/document_cache.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
@@ -27,6 +31,8 @@ struct TrainExtractArgs {
   std::string ocr = "auto";
   std::string text = "read";
   std::string split = "all";
+  std::string shard;              // "" (default): the whole split; "K/N": its K-th of N shards
+  std::string include_ids;        // a file of document ids of --data added whatever their part
   double test_share = 0.5;        // as `flowline eval`
   double validation_share = 0.0;  // none: train is everything outside test
   uint64_t split_seed = 1;
@@ -55,12 +61,34 @@ absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec,
 absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtractArgs& args,
                                                                 std::vector<ai::FieldSpec>* fields,
                                                                 std::string* data_sha256) {
-  absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
-  if (!dataset.ok()) return dataset.status();
+  absl::StatusOr<quality::Dataset> whole = quality::LoadDataset(args.data, args.format);
+  if (!whole.ok()) return whole.status();
   std::optional<quality::Split> split = quality::ParseSplit(args.split);
   if (!split) return absl::InvalidArgumentError("--split must be all, train, validation or test");
-  dataset = quality::SelectSplit(*std::move(dataset), *split, args.validation_share,
-                                 args.test_share, args.split_seed);
+  absl::StatusOr<Shard> shard = ParseShard(args.shard);
+  if (!shard.ok()) return shard.status();
+  absl::StatusOr<quality::Dataset> dataset = SelectShard(
+      quality::SelectSplit(*whole, *split, args.validation_share, args.test_share, args.split_seed),
+      *shard, args.split_seed);
+  if (!args.include_ids.empty()) {
+    // Corrected cases (a reviewer's, or a simulated one's: `flowline tune --routed-out`) join
+    // the training documents whatever their part.
+    absl::StatusOr<std::string> listed = ReadFile(args.include_ids);
+    if (!listed.ok()) return listed.status();
+    std::set<std::string> ids, have;
+    for (absl::string_view id : absl::StrSplit(*listed, '\n', absl::SkipWhitespace())) {
+      ids.insert(std::string(absl::StripAsciiWhitespace(id)));
+    }
+    for (const quality::LabelledDocument& doc : dataset->documents) have.insert(doc.id);
+    for (const quality::LabelledDocument& doc : whole->documents) {
+      if (ids.erase(doc.id) > 0 && have.count(doc.id) == 0) dataset->documents.push_back(doc);
+    }
+    if (!ids.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(args.include_ids, " lists ", ids.size(),
+                                                     " id(s) that are not documents of ", args.data,
+                                                     ", e.g. '", *ids.begin(), "'"));
+    }
+  }
   for (const std::string& extra_dir : args.extra_data) {
     absl::StatusOr<quality::Dataset> extra = quality::LoadDataset(extra_dir);
     if (!extra.ok()) return extra.status();
@@ -177,6 +205,14 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
                   "what is not test, so the test part does not change with it")
       ->check(CLI::Range(0.0, 0.98));
   cmd->add_option("--split-seed", args->split_seed, "The split's seed");
+  cmd->add_option("--shard", args->shard,
+                  "Only the K-th of N deterministic shards of the --split part, e.g. 1/2 "
+                  "(independent of the split; docs/accuracy.md)");
+  cmd->add_option("--include-ids", args->include_ids,
+                  "A file of document ids of --data (one a line, e.g. `flowline tune "
+                  "--routed-out`: the cases a reviewer corrected) to train on too, whatever their "
+                  "part")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--cache", args->cache,
                   "Where read documents are cached (empty: no cache; default $FLOWLINE_CACHE or "
                   "~/.cache/flowline/documents)");

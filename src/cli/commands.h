@@ -26,6 +26,8 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
 void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline tune`: per-field confidence thresholds for the exception policy.
+void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddPeopleCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // `flowline audit verify | export | prune | checkpoint | key`: the decision record.
 void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);

@@ -83,6 +83,17 @@ std::string Scalar(std::string_view value) {
   return quoted + "\"";
 }
 
+// The step whose id is `step_id`, if any.
+std::optional<YAML::Node> FindStep(const YAML::Node& root, std::string_view step_id) {
+  std::optional<Entry> steps = Find(root, "steps");
+  if (!steps || !steps->value.IsSequence()) return std::nullopt;
+  for (const YAML::Node& one : steps->value) {
+    std::optional<Entry> id = one.IsMap() ? Find(one, "id") : std::nullopt;
+    if (id && id->value.IsScalar() && id->value.Scalar() == step_id) return one;
+  }
+  return std::nullopt;
+}
+
 std::vector<std::string> ThresholdBlock(int indent, const std::vector<ThresholdLine>& lines,
                                         std::string_view comment) {
   const std::string pad(static_cast<size_t>(indent), ' ');
@@ -147,14 +158,7 @@ absl::StatusOr<std::string> SetStepParam(std::string_view text, std::string_view
                                          std::string_view param, std::string_view value) {
   absl::StatusOr<YAML::Node> root = Load(text);
   if (!root.ok()) return root.status();
-  std::optional<Entry> steps = Find(*root, "steps");
-  std::optional<YAML::Node> step;
-  if (steps && steps->value.IsSequence()) {
-    for (const YAML::Node& one : steps->value) {
-      std::optional<Entry> id = one.IsMap() ? Find(one, "id") : std::nullopt;
-      if (id && id->value.IsScalar() && id->value.Scalar() == step_id) step = one;
-    }
-  }
+  std::optional<YAML::Node> step = FindStep(*root, step_id);
   if (!step) return absl::NotFoundError(absl::StrCat("the spec has no step '", Sv(step_id), "'"));
   std::optional<Entry> with = Find(*step, "with");
   if (!with || !with->value.IsMap() || IsFlow(with->value)) {
@@ -189,6 +193,52 @@ absl::StatusOr<std::string> SetStepParam(std::string_view text, std::string_view
   std::string trailing = hash == std::string::npos ? "" : line.substr(hash);
   line = absl::StrCat(line.substr(0, static_cast<size_t>(at.column)), Scalar(value), trailing);
   return edited.Joined();
+}
+
+absl::StatusOr<std::string> FirstStepUsing(std::string_view text, std::string_view kind) {
+  absl::StatusOr<YAML::Node> root = Load(text);
+  if (!root.ok()) return root.status();
+  std::optional<Entry> steps = Find(*root, "steps");
+  if (steps && steps->value.IsSequence()) {
+    for (const YAML::Node& one : steps->value) {
+      std::optional<Entry> uses = one.IsMap() ? Find(one, "uses") : std::nullopt;
+      std::optional<Entry> id = one.IsMap() ? Find(one, "id") : std::nullopt;
+      if (uses && id && uses->value.IsScalar() && uses->value.Scalar() == kind &&
+          id->value.IsScalar()) {
+        return id->value.Scalar();
+      }
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("the spec has no step that uses ", Sv(kind)));
+}
+
+absl::StatusOr<std::string> StepParam(std::string_view text, std::string_view step_id,
+                                      std::string_view param) {
+  absl::StatusOr<YAML::Node> root = Load(text);
+  if (!root.ok()) return root.status();
+  std::optional<YAML::Node> step = FindStep(*root, step_id);
+  std::optional<Entry> with = step ? Find(*step, "with") : std::nullopt;
+  std::optional<Entry> value =
+      with && with->value.IsMap() ? Find(with->value, param) : std::nullopt;
+  if (!value || !value->value.IsScalar()) {
+    return absl::NotFoundError(
+        absl::StrCat("step '", Sv(step_id), "' has no `with.", Sv(param), "` value"));
+  }
+  return value->value.Scalar();
+}
+
+absl::StatusOr<std::vector<std::string>> ThresholdFields(std::string_view text) {
+  absl::StatusOr<YAML::Node> root = Load(text);
+  if (!root.ok()) return root.status();
+  std::vector<std::string> names;
+  std::optional<Entry> exceptions = Find(*root, "exceptions");
+  if (!exceptions || !exceptions->value.IsMap()) return names;
+  std::optional<Entry> fields = Find(exceptions->value, "fields");
+  if (!fields || !fields->value.IsMap()) return names;
+  for (auto it = fields->value.begin(); it != fields->value.end(); ++it) {
+    if (it->first.IsScalar()) names.push_back(it->first.Scalar());
+  }
+  return names;
 }
 
 }  // namespace flowline::engine

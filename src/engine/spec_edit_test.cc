@@ -105,5 +105,14 @@ TEST(SpecEditTest, SetsAStepParameterKeepingItsComment) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(SpecEditTest, ReadsTheExtractStepItsModelAndTheThresholdFields) {
+  EXPECT_EQ(FirstStepUsing(kSpec, "extract").value(), "fields");
+  EXPECT_EQ(FirstStepUsing(kSpec, "classify").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(StepParam(kSpec, "fields", "model").value(), "invoice-fields");
+  EXPECT_EQ(StepParam(kSpec, "fields", "nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(ThresholdFields(kSpec).value(), ::testing::ElementsAre("total_amount", "currency"));
+  EXPECT_THAT(ThresholdFields("workflow: w\n").value(), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace flowline::engine

@@ -152,6 +152,15 @@ Json ThresholdOutcome::ToJson() const {
               {"fields", std::move(per_field)}};
 }
 
+bool GoesStraightThrough(const CaseObservation& one,
+                         const std::map<std::string, double>& thresholds) {
+  if (one.failed) return false;
+  for (const FieldObservation& value : one.fields) {
+    if (!Accepted(value, thresholds)) return false;
+  }
+  return true;
+}
+
 ThresholdOutcome ApplyThresholds(const std::vector<CaseObservation>& cases,
                                  const std::map<std::string, double>& thresholds) {
   ThresholdOutcome outcome;

@@ -78,6 +78,11 @@ struct ThresholdOutcome {
   Json ToJson() const;
 };
 
+// Whether `one` goes straight through under `thresholds`: it did not fail and every field is
+// accepted.
+bool GoesStraightThrough(const CaseObservation& one,
+                         const std::map<std::string, double>& thresholds);
+
 ThresholdOutcome ApplyThresholds(const std::vector<CaseObservation>& cases,
                                  const std::map<std::string, double>& thresholds);
 
