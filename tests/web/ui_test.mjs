@@ -571,7 +571,8 @@ outputs:
     assert.match(await review.innerText(), /task\.resolved by human:rita/);
     assert.match(await review.innerText(), new RegExp(`corrected ${chosen.field}`));
     assert.match(await page.locator('[data-step="fields"]').innerText(), /model invoice-fields/);
-    assert.match(await page.locator('[data-step="route"]').innerText(), /Routing: to a person/);
+    // The gate decided (the exception policy and the route step's reasons), and says why.
+    assert.match(await review.innerText(), /routing\.decided[\s\S]*to a person/);
     assert.equal(await page.getByTestId("run-status").innerText(), "completed");
     await page.screenshot({ path: path.join(shots, "06-run-timeline.png"), fullPage: true });
     await expectAccessible(page, "run timeline");
