@@ -16,6 +16,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/document_cache.h"
+#include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
 #include "common/json_util.h"
@@ -53,65 +54,14 @@ struct EvalArgs {
 absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& args,
                                                                 const GlobalOptions& global,
                                                                 const quality::Dataset& dataset) {
-  ai::ExtractStep kind(global.models_dir);
-  std::vector<steps::ConfigError> errors;
-  std::unique_ptr<steps::PreparedStep> step = kind.Prepare(
-      "extract", Json{{"model", args.model}, {"document", "${{ steps.read.output }}"}}, &errors);
-  if (step == nullptr) {
-    std::string message = absl::StrCat("cannot use model ", args.model, ":");
-    for (const steps::ConfigError& e : errors) {
-      absl::StrAppend(&message, " ", e.message,
-                      e.hint.empty() ? "" : absl::StrCat(" (", e.hint, ")"));
-    }
-    return absl::InvalidArgumentError(message);
-  }
-  DocumentCacheOptions cache;
-  cache.dir = args.cache;
-  cache.jobs = args.jobs;
-  cache.read.ocr = args.ocr == "always"  ? ai::OcrMode::kAlways
-                   : args.ocr == "never" ? ai::OcrMode::kNever
-                                         : ai::OcrMode::kAuto;
-  ProgressBar bar("reading", static_cast<int64_t>(dataset.documents.size()));
-  ASSIGN_OR_RETURN(
-      std::vector<absl::StatusOr<ai::Document>> documents,
-      ReadDatasetDocuments(dataset, ParseTextSource(args.text).value_or(TextSource::kRead), cache,
-                           [&bar](int done, int) { bar.Update(done); }));
-  bar.Finish();
-
-  std::vector<quality::DocumentResult> results;
-  for (size_t i = 0; i < dataset.documents.size(); ++i) {
-    const quality::LabelledDocument& labelled = dataset.documents[i];
-    quality::DocumentResult result;
-    result.id = labelled.id;
-    if (!documents[i].ok()) {
-      result.error = absl::StrCat("document.read: ", documents[i].status().message());
-      results.push_back(std::move(result));
-      continue;
-    }
-    Json params = {{"model", args.model}, {"document", documents[i]->ToJson()}};
-    if (const char* order = ai::DateOrderName(labelled.date_order); *order) {
-      params["date_order"] = order;
-    }
-    steps::StepContext ctx;
-    ctx.run_id = "eval";
-    ctx.step_id = "extract";
-    ctx.params = &params;
-    steps::StepOutcome outcome = step->Execute(ctx);
-    if (outcome.kind != steps::StepOutcome::Kind::kCompleted) {
-      result.error = absl::StrCat("extract: ", outcome.error);
-    } else {
-      for (const auto& [name, field] : outcome.output["fields"].items()) {
-        quality::FieldResult value;
-        if (field["normalized"].is_string())
-          value.normalized = field["normalized"].get<std::string>();
-        value.confidence = field.value("confidence", 0.0);
-        result.fields[name] = value;
-      }
-      result.line_items = quality::LineItemRowsOf(outcome.output);
-    }
-    results.push_back(std::move(result));
-  }
-  return results;
+  ModelRunOptions run;
+  run.models_dir = global.models_dir;
+  run.model = args.model;
+  run.cache = args.cache;
+  run.jobs = args.jobs;
+  run.ocr = args.ocr;
+  run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
+  return ExtractWithModel(run, dataset);
 }
 
 // What the runs of a workflow evaluation came to.
