@@ -1,5 +1,10 @@
 #include "store/store.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+
 namespace flowline::store {
 
 const char* RunStatusName(RunStatus status) {
@@ -115,6 +120,25 @@ bool IsTerminal(StepStatus status) {
       return false;
   }
   return false;
+}
+
+std::string DatasetContentHash(const std::vector<DatasetCase>& cases) {
+  std::vector<const DatasetCase*> sorted;
+  for (const DatasetCase& c : cases) sorted.push_back(&c);
+  std::sort(sorted.begin(), sorted.end(), [](const DatasetCase* a, const DatasetCase* b) {
+    return a->value.case_key < b->value.case_key;
+  });
+  // Each part is length-prefixed, so no two different cases hash the same text.
+  std::string text;
+  for (const DatasetCase* c : sorted) {
+    for (const std::string* part :
+         {&c->value.case_key, &c->value.input_json, &c->value.expected_json, &c->value.source,
+          &c->value.slices_json}) {
+      absl::StrAppend(&text, part->size(), ":", *part, ";");
+    }
+    text.push_back('\n');
+  }
+  return common::Sha256Hex(text);
 }
 
 }  // namespace flowline::store

@@ -576,6 +576,86 @@ struct UserInfo {
   bool disabled = false;
 };
 
+// ---- Datasets -------------------------------------------------------------------------------
+// Named, versioned sets of labelled cases (docs/datasets.md). Cases are append-only rows; a
+// version is immutable: the newest row of each case key up to the version's last seq, unless that
+// row removes the case. quality/ (dataset_store.h) turns rows into labelled documents; the store
+// keeps the JSON texts as they are and never interprets them.
+
+struct DatasetInfo {
+  std::string name;
+  std::string description;
+  std::string workflow;  // the workflow it belongs to, "" for none
+  // The deterministic split by case key (quality::SplitOf); fixed when the dataset is created.
+  double validation_share = 0.2;
+  double test_share = 0.2;
+  int64_t split_seed = 1;
+  absl::Time created_at;
+  int latest_version = 0;  // 0: no version yet
+  // The corrections fold's cursor: the seq of the last correction folded into this dataset (0
+  // before the first). Only the fold moves it (DatasetAppend::feed_*).
+  int64_t feed_seq = 0;
+};
+
+// One case as a row. The JSON texts are quality's (docs/datasets.md): `input_json` is
+// {"file": <artifact key or path>, "name", "sha256"} for a document or the workflow's JSON
+// input; `expected_json` {"doc_type", "fields", "types", "line_items", ...}.
+struct NewDatasetCase {
+  std::string case_key;  // stable across versions; the split is by it
+  std::string input_json = "{}";
+  std::string expected_json = "{}";
+  std::string source;      // "import:sroie", "review:<task id>", "audit:<task id>", ...
+  std::string source_ref;  // the task, run or file it came from
+  std::string slices_json = "{}";
+  bool removed = false;  // the case leaves the dataset (from the version this row is in)
+};
+
+struct DatasetCase {
+  int64_t seq = 0;
+  std::string dataset;
+  NewDatasetCase value;
+  absl::Time added_at;
+};
+
+struct DatasetVersion {
+  std::string dataset;
+  int version = 0;
+  int64_t max_seq = 0;       // the version's cases: the newest row per key with seq <= max_seq
+  std::string content_hash;  // DatasetContentHash of its cases
+  int64_t case_count = 0;
+  std::string note;
+  absl::Time created_at;
+};
+
+// Cases to add to a dataset as one new version.
+struct DatasetAppend {
+  // The dataset; created with these settings (description, workflow, shares, seed) if missing,
+  // and otherwise only its name is read.
+  DatasetInfo dataset;
+  std::vector<NewDatasetCase> cases;  // each case key at most once
+  // true: the cases are the whole dataset (an import): keys not among them are removed. false:
+  // the cases are added or replace those with the same key (the corrections fold).
+  bool replace = false;
+  std::string note;
+  absl::Time now;
+  // The corrections fold moves the dataset's cursor in the same transaction: from `feed_from`
+  // (must be the stored feed_seq) to `feed_to`. Unset: the cursor is left alone.
+  std::optional<int64_t> feed_from;
+  int64_t feed_to = 0;
+};
+
+struct DatasetAppendResult {
+  DatasetVersion version;  // the new version, or the latest when nothing changed (0 if none)
+  bool created = false;    // false: every case was already in the latest version as given
+  int64_t added = 0;       // keys new to the dataset
+  int64_t changed = 0;     // keys whose row differs from the latest version's
+  int64_t removed = 0;     // keys removed
+};
+
+// SHA-256 (hex) over the cases' keys, inputs, expected values, sources and slices in key order:
+// equal for equal contents whatever the rows' seqs. Every implementation stores this.
+std::string DatasetContentHash(const std::vector<DatasetCase>& cases);
+
 // ---- The interface --------------------------------------------------------------------------
 
 class Store {
@@ -750,6 +830,28 @@ class Store {
   virtual absl::StatusOr<std::vector<TokenInfo>> ListTokens() = 0;
   // NotFound for an unknown id.
   virtual absl::Status RevokeToken(const std::string& token_id) = 0;
+  // Datasets (docs/datasets.md). AppendDatasetCases writes the cases that differ from the
+  // latest version (a case equal to it in input, expected values, source and slices is not
+  // written again) and, if any did, a new version, all in one transaction. InvalidArgument for
+  // an empty name or case key, a key given twice, or shares outside [0, 1] summing over 1;
+  // FailedPrecondition (the message says "cursor") when feed_from is not the stored cursor,
+  // and nothing is changed.
+  virtual absl::StatusOr<DatasetAppendResult> AppendDatasetCases(const DatasetAppend& append) = 0;
+  // NotFound for an unknown name.
+  virtual absl::StatusOr<DatasetInfo> GetDataset(const std::string& name) = 0;
+  // By name.
+  virtual absl::StatusOr<std::vector<DatasetInfo>> ListDatasets() = 0;
+  // Oldest first. NotFound for an unknown dataset.
+  virtual absl::StatusOr<std::vector<DatasetVersion>> ListDatasetVersions(
+      const std::string& name) = 0;
+  // `version` 0: the newest. NotFound for an unknown dataset or version (or a dataset with no
+  // version yet).
+  virtual absl::StatusOr<DatasetVersion> GetDatasetVersion(const std::string& name,
+                                                           int version) = 0;
+  // The cases of a version (0: the newest), by case key; removed cases are not listed. NotFound
+  // as GetDatasetVersion.
+  virtual absl::StatusOr<std::vector<DatasetCase>> ListDatasetCases(const std::string& name,
+                                                                    int version) = 0;
 };
 
 }  // namespace flowline::store

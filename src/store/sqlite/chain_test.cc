@@ -129,11 +129,12 @@ TEST(SqliteChainTest, RecordsFromBeforeTheChainAreLinkedOnUpgrade) {
   }
   {
     // Take the database back to schema 2 as it was: no chain columns, no checkpoints, and
-    // nothing of the migrations after the chain's (4: drift and alerts; 5: measures).
+    // nothing of the migrations after the chain's (4: drift and alerts; 5: measures; 6:
+    // datasets).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     for (const char* table : {"drift_state", "drift_buckets", "drift_reports", "alerts", "measures",
-                              "measure_cursor"}) {
+                              "measure_cursor", "dataset_versions", "dataset_cases", "datasets"}) {
       Exec(db, absl::StrCat("DROP TABLE ", table).c_str());
     }
     Exec(db, "ALTER TABLE tasks DROP COLUMN claimed_at");

@@ -284,6 +284,47 @@ CREATE TABLE measure_cursor (
 );
 INSERT INTO measure_cursor (id, seq) VALUES (1, 0);
 )sql",
+    // 6: datasets (issue 6, docs/datasets.md): named datasets, their append-only case rows and
+    // their immutable numbered versions. A version's cases are the newest row per case key with
+    // seq <= max_seq that does not remove the case: one seek per key on dataset_cases_key.
+    R"sql(
+CREATE TABLE datasets (
+  name             TEXT PRIMARY KEY,
+  description      TEXT NOT NULL,
+  workflow         TEXT NOT NULL,
+  validation_share REAL NOT NULL,
+  test_share       REAL NOT NULL,
+  split_seed       INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  latest_version   INTEGER NOT NULL DEFAULT 0,
+  feed_seq         INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE dataset_cases (
+  seq           INTEGER PRIMARY KEY,
+  dataset       TEXT NOT NULL REFERENCES datasets (name),
+  case_key      TEXT NOT NULL,
+  input_json    TEXT NOT NULL,
+  expected_json TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  source_ref    TEXT NOT NULL,
+  slices_json   TEXT NOT NULL,
+  removed       INTEGER NOT NULL,
+  added_at      INTEGER NOT NULL
+);
+CREATE INDEX dataset_cases_key ON dataset_cases (dataset, case_key, seq);
+
+CREATE TABLE dataset_versions (
+  dataset      TEXT NOT NULL REFERENCES datasets (name),
+  version      INTEGER NOT NULL,
+  max_seq      INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  case_count   INTEGER NOT NULL,
+  note         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (dataset, version)
+);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "store/sqlite/catalog_writes.h"
 #include "store/sqlite/chain.h"
+#include "store/sqlite/dataset_rows.h"
 #include "store/sqlite/measure_writes.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/monitor_rows.h"
@@ -424,6 +425,37 @@ absl::StatusOr<std::vector<TokenInfo>> SqliteStore::ListTokens() {
 absl::Status SqliteStore::RevokeToken(const std::string& token_id) {
   return InOperation(committer_->Run([&](Connection& db) { return RevokeTokenRow(db, token_id); }),
                      "RevokeToken");
+}
+
+absl::StatusOr<DatasetAppendResult> SqliteStore::AppendDatasetCases(const DatasetAppend& append) {
+  return WriteTx<DatasetAppendResult>("AppendDatasetCases",
+                                      [&](Connection& db) { return AppendCases(db, append); });
+}
+
+absl::StatusOr<DatasetInfo> SqliteStore::GetDataset(const std::string& name) {
+  return ReadTx("GetDataset", [&](Connection& db) { return SelectDataset(db, name); });
+}
+
+absl::StatusOr<std::vector<DatasetInfo>> SqliteStore::ListDatasets() {
+  return ReadTx("ListDatasets", [&](Connection& db) { return SelectDatasets(db); });
+}
+
+absl::StatusOr<std::vector<DatasetVersion>> SqliteStore::ListDatasetVersions(
+    const std::string& name) {
+  return ReadTx("ListDatasetVersions",
+                [&](Connection& db) { return SelectDatasetVersions(db, name); });
+}
+
+absl::StatusOr<DatasetVersion> SqliteStore::GetDatasetVersion(const std::string& name,
+                                                              int version) {
+  return ReadTx("GetDatasetVersion",
+                [&](Connection& db) { return SelectDatasetVersion(db, name, version); });
+}
+
+absl::StatusOr<std::vector<DatasetCase>> SqliteStore::ListDatasetCases(const std::string& name,
+                                                                       int version) {
+  return ReadTx("ListDatasetCases",
+                [&](Connection& db) { return SelectDatasetCases(db, name, version); });
 }
 
 }  // namespace flowline::store::sqlite

@@ -145,6 +145,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<TokenInfo> FindToken(const std::string& token_hash) override;
   absl::StatusOr<std::vector<TokenInfo>> ListTokens() override;
   absl::Status RevokeToken(const std::string& token_id) override;
+  absl::StatusOr<DatasetAppendResult> AppendDatasetCases(const DatasetAppend& append) override;
+  absl::StatusOr<DatasetInfo> GetDataset(const std::string& name) override;
+  absl::StatusOr<std::vector<DatasetInfo>> ListDatasets() override;
+  absl::StatusOr<std::vector<DatasetVersion>> ListDatasetVersions(const std::string& name) override;
+  absl::StatusOr<DatasetVersion> GetDatasetVersion(const std::string& name, int version) override;
+  absl::StatusOr<std::vector<DatasetCase>> ListDatasetCases(const std::string& name,
+                                                            int version) override;
 
  private:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Checkpointer> checkpointer,
