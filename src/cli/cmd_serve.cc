@@ -11,6 +11,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "audit/chain_keeper.h"
 #include "cli/commands.h"
@@ -20,6 +21,7 @@
 #include "monitor/measure_metrics.h"
 #include "monitor/measure_rollup.h"
 #include "monitor/prices.h"
+#include "quality/reviewed_cases.h"
 #include "server/api_server.h"
 #include "spdlog/spdlog.h"
 #include "steps/duration.h"
@@ -37,6 +39,7 @@ struct ServeArgs {
   std::string drift_every = "1h";
   std::string prices;
   std::string measures_interval = "10s";
+  std::string datasets_every = "1m";
 };
 
 // The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
@@ -121,6 +124,11 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
         absl::StrCat("--measures-interval must be a positive duration such as 10s or 1m, not '",
                      args.measures_interval, "'")));
   }
+  absl::StatusOr<absl::Duration> datasets_every = steps::ParseDuration(args.datasets_every);
+  if (!datasets_every.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--datasets-every: ", datasets_every.status().message())));
+  }
   absl::StatusOr<std::optional<monitor::PriceTable>> prices =
       monitor::PriceTable::LoadIfGiven(args.prices);
   if (!prices.ok()) return Fail(prices.status());
@@ -178,8 +186,21 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  absl::Time next_fold = absl::InfinitePast();
   while (!g_stop) {
     absl::SleepFor(absl::Milliseconds(100));
+    // Reviewers' corrections and audit verdicts into the workflows' reviewed datasets.
+    if (const absl::Time now = (*app)->clock().Now();
+        *datasets_every > absl::ZeroDuration() && now >= next_fold) {
+      next_fold = now + *datasets_every;
+      absl::StatusOr<quality::ReviewedSync> folded =
+          quality::SyncReviewedCases((*app)->store(), (*app)->artifacts(), now);
+      if (!folded.ok()) {
+        spdlog::warn("folding corrections into datasets: {}", folded.status().ToString());
+      } else if (!folded->versions.empty()) {
+        spdlog::info("reviewed cases: {}", absl::StrJoin(folded->versions, ", "));
+      }
+    }
     if (absl::Status kept = keeper.Tick((*app)->clock().Now()); !kept.ok()) {
       spdlog::warn("decision record upkeep (checkpoint or retention): {}", kept.ToString());
     }
@@ -229,6 +250,10 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   cmd->add_option("--measures-interval", args->measures_interval,
                   "How often the decision record is folded into the measures (the API's "
                   "measures and /metrics lag it by at most this)");
+  cmd->add_option("--datasets-every", args->datasets_every,
+                  "How often reviewers' corrections and audit verdicts are folded into each "
+                  "workflow's <workflow>.reviewed dataset (docs/datasets.md), e.g. 1m; 0: never "
+                  "(`flowline dataset sync` still does)");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

@@ -34,6 +34,8 @@ void AddAuditCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 // `flowline drift check` and `flowline alerts list|ack|resolve`.
 void AddDriftCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddReportCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline dataset import|list|show|cases|export|sync` (docs/datasets.md).
+void AddDatasetCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // --prices FILE, defaulting to $FLOWLINE_PRICES: the measures' price table (docs/measures.md).
 void AddPricesOption(CLI::App& cmd, std::string& path);
 

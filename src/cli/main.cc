@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddAuditCommand(app, global, exit_code);
   flowline::cli::AddDriftCommands(app, global, exit_code);
   flowline::cli::AddReportCommand(app, global, exit_code);
+  flowline::cli::AddDatasetCommand(app, global, exit_code);
 
   app.parse_complete_callback([&global] {
     spdlog::set_level(spdlog::level::from_str(global.log_level));

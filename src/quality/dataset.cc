@@ -106,7 +106,11 @@ absl::Status LoadFlowline(Dataset& dataset) {
     doc.defect = json->value("defect", std::string());
     if (auto source = json->find("source"); source != json->end()) {
       // `flowline labels export` writes {"run_id", "task_id"}: a reviewer's corrections.
-      if (source->is_string()) {
+      // `flowline samples` writes how the file was made ("pdf" or "scan"): a slice, "medium".
+      // Provenance always has a kind and a reference ("import:sroie", "review:<task>").
+      if (source->is_string() && source->get<std::string>().find(':') == std::string::npos) {
+        doc.slices["medium"] = source->get<std::string>();
+      } else if (source->is_string()) {
         doc.source = source->get<std::string>();
       } else if (source->is_object() && source->contains("task_id") &&
                  (*source)["task_id"].is_string()) {

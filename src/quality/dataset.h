@@ -41,8 +41,11 @@
 namespace flowline::quality {
 
 struct LabelledDocument {
-  std::string id;    // the file's path relative to the dataset folder
-  std::string path;  // the file, as it can be opened
+  std::string id;    // the file's path relative to the dataset folder; a stored case's key
+  std::string path;  // the file, as it can be opened ("" for a case whose input is JSON only)
+  // A case whose input is the workflow's JSON input rather than (or besides) a document: that
+  // input (JSONL/CSV imports, dataset_store.h); null for a document case.
+  Json input;
   std::string doc_type = "invoice";
   ai::DateOrder date_order = ai::DateOrder::kUnknown;
   std::map<std::string, std::string> fields;  // normalised values; absent = not on the document
@@ -64,8 +67,16 @@ struct LabelledDocument {
 };
 
 struct Dataset {
-  std::string dir;
-  std::string format;  // flowline, sroie, fcc, invoice2data, zugferd
+  std::string dir;     // the folder (or file) it was read from; "dataset:NAME@V" when stored
+  std::string format;  // flowline, sroie, fcc, invoice2data, zugferd, jsonl, csv; "stored"
+  // A stored dataset (dataset_store.h): its name, version, content hash and split settings;
+  // "", 0, "" and the folder commands' defaults for a folder.
+  std::string name;
+  int version = 0;
+  std::string content_hash;
+  double validation_share = 0.0;
+  double test_share = 0.5;
+  uint64_t split_seed = 1;
   std::vector<ai::FieldSpec> fields;
   std::vector<LabelledDocument> documents;
   std::vector<std::string> warnings;  // labels dropped, files missing

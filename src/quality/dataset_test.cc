@@ -250,6 +250,14 @@ TEST_F(DatasetTest, ImportsFillSourceAndSlices) {
   EXPECT_EQ(b.slices, (std::map<std::string, std::string>{
                           {"doc_type", "credit_note"}, {"region", "north"}, {"source", "review"}}));
 
+  // What `flowline samples` writes: how the file was made, a slice.
+  Write(root + "/labels.jsonl", R"({"file": "a.pdf", "source": "scan", "fields": {}})"
+                                "\n");
+  auto sample = LoadDataset(root);
+  ASSERT_TRUE(sample.ok()) << sample.status();
+  EXPECT_EQ(sample->documents[0].source, "import:flowline");
+  EXPECT_EQ(sample->documents[0].slices.at("medium"), "scan");
+
   // What `flowline labels export` writes.
   Write(root + "/labels.jsonl",
         R"({"file": "a.pdf", "source": {"run_id": "r-1", "task_id": "t-1"}, "fields": {}})"

@@ -150,6 +150,16 @@ class ApiAuthTest : public ::testing::Test {
          [this](const std::string&) {
            return Request{"/api/v1/alerts/" + FreshAlert() + "/resolve", R"({"note": "ok"})"};
          }},
+        {"read", "GET", "/api/v1/datasets", fixed("/api/v1/datasets")},
+        {"read", "GET", "/api/v1/datasets/{name}",
+         [this](const std::string&) {
+           store::DatasetAppend append;
+           append.dataset.name = "labelled";
+           append.cases.resize(1);
+           append.cases[0].case_key = "case-1";
+           EXPECT_TRUE(server_.store().AppendDatasetCases(append).ok());
+           return Request{"/api/v1/datasets/labelled", ""};
+         }},
         {"manage_tokens", "GET", "/api/v1/tokens", fixed("/api/v1/tokens")},
         {"manage_tokens", "POST", "/api/v1/tokens",
          fixed("/api/v1/tokens", R"({"name": "made-by-test", "role": "viewer"})")},

@@ -48,6 +48,9 @@ void AddPeopleRoutes(ServerContext& ctx, Router& router);
 // GET /api/v1/alerts/{id}, POST .../acknowledge and .../resolve.
 void AddDriftRoutes(ServerContext& ctx, Router& router);
 
+// GET /api/v1/datasets, GET /api/v1/datasets/{name} (docs/datasets.md).
+void AddDatasetRoutes(ServerContext& ctx, Router& router);
+
 // The name of the session cookie, and its value in a Cookie header ("" if absent).
 inline constexpr char kSessionCookie[] = "flowline_session";
 std::string SessionCookie(std::string_view cookie_header);
