@@ -250,6 +250,7 @@ TEST_F(DatasetStoreTest, BadRowsNameFileAndLineAndStoreNothing) {
     EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(imported.status().message().find(c.message), std::string::npos) << imported.status();
   }
+  EXPECT_EQ(Import(root + "/missing").status().code(), absl::StatusCode::kNotFound);
   auto datasets = store_->ListDatasets();
   ASSERT_TRUE(datasets.ok());
   EXPECT_TRUE(datasets->empty());
@@ -301,6 +302,40 @@ TEST_F(DatasetStoreTest, ExportReadsBackAsTheSameCases) {
   auto again = Import(out, 30);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_FALSE(again->append.created);
+}
+
+// The public sets, when the checkout has ../shared/data beside it: each imports whole, keeps its
+// format as the cases' source, and imports again as the same version.
+TEST_F(DatasetStoreTest, ImportsEveryPublicSet) {
+  const std::string root = "/work/shared/data";
+  struct stat st;
+  if (stat(root.c_str(), &st) != 0) GTEST_SKIP() << root << " is absent";
+  for (const auto& [folder, format] :
+       std::vector<std::pair<std::string, std::string>>{{"sroie", "sroie"},
+                                                        {"fcc-adbuy", "fcc"},
+                                                        {"invoice2data", "invoice2data"},
+                                                        {"zugferd", "zugferd"}}) {
+    auto direct = LoadDataset(root + "/" + folder);
+    ASSERT_TRUE(direct.ok()) << direct.status();
+    auto imported = Import(root + "/" + folder, 0, folder);
+    ASSERT_TRUE(imported.ok()) << folder << ": " << imported.status();
+    EXPECT_EQ(imported->format, format);
+    auto stored = LoadStoredDataset(*store_, artifacts_.get(), folder);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    ASSERT_EQ(stored->documents.size(), direct->documents.size()) << folder;
+    std::map<std::string, const LabelledDocument*> by_id;
+    for (const LabelledDocument& doc : direct->documents) by_id[doc.id] = &doc;
+    for (const LabelledDocument& doc : stored->documents) {
+      ASSERT_EQ(by_id.count(doc.id), 1u) << doc.id;
+      EXPECT_EQ(doc.fields, by_id[doc.id]->fields) << doc.id;
+      EXPECT_EQ(doc.line_count, by_id[doc.id]->line_count) << doc.id;
+      EXPECT_EQ(doc.line_total, by_id[doc.id]->line_total) << doc.id;
+      EXPECT_EQ(doc.source, "import:" + format);
+    }
+    auto again = Import(root + "/" + folder, 1, folder);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again->append.created) << folder;
+  }
 }
 
 TEST_F(DatasetStoreTest, UnknownDatasetAndVersionAreNotFound) {

@@ -42,6 +42,11 @@ std::string ExportName(const LabelledDocument& doc, size_t index) {
 absl::StatusOr<DatasetImportResult> ImportDataset(store::Store& store,
                                                   steps::ArtifactStore& artifacts,
                                                   const DatasetImport& import) {
+  struct stat st;
+  if (stat(import.from.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(import.from, " does not exist: give a labelled folder or a .jsonl/.csv file"));
+  }
   absl::StatusOr<Dataset> dataset = IsFolder(import.from)
                                         ? LoadDataset(import.from, import.format)
                                         : LoadCaseFile(import.from, import.format);
