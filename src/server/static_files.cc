@@ -120,11 +120,13 @@ std::optional<StaticFile> StaticFiles::Serve(std::string_view path) const {
     return FileReply(*std::move(body), real.filename().string(), hashed ? kImmutable : kNoCache);
   }
 
-  // Not a file. A last segment without a dot is a client route: the UI decides what it shows.
+  // Not a file. A last segment that does not name a file of a type the UI ships is a client
+  // route (names may hold dots: /datasets/invoice.reviewed): the UI decides what it shows.
   const size_t slash = relative.rfind('/');
   const std::string_view last =
       slash == std::string_view::npos ? relative : relative.substr(slash + 1);
-  if (last.find('.') == std::string_view::npos && !absl::StartsWith(Sv(relative), "assets/")) {
+  if (ContentTypeFor(last) == "application/octet-stream" &&
+      !absl::StartsWith(Sv(relative), "assets/")) {
     std::optional<std::string> index = ReadFile(root / "index.html");
     if (!index) return std::nullopt;
     return FileReply(*std::move(index), "index.html", kNoCache);

@@ -61,7 +61,8 @@ TEST_F(StaticFilesTest, ServesIndexUncachedAndHashedAssetsForAYear) {
 }
 
 TEST_F(StaticFilesTest, ClientRoutesGetTheIndexButMissingFilesDoNot) {
-  for (const char* route : {"/inbox", "/tasks/task_01ABC", "/runs/run_1", "/workflows/invoice"}) {
+  for (const char* route : {"/inbox", "/tasks/task_01ABC", "/runs/run_1", "/workflows/invoice",
+                            "/datasets/invoice.reviewed"}) {
     std::optional<StaticFile> page = files_->Serve(route);
     ASSERT_TRUE(page.has_value()) << route;
     EXPECT_EQ(page->content_type, "text/html; charset=utf-8") << route;
@@ -70,6 +71,7 @@ TEST_F(StaticFilesTest, ClientRoutesGetTheIndexButMissingFilesDoNot) {
   EXPECT_FALSE(files_->Serve("/assets/app-OLD.js").has_value());
   EXPECT_FALSE(files_->Serve("/assets/gone").has_value());
   EXPECT_FALSE(files_->Serve("/favicon.ico").has_value());
+  EXPECT_FALSE(files_->Serve("/robots.txt").has_value());
 }
 
 TEST_F(StaticFilesTest, NeverServesTheApiOrAnythingOutsideTheFolder) {

@@ -8,7 +8,8 @@
 // Scenarios: a reviewer signs in, opens an invoice task, sees the field boxes on the page image,
 // corrects a field and approves: the run completes with the corrected value (run output and
 // ledger); a viewer cannot resolve (the server refuses, whatever the page shows); the runs list,
-// a run's timeline and the workflow graph show. A screenshot of each screen is saved.
+// a run's timeline and the workflow graph show; the datasets screen shows an imported dataset and
+// the reviewer's corrections as cases of invoice.reviewed. A screenshot of each screen is saved.
 // Exits 77 (ctest: skipped) when Chromium is not installed.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -52,7 +53,8 @@ let server = null;
 let browser = null;
 
 async function startServer() {
-  const child = spawn(flowline, ["serve", "--listen", "127.0.0.1:0", "--workers", "2", "--ui", path.resolve(args.ui)], {
+  const child = spawn(flowline, ["serve", "--listen", "127.0.0.1:0", "--workers", "2", "--ui", path.resolve(args.ui),
+                                 "--datasets-every", "1s"], {
     cwd: work,
     env,
     stdio: ["ignore", "pipe", "inherit"],
@@ -187,6 +189,7 @@ try {
     reviewer: token("reviewer", "rita"),
     viewer: token("viewer", "vic"),
   };
+  cli("dataset", "import", "invoices", "--from", "train", "--workflow", "invoice", "--description", "generated invoices");
   server = await startServer();
 
   const deployed = await api(tokens.operator, "POST", "/workflows", readFileSync(path.join(workflowDir, "invoice.yaml"), "utf8"), "application/yaml");
@@ -666,6 +669,31 @@ steps:
     await operatorPage.screenshot({ path: path.join(shots, "09-dashboard-drift.png"), fullPage: true });
     await expectAccessible(operatorPage, "dashboard (operator)");
     await operatorPage.context().close();
+  });
+
+  await scenario("datasets: an imported one, and the reviewer's corrections as cases", async () => {
+    // The server folds the corrections into invoice.reviewed every second.
+    await until("the reviewed dataset", async () => {
+      const list = (await api(tokens.viewer, "GET", "/datasets")).body.datasets;
+      return list.some((d) => d.name === "invoice.reviewed") ? list : null;
+    });
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.getByRole("link", { name: "Datasets" }).click();
+    await page.getByRole("link", { name: "invoice.reviewed" }).waitFor();
+    await expectAccessible(page, "datasets");
+    await page.getByRole("link", { name: "invoices", exact: true }).click();
+    await page.waitForURL("**/datasets/invoices");
+    await page.getByRole("heading", { name: "Version 1: 80 cases" }).waitFor();
+    const parts = await page.locator(".tile-value").allInnerTexts();
+    assert.equal(parts.map(Number).reduce((a, b) => a + b, 0), 80);
+    await page.getByRole("heading", { name: "Slice: vendor" }).waitFor();
+    await page.screenshot({ path: path.join(shots, "12-dataset.png"), fullPage: true });
+    await expectAccessible(page, "dataset");
+    await page.goto(`${server.base}/datasets/invoice.reviewed`);
+    await page.getByRole("heading", { name: "Sources" }).waitFor();
+    assert.match(await page.locator(".panel", { hasText: "Sources" }).innerText(), /review/);
+    await page.context().close();
   });
 } catch (error) {
   results.failed++;

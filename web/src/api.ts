@@ -301,6 +301,39 @@ export interface DriftFeature {
   };
 }
 
+export interface DatasetSplit {
+  validation_share: number;
+  test_share: number;
+  seed: number;
+}
+
+export interface DatasetSummary {
+  name: string;
+  description: string;
+  workflow: string;
+  version: number; // the newest; 0 before the first
+  cases?: number;
+  created_at: string;
+  split: DatasetSplit;
+}
+
+export type Counts = Record<string, number>;
+
+export interface DatasetContents {
+  version: number;
+  cases: number;
+  splits: { train: number; validation: number; test: number };
+  sources: Counts;
+  doc_types: Counts;
+  fields: Counts;
+  slices: Record<string, Counts>;
+}
+
+export interface Dataset extends DatasetSummary {
+  versions: Array<{ version: number; cases: number; content_hash: string; note: string; created_at: string }>;
+  summary: DatasetContents | null;
+}
+
 // ---- calls ----
 
 export const api = {
@@ -367,6 +400,14 @@ export const api = {
   },
   workflows() {
     return request<{ workflows: WorkflowSummary[] }>("GET", "/workflows");
+  },
+  datasets() {
+    return request<{ datasets: DatasetSummary[] }>("GET", "/datasets");
+  },
+  // A dataset's versions and what one holds (default: the newest).
+  dataset(name: string, version = "") {
+    const query = version ? `?version=${encodeURIComponent(version)}` : "";
+    return request<Dataset>("GET", `/datasets/${encodeURIComponent(name)}${query}`);
   },
   // The live version's steps, or those of `version` (a hash or a unique prefix).
   workflow(name: string, version = "") {

@@ -7,6 +7,7 @@ import { api, ApiError, Session, setUnauthenticatedHandler, storeToken, storedTo
 import { Link } from "./components/Link";
 import { match, navigate, useLocation } from "./router";
 import { DashboardScreen } from "./screens/Dashboard";
+import { DatasetScreen, DatasetsScreen } from "./screens/Datasets";
 import { InboxScreen } from "./screens/Inbox";
 import { ReviewScreen } from "./screens/Review";
 import { RunScreen } from "./screens/Run";
@@ -87,6 +88,12 @@ function App() {
   } else if ((params = match("/workflows/:name", path))) {
     screen = <WorkflowScreen key={params.name} session={session} name={params.name} />;
     section = "workflows";
+  } else if (path === "/datasets") {
+    screen = <DatasetsScreen />;
+    section = "datasets";
+  } else if ((params = match("/datasets/:name", path))) {
+    screen = <DatasetScreen key={params.name} name={params.name} />;
+    section = "datasets";
   } else {
     screen = (
       <section>
@@ -117,6 +124,9 @@ function App() {
           </Link>
           <Link to="/dashboard" current={section === "dashboard"}>
             Dashboard
+          </Link>
+          <Link to="/datasets" current={section === "datasets"}>
+            Datasets
           </Link>
         </nav>
         <span class="who" data-testid="who">
