@@ -34,14 +34,20 @@ struct DatasetArgs {
   bool json = false;
 };
 
-// Opens the store and folds the corrections made since the last fold.
+// Opens the store and folds the corrections made since the last fold. Only `sync` (which asks
+// for the fold) fails when the fold does; the other commands warn and go on with what is stored.
 absl::StatusOr<std::unique_ptr<App>> OpenSynced(const GlobalOptions& global,
                                                 quality::ReviewedSync* sync = nullptr) {
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return app.status();
   absl::StatusOr<quality::ReviewedSync> folded =
       quality::SyncReviewedCases((*app)->store(), (*app)->artifacts(), (*app)->clock().Now());
-  if (!folded.ok()) return folded.status();
+  if (!folded.ok() && sync != nullptr) return folded.status();
+  if (!folded.ok()) {
+    std::cerr << "flowline: warning: corrections not folded into the reviewed datasets: "
+              << folded.status().message() << "\n";
+    return app;
+  }
   for (const std::string& warning : folded->warnings) {
     std::cerr << "flowline: warning: " << warning << "\n";
   }

@@ -142,8 +142,16 @@ absl::Status SyncWorkflow(store::Store& store, steps::ArtifactStore* artifacts, 
   append.note = absl::StrCat(tasks.size(), " reviewed case(s), corrections ", cursor + 1, "..",
                              filter.after_seq);
   for (const TaskCorrections& task : tasks) {
-    ASSIGN_OR_RETURN(store::NewDatasetCase row, CaseOfTask(store, artifacts, task, sync.warnings));
-    append.cases.push_back(std::move(row));
+    absl::StatusOr<store::NewDatasetCase> row = CaseOfTask(store, artifacts, task, sync.warnings);
+    if (absl::IsNotFound(row.status())) {
+      // Its task or run is gone (or its document's artifact): the correction cannot become a
+      // case, and it must not hold back every later one.
+      sync.warnings.push_back(absl::StrCat("task ", task.task_id, " of ", workflow,
+                                           " is left out of ", name, ": ", row.status().message()));
+      continue;
+    }
+    if (!row.ok()) return row.status();
+    append.cases.push_back(*std::move(row));
   }
   absl::StatusOr<store::DatasetAppendResult> result = store.AppendDatasetCases(append);
   // Another fold moved the cursor first: it added these cases, so this one has nothing to do.
