@@ -60,7 +60,7 @@ struct Subject {
   std::string model;
   std::string spec_text;  // "" without --workflow
   std::string step;
-  std::vector<std::string> policy_fields;  // the spec's thresholds' fields, in order
+  std::vector<engine::ThresholdLine> policy;  // the spec's thresholds, in order
 };
 
 absl::StatusOr<Subject> FindSubject(const TuneArgs& args) {
@@ -93,7 +93,7 @@ absl::StatusOr<Subject> FindSubject(const TuneArgs& args) {
     }
     subject.model = *model;
   }
-  ASSIGN_OR_RETURN(subject.policy_fields, engine::ThresholdFields(subject.spec_text));
+  ASSIGN_OR_RETURN(subject.policy, engine::ThresholdFields(subject.spec_text));
   return subject;
 }
 
@@ -138,15 +138,17 @@ absl::StatusOr<Parts> LoadParts(const TuneArgs& args) {
 }
 
 // The fields tuned: --fields, else the spec's thresholded fields, else every labelled field the
-// model extracts. Narrows each part's `fields` to them.
+// model extracts. Narrows each part's `fields` to them. A field asked for that the dataset does not
+// label (or the model does not extract) cannot be tuned: it goes to `untuned`.
 absl::StatusOr<std::vector<std::string>> ChooseFields(
     const TuneArgs& args, const Subject& subject,
-    const std::vector<quality::DocumentResult>& results, Parts& parts) {
+    const std::vector<quality::DocumentResult>& results, Parts& parts,
+    std::vector<std::string>& untuned) {
   std::vector<std::string> wanted;
   if (!args.fields.empty()) {
     wanted = absl::StrSplit(args.fields, ',', absl::SkipEmpty());
-  } else if (!subject.policy_fields.empty()) {
-    wanted = subject.policy_fields;
+  } else {
+    for (const engine::ThresholdLine& line : subject.policy) wanted.push_back(line.field);
   }
   std::set<std::string> extracted;
   for (const quality::DocumentResult& result : results) {
@@ -154,22 +156,15 @@ absl::StatusOr<std::vector<std::string>> ChooseFields(
   }
   std::vector<ai::FieldSpec> kept;
   for (const ai::FieldSpec& field : parts.all.fields) {
-    const bool asked = wanted.empty()
-                           ? extracted.count(field.name) > 0
-                           : std::find(wanted.begin(), wanted.end(), field.name) != wanted.end();
+    const bool asked =
+        extracted.count(field.name) > 0 &&
+        (wanted.empty() || std::find(wanted.begin(), wanted.end(), field.name) != wanted.end());
     if (asked) kept.push_back(field);
   }
   std::vector<std::string> names;
   for (const ai::FieldSpec& field : kept) names.push_back(field.name);
   for (const std::string& name : wanted) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "field '", name, "' is not labelled in ", args.data,
-          ": tune can only choose a threshold for a labelled field (labelled: ",
-          absl::StrJoin(parts.all.fields, ", ",
-                        [](std::string* out, const ai::FieldSpec& f) { out->append(f.name); }),
-          ")"));
-    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) untuned.push_back(name);
   }
   if (kept.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -258,8 +253,17 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
   run.progress = !args.quiet;
   absl::StatusOr<std::vector<quality::DocumentResult>> results = ExtractWithModel(run, parts->all);
   if (!results.ok()) return Fail(results.status());
-  absl::StatusOr<std::vector<std::string>> fields = ChooseFields(args, *subject, *results, *parts);
+  std::vector<std::string> untuned;
+  absl::StatusOr<std::vector<std::string>> fields =
+      ChooseFields(args, *subject, *results, *parts, untuned);
   if (!fields.ok()) return Fail(fields.status());
+  for (const std::string& name : untuned) {
+    if (!args.quiet) {
+      std::cerr << "flowline: warning: " << name << " is not labelled in " << args.data
+                << " or not extracted by " << subject->model
+                << ": not tuned (a spec keeps its threshold)\n";
+    }
+  }
 
   quality::TuneOptions options;
   options.target_accuracy = args.target;
@@ -283,6 +287,7 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
                    {"seed", args.split_seed}}},
                  {"text", TextSourceName(run.text)},
                  {"fields", *fields},
+                 {"not_tuned", untuned},
                  {"thresholds", written},
                  {"choice", choice.ToJson()}};
   Json test_json = test.ToJson();
@@ -324,6 +329,11 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
       lines.push_back(
           {field.field, written[field.field],
            field.AlwaysReviewed() ? "always reviewed: no threshold reaches the target" : ""});
+    }
+    for (const engine::ThresholdLine& kept : subject->policy) {
+      if (written.count(kept.field) == 0) {
+        lines.push_back({kept.field, kept.threshold, "not tuned: not labelled in the dataset"});
+      }
     }
     const std::string comment = absl::StrFormat(
         "flowline tune: %s auto-accepted accuracy on %s (validation), test straight-through %s",

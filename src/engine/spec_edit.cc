@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
@@ -227,16 +228,24 @@ absl::StatusOr<std::string> StepParam(std::string_view text, std::string_view st
   return value->value.Scalar();
 }
 
-absl::StatusOr<std::vector<std::string>> ThresholdFields(std::string_view text) {
+absl::StatusOr<std::vector<ThresholdLine>> ThresholdFields(std::string_view text) {
   absl::StatusOr<YAML::Node> root = Load(text);
   if (!root.ok()) return root.status();
-  std::vector<std::string> names;
+  std::vector<ThresholdLine> names;
   std::optional<Entry> exceptions = Find(*root, "exceptions");
   if (!exceptions || !exceptions->value.IsMap()) return names;
   std::optional<Entry> fields = Find(exceptions->value, "fields");
   if (!fields || !fields->value.IsMap()) return names;
   for (auto it = fields->value.begin(); it != fields->value.end(); ++it) {
-    if (it->first.IsScalar()) names.push_back(it->first.Scalar());
+    if (!it->first.IsScalar()) continue;
+    ThresholdLine line;
+    line.field = it->first.Scalar();
+    if (!it->second.IsScalar() || !absl::SimpleAtod(it->second.Scalar(), &line.threshold)) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", it->second.Mark().line + 1,
+                                                     ": the threshold of ", line.field,
+                                                     " is not a number"));
+    }
+    names.push_back(std::move(line));
   }
   return names;
 }

@@ -37,12 +37,12 @@ absl::StatusOr<std::string> SetStepParam(std::string_view text, std::string_view
                                          std::string_view param, std::string_view value);
 
 // Readers for the tools that edit: the id of the first step that `uses:` `kind` (NotFound when
-// none); step `step_id`'s `with.<param>` when it is a scalar (NotFound otherwise); the field names
-// of the exception policy's `fields:` in their order (none when it has none). InvalidArgument when
-// the text is not a YAML mapping.
+// none); step `step_id`'s `with.<param>` when it is a scalar (NotFound otherwise); the exception
+// policy's `fields:` thresholds in their order (none when it has none). InvalidArgument when the
+// text is not a YAML mapping or a threshold is not a number.
 absl::StatusOr<std::string> FirstStepUsing(std::string_view text, std::string_view kind);
 absl::StatusOr<std::string> StepParam(std::string_view text, std::string_view step_id,
                                       std::string_view param);
-absl::StatusOr<std::vector<std::string>> ThresholdFields(std::string_view text);
+absl::StatusOr<std::vector<ThresholdLine>> ThresholdFields(std::string_view text);
 
 }  // namespace flowline::engine

@@ -96,7 +96,13 @@ TEST(SpecEditTest, ReadsTheExtractStepItsModelAndTheThresholdFields) {
   EXPECT_EQ(FirstStepUsing(kSpec, "classify").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(StepParam(kSpec, "fields", "model").value(), "invoice-fields");
   EXPECT_EQ(StepParam(kSpec, "fields", "nope").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(ThresholdFields(kSpec).value(), ::testing::ElementsAre("total_amount", "currency"));
+  absl::StatusOr<std::vector<ThresholdLine>> thresholds = ThresholdFields(kSpec);
+  ASSERT_TRUE(thresholds.ok()) << thresholds.status();
+  ASSERT_EQ(thresholds->size(), 2u);
+  EXPECT_EQ((*thresholds)[0].field, "total_amount");
+  EXPECT_DOUBLE_EQ((*thresholds)[1].threshold, 0.9);
+  EXPECT_EQ(ThresholdFields("exceptions:\n  fields:\n    total: high\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ThresholdFields("workflow: w\n").value(), ::testing::IsEmpty());
 }
 
