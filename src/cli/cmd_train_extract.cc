@@ -12,6 +12,7 @@
 #include "ai/extract/trainer.h"
 #include "cli/commands.h"
 #include "cli/dataset_shard.h"
+#include "cli/dataset_source.h"
 #include "cli/document_cache.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
@@ -23,6 +24,8 @@ namespace {
 
 struct TrainExtractArgs {
   std::string data;
+  std::string dataset;           // NAME[@VERSION] of a stored dataset, instead of --data
+  std::string with_corrections;  // a workflow whose reviewed cases (train part) join
   std::vector<std::string> extra_data;
   std::string format = "auto";
   std::string out;
@@ -30,7 +33,7 @@ struct TrainExtractArgs {
   std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
   std::string text = "read";
-  std::string split = "all";
+  std::string split;              // default: train with --dataset, all with --data
   std::string shard;              // "" (default): the whole split; "K/N": its K-th of N shards
   std::string include_ids;        // a file of document ids of --data added whatever their part
   double test_share = 0.5;        // as `flowline eval`
@@ -56,20 +59,37 @@ absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec,
   return ai::ParseFieldList(spec);
 }
 
-// The labelled documents of `args.data` (any format quality::LoadDataset reads, in the chosen
-// split) and of every --extra-data folder (whole), each read once (cli/document_cache.h).
+// The labelled documents of --data (any format quality::LoadDataset reads) or --dataset (stored),
+// in the chosen split, with the reviewed cases of --with-corrections, and of every --extra-data
+// folder (whole), each read once (cli/document_cache.h).
 absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtractArgs& args,
+                                                                const GlobalOptions& global,
                                                                 std::vector<ai::FieldSpec>* fields,
                                                                 std::string* data_sha256) {
-  absl::StatusOr<quality::Dataset> whole = quality::LoadDataset(args.data, args.format);
-  if (!whole.ok()) return whole.status();
-  std::optional<quality::Split> split = quality::ParseSplit(args.split);
+  DatasetSource source;
+  source.data = args.data;
+  source.dataset = args.dataset;
+  source.format = args.format;
+  source.validation_share = args.validation_share;
+  source.test_share = args.test_share;
+  source.split_seed = args.split_seed;
+  source.with_corrections = args.with_corrections;
+  absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(source, global);
+  if (!loaded.ok()) return loaded.status();
+  const quality::Dataset* whole = &loaded->dataset;
+  const std::string split_name = !args.split.empty()    ? args.split
+                                 : args.dataset.empty() ? std::string("all")
+                                                        : std::string("train");
+  std::optional<quality::Split> split = quality::ParseSplit(split_name);
   if (!split) return absl::InvalidArgumentError("--split must be all, train, validation or test");
   absl::StatusOr<Shard> shard = ParseShard(args.shard);
   if (!shard.ok()) return shard.status();
-  absl::StatusOr<quality::Dataset> dataset = SelectShard(
-      quality::SelectSplit(*whole, *split, args.validation_share, args.test_share, args.split_seed),
-      *shard, args.split_seed);
+  absl::StatusOr<quality::Dataset> dataset =
+      SelectShard(loaded->Part(*split), *shard, whole->split_seed);
+  if (loaded->corrections > 0 && !args.quiet) {
+    std::cerr << "training with " << loaded->corrections << " reviewed case(s) of "
+              << args.with_corrections << "\n";
+  }
   if (!args.include_ids.empty()) {
     // Corrected cases (a reviewer's, or a simulated one's: `flowline tune --routed-out`) join
     // the training documents whatever their part.
@@ -85,8 +105,8 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
     }
     if (!ids.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(args.include_ids, " lists ", ids.size(),
-                                                     " id(s) that are not documents of ", args.data,
-                                                     ", e.g. '", *ids.begin(), "'"));
+                                                     " id(s) that are not documents of ",
+                                                     whole->dir, ", e.g. '", *ids.begin(), "'"));
     }
   }
   for (const std::string& extra_dir : args.extra_data) {
@@ -168,7 +188,7 @@ void PrintSummary(const TrainExtractArgs& args, const Json& m) {
 
 }  // namespace
 
-void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, int& exit_code) {
+void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& exit_code) {
   auto args = std::make_shared<TrainExtractArgs>();
   auto* cmd = train.add_subcommand(
       "extract",
@@ -176,10 +196,15 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
       "with labels.jsonl, docs/design/document-ai.md). Candidates of each field's type are "
       "ranked by XGBoost; accuracy and confidence calibration are measured by k-fold "
       "cross-fitting. The same data and settings give the same model.");
+  cmd->add_option("--dataset", args->dataset,
+                  "Instead of --data: a stored dataset, NAME[@VERSION] (its own split; --split "
+                  "defaults to train; docs/datasets.md)");
+  cmd->add_option("--with-corrections", args->with_corrections,
+                  "Also train on the cases people corrected in this workflow (the train part of "
+                  "its <workflow>.reviewed dataset, folded first; docs/models.md)");
   cmd->add_option("--data", args->data,
                   "The dataset folder: labels.jsonl and the files, or a public set's folder "
-                  "(see --format)")
-      ->required()
+                  "(see --format); or --dataset")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--extra-data", args->extra_data,
                   "More labelled folders to train on, whole (not split), e.g. generated samples "
@@ -196,7 +221,8 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
   cmd->add_option(
          "--split", args->split,
          "Which documents: all, or the train/validation/test part of the deterministic split by "
-         "document id that `flowline eval --split` uses")
+         "document id that `flowline eval --split` uses (default: all with --data, train with "
+         "--dataset)")
       ->check(CLI::IsMember({"all", "train", "validation", "test"}));
   cmd->add_option("--test-share", args->test_share, "The test part's share of the documents")
       ->check(CLI::Range(0.0, 1.0));
@@ -235,7 +261,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
   cmd->add_option("--seed", args->options.ranker.seed, "XGBoost seed");
   cmd->add_flag("--json", args->json, "Print model.json instead of a summary");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
-  cmd->callback([args, &exit_code] {
+  cmd->callback([args, &global, &exit_code] {
     std::vector<ai::FieldSpec> fields;
     if (!args->fields.empty()) {
       absl::StatusOr<std::vector<ai::FieldSpec>> parsed =
@@ -252,7 +278,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& /*global*/, in
       };
     }
     absl::StatusOr<std::vector<ai::LabelledDocument>> documents =
-        LoadDocuments(*args, &fields, &args->options.data_sha256);
+        LoadDocuments(*args, global, &fields, &args->options.data_sha256);
     if (!documents.ok()) {
       exit_code = Fail(documents.status());
       return;

@@ -1,6 +1,7 @@
 // flowline tune: per-field confidence thresholds for a workflow's exception policy, chosen on a
 // labelled dataset's validation part and measured on its test part (quality/thresholds.h), and
 // written into a new version of the spec.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/dataset_shard.h"
+#include "cli/dataset_source.h"
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "common/status_macros.h"
@@ -33,6 +35,7 @@ struct TuneArgs {
   std::string workflow;
   std::string step;
   std::string data;
+  std::string dataset;
   std::string format = "auto";
   std::string fields;
   double target = 0.99;
@@ -100,29 +103,34 @@ absl::StatusOr<Subject> FindSubject(const TuneArgs& args) {
 // The parts of the dataset the model runs on: validation, test, and the part a simulated
 // reviewer sees (--review-split/--review-shard), each a Dataset of its own.
 struct Parts {
+  LoadedDataset loaded;  // keeps a stored dataset's files readable
   quality::Dataset validation, test, review;
   quality::Dataset all;  // their union, each document once
 };
 
-absl::StatusOr<Parts> LoadParts(const TuneArgs& args) {
-  ASSIGN_OR_RETURN(quality::Dataset dataset, quality::LoadDataset(args.data, args.format));
+absl::StatusOr<Parts> LoadParts(const TuneArgs& args, const GlobalOptions& global) {
+  DatasetSource source;
+  source.data = args.data;
+  source.dataset = args.dataset;
+  source.format = args.format;
+  source.validation_share = args.validation_share;
+  source.test_share = args.test_share;
+  source.split_seed = args.split_seed;
   Parts parts;
-  parts.validation = quality::SelectSplit(dataset, quality::Split::kValidation,
-                                          args.validation_share, args.test_share, args.split_seed);
-  parts.test = quality::SelectSplit(dataset, quality::Split::kTest, args.validation_share,
-                                    args.test_share, args.split_seed);
+  ASSIGN_OR_RETURN(parts.loaded, LoadDatasetSource(source, global));
+  const quality::Dataset& dataset = parts.loaded.dataset;
+  parts.validation = parts.loaded.Part(quality::Split::kValidation);
+  parts.test = parts.loaded.Part(quality::Split::kTest);
   if (parts.validation.documents.empty() || parts.test.documents.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        args.data, " has ", parts.validation.documents.size(), " validation and ",
-        parts.test.documents.size(), " test documents (--validation-share ", args.validation_share,
-        ", --test-share ", args.test_share, "): tune needs both"));
+        dataset.dir, " has ", parts.validation.documents.size(), " validation and ",
+        parts.test.documents.size(), " test documents (validation share ", dataset.validation_share,
+        ", test share ", dataset.test_share, "): tune needs both"));
   }
   if (!args.review_split.empty()) {
     std::optional<quality::Split> split = quality::ParseSplit(args.review_split);
     ASSIGN_OR_RETURN(Shard shard, ParseShard(args.review_shard));
-    parts.review = SelectShard(quality::SelectSplit(dataset, *split, args.validation_share,
-                                                    args.test_share, args.split_seed),
-                               shard, args.split_seed);
+    parts.review = SelectShard(parts.loaded.Part(*split), shard, dataset.split_seed);
   }
   parts.all = dataset;
   std::set<std::string> wanted;
@@ -161,6 +169,14 @@ absl::StatusOr<std::vector<std::string>> ChooseFields(
         (wanted.empty() || std::find(wanted.begin(), wanted.end(), field.name) != wanted.end());
     if (asked) kept.push_back(field);
   }
+  if (!wanted.empty()) {  // in the order asked for (the spec's, so its lines keep their order)
+    auto rank = [&wanted](const ai::FieldSpec& field) {
+      return std::find(wanted.begin(), wanted.end(), field.name) - wanted.begin();
+    };
+    std::stable_sort(
+        kept.begin(), kept.end(),
+        [&rank](const ai::FieldSpec& a, const ai::FieldSpec& b) { return rank(a) < rank(b); });
+  }
   std::vector<std::string> names;
   for (const ai::FieldSpec& field : kept) names.push_back(field.name);
   for (const std::string& name : wanted) {
@@ -168,7 +184,7 @@ absl::StatusOr<std::vector<std::string>> ChooseFields(
   }
   if (kept.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "no field of ", args.data, " is both labelled and extracted by model ", subject.model));
+        "no field of ", parts.all.dir, " is both labelled and extracted by model ", subject.model));
   }
   for (quality::Dataset* part : {&parts.validation, &parts.test, &parts.review, &parts.all}) {
     part->fields = kept;
@@ -198,7 +214,8 @@ void PrintReport(const TuneArgs& args, const Subject& subject, const Json& repor
   std::cout << "tune: model " << subject.model;
   if (!args.workflow.empty())
     std::cout << " (" << args.workflow << ", step " << subject.step << ")";
-  std::cout << " on " << args.data << "; target " << Pct(args.target) << " auto-accepted accuracy\n"
+  std::cout << " on " << report["dataset"]["dir"].get<std::string>() << "; target "
+            << Pct(args.target) << " auto-accepted accuracy\n"
             << "validation " << choice.validation.cases << " cases, test " << test.cases
             << " cases\n\n";
   std::cout << absl::StrFormat("  %-18s %9s %9s  %-22s %-22s\n", "field", "threshold", "per-field",
@@ -238,7 +255,7 @@ void PrintReport(const TuneArgs& args, const Subject& subject, const Json& repor
 int RunTune(const TuneArgs& args, const GlobalOptions& global) {
   absl::StatusOr<Subject> subject = FindSubject(args);
   if (!subject.ok()) return Fail(subject.status());
-  absl::StatusOr<Parts> parts = LoadParts(args);
+  absl::StatusOr<Parts> parts = LoadParts(args, global);
   if (!parts.ok()) return Fail(parts.status());
   for (const std::string& warning : parts->all.warnings) {
     if (!args.quiet) std::cerr << "flowline: warning: " << warning << "\n";
@@ -259,7 +276,7 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
   if (!fields.ok()) return Fail(fields.status());
   for (const std::string& name : untuned) {
     if (!args.quiet) {
-      std::cerr << "flowline: warning: " << name << " is not labelled in " << args.data
+      std::cerr << "flowline: warning: " << name << " is not labelled in " << parts->all.dir
                 << " or not extracted by " << subject->model
                 << ": not tuned (a spec keeps its threshold)\n";
     }
@@ -280,11 +297,11 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
 
   Json report = {{"model", subject->model},
                  {"dataset",
-                  {{"dir", args.data},
+                  {{"dir", parts->all.dir},
                    {"format", parts->all.format},
-                   {"validation_share", args.validation_share},
-                   {"test_share", args.test_share},
-                   {"seed", args.split_seed}}},
+                   {"validation_share", parts->all.validation_share},
+                   {"test_share", parts->all.test_share},
+                   {"seed", parts->all.split_seed}}},
                  {"text", TextSourceName(run.text)},
                  {"fields", *fields},
                  {"not_tuned", untuned},
@@ -337,7 +354,7 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
     }
     const std::string comment = absl::StrFormat(
         "flowline tune: %s auto-accepted accuracy on %s (validation), test straight-through %s",
-        Pct(args.target), args.data, Pct(test.StraightThroughRate()));
+        Pct(args.target), parts->all.dir, Pct(test.StraightThroughRate()));
     absl::StatusOr<std::string> tuned =
         engine::SetFieldThresholds(subject->spec_text, lines, comment);
     if (!tuned.ok()) return Fail(tuned.status());
@@ -415,8 +432,10 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--step", args->step, "With --workflow: the extract step (default: the first)");
   cmd->add_option("--data", args->data,
                   "The labelled dataset folder (labels.jsonl, or a public set's layout)")
-      ->required()
       ->check(CLI::ExistingDirectory);
+  cmd->add_option("--dataset", args->dataset,
+                  "Instead of --data: a stored dataset, NAME[@VERSION] (split with its own "
+                  "shares; docs/datasets.md)");
   cmd->add_option("--format", args->format, "auto, flowline, sroie, fcc, invoice2data or zugferd")
       ->check(CLI::IsMember({"auto", "flowline", "sroie", "fcc", "invoice2data", "zugferd"}));
   cmd->add_option("--fields", args->fields,

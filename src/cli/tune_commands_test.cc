@@ -1,0 +1,191 @@
+// `flowline tune` and `flowline train extract --dataset` as a user runs them, on generated
+// invoices: train a model, tune its thresholds on a folder and on a stored dataset, write them
+// into the invoice workflow's spec (only the thresholds change, and it validates), and retrain
+// from a stored dataset with a workflow's reviewed cases.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "CLI/CLI.hpp"
+#include "cli/command_test_util.h"
+#include "cli/commands.h"
+#include "common/json_util.h"
+#include "common/temp_dir.h"
+#include "engine/spec_edit.h"
+
+namespace flowline::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+class TuneCommandsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new common::TempDir();
+    // 60 generated invoices (text layers, no OCR) and a model trained on a third of them.
+    CommandResult made = Run({"samples", "invoices", "--count", "60", "--out", Samples(),
+                              "--scanned-share", "0", "--seed", "4"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    CommandResult trained =
+        Run({"train",
+             "extract",
+             "--data",
+             Samples(),
+             "--split",
+             "train",
+             "--validation-share",
+             "0.3",
+             "--test-share",
+             "0.3",
+             "--out",
+             dir_->File("models/invoice-fields"),
+             "--quiet",
+             "--rounds",
+             "40",
+             "--folds",
+             "3",
+             "--cache",
+             "",
+             "--fields",
+             "invoice_number:id,invoice_date:date,currency:currency,total_amount:amount"});
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static std::string Samples() { return dir_->File("samples"); }
+
+  static CommandResult Run(std::vector<std::string> args) {
+    GlobalOptions global;
+    global.store_path = dir_->File("flowline.db");
+    global.models_dir = dir_->File("models");
+    global.reference_db = dir_->File("reference.db");
+    return RunCommands(
+        [&global](CLI::App& app, int& exit_code) {
+          AddSamplesCommand(app, global, exit_code);
+          CLI::App* train = AddTrainCommand(app, global, exit_code);
+          AddTrainExtractCommand(*train, global, exit_code);
+          AddDatasetCommand(app, global, exit_code);
+          AddTuneCommand(app, global, exit_code);
+        },
+        std::move(args));
+  }
+
+  static common::TempDir* dir_;
+};
+common::TempDir* TuneCommandsTest::dir_ = nullptr;
+
+TEST_F(TuneCommandsTest, ChoosesThresholdsOnValidationAndReportsTheTestPart) {
+  CommandResult tuned = Run({"tune", "--model", "invoice-fields", "--data", Samples(),
+                             "--validation-share", "0.3", "--test-share", "0.3", "--target", "0.95",
+                             "--min-accepted", "3", "--cache", "", "--quiet", "--json"});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  absl::StatusOr<Json> report = common::ParseJson(tuned.out, "tune --json");
+  ASSERT_TRUE(report.ok()) << tuned.out;
+  EXPECT_EQ((*report)["fields"].size(), 4u);
+  const Json& choice = (*report)["choice"];
+  EXPECT_EQ(choice["target_accuracy"], 0.95);
+  const Json& test = (*report)["test"];
+  EXPECT_EQ(test["cases"].get<int>() + choice["validation"]["cases"].get<int>() > 20, true);
+  // The interval brackets the estimate; the verdict is one of the three.
+  const Json& stp = test["straight_through"];
+  EXPECT_LE(stp["low"].get<double>(), stp["estimate"].get<double>());
+  EXPECT_GE(stp["high"].get<double>(), stp["estimate"].get<double>());
+  EXPECT_EQ(stp["trials"], test["cases"]);
+  for (const Json& field : choice["fields"]) {
+    const double threshold = field["threshold"].get<double>();
+    EXPECT_TRUE(threshold == 2.0 || (threshold >= 0 && threshold <= 1)) << field.dump();
+    // What the spec gets is the threshold rounded down to 4 decimals.
+    const double written = (*report)["thresholds"][field["field"].get<std::string>()];
+    EXPECT_LE(written, threshold);
+    EXPECT_GT(written, threshold - 1e-4 - 1e-12);
+  }
+  // The validation cases' auto-accepted values reach the target.
+  const Json& validation = choice["validation"];
+  if (validation["auto_accepted"].get<int>() > 0) {
+    EXPECT_GE(validation["auto_accepted_accuracy"].get<double>(), 0.95);
+  }
+}
+
+TEST_F(TuneCommandsTest, WritesTheThresholdsIntoTheWorkflowSpec) {
+  const std::string spec = dir_->File("invoice.yaml");
+  {
+    std::ofstream out(spec);
+    out << "workflow: tiny\n"
+           "steps:\n"
+           "  - id: fields\n"
+           "    uses: extract\n"
+           "    actor: ai\n"
+           "    with:\n"
+           "      model: invoice-fields   # the model tuned\n"
+           "      document: ${{ input }}\n"
+           "  - id: review\n"
+           "    uses: review\n"
+           "    actor: human\n"
+           "    with: { gate: true, queue: ap }\n"
+           "# When a person looks.\n"
+           "exceptions:\n"
+           "  fields:\n"
+           "    total_amount: 0.9\n"
+           "    invoice_number: 0.9\n"
+           "    po_number: 0.8\n"
+           "  audit_rate: 0.02\n";
+  }
+  const std::string out = dir_->File("tuned.yaml");
+  CommandResult tuned = Run({"tune", "--workflow", spec, "--data", Samples(), "--validation-share",
+                             "0.3", "--test-share", "0.3", "--cache", "", "--spec-out", out});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_THAT(tuned.out, HasSubstr("wrote the tuned spec to"));
+  // po_number is not labelled: left as it was, and said so.
+  EXPECT_THAT(tuned.err, HasSubstr("po_number is not labelled"));
+  const std::string text = ReadAll(out);
+  EXPECT_THAT(text, HasSubstr("      model: invoice-fields   # the model tuned\n"));
+  EXPECT_THAT(text, HasSubstr("# When a person looks.\nexceptions:\n  fields:  # flowline tune"));
+  EXPECT_THAT(text, HasSubstr("  audit_rate: 0.02\n"));
+  absl::StatusOr<std::vector<engine::ThresholdLine>> lines = engine::ThresholdFields(text);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  ASSERT_EQ(lines->size(), 3u);  // the two tuned, then the one kept
+  EXPECT_EQ((*lines)[0].field, "total_amount");
+  EXPECT_EQ((*lines)[1].field, "invoice_number");
+  EXPECT_EQ((*lines)[2].field, "po_number");
+  EXPECT_DOUBLE_EQ((*lines)[2].threshold, 0.8);
+}
+
+TEST_F(TuneCommandsTest, TunesAndRetrainsFromStoredDatasets) {
+  ASSERT_EQ(Run({"dataset", "import", "invoices", "--from", Samples()}).exit_code, 0);
+  CommandResult tuned = Run(
+      {"tune", "--model", "invoice-fields", "--dataset", "invoices@1", "--cache", "", "--quiet"});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_THAT(tuned.out, HasSubstr("on dataset:invoices@1"));
+
+  // With no reviewed case yet, --with-corrections says so.
+  const std::string model = dir_->File("models/retrained");
+  CommandResult none = Run({"train", "extract", "--dataset", "invoices", "--with-corrections",
+                            "invoice", "--out", model, "--quiet", "--cache", ""});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.err, HasSubstr("invoice.reviewed"));
+  // A reviewed dataset's train part joins the dataset's train part.
+  ASSERT_EQ(Run({"dataset", "import", "invoice.reviewed", "--from", Samples()}).exit_code, 0);
+  CommandResult trained =
+      Run({"train", "extract", "--dataset", "invoices", "--with-corrections", "invoice", "--out",
+           model, "--rounds", "20", "--folds", "2", "--cache", "", "--fields",
+           "invoice_number:id,total_amount:amount", "--json"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.err, HasSubstr("reviewed case(s) of invoice"));
+  absl::StatusOr<Json> model_json = common::ParseJson(trained.out, "model.json");
+  ASSERT_TRUE(model_json.ok()) << trained.out;
+  // Both train parts: the same documents twice under different ids, so twice the train part.
+  const int documents = (*model_json)["documents"].get<int>();
+  EXPECT_GT(documents, 40);
+  EXPECT_EQ(documents % 2, 0);
+  EXPECT_TRUE(std::filesystem::exists(model + "/model.json"));
+}
+
+}  // namespace
+}  // namespace flowline::cli
