@@ -1,5 +1,6 @@
 // flowline train extract: a field-extraction model (candidate ranker) for the `extract` step.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -14,10 +15,15 @@
 #include "cli/dataset_shard.h"
 #include "cli/dataset_source.h"
 #include "cli/document_cache.h"
+#include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
 #include "common/ids.h"
+#include "engine/engine.h"
+#include "engine/spec.h"
+#include "engine/spec_edit.h"
 #include "quality/dataset.h"
+#include "quality/evaluation.h"
 
 namespace flowline::cli {
 namespace {
@@ -40,6 +46,9 @@ struct TrainExtractArgs {
   double validation_share = 0.0;  // none: train is everything outside test
   uint64_t split_seed = 1;
   ai::TrainOptions options;
+  std::string workflow;  // a spec whose extract step gets the new model (a new version)
+  std::string spec_out;  // with workflow: where the new spec goes
+  bool deploy = false;   // with workflow: deploy it
   bool json = false;
   bool quiet = false;
 };
@@ -186,6 +195,100 @@ void PrintSummary(const TrainExtractArgs& args, const Json& m) {
   }
 }
 
+// The documents the old and the new model are compared on: the validation part, or the test
+// part when there is no validation part (a folder's default split).
+absl::StatusOr<quality::Dataset> ComparisonPart(const TrainExtractArgs& args,
+                                                const GlobalOptions& global,
+                                                std::unique_ptr<LoadedDataset>& keep) {
+  DatasetSource source;
+  source.data = args.data;
+  source.dataset = args.dataset;
+  source.format = args.format;
+  source.validation_share = args.validation_share;
+  source.test_share = args.test_share;
+  source.split_seed = args.split_seed;
+  absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(source, global);
+  if (!loaded.ok()) return loaded.status();
+  keep = std::make_unique<LoadedDataset>(*std::move(loaded));
+  quality::Dataset part = keep->Part(quality::Split::kValidation);
+  if (part.documents.empty()) part = keep->Part(quality::Split::kTest);
+  return part;
+}
+
+// The new model's version of `args.workflow`: its extract step's `model:` pointed at the model
+// just trained, validated, written (--spec-out) and deployed (--deploy), with the old and the new
+// model compared field by field on documents neither trained on.
+int WriteVersion(const TrainExtractArgs& args, const GlobalOptions& global) {
+  absl::StatusOr<std::string> spec = ReadFile(args.workflow);
+  if (!spec.ok()) return Fail(spec.status());
+  absl::StatusOr<std::string> step = engine::FirstStepUsing(*spec, "extract");
+  if (!step.ok())
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat(args.workflow, ": ", step.status().message())));
+  absl::StatusOr<std::string> old_model = engine::StepParam(*spec, *step, "model");
+  const std::string new_model = std::filesystem::absolute(args.out).lexically_normal().string();
+  absl::StatusOr<std::string> updated = engine::SetStepParam(*spec, *step, "model", new_model);
+  if (!updated.ok()) return Fail(updated.status());
+  steps::StepKindRegistry registry;
+  RegisterStepKinds(registry, global);
+  absl::StatusOr<engine::WorkflowSpec> parsed =
+      engine::ParseSpec(*updated, args.workflow, registry);
+  if (!parsed.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("the new version does not validate:\n", parsed.status().message())));
+  }
+
+  std::unique_ptr<LoadedDataset> keep;
+  absl::StatusOr<quality::Dataset> part = ComparisonPart(args, global, keep);
+  if (!part.ok()) return Fail(part.status());
+  if (old_model.ok() && !part->documents.empty()) {
+    ModelRunOptions run;
+    run.models_dir = global.models_dir;
+    run.cache = args.cache;
+    run.ocr = args.ocr;
+    run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
+    run.progress = !args.quiet;
+    std::vector<quality::EvaluationReport> reports;
+    for (const std::string& model : {*old_model, new_model}) {
+      run.model = model;
+      absl::StatusOr<std::vector<quality::DocumentResult>> results = ExtractWithModel(run, *part);
+      if (!results.ok()) return Fail(results.status());
+      reports.push_back(quality::Evaluate(*part, *results));
+    }
+    std::cout << absl::StrFormat(
+        "\n%s: the old model (%s) and the new one on %d documents neither "
+        "trained on\n  %-20s %9s %9s\n",
+        args.workflow, *old_model, part->documents.size(), "field", "old", "new");
+    for (const quality::FieldScore& field : reports[1].fields) {
+      std::string was = "-";
+      for (const quality::FieldScore& old : reports[0].fields) {
+        if (old.name == field.name) was = absl::StrFormat("%.1f%%", 100 * old.accuracy);
+      }
+      std::cout << absl::StrFormat("  %-20s %9s %8.1f%%\n", field.name, was, 100 * field.accuracy);
+    }
+    std::cout << absl::StrFormat("  %-20s %8.1f%% %8.1f%%\n", "mean",
+                                 100 * reports[0].mean_field_accuracy,
+                                 100 * reports[1].mean_field_accuracy);
+  }
+  if (!args.spec_out.empty()) {
+    std::ofstream out(args.spec_out);
+    out << *updated;
+    if (!out) return Fail(absl::UnavailableError(absl::StrCat("cannot write ", args.spec_out)));
+    std::cout << "wrote the new version (" << parsed->version.substr(0, 12) << ") to "
+              << args.spec_out << "\n";
+  }
+  if (args.deploy) {
+    absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
+    if (!app.ok()) return Fail(app.status());
+    std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(engine::EngineOptions{});
+    absl::StatusOr<engine::DeployResult> deployed = engine->Deploy(*updated, args.workflow);
+    if (!deployed.ok()) return Fail(deployed.status());
+    std::cout << "deployed " << deployed->workflow << " version " << deployed->version.substr(0, 12)
+              << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& exit_code) {
@@ -259,6 +362,15 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
   cmd->add_option("--eta", args->options.ranker.eta, "Learning rate (0-1]")
       ->check(CLI::Range(1e-6, 1.0));
   cmd->add_option("--seed", args->options.ranker.seed, "XGBoost seed");
+  cmd->add_option("--workflow", args->workflow,
+                  "A workflow spec: make a new version of it whose extract step uses the model "
+                  "just trained (validated), and compare the old and the new model on the "
+                  "validation part (else the test part)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--spec-out", args->spec_out, "With --workflow: write the new version here");
+  cmd->add_flag("--deploy", args->deploy,
+                "With --workflow: deploy the new version (it becomes live, as `flowline deploy` "
+                "does)");
   cmd->add_flag("--json", args->json, "Print model.json instead of a summary");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
   cmd->callback([args, &global, &exit_code] {
@@ -295,6 +407,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
     } else {
       PrintSummary(*args, *model);
     }
+    if (!args->workflow.empty()) exit_code = WriteVersion(*args, global);
   });
 }
 

@@ -77,6 +77,32 @@ class TuneCommandsTest : public ::testing::Test {
         std::move(args));
   }
 
+  // A workflow with an extract step using the model trained above and a policy to tune.
+  static std::string TinySpec() {
+    const std::string spec = dir_->File("invoice.yaml");
+    std::ofstream out(spec);
+    out << "workflow: tiny\n"
+           "steps:\n"
+           "  - id: fields\n"
+           "    uses: extract\n"
+           "    actor: ai\n"
+           "    with:\n"
+           "      model: invoice-fields   # the model tuned\n"
+           "      document: ${{ input }}\n"
+           "  - id: review\n"
+           "    uses: review\n"
+           "    actor: human\n"
+           "    with: { gate: true, queue: ap }\n"
+           "# When a person looks.\n"
+           "exceptions:\n"
+           "  fields:\n"
+           "    total_amount: 0.9\n"
+           "    invoice_number: 0.9\n"
+           "    po_number: 0.8\n"
+           "  audit_rate: 0.02\n";
+    return spec;
+  }
+
   static common::TempDir* dir_;
 };
 common::TempDir* TuneCommandsTest::dir_ = nullptr;
@@ -114,29 +140,7 @@ TEST_F(TuneCommandsTest, ChoosesThresholdsOnValidationAndReportsTheTestPart) {
 }
 
 TEST_F(TuneCommandsTest, WritesTheThresholdsIntoTheWorkflowSpec) {
-  const std::string spec = dir_->File("invoice.yaml");
-  {
-    std::ofstream out(spec);
-    out << "workflow: tiny\n"
-           "steps:\n"
-           "  - id: fields\n"
-           "    uses: extract\n"
-           "    actor: ai\n"
-           "    with:\n"
-           "      model: invoice-fields   # the model tuned\n"
-           "      document: ${{ input }}\n"
-           "  - id: review\n"
-           "    uses: review\n"
-           "    actor: human\n"
-           "    with: { gate: true, queue: ap }\n"
-           "# When a person looks.\n"
-           "exceptions:\n"
-           "  fields:\n"
-           "    total_amount: 0.9\n"
-           "    invoice_number: 0.9\n"
-           "    po_number: 0.8\n"
-           "  audit_rate: 0.02\n";
-  }
+  const std::string spec = TinySpec();
   const std::string out = dir_->File("tuned.yaml");
   CommandResult tuned = Run({"tune", "--workflow", spec, "--data", Samples(), "--validation-share",
                              "0.3", "--test-share", "0.3", "--cache", "", "--spec-out", out});
@@ -185,6 +189,43 @@ TEST_F(TuneCommandsTest, TunesAndRetrainsFromStoredDatasets) {
   EXPECT_GT(documents, 40);
   EXPECT_EQ(documents % 2, 0);
   EXPECT_TRUE(std::filesystem::exists(model + "/model.json"));
+}
+
+TEST_F(TuneCommandsTest, RetrainingMakesANewVersionOfTheWorkflowAndComparesTheModels) {
+  const std::string model = dir_->File("models/invoice-fields.2");
+  const std::string out = dir_->File("retrained.yaml");
+  CommandResult trained = Run({"train",
+                               "extract",
+                               "--data",
+                               Samples(),
+                               "--split",
+                               "train",
+                               "--validation-share",
+                               "0.3",
+                               "--test-share",
+                               "0.3",
+                               "--out",
+                               model,
+                               "--quiet",
+                               "--rounds",
+                               "20",
+                               "--folds",
+                               "2",
+                               "--cache",
+                               "",
+                               "--fields",
+                               "invoice_number:id,total_amount:amount",
+                               "--workflow",
+                               TinySpec(),
+                               "--spec-out",
+                               out});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.out, HasSubstr("the old model (invoice-fields) and the new one on"));
+  EXPECT_THAT(trained.out, HasSubstr("total_amount"));
+  EXPECT_THAT(trained.out, HasSubstr("wrote the new version"));
+  const std::string text = ReadAll(out);
+  EXPECT_THAT(text, HasSubstr("      model: " + model + "   # the model tuned\n"));
+  EXPECT_THAT(text, HasSubstr("    total_amount: 0.9\n"));  // nothing else changed
 }
 
 }  // namespace
