@@ -29,22 +29,22 @@ namespace flowline::cli {
 namespace {
 
 struct TrainExtractArgs {
-  std::string data;
-  std::string dataset;           // NAME[@VERSION] of a stored dataset, instead of --data
-  std::string with_corrections;  // a workflow whose reviewed cases (train part) join
+  TrainExtractArgs() {
+    source.validation_share = 0.0;
+    source.test_share = 0.5;
+  }
+  // --data or --dataset (with --with-corrections); a folder's split: no validation part, test
+  // share 0.5 (as `flowline eval`), seed 1.
+  DatasetSource source;
   std::vector<std::string> extra_data;
-  std::string format = "auto";
   std::string out;
   std::string fields;
   std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
   std::string text = "read";
-  std::string split;              // default: train with --dataset, all with --data
-  std::string shard;              // "" (default): the whole split; "K/N": its K-th of N shards
-  std::string include_ids;        // a file of document ids of --data added whatever their part
-  double test_share = 0.5;        // as `flowline eval`
-  double validation_share = 0.0;  // none: train is everything outside test
-  uint64_t split_seed = 1;
+  std::string split;        // default: train with --dataset, all with --data
+  std::string shard;        // "" (default): the whole split; "K/N": its K-th of N shards
+  std::string include_ids;  // a file of document ids of --data added whatever their part
   ai::TrainOptions options;
   std::string workflow;  // a spec whose extract step gets the new model (a new version)
   std::string spec_out;  // with workflow: where the new spec goes
@@ -75,20 +75,12 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
                                                                 const GlobalOptions& global,
                                                                 std::vector<ai::FieldSpec>* fields,
                                                                 std::string* data_sha256) {
-  DatasetSource source;
-  source.data = args.data;
-  source.dataset = args.dataset;
-  source.format = args.format;
-  source.validation_share = args.validation_share;
-  source.test_share = args.test_share;
-  source.split_seed = args.split_seed;
-  source.with_corrections = args.with_corrections;
-  absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(source, global);
+  absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(args.source, global);
   if (!loaded.ok()) return loaded.status();
   const quality::Dataset* whole = &loaded->dataset;
-  const std::string split_name = !args.split.empty()    ? args.split
-                                 : args.dataset.empty() ? std::string("all")
-                                                        : std::string("train");
+  const std::string split_name = !args.split.empty()           ? args.split
+                                 : args.source.dataset.empty() ? std::string("all")
+                                                               : std::string("train");
   std::optional<quality::Split> split = quality::ParseSplit(split_name);
   if (!split) return absl::InvalidArgumentError("--split must be all, train, validation or test");
   absl::StatusOr<Shard> shard = ParseShard(args.shard);
@@ -97,7 +89,7 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
       SelectShard(loaded->Part(*split), *shard, whole->split_seed);
   if (loaded->corrections > 0 && !args.quiet) {
     std::cerr << "training with " << loaded->corrections << " reviewed case(s) of "
-              << args.with_corrections << "\n";
+              << args.source.with_corrections << "\n";
   }
   if (!args.include_ids.empty()) {
     // Corrected cases (a reviewer's, or a simulated one's: `flowline tune --routed-out`) join
@@ -200,13 +192,8 @@ void PrintSummary(const TrainExtractArgs& args, const Json& m) {
 absl::StatusOr<quality::Dataset> ComparisonPart(const TrainExtractArgs& args,
                                                 const GlobalOptions& global,
                                                 std::unique_ptr<LoadedDataset>& keep) {
-  DatasetSource source;
-  source.data = args.data;
-  source.dataset = args.dataset;
-  source.format = args.format;
-  source.validation_share = args.validation_share;
-  source.test_share = args.test_share;
-  source.split_seed = args.split_seed;
+  DatasetSource source = args.source;
+  source.with_corrections.clear();  // compared on the dataset's own documents only
   absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(source, global);
   if (!loaded.ok()) return loaded.status();
   keep = std::make_unique<LoadedDataset>(*std::move(loaded));
@@ -299,13 +286,13 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
       "with labels.jsonl, docs/design/document-ai.md). Candidates of each field's type are "
       "ranked by XGBoost; accuracy and confidence calibration are measured by k-fold "
       "cross-fitting. The same data and settings give the same model.");
-  cmd->add_option("--dataset", args->dataset,
+  cmd->add_option("--dataset", args->source.dataset,
                   "Instead of --data: a stored dataset, NAME[@VERSION] (its own split; --split "
                   "defaults to train; docs/datasets.md)");
-  cmd->add_option("--with-corrections", args->with_corrections,
+  cmd->add_option("--with-corrections", args->source.with_corrections,
                   "Also train on the cases people corrected in this workflow (the train part of "
                   "its <workflow>.reviewed dataset, folded first; docs/models.md)");
-  cmd->add_option("--data", args->data,
+  cmd->add_option("--data", args->source.data,
                   "The dataset folder: labels.jsonl and the files, or a public set's folder "
                   "(see --format); or --dataset")
       ->check(CLI::ExistingDirectory);
@@ -313,7 +300,7 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
                   "More labelled folders to train on, whole (not split), e.g. generated samples "
                   "with the same field names (repeatable)")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--format", args->format,
+  cmd->add_option("--format", args->source.format,
                   "auto, flowline, sroie, fcc, invoice2data or zugferd (label importers)");
   cmd->add_option("--out", args->out, "The model directory to write, e.g. models/invoice-fields")
       ->required();
@@ -327,13 +314,13 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
          "document id that `flowline eval --split` uses (default: all with --data, train with "
          "--dataset)")
       ->check(CLI::IsMember({"all", "train", "validation", "test"}));
-  cmd->add_option("--test-share", args->test_share, "The test part's share of the documents")
+  cmd->add_option("--test-share", args->source.test_share, "The test part's share of the documents")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--validation-share", args->validation_share,
+  cmd->add_option("--validation-share", args->source.validation_share,
                   "The validation part's share of the documents (default 0: none), taken from "
                   "what is not test, so the test part does not change with it")
       ->check(CLI::Range(0.0, 0.98));
-  cmd->add_option("--split-seed", args->split_seed, "The split's seed");
+  cmd->add_option("--split-seed", args->source.split_seed, "The split's seed");
   cmd->add_option("--shard", args->shard,
                   "Only the K-th of N deterministic shards of the --split part, e.g. 1/2 "
                   "(independent of the split; docs/accuracy.md)");

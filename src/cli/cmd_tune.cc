@@ -34,16 +34,11 @@ struct TuneArgs {
   std::string model;
   std::string workflow;
   std::string step;
-  std::string data;
-  std::string dataset;
-  std::string format = "auto";
+  DatasetSource source;  // --data or --dataset; a folder's split 0.2 / 0.2, seed 1
   std::string fields;
   double target = 0.99;
   int min_accepted = 5;
   bool no_joint = false;
-  double validation_share = 0.2;
-  double test_share = 0.2;
-  uint64_t split_seed = 1;
   std::string cache = DefaultCacheDir();
   std::string ocr = "auto";
   std::string text = "read";
@@ -109,15 +104,8 @@ struct Parts {
 };
 
 absl::StatusOr<Parts> LoadParts(const TuneArgs& args, const GlobalOptions& global) {
-  DatasetSource source;
-  source.data = args.data;
-  source.dataset = args.dataset;
-  source.format = args.format;
-  source.validation_share = args.validation_share;
-  source.test_share = args.test_share;
-  source.split_seed = args.split_seed;
   Parts parts;
-  ASSIGN_OR_RETURN(parts.loaded, LoadDatasetSource(source, global));
+  ASSIGN_OR_RETURN(parts.loaded, LoadDatasetSource(args.source, global));
   const quality::Dataset& dataset = parts.loaded.dataset;
   parts.validation = parts.loaded.Part(quality::Split::kValidation);
   parts.test = parts.loaded.Part(quality::Split::kTest);
@@ -430,13 +418,14 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
                   "The extract model (default: the workflow's extract step's `model:`); without "
                   "--workflow the thresholds are only reported");
   cmd->add_option("--step", args->step, "With --workflow: the extract step (default: the first)");
-  cmd->add_option("--data", args->data,
+  cmd->add_option("--data", args->source.data,
                   "The labelled dataset folder (labels.jsonl, or a public set's layout)")
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--dataset", args->dataset,
+  cmd->add_option("--dataset", args->source.dataset,
                   "Instead of --data: a stored dataset, NAME[@VERSION] (split with its own "
                   "shares; docs/datasets.md)");
-  cmd->add_option("--format", args->format, "auto, flowline, sroie, fcc, invoice2data or zugferd")
+  cmd->add_option("--format", args->source.format,
+                  "auto, flowline, sroie, fcc, invoice2data or zugferd")
       ->check(CLI::IsMember({"auto", "flowline", "sroie", "fcc", "invoice2data", "zugferd"}));
   cmd->add_option("--fields", args->fields,
                   "The fields to tune, comma-separated (default: the spec's `exceptions: "
@@ -450,13 +439,13 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
       ->check(CLI::Range(1, 100000));
   cmd->add_flag("--no-joint", args->no_joint,
                 "Per-field thresholds only: no joint pass over the cases (docs/evaluation.md)");
-  cmd->add_option("--validation-share", args->validation_share,
+  cmd->add_option("--validation-share", args->source.validation_share,
                   "The validation part's share of the documents (default 0.2)")
       ->check(CLI::Range(0.01, 0.98));
-  cmd->add_option("--test-share", args->test_share,
+  cmd->add_option("--test-share", args->source.test_share,
                   "The test part's share of the documents (default 0.2)")
       ->check(CLI::Range(0.01, 0.98));
-  cmd->add_option("--split-seed", args->split_seed, "The split's seed (default 1)");
+  cmd->add_option("--split-seed", args->source.split_seed, "The split's seed (default 1)");
   cmd->add_option("--cache", args->cache, "Where read documents are cached (empty: no cache)");
   cmd->add_option("--ocr", args->ocr, "auto (pages without text), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));

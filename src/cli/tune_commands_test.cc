@@ -33,33 +33,26 @@ class TuneCommandsTest : public ::testing::Test {
     CommandResult made = Run({"samples", "invoices", "--count", "60", "--out", Samples(),
                               "--scanned-share", "0", "--seed", "4"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
-    CommandResult trained =
-        Run({"train",
-             "extract",
-             "--data",
-             Samples(),
-             "--split",
-             "train",
-             "--validation-share",
-             "0.3",
-             "--test-share",
-             "0.3",
-             "--out",
-             dir_->File("models/invoice-fields"),
-             "--quiet",
-             "--rounds",
-             "40",
-             "--folds",
-             "3",
-             "--cache",
-             "",
-             "--fields",
-             "invoice_number:id,invoice_date:date,currency:currency,total_amount:amount"});
+    CommandResult trained = Run(
+        TrainExtract(dir_->File("models/invoice-fields"),
+                     "invoice_number:id,invoice_date:date,currency:currency,total_amount:amount",
+                     {"--rounds", "40", "--folds", "3"}));
     ASSERT_EQ(trained.exit_code, 0) << trained.err;
   }
   static void TearDownTestSuite() { delete dir_; }
 
   static std::string Samples() { return dir_->File("samples"); }
+
+  // `train extract` on the train part of the samples (validation and test 0.3 each), then `more`.
+  static std::vector<std::string> TrainExtract(const std::string& out, const std::string& fields,
+                                               std::vector<std::string> more) {
+    std::vector<std::string> args = {
+        "train", "extract",      "--data", Samples(), "--split", "train",   "--validation-share",
+        "0.3",   "--test-share", "0.3",    "--out",   out,       "--quiet", "--cache",
+        "",      "--fields",     fields};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  }
 
   static CommandResult Run(std::vector<std::string> args) {
     GlobalOptions global;
@@ -194,31 +187,9 @@ TEST_F(TuneCommandsTest, TunesAndRetrainsFromStoredDatasets) {
 TEST_F(TuneCommandsTest, RetrainingMakesANewVersionOfTheWorkflowAndComparesTheModels) {
   const std::string model = dir_->File("models/invoice-fields.2");
   const std::string out = dir_->File("retrained.yaml");
-  CommandResult trained = Run({"train",
-                               "extract",
-                               "--data",
-                               Samples(),
-                               "--split",
-                               "train",
-                               "--validation-share",
-                               "0.3",
-                               "--test-share",
-                               "0.3",
-                               "--out",
-                               model,
-                               "--quiet",
-                               "--rounds",
-                               "20",
-                               "--folds",
-                               "2",
-                               "--cache",
-                               "",
-                               "--fields",
-                               "invoice_number:id,total_amount:amount",
-                               "--workflow",
-                               TinySpec(),
-                               "--spec-out",
-                               out});
+  CommandResult trained = Run(TrainExtract(
+      model, "invoice_number:id,total_amount:amount",
+      {"--rounds", "20", "--folds", "2", "--workflow", TinySpec(), "--spec-out", out}));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   EXPECT_THAT(trained.out, HasSubstr("the old model (invoice-fields) and the new one on"));
   EXPECT_THAT(trained.out, HasSubstr("total_amount"));
