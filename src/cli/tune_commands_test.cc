@@ -28,20 +28,18 @@ std::string ReadAll(const std::string& path) {
 class TuneCommandsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new common::TempDir();
     // 60 generated invoices (text layers, no OCR) and a model trained on a third of them.
     CommandResult made = Run({"samples", "invoices", "--count", "60", "--out", Samples(),
                               "--scanned-share", "0", "--seed", "4"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
     CommandResult trained = Run(
-        TrainExtract(dir_->File("models/invoice-fields"),
+        TrainExtract(Dir().File("models/invoice-fields"),
                      "invoice_number:id,invoice_date:date,currency:currency,total_amount:amount",
                      {"--rounds", "40", "--folds", "3"}));
     ASSERT_EQ(trained.exit_code, 0) << trained.err;
   }
-  static void TearDownTestSuite() { delete dir_; }
 
-  static std::string Samples() { return dir_->File("samples"); }
+  static std::string Samples() { return Dir().File("samples"); }
 
   // `train extract` on the train part of the samples (validation and test 0.3 each), then `more`.
   static std::vector<std::string> TrainExtract(const std::string& out, const std::string& fields,
@@ -56,9 +54,9 @@ class TuneCommandsTest : public ::testing::Test {
 
   static CommandResult Run(std::vector<std::string> args) {
     GlobalOptions global;
-    global.store_path = dir_->File("flowline.db");
-    global.models_dir = dir_->File("models");
-    global.reference_db = dir_->File("reference.db");
+    global.store_path = Dir().File("flowline.db");
+    global.models_dir = Dir().File("models");
+    global.reference_db = Dir().File("reference.db");
     return RunCommands(
         [&global](CLI::App& app, int& exit_code) {
           AddSamplesCommand(app, global, exit_code);
@@ -72,7 +70,7 @@ class TuneCommandsTest : public ::testing::Test {
 
   // A workflow with an extract step using the model trained above and a policy to tune.
   static std::string TinySpec() {
-    const std::string spec = dir_->File("invoice.yaml");
+    const std::string spec = Dir().File("invoice.yaml");
     std::ofstream out(spec);
     out << "workflow: tiny\n"
            "steps:\n"
@@ -96,9 +94,12 @@ class TuneCommandsTest : public ::testing::Test {
     return spec;
   }
 
-  static common::TempDir* dir_;
+  // One folder for the suite (the samples and the model are made once), removed at exit.
+  static common::TempDir& Dir() {
+    static common::TempDir dir;
+    return dir;
+  }
 };
-common::TempDir* TuneCommandsTest::dir_ = nullptr;
 
 TEST_F(TuneCommandsTest, ChoosesThresholdsOnValidationAndReportsTheTestPart) {
   CommandResult tuned = Run({"tune", "--model", "invoice-fields", "--data", Samples(),
@@ -134,7 +135,7 @@ TEST_F(TuneCommandsTest, ChoosesThresholdsOnValidationAndReportsTheTestPart) {
 
 TEST_F(TuneCommandsTest, WritesTheThresholdsIntoTheWorkflowSpec) {
   const std::string spec = TinySpec();
-  const std::string out = dir_->File("tuned.yaml");
+  const std::string out = Dir().File("tuned.yaml");
   CommandResult tuned = Run({"tune", "--workflow", spec, "--data", Samples(), "--validation-share",
                              "0.3", "--test-share", "0.3", "--cache", "", "--spec-out", out});
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
@@ -162,7 +163,7 @@ TEST_F(TuneCommandsTest, TunesAndRetrainsFromStoredDatasets) {
   EXPECT_THAT(tuned.out, HasSubstr("on dataset:invoices@1"));
 
   // With no reviewed case yet, --with-corrections says so.
-  const std::string model = dir_->File("models/retrained");
+  const std::string model = Dir().File("models/retrained");
   CommandResult none = Run({"train", "extract", "--dataset", "invoices", "--with-corrections",
                             "invoice", "--out", model, "--quiet", "--cache", ""});
   EXPECT_EQ(none.exit_code, 1);
@@ -185,8 +186,8 @@ TEST_F(TuneCommandsTest, TunesAndRetrainsFromStoredDatasets) {
 }
 
 TEST_F(TuneCommandsTest, RetrainingMakesANewVersionOfTheWorkflowAndComparesTheModels) {
-  const std::string model = dir_->File("models/invoice-fields.2");
-  const std::string out = dir_->File("retrained.yaml");
+  const std::string model = Dir().File("models/invoice-fields.2");
+  const std::string out = Dir().File("retrained.yaml");
   CommandResult trained = Run(TrainExtract(
       model, "invoice_number:id,total_amount:amount",
       {"--rounds", "20", "--folds", "2", "--workflow", TinySpec(), "--spec-out", out}));
