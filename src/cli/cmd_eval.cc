@@ -1,5 +1,6 @@
 // flowline eval: how well an extraction model (or a workflow's extract step) does on a labelled
 // dataset: per-field accuracy, coverage, calibration and the straight-through rate.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -7,10 +8,10 @@
 #include <set>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "ai/ai_step_kinds.h"
 #include "ai/extract/extract_step.h"
 #include "cli/app.h"
@@ -22,7 +23,9 @@
 #include "common/json_util.h"
 #include "common/status_macros.h"
 #include "common/temp_dir.h"
-#include "engine/engine.h"
+#include "lifecycle/version_ref.h"
+#include "lifecycle/workflow_evaluation.h"
+#include "monitor/prices.h"
 #include "quality/dataset.h"
 #include "quality/evaluation.h"
 
@@ -48,6 +51,7 @@ struct EvalArgs {
   int limit = 0;
   bool json = false;
   std::string out;
+  std::string prices;
 };
 
 // Runs the extract step (its Prepare and Execute, as a workflow would) on every document.
@@ -64,137 +68,56 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
   return ExtractWithModel(run, dataset);
 }
 
-// What the runs of a workflow evaluation came to.
-struct WorkflowOutcomes {
-  std::string step;          // the extract step scored
-  int straight_through = 0;  // completed, no person involved
-  int waiting = 0;           // waiting for a person
-  int failed = 0;
-  std::map<std::string, int> reasons;  // why they wait (the review steps' reasons)
+// The spec to evaluate: a file, or a deployed version (NAME or NAME@VERSION) in the store.
+struct SpecToEvaluate {
+  std::string text;
+  std::string source;
 };
 
-// Runs the workflow (a dry run, in a scratch store) on every document and scores its extract
-// step's output.
-absl::StatusOr<std::vector<quality::DocumentResult>> RunWorkflow(const EvalArgs& args,
-                                                                 const GlobalOptions& global,
-                                                                 const quality::Dataset& dataset,
-                                                                 WorkflowOutcomes& outcomes) {
-  absl::StatusOr<std::string> text = ReadFile(args.workflow);
-  if (!text.ok()) return text.status();
-  common::TempDir scratch;
-  GlobalOptions scratch_options = global;
-  scratch_options.store_path = scratch.path() + "/eval.db";
-  ASSIGN_OR_RETURN(std::unique_ptr<App> app, App::Open(scratch_options));
-  RETURN_IF_ERROR(app->LockForExecution());
-  engine::EngineOptions options;
-  options.workers = args.workers;
-  options.dry_run = true;
-  options.recover_leases_on_start = true;
-  std::unique_ptr<engine::Engine> engine = app->NewEngine(std::move(options));
-  ASSIGN_OR_RETURN(engine::DeployResult deployed, engine->Deploy(*text, args.workflow));
-  ASSIGN_OR_RETURN(std::shared_ptr<const engine::Plan> plan,
-                   engine->GetPlan(deployed.workflow, deployed.version));
-  outcomes.step = args.step;
-  for (const engine::PlannedStep& step : plan->steps()) {
-    if (outcomes.step.empty() && step.kind->Info().name == "extract") outcomes.step = step.spec->id;
+absl::StatusOr<SpecToEvaluate> FindSpec(const std::string& workflow, const GlobalOptions& global) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(workflow, ec)) {
+    ASSIGN_OR_RETURN(std::string text, ReadFile(workflow));
+    return SpecToEvaluate{std::move(text), workflow};
   }
-  if (outcomes.step.empty() || plan->Find(outcomes.step) == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(args.workflow,
-                     outcomes.step.empty() ? " has no extract step"
-                                           : absl::StrCat(" has no step '", outcomes.step, "'"),
-                     ": name the step whose fields to score with --step"));
+  if (absl::EndsWith(workflow, ".yaml") || absl::EndsWith(workflow, ".yml")) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", workflow, ": no such file"));
   }
-  RETURN_IF_ERROR(engine->Start());
-  std::vector<std::string> run_ids;
-  for (const quality::LabelledDocument& doc : dataset.documents) {
-    ASSIGN_OR_RETURN(std::vector<RunInput> input, LoadInputs(doc.path));
-    ASSIGN_OR_RETURN(engine::StartRunResult started,
-                     engine->StartRun({deployed.workflow, input.at(0).input, ""}));
-    run_ids.push_back(started.run_id);
-  }
-  // Wait until every run has finished or waits for a person.
-  ProgressBar bar("runs", static_cast<int64_t>(run_ids.size()));
-  std::vector<std::optional<store::RunDetail>> settled(run_ids.size());
-  for (size_t done = 0; done < run_ids.size();) {
-    done = 0;
-    for (size_t i = 0; i < run_ids.size(); ++i) {
-      if (settled[i]) {
-        ++done;
-        continue;
-      }
-      absl::StatusOr<store::RunDetail> detail = engine->store().GetRunDetail(run_ids[i]);
-      if (!detail.ok()) return detail.status();
-      bool finished = detail->run.status != store::RunStatus::kRunning;
-      bool moving = false, person = false;
-      for (const store::StepState& step : detail->steps) {
-        if (step.status == store::StepStatus::kWaiting && !step.task_id.empty()) person = true;
-        if (step.status == store::StepStatus::kReady ||
-            step.status == store::StepStatus::kRunning ||
-            (step.status == store::StepStatus::kWaiting && step.task_id.empty())) {
-          moving = true;
-        }
-      }
-      if (finished || (person && !moving)) {
-        settled[i] = *std::move(detail);
-        ++done;
-      }
-    }
-    bar.Update(static_cast<int64_t>(done));
-    if (done < run_ids.size()) absl::SleepFor(absl::Milliseconds(100));
-  }
-  bar.Finish();
-  engine->Stop();
+  ASSIGN_OR_RETURN(std::unique_ptr<App> app, App::Open(global));
+  ASSIGN_OR_RETURN(store::VersionInfo version, lifecycle::ResolveVersion(app->store(), workflow));
+  return SpecToEvaluate{std::move(version.spec_source),
+                        absl::StrCat(version.workflow, "@", version.version.substr(0, 12))};
+}
 
-  std::vector<quality::DocumentResult> results;
-  for (size_t i = 0; i < run_ids.size(); ++i) {
-    const store::RunDetail& detail = *settled[i];
-    quality::DocumentResult result;
-    result.id = dataset.documents[i].id;
-    bool person = false;
-    for (const store::StepState& step : detail.steps) {
-      person |= !step.task_id.empty();
-      if (step.step_id != outcomes.step) continue;
-      if (step.status == store::StepStatus::kCompleted) {
-        absl::StatusOr<Json> output = common::ParseJson(step.output_json, "step output");
-        if (output.ok() && output->contains("fields")) {
-          for (const auto& [name, field] : (*output)["fields"].items()) {
-            quality::FieldResult value;
-            if (field["normalized"].is_string()) value.normalized = field["normalized"];
-            value.confidence = field.value("confidence", 0.0);
-            result.fields[name] = value;
-          }
-          result.line_items = quality::LineItemRowsOf(*output);
-        }
-      } else {
-        result.error = step.status == store::StepStatus::kSkipped
-                           ? absl::StrCat("step ", outcomes.step, " was skipped")
-                           : absl::StrCat("step ", outcomes.step, ": ",
-                                          step.error.empty() ? detail.run.error : step.error);
-      }
-    }
-    if (detail.run.status == store::RunStatus::kCompleted && !person) {
-      ++outcomes.straight_through;
-    } else if (detail.run.status == store::RunStatus::kRunning) {
-      ++outcomes.waiting;
-      store::TaskFilter filter;
-      filter.run_id = run_ids[i];
-      absl::StatusOr<std::vector<store::Task>> tasks = engine->store().ListTasks(filter);
-      if (tasks.ok()) {
-        for (const store::Task& task : *tasks) {
-          absl::StatusOr<Json> payload = common::ParseJson(task.payload_json, "task payload");
-          if (!payload.ok()) continue;
-          for (const Json& reason : payload->value("reasons", Json::array())) {
-            if (reason.is_string()) ++outcomes.reasons[reason.get<std::string>()];
-          }
-        }
-      }
-    } else if (detail.run.status == store::RunStatus::kFailed) {
-      ++outcomes.failed;
-    }
-    results.push_back(std::move(result));
-  }
-  return results;
+// Runs the workflow (side effects suppressed, in a scratch store) on every document.
+absl::StatusOr<lifecycle::WorkflowEvaluation> RunWorkflow(const EvalArgs& args,
+                                                          const GlobalOptions& global,
+                                                          const quality::Dataset& dataset) {
+  ASSIGN_OR_RETURN(SpecToEvaluate spec, FindSpec(args.workflow, global));
+  ASSIGN_OR_RETURN(std::optional<monitor::PriceTable> prices,
+                   monitor::PriceTable::LoadIfGiven(args.prices));
+  steps::StepKindRegistry registry;
+  RegisterStepKinds(registry, global);
+  std::unique_ptr<steps::HttpClient> http = steps::NewCurlHttpClient();
+  common::TempDir artifacts_dir;
+  std::unique_ptr<steps::ArtifactStore> artifacts =
+      steps::NewFileArtifactStore(artifacts_dir.path());
+  lifecycle::Environment env;
+  env.registry = &registry;
+  env.clock = &common::SystemClock::Get();
+  env.random = &common::SystemRandom::Get();
+  env.http = http.get();
+  env.artifacts = artifacts.get();
+  lifecycle::WorkflowEvaluationOptions options;
+  options.workers = args.workers;
+  options.step = args.step;
+  options.prices = prices ? &*prices : nullptr;
+  ProgressBar bar("runs", static_cast<int64_t>(dataset.documents.size()));
+  options.progress = [&bar](int done, int) { bar.Update(done); };
+  absl::StatusOr<lifecycle::WorkflowEvaluation> evaluation =
+      lifecycle::EvaluateWorkflow(env, spec.text, spec.source, dataset, options);
+  bar.Finish();
+  return evaluation;
 }
 
 int RunEval(const EvalArgs& args, const GlobalOptions& global) {
@@ -224,10 +147,16 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   for (const std::string& warning : dataset->warnings) {
     std::cerr << "flowline: warning: " << warning << "\n";
   }
-  WorkflowOutcomes workflow;
-  absl::StatusOr<std::vector<quality::DocumentResult>> results =
-      args.workflow.empty() ? ExtractAll(args, global, *dataset)
-                            : RunWorkflow(args, global, *dataset, workflow);
+  lifecycle::WorkflowEvaluation workflow;
+  absl::StatusOr<std::vector<quality::DocumentResult>> results;
+  if (args.workflow.empty()) {
+    results = ExtractAll(args, global, *dataset);
+  } else {
+    absl::StatusOr<lifecycle::WorkflowEvaluation> evaluated = RunWorkflow(args, global, *dataset);
+    if (!evaluated.ok()) return Fail(evaluated.status());
+    workflow = *std::move(evaluated);
+    results = std::move(workflow.results);
+  }
   if (!results.ok()) return Fail(results.status());
   // Score the fields the model extracts; the dataset's other labels are not its job.
   std::set<std::string> extracted;
@@ -254,8 +183,14 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     json["model"] = args.model;
   } else {
     Json reasons = Json::object();
-    for (const auto& [reason, count] : workflow.reasons) reasons[reason] = count;
+    for (const quality::DocumentResult& result : *results) {
+      for (const std::string& reason : result.reasons) {
+        reasons[reason] = reasons.value(reason, 0) + 1;
+      }
+    }
     json["workflow"] = {{"spec", args.workflow},
+                        {"workflow", workflow.workflow},
+                        {"version", workflow.version},
                         {"step", workflow.step},
                         {"dry_run", true},
                         {"straight_through", workflow.straight_through},
@@ -290,8 +225,8 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
           "workflow (dry run: steps that write outside flowline skipped): %d straight through, "
           "%d waiting for a person, %d failed\n",
           workflow.straight_through, workflow.waiting, workflow.failed);
-      for (const auto& [reason, count] : workflow.reasons) {
-        std::cout << absl::StrFormat("  %5d  %s\n", count, reason);
+      for (const auto& [reason, count] : json["workflow"]["reasons"].items()) {
+        std::cout << absl::StrFormat("  %5d  %s\n", count.get<int>(), reason);
       }
     }
     if (!not_extracted.empty()) {
@@ -321,10 +256,10 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--model", args->model,
                   "The extract model: a name under --models, or a path holding a '/'");
   cmd->add_option("--workflow", args->workflow,
-                  "Instead of --model: a workflow spec to run on every document (a dry run in a "
-                  "scratch store: steps that write outside flowline, such as sql and http, are "
-                  "skipped), scoring its extract step")
-      ->check(CLI::ExistingFile);
+                  "Instead of --model: the workflow to run on every document — a spec file, or a "
+                  "deployed version: NAME (the live one) or NAME@VERSION (a hash or its start) — "
+                  "in a scratch store with side effects suppressed (steps that write outside "
+                  "flowline, such as sql and http, do not write), scoring its extract step");
   cmd->add_option("--step", args->step,
                   "With --workflow: the step whose fields are scored (default: its extract step)");
   cmd->add_option("--workers", args->workers, "With --workflow: threads executing steps")
@@ -357,6 +292,7 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--limit", args->limit, "Evaluate at most this many documents")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "Print the report as JSON");
+  AddPricesOption(*cmd, args->prices);
   cmd->add_option("--out", args->out, "Also write the JSON report to this file");
   cmd->callback([args, &global, &exit_code] { exit_code = RunEval(*args, global); });
 }

@@ -8,8 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/ids.h"
 #include "common/status_macros.h"
+#include "quality/case_input.h"
 
 namespace flowline::cli {
 namespace {
@@ -30,27 +30,16 @@ absl::Status AppendJsonLines(std::istream& in, const std::string& name,
   return absl::OkStatus();
 }
 
-bool IsDocument(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  return ext == ".pdf" || ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".tif" ||
-         ext == ".tiff";
-}
-
 // A document becomes {"file": absolute path, "name": file name, "sha256": content hash}: the
-// input of a workflow whose first step is document.read.
+// input of a workflow whose first step is document.read (quality/case_input.h).
 absl::Status AppendDocument(const fs::path& path, std::vector<RunInput>& out) {
-  ASSIGN_OR_RETURN(std::string bytes, ReadFile(path.string()));
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path, ec);
-  out.push_back({path.string(), Json{{"file", absolute.lexically_normal().string()},
-                                     {"name", path.filename().string()},
-                                     {"sha256", common::Sha256Hex(bytes)}}});
+  ASSIGN_OR_RETURN(Json input, quality::CaseInput(path.string()));
+  out.push_back({path.string(), std::move(input)});
   return absl::OkStatus();
 }
 
 absl::Status AppendFile(const fs::path& path, std::vector<RunInput>& out) {
-  if (IsDocument(path)) return AppendDocument(path, out);
+  if (quality::IsDocumentFile(path.string())) return AppendDocument(path, out);
   std::string name = path.string();
   if (absl::EndsWith(name, ".jsonl") || absl::EndsWith(name, ".ndjson")) {
     std::ifstream in(path);
@@ -88,7 +77,7 @@ absl::StatusOr<std::vector<RunInput>> LoadInputs(const std::string& path) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       if (!entry.is_regular_file()) continue;
       std::string ext = entry.path().extension().string();
-      if (IsDocument(entry.path())) {
+      if (quality::IsDocumentFile(entry.path().string())) {
         documents.push_back(entry.path());
       } else if (ext == ".json" || ext == ".jsonl" || ext == ".ndjson") {
         files.push_back(entry.path());

@@ -31,6 +31,7 @@ namespace flowline::quality {
 struct FieldResult {
   std::optional<std::string> normalized;  // nullopt: the model found no value
   double confidence = 0;
+  std::string evidence;  // the text line the value was read from, when the extractor says
 };
 
 // What a workflow or a step produced for one labelled document.
@@ -40,6 +41,16 @@ struct DocumentResult {
   std::map<std::string, FieldResult> fields;
   // The extracted line items; nullopt when the step extracts none (no table field).
   std::optional<std::vector<LineItemRow>> line_items;
+
+  // Workflow evaluations (lifecycle/): what the run did with the case. Unset for a bare model.
+  std::optional<std::string> label;  // the classify step's label
+  double label_confidence = 0;
+  std::optional<bool> straight_through;  // the run completed with no person involved
+  std::vector<std::string> reasons;      // why it went to a person
+  // Processing time: the steps' execution time summed (not the wait in the evaluation's queue).
+  std::optional<double> seconds;
+  std::map<std::string, double> step_seconds;  // per step id
+  std::optional<double> cost;                  // model + human cost, with a price table
 };
 
 struct EvaluationOptions {

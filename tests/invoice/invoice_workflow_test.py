@@ -175,6 +175,11 @@ def main():
         assert flow_report["line_items"]["rows"]["recall"] >= 0.9, flow_report["line_items"]
         assert ledger.execute("SELECT count(*) FROM ledger").fetchone()[0] == before, \
             "a dry-run evaluation posted to the ledger"
+        # The deployed version, by name (the live one), is the same spec: the same version.
+        deployed = json.loads(run(f + ["eval", "--data", "inbox", "--workflow", "invoice",
+                                       "--json"], work, env))
+        assert deployed["workflow"]["version"] == flow_report["workflow"]["version"], deployed
+        assert deployed["workflow"]["straight_through"] == flow_report["workflow"]["straight_through"]
 
         again = run(f + ["run", os.path.join(workflow, "invoice.yaml"), "inbox/"], work, env)
         assert "already started" in again, again
