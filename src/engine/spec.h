@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "common/json_util.h"
 #include "monitor/monitor_spec.h"
+#include "quality/gate.h"
 #include "review/policy.h"
 #include "steps/step_kind.h"
 
@@ -92,6 +93,8 @@ struct WorkflowSpec {
   // Drift monitoring (`monitor:`): the block as written, defaults where absent. The features
   // derived from the spec are added by engine/monitoring.h.
   monitor::MonitorSpec monitor;
+  // The release gate (`release: { gate: ... }`, quality/gate.h); unset when the spec has none.
+  std::optional<quality::ReleaseGate> release_gate;
   std::string source;  // the YAML text
   std::string file;
   std::string version;  // content hash

@@ -19,7 +19,7 @@ namespace {
 
 const std::vector<std::string> kTopLevelFields = {
     "workflow", "description", "manual_minutes", "key",        "concurrency", "input",
-    "triggers", "steps",       "outputs",        "exceptions", "personal",    "monitor"};
+    "triggers", "steps",       "outputs",        "exceptions", "personal",    "monitor", "release"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
@@ -261,6 +261,7 @@ ParsedSpec ReadSpec(const YAML::Node& root, DiagnosticSink& sink) {
     if (auto paths = ReadNameList(*field, "personal", kHint, sink)) parsed.personal = *paths;
   }
   if (const Field* field = fields.Find("monitor")) ReadMonitor(*field, parsed, sink);
+  if (const Field* field = fields.Find("release")) ReadRelease(*field, parsed, sink);
   return parsed;
 }
 

@@ -539,3 +539,30 @@ TEST(SpecTest, MonitorBlockIsReadWithItsDefaults) {
 
 }  // namespace
 }  // namespace flowline::engine
+
+namespace flowline::engine {
+namespace {
+
+// ---- Release gate ----
+
+TEST(SpecTest, ReleaseGateIsReadWithItsDefaults) {
+  absl::StatusOr<WorkflowSpec> parsed =
+      ParseValid(ReadFile(SpecsDir() / "valid" / "released.yaml"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_TRUE(parsed->release_gate.has_value());
+  const quality::ReleaseGate& gate = *parsed->release_gate;
+  EXPECT_EQ(gate.dataset, "invoices-gold");
+  EXPECT_EQ(gate.split, "test");  // not written: the default
+  EXPECT_EQ(gate.target_accuracy, 0.98);
+  EXPECT_EQ(gate.margins.field_accuracy, 0.01);
+  EXPECT_EQ(gate.margins.straight_through, 0.05);
+  EXPECT_EQ(gate.margins.cost, 0.2);
+  // Without a block: no gate.
+  absl::StatusOr<WorkflowSpec> minimal =
+      ParseValid(ReadFile(SpecsDir() / "valid" / "minimal.yaml"));
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_FALSE(minimal->release_gate.has_value());
+}
+
+}  // namespace
+}  // namespace flowline::engine

@@ -59,6 +59,8 @@ void ReadStepExceptions(const Field& field, const std::string& step, const std::
 // spec_monitor.cc: the workflow's `monitor:` (after the steps, outputs and exceptions, which its
 // features may name).
 void ReadMonitor(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink);
+// spec_release.cc: the `release:` block (the release gate).
+void ReadRelease(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink);
 
 // spec_kinds.cc: kinds, actors (filling in the default actor) and parameters, including the
 // kinds' own Prepare() checks. `source` is the spec's text, to place syntax errors in scripts.
