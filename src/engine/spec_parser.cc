@@ -18,8 +18,8 @@ namespace flowline::engine::internal {
 namespace {
 
 const std::vector<std::string> kTopLevelFields = {
-    "workflow", "description", "manual_minutes", "key",        "concurrency", "input",
-    "triggers", "steps",       "outputs",        "exceptions", "personal",    "monitor", "release"};
+    "workflow", "description", "manual_minutes", "key",      "concurrency", "input",  "triggers",
+    "steps",    "outputs",     "exceptions",     "personal", "monitor",     "release"};
 const std::vector<std::string> kInputFields = {"schema"};
 const std::vector<std::string> kTriggerTypes = {"webhook"};
 const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};

@@ -28,8 +28,7 @@ std::optional<double> ReadShare(const Field& field, const std::string& name, dou
   if (!value) return std::nullopt;
   if (*value < low || *value > high) {
     sink.Add(field.location,
-             absl::StrCat(name, " must be at least ", low, " and at most ", high, ", not ",
-                          *value),
+             absl::StrCat(name, " must be at least ", low, " and at most ", high, ", not ", *value),
              std::string(hint));
     return std::nullopt;
   }
@@ -50,8 +49,8 @@ void ReadMargins(const Field& field, quality::GateMargins& margins, DiagnosticSi
   MappingFields fields(field.value, "release.gate.margins", kMarginFields, sink);
   auto margin = [&](const char* name, double high, double& out) {
     if (const Field* f = fields.Find(name)) {
-      if (auto v = ReadShare(*f, absl::StrCat("release.gate.margins.", name), 0, high, kHint,
-                             sink)) {
+      if (auto v =
+              ReadShare(*f, absl::StrCat("release.gate.margins.", name), 0, high, kHint, sink)) {
         out = *v;
       }
     }
@@ -72,8 +71,10 @@ void ReadGate(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink) {
   MappingFields fields(field.value, "release.gate", kGateFields, sink);
   const Field* dataset = fields.Find("dataset");
   if (dataset == nullptr) {
-    sink.Add(field.location, "release.gate needs a dataset: the labelled cases versions are "
-             "evaluated on", std::string(kGateHint));
+    sink.Add(field.location,
+             "release.gate needs a dataset: the labelled cases versions are "
+             "evaluated on",
+             std::string(kGateHint));
   } else if (auto name = ReadString(*dataset, "release.gate.dataset", kGateHint, sink)) {
     if (name->empty()) {
       sink.Add(dataset->location, "release.gate.dataset is empty", std::string(kGateHint));

@@ -113,10 +113,9 @@ GateResult CheckGate(const ReleaseGate& gate, const EvaluationSummary& candidate
              m.field_accuracy);
   }
   at_least("straight_through", candidate.straight_through,
-           live ? std::optional<double>(live->straight_through) : std::nullopt,
-           m.straight_through);
-  GateMeasure cost{"cost", candidate.cost_per_case,
-                   live ? live->cost_per_case : std::nullopt, m.cost, true, ""};
+           live ? std::optional<double>(live->straight_through) : std::nullopt, m.straight_through);
+  GateMeasure cost{
+      "cost", candidate.cost_per_case, live ? live->cost_per_case : std::nullopt, m.cost, true, ""};
   if (!live) {
     cost.note = "nothing is live to compare with";
   } else if (!candidate.cost_per_case || !live->cost_per_case) {
@@ -135,12 +134,11 @@ GateResult CheckGate(const ReleaseGate& gate, const EvaluationSummary& candidate
     if (measure.passed) continue;
     result.passed = false;
     const bool share = measure.name != "cost";
-    failed.push_back(absl::StrCat(measure.name, " ", Figure(measure.candidate, share), " vs live ",
-                                  Figure(measure.live, share),
-                                  share ? absl::StrFormat(" (margin %.2f points)", measure.margin *
-                                                                                       100.0)
-                                        : absl::StrFormat(" (margin +%.0f%%)", measure.margin *
-                                                                                   100.0)));
+    failed.push_back(
+        absl::StrCat(measure.name, " ", Figure(measure.candidate, share), " vs live ",
+                     Figure(measure.live, share),
+                     share ? absl::StrFormat(" (margin %.2f points)", measure.margin * 100.0)
+                           : absl::StrFormat(" (margin +%.0f%%)", measure.margin * 100.0)));
   }
   result.message = result.passed ? (live ? "gate passed: no gated measure is worse than live "
                                            "beyond its margin"
@@ -169,7 +167,8 @@ std::string GateResult::ToTable() const {
     const bool share = m.name != "cost";
     out += absl::StrFormat(
         "%-32s %10s %10s %8s  %s\n", m.name, Figure(m.candidate, share), Figure(m.live, share),
-        share ? absl::StrFormat("%.2f", m.margin * 100.0) : absl::StrFormat("+%.0f%%", m.margin * 100.0),
+        share ? absl::StrFormat("%.2f", m.margin * 100.0)
+              : absl::StrFormat("+%.0f%%", m.margin * 100.0),
         m.passed ? (m.note.empty() ? "ok" : absl::StrCat("ok (", m.note, ")")) : "FAILED");
   }
   out += message + "\n";

@@ -32,8 +32,8 @@ struct GateMargins {
 
 // A workflow's `release: { gate: ... }` block.
 struct ReleaseGate {
-  std::string dataset;           // a stored dataset's name, NAME@VERSION, or a folder
-  std::string split = "test";    // all | train | validation | test; default test
+  std::string dataset;            // a stored dataset's name, NAME@VERSION, or a folder
+  std::string split = "test";     // all | train | validation | test; default test
   double target_accuracy = 0.99;  // for straight-through; default 99%
   GateMargins margins;
 };

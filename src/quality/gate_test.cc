@@ -41,9 +41,8 @@ TEST(GateTest, ABetterOrEqualCandidatePasses) {
 TEST(GateTest, WithinTheMarginPassesBeyondItFailsAndSaysWhichMeasure) {
   ReleaseGate gate;  // margins: accuracy 0.01, straight-through 0.02, cost +10%
   // 0.5 points worse on mean accuracy and 1.5 points on straight-through: within the margins.
-  EXPECT_TRUE(CheckGate(gate, Summary(0.935, 0.97, 0.535, 0.109),
-                        Summary(0.94, 0.97, 0.55, 0.10))
-                  .passed);
+  EXPECT_TRUE(
+      CheckGate(gate, Summary(0.935, 0.97, 0.535, 0.109), Summary(0.94, 0.97, 0.55, 0.10)).passed);
   // The total field 2 points worse: fails on that field only.
   GateResult r = CheckGate(gate, Summary(0.94, 0.95, 0.55, 0.10), Summary(0.94, 0.97, 0.55, 0.10));
   EXPECT_FALSE(r.passed);
@@ -65,11 +64,11 @@ TEST(GateTest, WithinTheMarginPassesBeyondItFailsAndSaysWhichMeasure) {
 TEST(GateTest, MarginsComeFromTheGate) {
   ReleaseGate gate;
   gate.margins.straight_through = 0.05;
-  EXPECT_TRUE(CheckGate(gate, Summary(0.94, 0.97, 0.51, 0.1), Summary(0.94, 0.97, 0.55, 0.1))
-                  .passed);
+  EXPECT_TRUE(
+      CheckGate(gate, Summary(0.94, 0.97, 0.51, 0.1), Summary(0.94, 0.97, 0.55, 0.1)).passed);
   gate.margins.field_accuracy = 0;
-  EXPECT_FALSE(CheckGate(gate, Summary(0.939, 0.97, 0.55, 0.1), Summary(0.94, 0.97, 0.55, 0.1))
-                   .passed);
+  EXPECT_FALSE(
+      CheckGate(gate, Summary(0.939, 0.97, 0.55, 0.1), Summary(0.94, 0.97, 0.55, 0.1)).passed);
 }
 
 TEST(GateTest, NothingLiveAndNoPricesPassWithNotes) {
