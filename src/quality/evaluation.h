@@ -31,7 +31,7 @@ namespace flowline::quality {
 struct FieldResult {
   std::optional<std::string> normalized;  // nullopt: the model found no value
   double confidence = 0;
-  std::string evidence;  // the text line the value was read from, when the extractor says
+  std::string evidence{};  // the text line the value was read from, when the extractor says
 };
 
 // What a workflow or a step produced for one labelled document.

@@ -27,8 +27,8 @@ DocumentResult Result(const std::string& id, std::optional<std::string> total, d
                       std::optional<std::string> vendor, double vendor_conf) {
   DocumentResult result;
   result.id = id;
-  result.fields["total"] = FieldResult{std::move(total), total_conf, ""};
-  result.fields["vendor"] = FieldResult{std::move(vendor), vendor_conf, ""};
+  result.fields["total"] = FieldResult{std::move(total), total_conf};
+  result.fields["vendor"] = FieldResult{std::move(vendor), vendor_conf};
   return result;
 }
 
