@@ -20,6 +20,7 @@
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "cli/workflow_runs.h"
 #include "common/json_util.h"
 #include "common/status_macros.h"
 #include "common/temp_dir.h"
@@ -96,28 +97,11 @@ absl::StatusOr<lifecycle::WorkflowEvaluation> RunWorkflow(const EvalArgs& args,
   ASSIGN_OR_RETURN(SpecToEvaluate spec, FindSpec(args.workflow, global));
   ASSIGN_OR_RETURN(std::optional<monitor::PriceTable> prices,
                    monitor::PriceTable::LoadIfGiven(args.prices));
-  steps::StepKindRegistry registry;
-  RegisterStepKinds(registry, global);
-  std::unique_ptr<steps::HttpClient> http = steps::NewCurlHttpClient();
-  common::TempDir artifacts_dir;
-  std::unique_ptr<steps::ArtifactStore> artifacts =
-      steps::NewFileArtifactStore(artifacts_dir.path());
-  lifecycle::Environment env;
-  env.registry = &registry;
-  env.clock = &common::SystemClock::Get();
-  env.random = &common::SystemRandom::Get();
-  env.http = http.get();
-  env.artifacts = artifacts.get();
   lifecycle::WorkflowEvaluationOptions options;
   options.workers = args.workers;
   options.step = args.step;
   options.prices = prices ? &*prices : nullptr;
-  ProgressBar bar("runs", static_cast<int64_t>(dataset.documents.size()));
-  options.progress = [&bar](int done, int) { bar.Update(done); };
-  absl::StatusOr<lifecycle::WorkflowEvaluation> evaluation =
-      lifecycle::EvaluateWorkflow(env, spec.text, spec.source, dataset, options);
-  bar.Finish();
-  return evaluation;
+  return EvaluateSpec(global, spec.text, spec.source, dataset, options, /*progress=*/true);
 }
 
 int RunEval(const EvalArgs& args, const GlobalOptions& global) {

@@ -19,6 +19,7 @@
 #include "cli/dataset_source.h"
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
+#include "cli/workflow_runs.h"
 #include "common/status_macros.h"
 #include "engine/engine.h"
 #include "engine/spec.h"
@@ -43,6 +44,7 @@ struct TuneArgs {
   std::string ocr = "auto";
   std::string text = "read";
   int jobs = 0;
+  int workers = 2;
   std::string review_split;
   std::string review_shard;
   std::string routed_out;
@@ -256,7 +258,22 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
   run.ocr = args.ocr;
   run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
   run.progress = !args.quiet;
-  absl::StatusOr<std::vector<quality::DocumentResult>> results = ExtractWithModel(run, parts->all);
+  // With a workflow (and no --model), its runs decide: side effects suppressed, and the fields
+  // its checks confirm (`confirmed_by:`) count as accepted whatever their confidence.
+  const bool runs = !args.workflow.empty() && args.model.empty();
+  absl::StatusOr<std::vector<quality::DocumentResult>> results;
+  if (runs) {
+    lifecycle::WorkflowEvaluationOptions options;
+    options.workers = args.workers;
+    options.step = subject->step;
+    options.confirmations = true;
+    absl::StatusOr<lifecycle::WorkflowEvaluation> evaluation =
+        EvaluateSpec(global, subject->spec_text, args.workflow, parts->all, options, !args.quiet);
+    if (!evaluation.ok()) return Fail(evaluation.status());
+    results = std::move(evaluation->results);
+  } else {
+    results = ExtractWithModel(run, parts->all);
+  }
   if (!results.ok()) return Fail(results.status());
   std::vector<std::string> untuned;
   absl::StatusOr<std::vector<std::string>> fields =
@@ -291,6 +308,7 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
                    {"test_share", parts->all.test_share},
                    {"seed", parts->all.split_seed}}},
                  {"text", TextSourceName(run.text)},
+                 {"ran", runs ? "workflow" : "model"},
                  {"fields", *fields},
                  {"not_tuned", untuned},
                  {"thresholds", written},
@@ -411,13 +429,17 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
       "part (straight-through rate and auto-accepted accuracy with 95% intervals) and write them "
       "into a new version of the spec (docs/evaluation.md, \"Tune\").");
   cmd->add_option("--workflow", args->workflow,
-                  "The workflow spec: its extract step's model is run, and the thresholds are "
-                  "written into its `exceptions: fields:` (--spec-out, --deploy)")
+                  "The workflow spec: it is run on every case (side effects suppressed; fields its "
+                  "checks confirm count as accepted), and the thresholds are written into its "
+                  "`exceptions: fields:` (--spec-out, --deploy)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--model", args->model,
-                  "The extract model (default: the workflow's extract step's `model:`); without "
-                  "--workflow the thresholds are only reported");
+                  "An extract model, run alone on every case (no checks); with --workflow, instead "
+                  "of running the workflow; without, the thresholds are only reported");
   cmd->add_option("--step", args->step, "With --workflow: the extract step (default: the first)");
+  cmd->add_option("--workers", args->workers,
+                  "With --workflow (and no --model): threads executing its steps (default 2)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--data", args->source.data,
                   "The labelled dataset folder (labels.jsonl, or a public set's layout)")
       ->check(CLI::ExistingDirectory);

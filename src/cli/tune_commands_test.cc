@@ -74,12 +74,16 @@ class TuneCommandsTest : public ::testing::Test {
     std::ofstream out(spec);
     out << "workflow: tiny\n"
            "steps:\n"
+           "  - id: read\n"
+           "    uses: document.read\n"
+           "    actor: ai\n"
+           "    with: { file: '${{ input.file }}' }\n"
            "  - id: fields\n"
            "    uses: extract\n"
            "    actor: ai\n"
            "    with:\n"
            "      model: invoice-fields   # the model tuned\n"
-           "      document: ${{ input }}\n"
+           "      document: ${{ steps.read.output }}\n"
            "  - id: review\n"
            "    uses: review\n"
            "    actor: human\n"
@@ -90,6 +94,8 @@ class TuneCommandsTest : public ::testing::Test {
            "    total_amount: 0.9\n"
            "    invoice_number: 0.9\n"
            "    po_number: 0.8\n"
+           "  confirmed_by:\n"
+           "    total_amount: ${{ true }}\n"
            "  audit_rate: 0.02\n";
     return spec;
   }
@@ -136,10 +142,22 @@ TEST_F(TuneCommandsTest, ChoosesThresholdsOnValidationAndReportsTheTestPart) {
 TEST_F(TuneCommandsTest, WritesTheThresholdsIntoTheWorkflowSpec) {
   const std::string spec = TinySpec();
   const std::string out = Dir().File("tuned.yaml");
-  CommandResult tuned = Run({"tune", "--workflow", spec, "--data", Samples(), "--validation-share",
-                             "0.3", "--test-share", "0.3", "--cache", "", "--spec-out", out});
+  CommandResult tuned =
+      Run({"tune", "--workflow", spec, "--data", Samples(), "--validation-share", "0.3",
+           "--test-share", "0.3", "--cache", "", "--spec-out", out, "--out", Dir().File("t.json")});
   ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
   EXPECT_THAT(tuned.out, HasSubstr("wrote the tuned spec to"));
+  // The workflow ran: its `confirmed_by:` confirmed every total, so no total is judged on its
+  // confidence, and a case goes through on its invoice number alone.
+  absl::StatusOr<Json> report = common::ParseJson(ReadAll(Dir().File("t.json")), "report");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ((*report)["ran"], "workflow");
+  const Json& total = (*report)["choice"]["fields"][0];
+  EXPECT_EQ(total["field"], "total_amount");
+  EXPECT_THAT(total["why"].get<std::string>(), HasSubstr("no labelled, unconfirmed values"));
+  const Json& validation = (*report)["choice"]["validation"];
+  EXPECT_EQ(validation["fields"]["total_amount"]["accepted"],
+            validation["fields"]["total_amount"]["labelled"]);
   // po_number is not labelled: left as it was, and said so.
   EXPECT_THAT(tuned.err, HasSubstr("po_number is not labelled"));
   const std::string text = ReadAll(out);

@@ -209,6 +209,25 @@ absl::StatusOr<WorkflowEvaluation> EvaluateWorkflow(const Environment& env,
       ++evaluation.failed;
       if (result.error.empty()) result.error = absl::StrCat("run: ", detail.run.error);
     }
+    if (options.confirmations) {
+      // The gate's routing decision lists every field it judged, with "confirmed" when a
+      // `confirmed_by:` expression held.
+      ASSIGN_OR_RETURN(std::vector<store::Record> records, store->ListRecords(run_ids[i]));
+      for (const store::Record& record : records) {
+        if (record.kind != "routing.decided") continue;
+        absl::StatusOr<Json> payload = common::ParseJson(record.payload_json, "routing record");
+        if (!payload.ok()) continue;
+        for (const Json& rule : payload->value("evaluated", Json::array())) {
+          if (rule.value("kind", "") != "low_confidence" ||
+              rule.value("step", "") != evaluation.step ||
+              !rule.value("values", Json::object()).value("confirmed", false)) {
+            continue;
+          }
+          auto field = result.fields.find(rule.value("name", ""));
+          if (field != result.fields.end()) field->second.confirmed = true;
+        }
+      }
+    }
     if (options.prices != nullptr) {
       ASSIGN_OR_RETURN(std::vector<store::Record> records, store->ListRecords(run_ids[i]));
       double cost = ModelCost(records, *options.prices, detail.run.created_at);

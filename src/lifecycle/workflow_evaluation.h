@@ -48,6 +48,9 @@ struct WorkflowEvaluationOptions {
   double human_minutes = -1;
   // Called from the calling thread with (cases settled, cases).
   std::function<void(int, int)> progress;
+  // Read which fields of the scored step the gate's `confirmed_by:` confirmed (FieldResult::
+  // confirmed; one more read of the case's records). Default false.
+  bool confirmations = false;
 };
 
 // What the runs came to, besides the per-case results.

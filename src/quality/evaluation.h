@@ -32,6 +32,7 @@ struct FieldResult {
   std::optional<std::string> normalized;  // nullopt: the model found no value
   double confidence = 0;
   std::string evidence{};  // the text line the value was read from, when the extractor says
+  bool confirmed = false;  // a check confirmed it (the policy's confirmed_by; workflow runs)
 };
 
 // What a workflow or a step produced for one labelled document.

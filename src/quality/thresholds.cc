@@ -118,6 +118,7 @@ std::vector<CaseObservation> ObserveCases(const Dataset& dataset,
         if (it != result->fields.end()) predicted = it->second;
       }
       value.confidence = std::clamp(predicted.confidence, 0.0, 1.0);
+      value.confirmed = predicted.confirmed;
       auto label = doc.fields.find(spec.name);
       value.labelled = label != doc.fields.end();
       value.correct =
