@@ -45,6 +45,50 @@ const char* StepStatusName(StepStatus status) {
   return "unknown";
 }
 
+const char* VersionStageName(VersionStage stage) {
+  switch (stage) {
+    case VersionStage::kDraft:
+      return "draft";
+    case VersionStage::kShadow:
+      return "shadow";
+    case VersionStage::kLive:
+      return "live";
+    case VersionStage::kRetired:
+      return "retired";
+  }
+  return "unknown";
+}
+
+std::optional<VersionStage> ParseVersionStage(std::string_view name) {
+  for (VersionStage stage :
+       {VersionStage::kDraft, VersionStage::kShadow, VersionStage::kLive, VersionStage::kRetired}) {
+    if (name == VersionStageName(stage)) return stage;
+  }
+  return std::nullopt;
+}
+
+const char* RunModeName(RunMode mode) {
+  switch (mode) {
+    case RunMode::kNormal:
+      return "normal";
+    case RunMode::kShadow:
+      return "shadow";
+    case RunMode::kReplay:
+      return "replay";
+    case RunMode::kEvaluation:
+      return "evaluation";
+  }
+  return "unknown";
+}
+
+std::optional<RunMode> ParseRunMode(std::string_view name) {
+  for (RunMode mode :
+       {RunMode::kNormal, RunMode::kShadow, RunMode::kReplay, RunMode::kEvaluation}) {
+    if (name == RunModeName(mode)) return mode;
+  }
+  return std::nullopt;
+}
+
 const char* TaskStatusName(TaskStatus status) {
   switch (status) {
     case TaskStatus::kOpen:

@@ -52,18 +52,41 @@ bool IsTerminal(StepStatus status);
 
 // ---- Versions -------------------------------------------------------------------------------
 
+// A version's place in its release life cycle (docs/releases.md): deployed as a draft, tried in
+// the shadow of the live version, live (new runs start on it), retired (kept for rollback and
+// for the runs pinned to it). A workflow has at most one live and at most one shadow version.
+enum class VersionStage { kDraft, kShadow, kLive, kRetired };
+const char* VersionStageName(VersionStage stage);
+std::optional<VersionStage> ParseVersionStage(std::string_view name);
+
+// What a run is for. Only normal runs are the business's cases: the others suppress side
+// effects (their http/sql steps record the request they would have made), are not counted in
+// the measures or drift, and never open a human task (shadow) or run in a scratch store
+// (replay, evaluation).
+enum class RunMode { kNormal, kShadow, kReplay, kEvaluation };
+const char* RunModeName(RunMode mode);
+std::optional<RunMode> ParseRunMode(std::string_view name);
+
 struct VersionInfo {
   std::string workflow;     // the spec's `workflow:` name
   std::string version;      // content hash of the spec (hex SHA-256)
   std::string spec_source;  // the YAML text as deployed
   std::string source_name;  // where it was deployed from (file name), for people
   absl::Time deployed_at;
+  // PutVersion: the stage a new version starts in (live: it becomes the workflow's live
+  // version). Read back: its stage now.
+  VersionStage stage = VersionStage::kLive;
 };
 
 struct WorkflowInfo {
   std::string workflow;
-  std::string live_version;  // the version new runs start on
+  std::string live_version;  // the version new runs start on; empty while only drafts exist
   absl::Time updated_at;
+  // The version that runs a suppressed copy of every new live case; empty: none.
+  std::string shadow_version;
+  // The version that takes `canary_share` (0 < share < 1) of new live cases; empty: none.
+  std::string canary_version;
+  double canary_share = 0;
   // The stop switch: while paused, no step of the workflow's runs is claimed or leased (so no
   // case completes automatically and new runs wait); tasks can still be resolved.
   bool paused = false;
@@ -78,6 +101,8 @@ struct Run {
   std::string workflow;
   std::string version;
   std::string business_key;  // empty: no de-duplication
+  RunMode mode = RunMode::kNormal;
+  std::string parent_run_id;  // a shadow run: the live run it copies; else empty
   RunStatus status = RunStatus::kRunning;
   std::string input_json;
   std::string output_json;  // set when completed
@@ -185,7 +210,9 @@ struct NewRun {
   std::string run_id;
   std::string workflow;
   std::string version;
-  std::string business_key;  // empty: never de-duplicated
+  std::string business_key;  // empty: never de-duplicated; only normal runs are de-duplicated
+  RunMode mode = RunMode::kNormal;
+  std::string parent_run_id;  // see Run::parent_run_id
   std::string input_json;
   absl::Time now;
   std::vector<NewStep> steps;  // every step of the plan plus kEndStepId
@@ -514,6 +541,8 @@ struct RunFilter {
   std::string key_contains;         // empty: all; else business keys containing it (any case)
   std::optional<absl::Time> created_from;   // created at or after
   std::optional<absl::Time> created_until;  // created before
+  std::optional<RunMode> mode;              // unset: every mode
+  bool finished_only = false;               // only runs in a terminal status
   int limit = 50;
 };
 
@@ -550,6 +579,50 @@ struct MeasureFilter {
   absl::Time until = absl::InfiniteFuture();  // and before
   std::optional<std::string> version;         // unset: every version
   std::optional<std::string> step;            // unset: run level and every step; "": run level only
+};
+
+// ---- Releases -------------------------------------------------------------------------------
+// Stage changes of versions (promote, rollback) and the shadow's comparisons with live
+// (docs/releases.md). lifecycle/ decides; the store keeps the invariants (one live, one
+// shadow, one canary per workflow) and appends the decision records in the same transaction.
+
+struct StageChange {
+  std::string workflow;
+  std::string version;
+  // The new stage. to kLive: the previous live version is retired, and the version stops being
+  // the shadow or the canary. to kShadow: the previous shadow goes back to draft. The live
+  // version cannot leave live this way (promote another one instead).
+  VersionStage to = VersionStage::kLive;
+  // Set: instead of changing the stage, the version becomes the canary with this share
+  // (0 < share < 1; it replaces any other canary) or, with 0, stops being the canary.
+  std::optional<double> canary_share;
+  // Set: the version's stage must still be this one (the caller's records say "from").
+  std::optional<VersionStage> expected_from;
+  absl::Time now;
+  // Appended to the record chain under the version, with no run ("version.promoted", ...).
+  std::vector<NewRecord> records;
+};
+
+// A shadow run compared with the live run it copied (lifecycle/shadow.h makes them).
+struct ShadowComparison {
+  std::string shadow_run_id;
+  std::string live_run_id;
+  std::string workflow;
+  std::string shadow_version;
+  std::string live_version;
+  std::string business_key;
+  absl::Time compared_at;
+  bool agree = false;          // every compared field equal and the same routing
+  std::string live_routing;    // "straight_through", "person", or "" (no gate)
+  std::string shadow_routing;  // what the shadow's gate would have done
+  std::string fields_json;     // [{"field", "live", "shadow", "equal"}], kept verbatim
+};
+
+struct ShadowComparisonFilter {
+  std::string workflow;        // required
+  std::string shadow_version;  // empty: every version
+  bool disagreeing_only = false;
+  int limit = 1000;  // newest first
 };
 
 // ---- Tokens ---------------------------------------------------------------------------------
@@ -663,7 +736,9 @@ class Store {
   virtual ~Store() = default;
 
   // Versions. PutVersion is idempotent: storing an existing (workflow, version) changes nothing
-  // and returns false. It also makes the version live for its workflow.
+  // and returns false. A new version enters in `version.stage`: live makes it the workflow's
+  // live version (the previous one is retired), shadow its shadow (the previous one goes back
+  // to draft), draft or retired only stores it. The workflow exists from its first version on.
   virtual absl::StatusOr<bool> PutVersion(const VersionInfo& version) = 0;
   // NotFound if there is no such version.
   virtual absl::StatusOr<VersionInfo> GetVersion(const std::string& workflow,
@@ -673,8 +748,24 @@ class Store {
   virtual absl::StatusOr<std::vector<WorkflowInfo>> ListWorkflows() = 0;
   virtual absl::StatusOr<std::vector<VersionInfo>> ListVersions(const std::string& workflow) = 0;
 
-  // Creates a run with all its steps, or, when a run of the same workflow has the same non-empty
-  // business key, returns that run with created = false and changes nothing.
+  // Releases. Moves a version to another stage (or makes it the canary), appending the change's
+  // records, in one transaction; returns the workflow after it. NotFound for an unknown
+  // version; FailedPrecondition if the version is not in `expected_from`, or the change would
+  // leave the workflow without its live version (the live one to another stage, a live
+  // version as canary); InvalidArgument for a share outside [0, 1).
+  virtual absl::StatusOr<WorkflowInfo> SetVersionStage(const StageChange& change) = 0;
+  // Keeps (or replaces) the comparison of one shadow run.
+  virtual absl::Status PutShadowComparison(const ShadowComparison& comparison) = 0;
+  virtual absl::StatusOr<std::vector<ShadowComparison>> ListShadowComparisons(
+      const ShadowComparisonFilter& filter) = 0;
+  // Finished shadow runs of the workflow whose live run has finished too and that have no
+  // comparison yet, oldest first.
+  virtual absl::StatusOr<std::vector<Run>> ListUncomparedShadowRuns(const std::string& workflow,
+                                                                    int limit) = 0;
+
+  // Creates a run with all its steps, or, when a normal run of the same workflow has the same
+  // non-empty business key, returns that run with created = false and changes nothing (runs of
+  // the other modes are never de-duplicated).
   virtual absl::StatusOr<CreateRunResult> CreateRun(const NewRun& run) = 0;
 
   // Leases up to `max` steps that are due at `now`: ready or timer-waiting steps whose
@@ -763,7 +854,8 @@ class Store {
       const CorrectionFilter& filter) = 0;
 
   // The decision record in seq order with each record's run (drift histograms read it behind a
-  // cursor). Records of deleted runs are skipped.
+  // cursor). Records of deleted runs, and of runs that are not normal (shadow copies), are
+  // skipped.
   virtual absl::StatusOr<std::vector<FeedRecord>> ListRecordsAfter(
       const RecordFeedRequest& request) = 0;
 

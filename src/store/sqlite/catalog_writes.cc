@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/sqlite/release_rows.h"
 #include "store/sqlite/rows.h"
 
 namespace flowline::store::sqlite {
@@ -12,8 +13,8 @@ absl::StatusOr<bool> InsertVersion(Connection& db, const VersionInfo& version) {
   }
   {
     ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO versions (workflow, version, "
-                                           "spec_source, source_name, deployed_at) "
-                                           "VALUES (?1, ?2, ?3, ?4, ?5) "
+                                           "spec_source, source_name, deployed_at, stage) "
+                                           "VALUES (?1, ?2, ?3, ?4, ?5, 'draft') "
                                            "ON CONFLICT (workflow, version) DO NOTHING"));
     stmt->Bind(1, version.workflow);
     stmt->Bind(2, version.version);
@@ -23,15 +24,21 @@ absl::StatusOr<bool> InsertVersion(Connection& db, const VersionInfo& version) {
     RETURN_IF_ERROR(stmt->Run());
     if (stmt->Changes() == 0) return false;
   }
-  ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO workflows (workflow, live_version, "
-                                         "updated_at) VALUES (?1, ?2, ?3) "
-                                         "ON CONFLICT (workflow) DO UPDATE SET "
-                                         "live_version = excluded.live_version, "
-                                         "updated_at = excluded.updated_at"));
-  stmt->Bind(1, version.workflow);
-  stmt->Bind(2, version.version);
-  stmt->Bind(3, version.deployed_at);
-  RETURN_IF_ERROR(stmt->Run());
+  {
+    ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO workflows (workflow, live_version, "
+                                           "updated_at) VALUES (?1, '', ?2) "
+                                           "ON CONFLICT (workflow) DO NOTHING"));
+    stmt->Bind(1, version.workflow);
+    stmt->Bind(2, version.deployed_at);
+    RETURN_IF_ERROR(stmt->Run());
+  }
+  // The new version enters its stage as a stage change would move it there.
+  StageChange change;
+  change.workflow = version.workflow;
+  change.version = version.version;
+  change.to = version.stage;
+  change.now = version.deployed_at;
+  RETURN_IF_ERROR(ChangeVersionStage(db, change).status());
   return true;
 }
 

@@ -11,8 +11,9 @@
 
 namespace flowline::store::sqlite {
 
-// Stores a new version and makes it live; returns false (and changes nothing) if the
-// (workflow, version) pair is already stored.
+// Stores a new version in version.stage (it enters as a draft and is moved there as
+// ChangeVersionStage would); returns false (and changes nothing) if the (workflow, version) pair
+// is already stored.
 absl::StatusOr<bool> InsertVersion(Connection& db, const VersionInfo& version);
 
 // AlreadyExists if a token with the same id exists.

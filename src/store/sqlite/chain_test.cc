@@ -130,9 +130,24 @@ TEST(SqliteChainTest, RecordsFromBeforeTheChainAreLinkedOnUpgrade) {
   {
     // Take the database back to schema 2 as it was: no chain columns, no checkpoints, and
     // nothing of the migrations after the chain's (4: drift and alerts; 5: measures; 6:
-    // datasets).
+    // datasets; 7: releases).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    Exec(db, "DROP TABLE shadow_comparisons");
+    Exec(db, "DROP INDEX runs_shadow");
+    Exec(db, "DROP INDEX runs_business_key");
+    Exec(db,
+         "CREATE UNIQUE INDEX runs_business_key ON runs (workflow, business_key) "
+         "WHERE business_key <> ''");
+    for (const char* column :
+         {"runs.mode", "runs.parent_run_id", "versions.stage", "workflows.shadow_version",
+          "workflows.canary_version", "workflows.canary_share"}) {
+      const std::string name(column);
+      const size_t dot = name.find('.');
+      Exec(db,
+           absl::StrCat("ALTER TABLE ", name.substr(0, dot), " DROP COLUMN ", name.substr(dot + 1))
+               .c_str());
+    }
     for (const char* table : {"drift_state", "drift_buckets", "drift_reports", "alerts", "measures",
                               "measure_cursor", "dataset_versions", "dataset_cases", "datasets"}) {
       Exec(db, absl::StrCat("DROP TABLE ", table).c_str());

@@ -28,7 +28,8 @@ absl::StatusOr<std::vector<FeedRecord>> SelectRecordsAfter(Connection& db,
   std::string sql =
       "SELECT r.seq, r.run_id, r.step_id, r.kind, r.actor, r.payload_json, r.at, runs.workflow, "
       "runs.version, CASE WHEN r.kind = 'run.created' THEN runs.input_json ELSE '' END "
-      "FROM records r JOIN runs ON runs.run_id = r.run_id WHERE r.seq > ?1";
+      "FROM records r JOIN runs ON runs.run_id = r.run_id WHERE r.seq > ?1 AND runs.mode = "
+      "'normal'";
   if (!request.kinds.empty()) {
     absl::StrAppend(&sql, " AND r.kind IN (");
     for (size_t i = 0; i < request.kinds.size(); ++i) {

@@ -325,6 +325,42 @@ CREATE TABLE dataset_versions (
   PRIMARY KEY (dataset, version)
 );
 )sql",
+    // 7: releases (issue 6, docs/releases.md): version stages (the live version of each
+    // workflow is live, every older one retired), the shadow and the canary of a workflow, the
+    // mode of a run (shadow copies are linked to their live run), and the shadow's comparisons.
+    // Only normal runs are de-duplicated by business key: a shadow copy has its live run's key.
+    R"sql(
+ALTER TABLE versions ADD COLUMN stage TEXT NOT NULL DEFAULT 'retired';
+UPDATE versions SET stage = 'live'
+  WHERE version IN (SELECT live_version FROM workflows WHERE workflows.workflow = versions.workflow);
+
+ALTER TABLE workflows ADD COLUMN shadow_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflows ADD COLUMN canary_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE workflows ADD COLUMN canary_share REAL NOT NULL DEFAULT 0;
+
+ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'normal';
+ALTER TABLE runs ADD COLUMN parent_run_id TEXT NOT NULL DEFAULT '';
+DROP INDEX runs_business_key;
+CREATE UNIQUE INDEX runs_business_key ON runs (workflow, business_key)
+  WHERE business_key <> '' AND mode = 'normal';
+CREATE INDEX runs_shadow ON runs (workflow, seq) WHERE mode = 'shadow';
+
+CREATE TABLE shadow_comparisons (
+  seq            INTEGER PRIMARY KEY,
+  shadow_run_id  TEXT NOT NULL UNIQUE,
+  live_run_id    TEXT NOT NULL,
+  workflow       TEXT NOT NULL,
+  shadow_version TEXT NOT NULL,
+  live_version   TEXT NOT NULL,
+  business_key   TEXT NOT NULL,
+  compared_at    INTEGER NOT NULL,
+  agree          INTEGER NOT NULL,
+  live_routing   TEXT NOT NULL,
+  shadow_routing TEXT NOT NULL,
+  fields_json    TEXT NOT NULL
+);
+CREATE INDEX shadow_comparisons_workflow ON shadow_comparisons (workflow, shadow_version, seq);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -106,6 +106,8 @@ absl::StatusOr<std::vector<Run>> SelectRuns(Connection& db, const RunFilter& fil
   }
   if (filter.created_from.has_value()) absl::StrAppend(&sql, " AND created_at >= ?7");
   if (filter.created_until.has_value()) absl::StrAppend(&sql, " AND created_at < ?8");
+  if (filter.mode.has_value()) absl::StrAppend(&sql, " AND mode = ?9");
+  if (filter.finished_only) absl::StrAppend(&sql, " AND status <> 'running'");
   absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?4");
   if (!filter.before_run_id.empty()) {
     // A cursor that names no run would silently return nothing; say so instead.
@@ -125,6 +127,7 @@ absl::StatusOr<std::vector<Run>> SelectRuns(Connection& db, const RunFilter& fil
   if (!filter.key_contains.empty()) stmt->Bind(6, filter.key_contains);
   if (filter.created_from.has_value()) stmt->Bind(7, *filter.created_from);
   if (filter.created_until.has_value()) stmt->Bind(8, *filter.created_until);
+  if (filter.mode.has_value()) stmt->Bind(9, RunModeName(*filter.mode));
   return AllRows<Run>(stmt, ReadRunRow);
 }
 

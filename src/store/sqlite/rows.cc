@@ -30,6 +30,13 @@ absl::StatusOr<Run> ReadRunRow(const Statement& row) {
   run.created_at = row.Time(8);
   run.updated_at = row.Time(9);
   run.finished_at = row.OptionalTime(10);
+  std::string mode = row.Text(11);
+  std::optional<RunMode> parsed_mode = ParseRunMode(mode);
+  if (!parsed_mode.has_value()) {
+    return absl::DataLossError(absl::StrCat("unknown run mode '", mode, "' in the database"));
+  }
+  run.mode = *parsed_mode;
+  run.parent_run_id = row.Text(12);
   return run;
 }
 
@@ -112,6 +119,8 @@ VersionInfo ReadVersionRow(const Statement& row) {
   version.spec_source = row.Text(2);
   version.source_name = row.Text(3);
   version.deployed_at = row.Time(4);
+  // A stage this program does not know (a newer flowline's) reads as retired: never started on.
+  version.stage = ParseVersionStage(row.Text(5)).value_or(VersionStage::kRetired);
   return version;
 }
 
@@ -123,6 +132,9 @@ WorkflowInfo ReadWorkflowRow(const Statement& row) {
   workflow.paused = row.Int(3) != 0;
   workflow.paused_by = row.Text(4);
   workflow.paused_at = row.OptionalTime(5);
+  workflow.shadow_version = row.Text(6);
+  workflow.canary_version = row.Text(7);
+  workflow.canary_share = row.Double(8);
   return workflow;
 }
 

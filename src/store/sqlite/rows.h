@@ -19,7 +19,7 @@ namespace flowline::store::sqlite {
 
 inline constexpr char kRunColumns[] =
     "run_id, workflow, version, business_key, status, input_json, output_json, error, "
-    "created_at, updated_at, finished_at";
+    "created_at, updated_at, finished_at, mode, parent_run_id";
 inline constexpr char kStepColumns[] =
     "run_id, step_id, status, attempt, deps_remaining, available_at, lease_owner, lease_token, "
     "lease_expires_at, params_json, output_json, confidence, error, resume_json, task_id, "
@@ -30,9 +30,10 @@ inline constexpr char kTaskColumns[] =
     "resolution_json, escalate_to, notify_url, escalated_at, four_eyes, first_by, "
     "first_decision_json, claimed_at";
 inline constexpr char kVersionColumns[] =
-    "workflow, version, spec_source, source_name, deployed_at";
+    "workflow, version, spec_source, source_name, deployed_at, stage";
 inline constexpr char kWorkflowColumns[] =
-    "workflow, live_version, updated_at, paused, paused_by, paused_at";
+    "workflow, live_version, updated_at, paused, paused_by, paused_at, shadow_version, "
+    "canary_version, canary_share";
 inline constexpr char kRecordColumns[] =
     "seq, run_id, step_id, version, kind, actor, payload_json, at, prev_hash, hash";
 inline constexpr char kCheckpointColumns[] =

@@ -88,11 +88,12 @@ absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens,
 absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, const NewRun& run) {
   RETURN_IF_ERROR(ValidateNewRun(run));
   CreateRunResult result;
-  if (!run.business_key.empty()) {
-    // The `business_key <> ''` term lets SQLite use the partial index runs_business_key
-    // instead of scanning every run of the workflow.
+  if (!run.business_key.empty() && run.mode == RunMode::kNormal) {
+    // The `business_key <> ''` and `mode` terms let SQLite use the partial index
+    // runs_business_key instead of scanning every run of the workflow.
     ASSIGN_OR_RETURN(auto find, db.Prepare("SELECT run_id, status FROM runs WHERE workflow = ?1 "
-                                           "AND business_key = ?2 AND business_key <> ''"));
+                                           "AND business_key = ?2 AND business_key <> '' "
+                                           "AND mode = 'normal'"));
     find->Bind(1, run.workflow);
     find->Bind(2, run.business_key);
     ASSIGN_OR_RETURN(bool found, find->Step());
@@ -106,14 +107,16 @@ absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, c
   {
     ASSIGN_OR_RETURN(auto insert, db.Prepare("INSERT INTO runs (run_id, workflow, version, "
                                              "business_key, status, input_json, created_at, "
-                                             "updated_at) VALUES (?1, ?2, ?3, ?4, 'running', "
-                                             "?5, ?6, ?6)"));
+                                             "updated_at, mode, parent_run_id) VALUES (?1, ?2, "
+                                             "?3, ?4, 'running', ?5, ?6, ?6, ?7, ?8)"));
     insert->Bind(1, run.run_id);
     insert->Bind(2, run.workflow);
     insert->Bind(3, run.version);
     insert->Bind(4, run.business_key);
     insert->Bind(5, run.input_json);
     insert->Bind(6, run.now);
+    insert->Bind(7, RunModeName(run.mode));
+    insert->Bind(8, run.parent_run_id);
     absl::Status status = insert->Run();
     if (absl::IsAlreadyExists(status)) {
       return absl::AlreadyExistsError(absl::StrCat("run ", run.run_id, " already exists"));

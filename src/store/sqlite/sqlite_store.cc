@@ -16,6 +16,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/monitor_rows.h"
 #include "store/sqlite/reads.h"
+#include "store/sqlite/release_rows.h"
 #include "store/sqlite/task_writes.h"
 
 namespace flowline::store::sqlite {
@@ -172,6 +173,29 @@ absl::StatusOr<std::vector<WorkflowInfo>> SqliteStore::ListWorkflows() {
 
 absl::StatusOr<std::vector<VersionInfo>> SqliteStore::ListVersions(const std::string& workflow) {
   return ReadTx("ListVersions", [&](Connection& db) { return SelectVersions(db, workflow); });
+}
+
+absl::StatusOr<WorkflowInfo> SqliteStore::SetVersionStage(const StageChange& change) {
+  return WriteTx<WorkflowInfo>("SetVersionStage",
+                               [&](Connection& db) { return ChangeVersionStage(db, change); });
+}
+
+absl::Status SqliteStore::PutShadowComparison(const ShadowComparison& comparison) {
+  return InOperation(
+      committer_->Run([&](Connection& db) { return UpsertShadowComparison(db, comparison); }),
+      "PutShadowComparison");
+}
+
+absl::StatusOr<std::vector<ShadowComparison>> SqliteStore::ListShadowComparisons(
+    const ShadowComparisonFilter& filter) {
+  return ReadTx("ListShadowComparisons",
+                [&](Connection& db) { return SelectShadowComparisons(db, filter); });
+}
+
+absl::StatusOr<std::vector<Run>> SqliteStore::ListUncomparedShadowRuns(const std::string& workflow,
+                                                                       int limit) {
+  return ReadTx("ListUncomparedShadowRuns",
+                [&](Connection& db) { return SelectUncomparedShadowRuns(db, workflow, limit); });
 }
 
 absl::StatusOr<CreateRunResult> SqliteStore::CreateRun(const NewRun& run) {

@@ -80,6 +80,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<WorkflowInfo>> ListWorkflows() override;
   absl::StatusOr<std::vector<VersionInfo>> ListVersions(const std::string& workflow) override;
 
+  absl::StatusOr<WorkflowInfo> SetVersionStage(const StageChange& change) override;
+  absl::Status PutShadowComparison(const ShadowComparison& comparison) override;
+  absl::StatusOr<std::vector<ShadowComparison>> ListShadowComparisons(
+      const ShadowComparisonFilter& filter) override;
+  absl::StatusOr<std::vector<Run>> ListUncomparedShadowRuns(const std::string& workflow,
+                                                            int limit) override;
+
   absl::StatusOr<CreateRunResult> CreateRun(const NewRun& run) override;
   absl::StatusOr<std::vector<ClaimedStep>> ClaimSteps(const LeaseRequest& lease, absl::Time now,
                                                       int max) override;
