@@ -16,6 +16,7 @@
 #include "engine/run_context.h"
 #include "engine/step_runner.h"
 #include "expr/expr.h"
+#include "review/policy.h"
 #include "review/resolution.h"
 #include "spdlog/spdlog.h"
 
@@ -43,6 +44,11 @@ using LimitKeys = std::vector<std::pair<std::string, int>>;
 
 }  // namespace
 
+double CanaryDraw(std::string_view workflow, std::string_view key) {
+  // Its own material, so the canary's cases are not the audit sample's.
+  return review::AuditDraw(absl::StrCat(Sv(workflow), "/canary"), key);
+}
+
 class Engine::Impl {
  public:
   Impl(EngineOptions options, store::Store& store, const steps::StepKindRegistry& registry,
@@ -62,17 +68,46 @@ class Engine::Impl {
 
   // ---- Versions -------------------------------------------------------------------------------
 
-  absl::StatusOr<DeployResult> Deploy(std::string_view text, std::string_view source_name) {
+  absl::StatusOr<DeployResult> Deploy(std::string_view text, std::string_view source_name,
+                                      store::VersionStage stage, const std::string& by) {
     ASSIGN_OR_RETURN(WorkflowSpec spec, ParseSpec(text, source_name, registry_));
     ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::Build(std::move(spec), registry_));
     store::VersionInfo info{plan->workflow(), plan->version(), std::string(text),
                             std::string(source_name), clock_.Now()};
+    info.stage = store::VersionStage::kDraft;
     ASSIGN_OR_RETURN(bool created, store_.PutVersion(info));
     {
       std::lock_guard<std::mutex> lock(plans_mu_);
       plans_.emplace(plan->version(), plan);
     }
-    return DeployResult{plan->workflow(), plan->version(), created};
+    DeployResult result{plan->workflow(), plan->version(), created, store::VersionStage::kDraft};
+    if (!created) {
+      ASSIGN_OR_RETURN(store::VersionInfo stored, store_.GetVersion(info.workflow, info.version));
+      result.stage = stored.stage;
+      return result;
+    }
+    if (stage != store::VersionStage::kDraft) {
+      // Stored as a draft first, then moved: the move is a stage change like any other, with its
+      // record. (A crash between the two leaves a draft, which a second deploy reports as such.)
+      store::StageChange change;
+      change.workflow = info.workflow;
+      change.version = info.version;
+      change.to = stage;
+      change.expected_from = store::VersionStage::kDraft;
+      change.now = clock_.Now();
+      const Json payload = {{"workflow", info.workflow},
+                            {"version", info.version},
+                            {"from", "draft"},
+                            {"to", store::VersionStageName(stage)},
+                            {"source", info.source_name},
+                            {"by", by}};
+      change.records.push_back({"", "version.deployed",
+                                by == "system" ? "system" : absl::StrCat("human:", by),
+                                common::CanonicalJson(payload)});
+      RETURN_IF_ERROR(store_.SetVersionStage(change).status());
+      result.stage = stage;
+    }
+    return result;
   }
 
   absl::StatusOr<std::shared_ptr<const Plan>> GetPlan(const std::string& workflow,
@@ -92,10 +127,18 @@ class Engine::Impl {
   // ---- Runs -----------------------------------------------------------------------------------
 
   absl::StatusOr<StartRunResult> StartRun(const StartRunRequest& request) {
+    store::RunMode mode = request.mode;
+    if (options_.dry_run && mode == store::RunMode::kNormal) mode = store::RunMode::kEvaluation;
     std::string version = request.version;
+    std::optional<store::WorkflowInfo> workflow;
     if (version.empty()) {
-      ASSIGN_OR_RETURN(store::WorkflowInfo workflow, store_.GetWorkflow(request.workflow));
-      version = workflow.live_version;
+      ASSIGN_OR_RETURN(workflow, store_.GetWorkflow(request.workflow));
+      if (workflow->live_version.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "workflow ", request.workflow, " has no live version yet (only drafts): promote one ",
+            "with `flowline promote ", request.workflow, " VERSION`"));
+      }
+      version = workflow->live_version;
     }
     ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, GetPlan(request.workflow, version));
     RETURN_IF_ERROR(plan->ValidateInput(request.input));
@@ -107,25 +150,96 @@ class Engine::Impl {
     const absl::Time now = clock_.Now();
     store::NewRun run;
     run.run_id = common::NewId("run_", now, random_);
+    // The canary takes its share of new live cases, drawn by business key (by run id for a
+    // workflow without keys: then only the share, not the same case's version, is stable).
+    bool canary = false;
+    if (workflow.has_value() && mode == store::RunMode::kNormal &&
+        !workflow->canary_version.empty() &&
+        CanaryDraw(request.workflow, key.empty() ? run.run_id : key) < workflow->canary_share) {
+      ASSIGN_OR_RETURN(plan, GetPlan(request.workflow, workflow->canary_version));
+      RETURN_IF_ERROR(plan->ValidateInput(request.input));
+      ASSIGN_OR_RETURN(key, plan->EvaluateKey(evaluator));
+      canary = true;
+    }
     run.workflow = plan->workflow();
     run.version = plan->version();
     run.business_key = std::move(key);
+    run.mode = mode;
     run.input_json = common::CanonicalJson(request.input);
     run.now = now;
     run.steps = plan->new_steps();
     const bool executing = started_ || options_.workers == 0;
     if (executing) run.lease = store::LeaseRequest{options_.worker_id, options_.lease};
-    const Json key_json = plan->personal().Covers("key") && !run.business_key.empty()
+    run.records.push_back({"", "run.created", "system", RunCreatedPayload(*plan, run, canary)});
+    ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
+    Schedule(run, request.input, created);
+    StartRunResult result{created.run_id, created.created ? run.version : "", created.created,
+                          created.status, canary, ""};
+    // A new live case is copied to the shadow version (mode shadow: it writes nothing outside
+    // and asks nobody). The copy failing never fails the live case: it is logged.
+    if (created.created && workflow.has_value() && mode == store::RunMode::kNormal &&
+        !workflow->shadow_version.empty() && workflow->shadow_version != run.version) {
+      absl::StatusOr<std::string> shadow =
+          StartShadow(*workflow, request.input, run.run_id, now);
+      if (shadow.ok()) {
+        result.shadow_run_id = *shadow;
+      } else {
+        spdlog::warn("run {}: no shadow copy on version {}: {}", run.run_id,
+                     workflow->shadow_version, shadow.status().ToString());
+      }
+    }
+    return result;
+  }
+
+  std::string RunCreatedPayload(const Plan& plan, const store::NewRun& run, bool canary) {
+    const Json key_json = plan.personal().Covers("key") && !run.business_key.empty()
                               ? Json(digest_(Json(run.business_key)))
                               : Json(run.business_key);
-    run.records.push_back({"", "run.created", "system",
-                           absl::StrCat("{\"version\":\"", run.version, "\",\"key\":",
-                                        common::CanonicalJson(key_json), ",\"input_digest\":\"",
-                                        common::Sha256Hex(run.input_json), "\"}")});
+    std::string payload = absl::StrCat(
+        "{\"version\":\"", run.version, "\",\"key\":", common::CanonicalJson(key_json),
+        ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"");
+    if (run.mode != store::RunMode::kNormal) {
+      absl::StrAppend(&payload, ",\"mode\":\"", store::RunModeName(run.mode), "\"");
+    }
+    if (!run.parent_run_id.empty()) {
+      absl::StrAppend(&payload, ",\"live_run\":\"", run.parent_run_id, "\"");
+    }
+    if (canary) absl::StrAppend(&payload, ",\"canary\":true");
+    payload.push_back('}');
+    return payload;
+  }
+
+  absl::StatusOr<std::string> StartShadow(const store::WorkflowInfo& workflow, const Json& input,
+                                          const std::string& live_run_id, absl::Time now) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan,
+                     GetPlan(workflow.workflow, workflow.shadow_version));
+    RETURN_IF_ERROR(plan->ValidateInput(input));
+    expr::Evaluator& evaluator = ThreadEvaluator();
+    RETURN_IF_ERROR(evaluator.SetEnvironment(Json{{"input", input}}));
+    store::NewRun run;
+    ASSIGN_OR_RETURN(run.business_key, plan->EvaluateKey(evaluator));
+    run.run_id = common::NewId("run_", now, random_);
+    run.workflow = plan->workflow();
+    run.version = plan->version();
+    run.mode = store::RunMode::kShadow;
+    run.parent_run_id = live_run_id;
+    run.input_json = common::CanonicalJson(input);
+    run.now = now;
+    run.steps = plan->new_steps();
+    if (started_ || options_.workers == 0) {
+      run.lease = store::LeaseRequest{options_.worker_id, options_.lease};
+    }
+    run.records.push_back({"", "run.created", "system", RunCreatedPayload(*plan, run, false)});
     ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
+    Schedule(run, input, created);
+    return created.run_id;
+  }
+
+  // Queues the steps a new run's creation leased to this engine.
+  void Schedule(const store::NewRun& run, const Json& input, store::CreateRunResult& created) {
 
     if (created.created && !created.leased.empty()) {
-      RunContext ctx = RunContext::ForNewRun(run, request.input);
+      RunContext ctx = RunContext::ForNewRun(run, input);
       std::lock_guard<std::mutex> lock(mu_);
       for (store::ClaimedStep& step : created.leased) {
         held_[StepKey(step)] = step;
@@ -134,8 +248,6 @@ class Engine::Impl {
         work_cv_.notify_one();
       }
     }
-    return StartRunResult{created.run_id, created.created ? run.version : "", created.created,
-                          created.status};
   }
 
   absl::StatusOr<store::Task> ResolveTask(const TaskDecision& decision) {
@@ -588,8 +700,9 @@ Engine::Engine(EngineOptions options, store::Store& store, const steps::StepKind
 Engine::~Engine() = default;
 
 absl::StatusOr<DeployResult> Engine::Deploy(std::string_view spec_text,
-                                            std::string_view source_name) {
-  return impl_->Deploy(spec_text, source_name);
+                                            std::string_view source_name, store::VersionStage stage,
+                                            const std::string& by) {
+  return impl_->Deploy(spec_text, source_name, stage, by);
 }
 absl::StatusOr<std::shared_ptr<const Plan>> Engine::GetPlan(const std::string& workflow,
                                                             const std::string& version) {

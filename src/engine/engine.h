@@ -49,9 +49,9 @@ struct EngineOptions {
   // Where steps keep and find artifacts (page images, uploaded files). Must outlive the engine;
   // may be null (kinds that need artifacts then fail their steps with a clear error).
   steps::ArtifactStore* artifacts = nullptr;
-  // Dry run (evaluations, rehearsals): steps whose kind writes outside flowline
-  // (StepKindInfo::side_effects: http, sql) are not executed; they complete with the output
-  // {"dry_run": true}. Everything else runs as usual. Default false.
+  // Dry run (evaluations, rehearsals): every run this engine starts without a mode is an
+  // evaluation run, whose side effects are suppressed as StartRunRequest::mode says. Default
+  // false.
   bool dry_run = false;
   // The key of personal data digests in decision records (audit/personal_data.h; the command
   // line reads it from the audit key directory). Default empty: digests are then unkeyed, which
@@ -62,7 +62,14 @@ struct EngineOptions {
 struct StartRunRequest {
   std::string workflow;
   Json input;
-  std::string version;  // empty: the live version
+  // Empty: the live version, or the canary for its share of business keys; a normal run on
+  // the live version also starts a shadow copy when the workflow has a shadow version.
+  std::string version;
+  // Anything but normal suppresses side effects: http/sql steps complete with the request they
+  // would have made ({"suppressed": true, "request": ...}) and write nothing; a shadow run never
+  // opens a task (its review steps complete as straight through, saying where the case would
+  // have gone). Non-normal runs are not de-duplicated and not counted in measures or drift.
+  store::RunMode mode = store::RunMode::kNormal;
 };
 
 struct StartRunResult {
@@ -70,13 +77,21 @@ struct StartRunResult {
   std::string version;
   bool created = false;  // false: a run with the same business key already existed
   store::RunStatus status = store::RunStatus::kRunning;
+  bool canary = false;         // the version is the workflow's canary, chosen by the key's draw
+  std::string shadow_run_id;   // the shadow copy started beside it, if any
 };
 
 struct DeployResult {
   std::string workflow;
   std::string version;
-  bool created = false;  // false: this exact spec was already deployed
+  bool created = false;  // false: this exact spec was already deployed (its stage is unchanged)
+  store::VersionStage stage = store::VersionStage::kLive;  // the version's stage now
 };
+
+// Which share of new live cases goes to the canary: a case goes there when its draw is below
+// the share. Deterministic in (workflow, business key), so a case always lands on the same
+// version; independent of the audit sample's draw (review::AuditDraw).
+double CanaryDraw(std::string_view workflow, std::string_view key);
 
 struct TaskDecision {
   std::string task_id;
@@ -96,9 +111,12 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Validates and stores a spec as a new version, which becomes live. InvalidArgument lists
-  // every problem (file:line:column).
-  absl::StatusOr<DeployResult> Deploy(std::string_view spec_text, std::string_view source_name);
+  // Validates and stores a spec as a new version in `stage` (default: live, the previous live
+  // version retired). Any stage but draft is a stage change recorded as "version.deployed" by
+  // `by`. InvalidArgument lists every problem (file:line:column).
+  absl::StatusOr<DeployResult> Deploy(std::string_view spec_text, std::string_view source_name,
+                                      store::VersionStage stage = store::VersionStage::kLive,
+                                      const std::string& by = "system");
 
   // The plan of a version (built once, then cached). NotFound for an unknown version.
   absl::StatusOr<std::shared_ptr<const Plan>> GetPlan(const std::string& workflow,

@@ -163,9 +163,11 @@ TEST_F(EngineRecordsTest, EveryRecordIsLinkedAndCarriesTheRunsVersion) {
     EXPECT_EQ(hasher.Hash(record), record.hash);
     prev = record.hash;
   }
-  EXPECT_THAT(kinds, ::testing::ElementsAre("run.created", "step.completed", "routing.decided",
-                                            "task.opened", "task.resolved", "step.completed",
-                                            "run.completed"));
+  // The deployment first: making a version live is a stage change, recorded under the version.
+  EXPECT_THAT(kinds, ::testing::ElementsAre("version.deployed", "run.created", "step.completed",
+                                            "routing.decided", "task.opened", "task.resolved",
+                                            "step.completed", "run.completed"));
+  EXPECT_EQ((*chain)[0].run_id, "");
 }
 
 TEST_F(EngineRecordsTest, StepRecordsNameTheModelInputDigestAndDuration) {

@@ -217,7 +217,11 @@ outputs:
     Json output = Json::parse(detail.run.output_json);
     EXPECT_EQ(output["computed"], dry_run ? "rehearsal!" : "real!");  // pure steps still run
     if (dry_run) {
-      EXPECT_EQ(Json::parse(Step(detail, "post").output_json), Json({{"dry_run", true}}));
+      // The statement it would have run, instead of running it.
+      Json post = Json::parse(Step(detail, "post").output_json);
+      EXPECT_EQ(post["suppressed"], true);
+      EXPECT_EQ(post["request"]["statement"], "INSERT INTO ledger (id) VALUES (:id)");
+      EXPECT_EQ(post["request"]["params"], Json({{"id", "rehearsal!"}}));
     } else {
       EXPECT_EQ(output["posted"], 1);
     }

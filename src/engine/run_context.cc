@@ -19,6 +19,7 @@ absl::StatusOr<RunContext> RunContext::FromDetail(const store::RunDetail& detail
   ctx.workflow = run.workflow;
   ctx.version = run.version;
   ctx.business_key = run.business_key;
+  ctx.mode = run.mode;
   ASSIGN_OR_RETURN(Json input, common::ParseJson(run.input_json, "the run's stored input"));
   ctx.env = Json{{"input", std::move(input)},
                  {"run", RunInfo(run.run_id, run.business_key, run.workflow, run.version)},
@@ -43,6 +44,7 @@ RunContext RunContext::ForNewRun(const store::NewRun& run, Json input) {
   ctx.workflow = run.workflow;
   ctx.version = run.version;
   ctx.business_key = run.business_key;
+  ctx.mode = run.mode;
   ctx.env = Json{{"input", std::move(input)},
                  {"run", RunInfo(run.run_id, run.business_key, run.workflow, run.version)},
                  {"steps", Json::object()}};

@@ -22,6 +22,7 @@ struct RunContext {
   std::string workflow;
   std::string version;
   std::string business_key;
+  store::RunMode mode = store::RunMode::kNormal;
   Json env;
   std::set<std::string, std::less<>> finished;  // completed or skipped steps
 

@@ -144,11 +144,19 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.http = http_;
       sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
+      const bool suppress = options_.dry_run || ctx->mode != store::RunMode::kNormal;
+      sctx.suppress_side_effects = suppress;
+      const steps::StepKindInfo& info = step->kind->Info();
       const bool execute = exhausted_decision.empty() || exhausted_decision == "retry";
-      steps::StepOutcome outcome = !execute ? ExhaustedDecision(exhausted_decision, resume)
-                                   : options_.dry_run && step->kind->Info().side_effects
-                                       ? steps::StepOutcome::Completed(Json{{"dry_run", true}})
-                                       : step->prepared->Execute(sctx);
+      steps::StepOutcome outcome =
+          !execute ? ExhaustedDecision(exhausted_decision, resume)
+          : suppress && info.side_effects && !info.suppressible
+              ? steps::StepOutcome::Completed(Json{{"suppressed", true}})
+              : step->prepared->Execute(sctx);
+      if (ctx->mode == store::RunMode::kShadow &&
+          outcome.kind == steps::StepOutcome::Kind::kWaitForTask) {
+        outcome = ShadowInsteadOfTask(outcome);
+      }
       const absl::Time now = clock_.Now();
 
       switch (outcome.kind) {
@@ -171,7 +179,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
                      absl::StrCat("\"error\":", JsonString(outcome.error), ",\"error_class\":\"",
                                   steps::ErrorClassName(outcome.error_class), "\",\"retry_at\":\"",
                                   absl::FormatTime(commit.retry_at), "\""))});
-          } else if (plan.spec().exceptions.retries_exhausted && step->spec->uses != "review") {
+          } else if (plan.spec().exceptions.retries_exhausted && step->spec->uses != "review" &&
+                     ctx->mode != store::RunMode::kShadow) {
             OpenExhaustedTask(plan, *step, claimed, outcome.error, now, commit);
           } else {
             FailRun(
@@ -233,6 +242,20 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
   AttemptResult out{std::move(result), std::nullopt};
   if (out.commit.run_finished && commit.finish.has_value()) out.finished = commit.finish->status;
   return out;
+}
+
+steps::StepOutcome StepRunner::ShadowInsteadOfTask(const steps::StepOutcome& waiting) {
+  // A shadow never asks a person: it records where the case would have gone and goes on as if
+  // the case were straight through, so its outputs can be compared with live's.
+  const Json& payload = waiting.task.payload;
+  return steps::StepOutcome::Completed(
+      Json{{"decision", "auto"},
+           {"routed", "straight_through"},
+           {"suppressed", true},
+           {"would_route", "person"},
+           {"queue", waiting.task.queue},
+           {"reasons", payload.is_object() ? payload.value("reasons", Json::array()) : Json()},
+           {"data", Json::object()}});
 }
 
 steps::StepOutcome StepRunner::ExhaustedDecision(const std::string& decision, const Json& resume) {

@@ -23,7 +23,7 @@ struct StepRunnerOptions {
   absl::Duration lease = absl::Seconds(60);
   bool lease_next = true;  // lease steps the commit makes ready to this worker
   steps::ArtifactStore* artifacts = nullptr;
-  bool dry_run = false;           // see EngineOptions::dry_run
+  bool dry_run = false;           // see EngineOptions::dry_run: every run suppresses
   std::string personal_data_key;  // see EngineOptions::personal_data_key
 };
 
@@ -75,6 +75,9 @@ class StepRunner {
                          absl::Time now, store::StepCommit& commit);
   // The outcome of a person's `skip` or `reject` on an exhausted step (`retry` runs it again).
   static steps::StepOutcome ExhaustedDecision(const std::string& decision, const Json& resume);
+  // A shadow run's step that would have opened a task: completed as straight through, with
+  // where the case would have gone.
+  static steps::StepOutcome ShadowInsteadOfTask(const steps::StepOutcome& waiting);
 
   StepRunnerOptions options_;
   store::Store& store_;

@@ -89,7 +89,8 @@ absl::StatusOr<RunFacts> StoreFacts::Run(const std::string& run_id) {
   ASSIGN_OR_RETURN(store::Run run, store_.GetRun(run_id));
   // Records of a run cluster in time, so forgetting everything now and then costs little.
   if (runs_.size() >= max_cached_runs_) runs_.clear();
-  RunFacts facts{run.workflow, run.version, run.created_at};
+  RunFacts facts{run.workflow, run.version, run.created_at,
+                 run.mode == store::RunMode::kNormal};
   runs_.emplace(run_id, facts);
   return facts;
 }
@@ -147,6 +148,7 @@ absl::Status MeasureFold::Add(const store::Record& record) {
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(run.status());
+  if (!run->business) return absl::OkStatus();  // a shadow copy is not a case of the business
   const int64_t skipped_before = skipped_;
   if (kind == "run.created") {
     Count(*run, record.at, "", measure::kRunsStarted, "", 1, 0);

@@ -31,6 +31,8 @@ struct RunFacts {
   std::string workflow;
   std::string version;
   absl::Time created_at;
+  // A business case (a normal run); shadow copies and other suppressed runs are not counted.
+  bool business = true;
 };
 
 struct TaskFacts {

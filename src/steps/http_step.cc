@@ -209,12 +209,15 @@ class PreparedHttp final : public PreparedStep {
     ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
     HttpCall call = ReadCall(r, auth_);
     if (!r.ok()) return StepOutcome::Failed(r.Summary());
-    if (ctx.http == nullptr) return StepOutcome::Failed("internal: no HTTP client in context");
 
     HttpRequest request;
     request.method = call.method;
     request.url = call.url;
     request.headers = std::move(call.headers);
+    // A suppressed run (shadow, replay, evaluation) sends nothing: the request it would have
+    // sent is its output, without the authentication (its secrets are never even read).
+    if (ctx.suppress_side_effects) return Suppressed(request, call, ctx.idempotency_key);
+    if (ctx.http == nullptr) return StepOutcome::Failed("internal: no HTTP client in context");
     std::vector<std::string> secrets;
     if (auth_) {
       absl::StatusOr<HttpAuth::Resolved> resolved = auth_->Resolve();
@@ -245,6 +248,18 @@ class PreparedHttp final : public PreparedStep {
   }
 
  private:
+  StepOutcome Suppressed(const HttpRequest& request, const HttpCall& call,
+                         const std::string& idempotency_key) const {
+    Json headers = Json::object();
+    for (const auto& [name, value] : request.headers) headers[name] = value;
+    headers["Idempotency-Key"] = idempotency_key;
+    if (call.body && !call.has_content_type) headers["Content-Type"] = "application/json";
+    Json would = {{"method", request.method}, {"url", request.url}, {"headers", headers}};
+    if (call.body) would["body"] = *call.body;
+    if (auth_) would["auth"] = "not sent";
+    return StepOutcome::Completed(Json{{"suppressed", true}, {"request", std::move(would)}});
+  }
+
   static StepOutcome SendFailure(const absl::Status& status, const HttpCall& call,
                                  const HttpRequest& request,
                                  const std::vector<std::string>& secrets) {
@@ -274,6 +289,7 @@ HttpStep::HttpStep() {
   info_.description = "Sends one HTTP request to another system and returns its response.";
   info_.actors = {Actor::kSystem};
   info_.side_effects = true;
+  info_.suppressible = true;
   info_.params = {
       {"method", ParamType::kString, false, false,
        "GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS"},

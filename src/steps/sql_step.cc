@@ -138,6 +138,15 @@ class PreparedSql final : public PreparedStep {
     }
     const bool writes = sqlite3_stmt_readonly(stmt.stmt) == 0;
     if (!writes) return Run(database, stmt.stmt, max_rows);
+    // A suppressed run (shadow, replay, evaluation) reads like any other but writes nothing: the
+    // statement it would have run is its output.
+    if (ctx.suppress_side_effects) {
+      return StepOutcome::Completed(
+          Json{{"suppressed", true},
+               {"request", {{"database", path_},
+                            {"statement", statement_},
+                            {"params", params != nullptr ? *params : Json::object()}}}});
+    }
     return RunOnce(database, stmt.stmt, max_rows, ctx.idempotency_key);
   }
 
@@ -225,6 +234,7 @@ SqlStep::SqlStep() {
       "Runs one parameterised SQL statement against a database; writes are applied once.";
   info_.actors = {Actor::kSystem};
   info_.side_effects = true;
+  info_.suppressible = true;
   info_.params = {
       {"database", ParamType::kString, true, true, "the database: sqlite:<path to the file>"},
       {"statement", ParamType::kString, true, true,

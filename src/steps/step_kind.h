@@ -53,6 +53,10 @@ struct StepKindInfo {
   std::vector<Actor> actors;  // the actors this kind may be declared with
   std::vector<ParamSpec> params;
   bool side_effects = false;  // writes to systems outside flowline
+  // A kind with side effects that honours StepContext::suppress_side_effects. The engine never
+  // executes a side-effect kind without it in a suppressed run: such a step completes with
+  // {"suppressed": true} and no request.
+  bool suppressible = false;
 };
 
 // A problem with a step's configuration. `param` is the path of the parameter within `with:`
@@ -141,6 +145,10 @@ struct StepContext {
   ArtifactStore* artifacts = nullptr;
   // The calling thread's sandbox, for kinds that run Lua. Its environment is the run data.
   expr::Evaluator* evaluator = nullptr;
+  // Shadow, replay and evaluation runs (docs/releases.md): a kind with side effects must not
+  // write anything outside flowline; it completes with {"suppressed": true, "request": {...}},
+  // the request it would have made (no secrets). Reads that change nothing may still run.
+  bool suppress_side_effects = false;
   // For a workflow's gate (a review step with `gate: true`) on its first execution: the
   // engine's routing decision under the exception policy (review::RoutingDecision::ToJson(),
   // plus "queue" when the policy names one). Null otherwise.
