@@ -60,7 +60,8 @@ class Engine::Impl {
         random_(random),
         http_(http),
         runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts,
-                                  options_.dry_run, options_.personal_data_key},
+                                  options_.dry_run, options_.personal_data_key,
+                                  options_.recorded_output},
                 store, clock, random, http),
         digest_(options_.personal_data_key) {}
 
@@ -173,14 +174,14 @@ class Engine::Impl {
     run.records.push_back({"", "run.created", "system", RunCreatedPayload(*plan, run, canary)});
     ASSIGN_OR_RETURN(store::CreateRunResult created, store_.CreateRun(run));
     Schedule(run, request.input, created);
-    StartRunResult result{created.run_id, created.created ? run.version : "", created.created,
-                          created.status, canary, ""};
+    StartRunResult result{created.run_id,  created.created ? run.version : "",
+                          created.created, created.status,
+                          canary,          ""};
     // A new live case is copied to the shadow version (mode shadow: it writes nothing outside
     // and asks nobody). The copy failing never fails the live case: it is logged.
     if (created.created && workflow.has_value() && mode == store::RunMode::kNormal &&
         !workflow->shadow_version.empty() && workflow->shadow_version != run.version) {
-      absl::StatusOr<std::string> shadow =
-          StartShadow(*workflow, request.input, run.run_id, now);
+      absl::StatusOr<std::string> shadow = StartShadow(*workflow, request.input, run.run_id, now);
       if (shadow.ok()) {
         result.shadow_run_id = *shadow;
       } else {
@@ -195,9 +196,9 @@ class Engine::Impl {
     const Json key_json = plan.personal().Covers("key") && !run.business_key.empty()
                               ? Json(digest_(Json(run.business_key)))
                               : Json(run.business_key);
-    std::string payload = absl::StrCat(
-        "{\"version\":\"", run.version, "\",\"key\":", common::CanonicalJson(key_json),
-        ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"");
+    std::string payload =
+        absl::StrCat("{\"version\":\"", run.version, "\",\"key\":", common::CanonicalJson(key_json),
+                     ",\"input_digest\":\"", common::Sha256Hex(run.input_json), "\"");
     if (run.mode != store::RunMode::kNormal) {
       absl::StrAppend(&payload, ",\"mode\":\"", store::RunModeName(run.mode), "\"");
     }
@@ -237,7 +238,6 @@ class Engine::Impl {
 
   // Queues the steps a new run's creation leased to this engine.
   void Schedule(const store::NewRun& run, const Json& input, store::CreateRunResult& created) {
-
     if (created.created && !created.leased.empty()) {
       RunContext ctx = RunContext::ForNewRun(run, input);
       std::lock_guard<std::mutex> lock(mu_);

@@ -53,6 +53,11 @@ struct EngineOptions {
   // evaluation run, whose side effects are suppressed as StartRunRequest::mode says. Default
   // false.
   bool dry_run = false;
+  // A replaying engine (lifecycle/replay.h): the recorded output of a step with side effects of
+  // the run being replayed. In a replay run such a step completes with it, since the outside
+  // system's answer cannot be asked for again (its evaluated parameters, the request, are still
+  // compared). Unset, or nullopt for a step: it completes suppressed. Default unset.
+  std::function<std::optional<Json>(const std::string& step_id)> recorded_output;
   // The key of personal data digests in decision records (audit/personal_data.h; the command
   // line reads it from the audit key directory). Default empty: digests are then unkeyed, which
   // hides values from a casual reader but not from someone testing guesses.
@@ -77,8 +82,8 @@ struct StartRunResult {
   std::string version;
   bool created = false;  // false: a run with the same business key already existed
   store::RunStatus status = store::RunStatus::kRunning;
-  bool canary = false;         // the version is the workflow's canary, chosen by the key's draw
-  std::string shadow_run_id;   // the shadow copy started beside it, if any
+  bool canary = false;        // the version is the workflow's canary, chosen by the key's draw
+  std::string shadow_run_id;  // the shadow copy started beside it, if any
 };
 
 struct DeployResult {

@@ -97,8 +97,8 @@ class EngineReleaseTest : public ::testing::Test {
     EngineOptions engine_options;
     engine_options.workers = 0;
     engine_options.worker_id = "test";
-    engine_ = std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_,
-                                       http_.get());
+    engine_ =
+        std::make_unique<Engine>(engine_options, *store_, registry_, clock_, random_, http_.get());
   }
 
   std::string Spec(int limit) {

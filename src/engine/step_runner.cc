@@ -148,11 +148,16 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.suppress_side_effects = suppress;
       const steps::StepKindInfo& info = step->kind->Info();
       const bool execute = exhausted_decision.empty() || exhausted_decision == "retry";
-      steps::StepOutcome outcome =
-          !execute ? ExhaustedDecision(exhausted_decision, resume)
-          : suppress && info.side_effects && !info.suppressible
-              ? steps::StepOutcome::Completed(Json{{"suppressed", true}})
-              : step->prepared->Execute(sctx);
+      std::optional<Json> recorded;
+      if (ctx->mode == store::RunMode::kReplay && info.side_effects && options_.recorded_output) {
+        recorded = options_.recorded_output(claimed.step_id);
+      }
+      steps::StepOutcome outcome = !execute ? ExhaustedDecision(exhausted_decision, resume)
+                                   : recorded.has_value()
+                                       ? steps::StepOutcome::Completed(*std::move(recorded))
+                                   : suppress && info.side_effects && !info.suppressible
+                                       ? steps::StepOutcome::Completed(Json{{"suppressed", true}})
+                                       : step->prepared->Execute(sctx);
       if (ctx->mode == store::RunMode::kShadow &&
           outcome.kind == steps::StepOutcome::Kind::kWaitForTask) {
         outcome = ShadowInsteadOfTask(outcome);

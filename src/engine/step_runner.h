@@ -5,6 +5,7 @@
 // visible to any other step before that commit.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,7 @@ struct StepRunnerOptions {
   steps::ArtifactStore* artifacts = nullptr;
   bool dry_run = false;           // see EngineOptions::dry_run: every run suppresses
   std::string personal_data_key;  // see EngineOptions::personal_data_key
+  std::function<std::optional<Json>(const std::string& step_id)> recorded_output;  // ditto
 };
 
 struct AttemptResult {

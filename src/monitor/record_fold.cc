@@ -89,8 +89,7 @@ absl::StatusOr<RunFacts> StoreFacts::Run(const std::string& run_id) {
   ASSIGN_OR_RETURN(store::Run run, store_.GetRun(run_id));
   // Records of a run cluster in time, so forgetting everything now and then costs little.
   if (runs_.size() >= max_cached_runs_) runs_.clear();
-  RunFacts facts{run.workflow, run.version, run.created_at,
-                 run.mode == store::RunMode::kNormal};
+  RunFacts facts{run.workflow, run.version, run.created_at, run.mode == store::RunMode::kNormal};
   runs_.emplace(run_id, facts);
   return facts;
 }

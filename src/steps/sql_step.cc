@@ -143,9 +143,10 @@ class PreparedSql final : public PreparedStep {
     if (ctx.suppress_side_effects) {
       return StepOutcome::Completed(
           Json{{"suppressed", true},
-               {"request", {{"database", path_},
-                            {"statement", statement_},
-                            {"params", params != nullptr ? *params : Json::object()}}}});
+               {"request",
+                {{"database", path_},
+                 {"statement", statement_},
+                 {"params", params != nullptr ? *params : Json::object()}}}});
     }
     return RunOnce(database, stmt.stmt, max_rows, ctx.idempotency_key);
   }
