@@ -1,4 +1,5 @@
 // flowline validate / flowline deploy.
+#include <cstdlib>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
@@ -56,11 +57,17 @@ void AddValidateCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
 void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "deploy",
-      "Store specs as new versions (content-addressed) and make them live; runs already "
-      "started stay on the version they started on");
+      "Store specs as new versions (content-addressed) in a stage, live by default (the "
+      "previous live version is retired); runs already started stay on the version they "
+      "started on");
   auto files = std::make_shared<std::vector<std::string>>();
+  auto stage = std::make_shared<std::string>("live");
   cmd->add_option("files", *files, "Spec files (YAML)")->required()->check(CLI::ExistingFile);
-  cmd->callback([files, &global, &exit_code] {
+  cmd->add_option("--stage", *stage,
+                  "live (default), shadow (runs a suppressed copy of every live case) or draft "
+                  "(takes no cases until `flowline promote`)")
+      ->check(CLI::IsMember({"draft", "shadow", "live"}));
+  cmd->callback([files, stage, &global, &exit_code] {
     absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
     if (!app.ok()) {
       exit_code = Fail(app.status());
@@ -73,14 +80,22 @@ void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
         exit_code = Fail(text.status());
         continue;
       }
-      absl::StatusOr<engine::DeployResult> result = engine->Deploy(*text, file);
+      const char* user = std::getenv("USER");
+      absl::StatusOr<engine::DeployResult> result =
+          engine->Deploy(*text, file, *store::ParseVersionStage(*stage),
+                         user != nullptr && *user != '\0' ? user : "cli");
       if (!result.ok()) {
         std::cerr << result.status().message() << "\n";
         exit_code = 1;
         continue;
       }
       std::cout << "deployed " << result->workflow << " version " << result->version.substr(0, 12)
-                << (result->created ? "" : " (already deployed; now live)") << "\n";
+                << (result->created ? " as " : " already; it is ")
+                << store::VersionStageName(result->stage) << "\n";
+      if (result->stage == store::VersionStage::kDraft) {
+        std::cout << "  it takes no cases until promoted: flowline promote " << result->workflow
+                  << " " << result->version.substr(0, 12) << " [--to shadow]\n";
+      }
     }
   });
 }

@@ -36,6 +36,8 @@ void AddDriftCommands(CLI::App& app, const GlobalOptions& global, int& exit_code
 void AddReportCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // `flowline dataset import|list|show|cases|export|sync` (docs/datasets.md).
 void AddDatasetCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline workflows`, `promote`, `rollback`, `shadow report`, `replay` (docs/releases.md).
+void AddReleaseCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // --prices FILE, defaulting to $FLOWLINE_PRICES: the measures' price table (docs/measures.md).
 void AddPricesOption(CLI::App& cmd, std::string& path);
 

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   flowline::cli::AddSamplesCommand(app, global, exit_code);
   flowline::cli::AddEvalCommand(app, global, exit_code);
   flowline::cli::AddTuneCommand(app, global, exit_code);
+  flowline::cli::AddReleaseCommands(app, global, exit_code);
   flowline::cli::AddPeopleCommands(app, global, exit_code);
   flowline::cli::AddAuditCommand(app, global, exit_code);
   flowline::cli::AddDriftCommands(app, global, exit_code);

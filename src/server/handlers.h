@@ -27,7 +27,7 @@ struct ServerContext {
   Json openapi;  // the parsed OpenAPI document
 };
 
-// POST/GET /api/v1/workflows, GET /api/v1/workflows/{name}.
+// POST/GET /api/v1/workflows, GET /api/v1/workflows/{name}, GET .../{name}/shadow.
 void AddWorkflowRoutes(ServerContext& ctx, Router& router);
 // POST /api/v1/workflows/{name}/runs, POST /api/v1/workflows/{name}/documents,
 // GET /api/v1/runs, GET /api/v1/runs/{id}.

@@ -101,16 +101,21 @@ Json VersionJson(const store::VersionInfo& version, bool live) {
   return Json{{"version", version.version},
               {"source_name", version.source_name},
               {"deployed_at", Rfc3339(version.deployed_at)},
-              {"live", live}};
+              {"live", live},
+              {"stage", store::VersionStageName(version.stage)}};
 }
 
 Json WorkflowJson(const store::WorkflowInfo& workflow) {
-  return Json{{"workflow", workflow.workflow},
-              {"live_version", workflow.live_version},
-              {"updated_at", Rfc3339(workflow.updated_at)},
-              {"paused", workflow.paused},
-              {"paused_by", EmptyAsNull(workflow.paused_by)},
-              {"paused_at", TimeOrNull(workflow.paused_at)}};
+  return Json{
+      {"workflow", workflow.workflow},
+      {"live_version", workflow.live_version},
+      {"updated_at", Rfc3339(workflow.updated_at)},
+      {"paused", workflow.paused},
+      {"paused_by", EmptyAsNull(workflow.paused_by)},
+      {"paused_at", TimeOrNull(workflow.paused_at)},
+      {"shadow_version", EmptyAsNull(workflow.shadow_version)},
+      {"canary_version", EmptyAsNull(workflow.canary_version)},
+      {"canary_share", workflow.canary_version.empty() ? Json() : Json(workflow.canary_share)}};
 }
 
 Json CorrectionJson(const store::Correction& correction) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "lifecycle/shadow.h"
 #include "server/deploy_diagnostics.h"
 #include "server/handlers.h"
 #include "server/json_views.h"
@@ -52,7 +53,17 @@ absl::StatusOr<SpecUpload> ReadSpecUpload(const Call& call) {
 
 absl::StatusOr<Reply> Deploy(ServerContext& ctx, const Call& call) {
   ASSIGN_OR_RETURN(SpecUpload upload, ReadSpecUpload(call));
-  absl::StatusOr<engine::DeployResult> deployed = ctx.engine.Deploy(upload.text, upload.source);
+  // `?stage=draft|shadow|live` (default live): the stage the new version enters.
+  const std::string stage_name = call.Query("stage").empty() ? "live" : call.Query("stage");
+  const std::optional<store::VersionStage> stage = store::ParseVersionStage(stage_name);
+  if (!stage.has_value() || *stage == store::VersionStage::kRetired) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stage '", stage_name,
+                     "' is not one a version can be deployed into: use draft, shadow "
+                     "or live"));
+  }
+  absl::StatusOr<engine::DeployResult> deployed =
+      ctx.engine.Deploy(upload.text, upload.source, *stage, call.user());
   if (!deployed.ok()) return DeployError(deployed.status());
   spdlog::info("{} deployed workflow {} version {}{}", call.user(), deployed->workflow,
                deployed->version, deployed->created ? "" : " (already deployed)");
@@ -64,8 +75,24 @@ absl::StatusOr<Reply> Deploy(ServerContext& ctx, const Call& call) {
   }
   Json body = {{"workflow", deployed->workflow},
                {"version", deployed->version},
-               {"created", deployed->created}};
+               {"created", deployed->created},
+               {"stage", store::VersionStageName(deployed->stage)}};
   return deployed->created ? Created(std::move(body)) : Ok(std::move(body));
+}
+
+// The shadow version's comparison with live (lifecycle/shadow.h); `?version=` a shadow version
+// compared before.
+absl::StatusOr<Reply> GetShadowReport(ServerContext& ctx, const Call& call) {
+  const std::string& name = call.PathParam("name");
+  std::string version;
+  if (const std::string wanted = call.Query("version"); !wanted.empty()) {
+    ASSIGN_OR_RETURN(std::vector<store::VersionInfo> versions, ctx.store.ListVersions(name));
+    ASSIGN_OR_RETURN(const store::VersionInfo* found, FindVersion(versions, name, wanted));
+    version = found->version;
+  }
+  ASSIGN_OR_RETURN(lifecycle::ShadowReport report,
+                   lifecycle::BuildShadowReport(ctx.store, name, version, ctx.clock.Now()));
+  return Ok(lifecycle::ShadowReportJson(report));
 }
 
 absl::StatusOr<Reply> ListWorkflows(ServerContext& ctx, const Call&) {
@@ -134,6 +161,8 @@ void AddWorkflowRoutes(ServerContext& ctx, Router& router) {
               [&ctx](const Call& call) { return ListWorkflows(ctx, call); }});
   router.Add({"GET", "/api/v1/workflows/{name}", Permission::kRead,
               [&ctx](const Call& call) { return GetWorkflow(ctx, call); }});
+  router.Add({"GET", "/api/v1/workflows/{name}/shadow", Permission::kRead,
+              [&ctx](const Call& call) { return GetShadowReport(ctx, call); }});
 }
 
 }  // namespace flowline::server
