@@ -37,8 +37,12 @@ int List(const GlobalOptions& global, const ListArgs& args) {
   for (const store::Run& run : *runs) {
     std::string took =
         run.finished_at.has_value() ? HumanDuration(*run.finished_at - run.created_at) : "-";
+    std::string status = store::RunStatusName(run.status);
+    if (run.mode != store::RunMode::kNormal) {
+      absl::StrAppend(&status, " (", store::RunModeName(run.mode), ")");
+    }
     rows.push_back({run.run_id, run.workflow, run.business_key.empty() ? "-" : run.business_key,
-                    store::RunStatusName(run.status), HumanTime(run.created_at), took});
+                    status, HumanTime(run.created_at), took});
   }
   PrintTable(std::cout, {"RUN", "WORKFLOW", "KEY", "STATUS", "CREATED", "TOOK"}, rows);
   return 0;

@@ -82,6 +82,7 @@ class ApiAuthTest : public ::testing::Test {
         {"read", "GET", "/api/v1/health", fixed("/api/v1/health")},
         {"read", "GET", "/api/v1/workflows", fixed("/api/v1/workflows")},
         {"read", "GET", "/api/v1/workflows/{name}", fixed("/api/v1/workflows/greet")},
+        {"read", "GET", "/api/v1/workflows/{name}/shadow", fixed("/api/v1/workflows/greet/shadow")},
         {"read", "GET", "/api/v1/runs", fixed("/api/v1/runs?workflow=greet")},
         {"read", "GET", "/api/v1/runs/{id}", fixed("/api/v1/runs/" + run_id_)},
         {"read", "GET", "/api/v1/tasks", fixed("/api/v1/tasks?queue=approvals")},

@@ -33,7 +33,9 @@ Json RunSummaryJson(const store::Run& run) {
               {"error", EmptyAsNull(run.error)},
               {"created_at", Rfc3339(run.created_at)},
               {"updated_at", Rfc3339(run.updated_at)},
-              {"finished_at", TimeOrNull(run.finished_at)}};
+              {"finished_at", TimeOrNull(run.finished_at)},
+              {"mode", store::RunModeName(run.mode)},
+              {"live_run_id", EmptyAsNull(run.parent_run_id)}};
 }
 
 Json RunJson(const store::Run& run) {
