@@ -1,12 +1,12 @@
 // Releases in the engine (docs/releases.md): deploying into a stage, the shadow copy of every
 // new live case with its side effects suppressed, and the canary's share.
 #include <httplib.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/temp_dir.h"
 #include "engine/engine.h"
 #include "gmock/gmock.h"
@@ -14,6 +14,7 @@
 #include "steps/http_client.h"
 #include "steps/system_step_kinds.h"
 #include "steps/test_http_server.h"
+#include "steps/test_sqlite_file.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace flowline::engine {
@@ -65,13 +66,6 @@ outputs:
   decision: ${{ steps.review.output.decision }}
 )yaml";
 
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
 class EngineReleaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -89,11 +83,7 @@ class EngineReleaseTest : public ::testing::Test {
     });
     server_.Start();
     ledger_ = dir_.File("ledger.db");
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(ledger_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE ledger (id TEXT)", nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
+    steps::testing::ExecSqlite(ledger_, "CREATE TABLE ledger (id TEXT)");
     EngineOptions engine_options;
     engine_options.workers = 0;
     engine_options.worker_id = "test";
@@ -102,8 +92,8 @@ class EngineReleaseTest : public ::testing::Test {
   }
 
   std::string Spec(int limit) {
-    return Replace(Replace(Replace(kSpec, "DB", ledger_), "URL", server_.Url("/cases")), "LIMIT",
-                   absl::StrCat(limit));
+    return absl::StrReplaceAll(
+        kSpec, {{"DB", ledger_}, {"URL", server_.Url("/cases")}, {"LIMIT", absl::StrCat(limit)}});
   }
 
   std::string Deploy(int limit, VersionStage stage) {
@@ -113,15 +103,7 @@ class EngineReleaseTest : public ::testing::Test {
   }
 
   int LedgerRows() {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(ledger_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM ledger", -1, &stmt, nullptr);
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-    const int rows = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return rows;
+    return steps::testing::QuerySqliteInt(ledger_, "SELECT count(*) FROM ledger");
   }
 
   Json StepOutput(const std::string& run_id, const std::string& step_id) {

@@ -15,13 +15,6 @@
 
 namespace flowline::lifecycle::testing {
 
-inline std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
 class ReleaseFixture : public ::testing::Test {
  protected:
   void SetUp() override {

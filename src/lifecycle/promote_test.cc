@@ -1,5 +1,6 @@
 #include "lifecycle/promote.h"
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lifecycle/lifecycle_release_test_util.h"
@@ -19,7 +20,7 @@ outputs:
   n: ${{ steps.s.output.n }}
 )yaml";
 
-std::string Spec(int n) { return testing::Replace(kSpec, "N", absl::StrCat(n)); }
+std::string Spec(int n) { return absl::StrReplaceAll(kSpec, {{"N", absl::StrCat(n)}}); }
 
 // A gate that passes versions whose spec says n >= the live one's n.
 GateVerdict Compare(const store::VersionInfo& candidate, const store::VersionInfo& live) {

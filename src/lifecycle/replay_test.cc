@@ -1,17 +1,15 @@
 #include "lifecycle/replay.h"
 
-#include <sqlite3.h>
-
 #include <atomic>
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lifecycle/lifecycle_release_test_util.h"
+#include "steps/test_sqlite_file.h"
 
 namespace flowline::lifecycle {
 namespace {
-
-using testing::Replace;
 
 // A step that answers something new every time: what a model changed on disk behind its
 // version's back looks like to a replay.
@@ -93,19 +91,11 @@ class ReplayTest : public testing::ReleaseFixture {
   }
 
   std::string Spec(const std::string& extra) {
-    return Replace(Replace(kSpec, "DB", ledger_), "EXTRA\n", extra);
+    return absl::StrReplaceAll(kSpec, {{"DB", ledger_}, {"EXTRA\n", extra}});
   }
 
   int LedgerRows() {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(ledger_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM ledger", -1, &stmt, nullptr);
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-    const int rows = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return rows;
+    return steps::testing::QuerySqliteInt(ledger_, "SELECT count(*) FROM ledger");
   }
 
   ReplayOptions Options() { return ReplayOptions{&registry_, nullptr, ""}; }

@@ -1,13 +1,12 @@
 #include "lifecycle/shadow.h"
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lifecycle/lifecycle_release_test_util.h"
 
 namespace flowline::lifecycle {
 namespace {
-
-using testing::Replace;
 
 // An extraction (the total, doubled for case B by the shadow's "improvement") behind a gate that
 // sends totals above LIMIT to a person.
@@ -39,12 +38,16 @@ outputs:
   total: ${{ steps.fields.output.fields.total.normalized }}
 )yaml";
 
+std::string Spec(bool doubled, int limit) {
+  return absl::StrReplaceAll(
+      kSpec, {{"DOUBLE", doubled ? "true" : "false"}, {"LIMIT", absl::StrCat(limit)}});
+}
+
 class ShadowTest : public testing::ReleaseFixture {};
 
 TEST_F(ShadowTest, ComparesFieldsAndRoutingOfEveryFinishedPair) {
-  Deploy(Replace(Replace(kSpec, "DOUBLE", "false"), "LIMIT", "1000"), store::VersionStage::kLive);
-  const std::string shadow = Deploy(Replace(Replace(kSpec, "DOUBLE", "true"), "LIMIT", "10"),
-                                    store::VersionStage::kShadow);
+  Deploy(Spec(false, 1000), store::VersionStage::kLive);
+  const std::string shadow = Deploy(Spec(true, 10), store::VersionStage::kShadow);
   Start("inv", {{"id", "A"}, {"total", 5}});   // both straight through, same total
   Start("inv", {{"id", "B"}, {"total", 50}});  // shadow: to a person, total doubled
   const std::string c = Start("inv", {{"id", "C"}, {"total", 5000}}).run_id;  // both: person
@@ -88,7 +91,7 @@ TEST_F(ShadowTest, ComparesFieldsAndRoutingOfEveryFinishedPair) {
 }
 
 TEST_F(ShadowTest, AWorkflowWithoutAShadowReportsNothing) {
-  Deploy(Replace(Replace(kSpec, "DOUBLE", "false"), "LIMIT", "1000"), store::VersionStage::kLive);
+  Deploy(Spec(false, 1000), store::VersionStage::kLive);
   Start("inv", {{"id", "A"}, {"total", 5}});
   RunAll();
   auto report = BuildShadowReport(*store_, "inv", "", clock_.Now());

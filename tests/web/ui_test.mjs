@@ -618,6 +618,68 @@ steps:
     await page.context().close();
   });
 
+  await scenario("a shadow version beside live: stages and the shadow's comparison", async () => {
+    // Live doubles nothing; the shadow doubles case s-2's total and sends totals above 10 to a
+    // person (it asks nobody: it records where the case would have gone).
+    const spec = (double, limit) => `workflow: shadowed
+key: \${{ input.id }}
+steps:
+  - id: fields
+    uses: script
+    actor: ai
+    with:
+      code: |
+        local total = input.total
+        if ${double} and input.id == 's-2' then total = total * 2 end
+        return { fields = { total = { value = total, normalized = total, confidence = 0.99 } } }
+  - id: review
+    uses: review
+    actor: human
+    needs: [fields]
+    with: { gate: true, queue: shadowed, decisions: [approve, reject] }
+exceptions:
+  rules:
+    - name: large
+      when: \${{ input.total > ${limit} }}
+outputs:
+  total: \${{ steps.fields.output.fields.total.normalized }}
+`;
+    const live = await api(tokens.operator, "POST", "/workflows", spec("false", 1000), "application/yaml");
+    const shadow = await api(tokens.operator, "POST", "/workflows?stage=shadow", spec("true", 10), "application/yaml");
+    assert.equal(shadow.status, 201, JSON.stringify(shadow.body));
+    assert.equal(shadow.body.stage, "shadow");
+    for (const [id, total] of [["s-1", 5], ["s-2", 50]]) {
+      const started = await api(tokens.operator, "POST", "/workflows/shadowed/runs?wait=10s", { id, total });
+      assert.equal(started.body.status, "completed", JSON.stringify(started.body));
+    }
+    const report = await until("both shadow runs compared", async () => {
+      const r = (await api(tokens.viewer, "GET", "/workflows/shadowed/shadow")).body;
+      return r.pairs === 2 ? r : null;
+    });
+    assert.equal(report.agreeing, 1);
+    assert.equal(report.routing.differ, 1);
+    // The shadow wrote nothing and asked nobody: no task was opened for it.
+    assert.equal((await api(tokens.viewer, "GET", "/tasks?queue=shadowed")).body.tasks.length, 0);
+
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.goto(`${server.base}/workflows/shadowed`);
+    const summary = page.getByTestId("shadow-summary");
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /2 cases compared, 1 agree \(50\.0%\)/);
+    assert.match(await summary.innerText(), /differ 1/);
+    assert.equal(await page.getByTestId(`stage-${live.body.version.slice(0, 12)}`).innerText(), "live");
+    assert.equal(await page.getByTestId(`stage-${shadow.body.version.slice(0, 12)}`).innerText(), "shadow");
+    const disagreement = page.getByTestId("shadow-disagreements");
+    assert.match(await disagreement.innerText(), /s-2/);
+    assert.match(await disagreement.innerText(), /fields\.total\s+50\s+100/);
+    assert.match(await disagreement.innerText(), /straight_through \/ person/);
+    await page.getByTestId("shadow-panel").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, "07b-workflow-shadow.png"), fullPage: true });
+    await expectAccessible(page, "workflow with a shadow");
+    await page.context().close();
+  });
+
   await scenario("the dashboard: measures over time, the drift panel and alerts", async () => {
     // The server's rollup folds the decision record every few seconds: wait until it has every
     // finished invoice run, then the page must show the server's figures.

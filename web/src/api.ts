@@ -186,6 +186,33 @@ export interface WorkflowSummary {
   live_version: string;
   updated_at: string;
   paused?: boolean;
+  shadow_version?: string | null;
+  canary_version?: string | null;
+  canary_share?: number | null;
+}
+
+export type VersionStage = "draft" | "shadow" | "live" | "retired";
+
+// The shadow version's comparison with live (GET /api/v1/workflows/{name}/shadow;
+// docs/releases.md).
+export interface ShadowReport {
+  workflow: string;
+  live_version: string;
+  shadow_version: string;
+  current_shadow: boolean;
+  pairs: number;
+  agreeing: number;
+  agreement: number | null;
+  fields: Array<{ field: string; compared: number; equal: number; agreement: number | null }>;
+  routing: { both_straight_through: number; both_person: number; differ: number; one_side_only: number };
+  disagreements: Array<{
+    live_run_id: string;
+    shadow_run_id: string;
+    key: string;
+    live_routing: string;
+    shadow_routing: string;
+    fields: Array<{ field: string; live: unknown; shadow: unknown }>;
+  }>;
 }
 
 export interface WorkflowStep {
@@ -201,7 +228,7 @@ export interface Workflow extends WorkflowSummary {
   shown_version?: string; // whose spec, steps and triggers these are
   spec?: string;
   source_name?: string;
-  versions: Array<{ version: string; source_name: string; deployed_at: string; live: boolean }>;
+  versions: Array<{ version: string; source_name: string; deployed_at: string; live: boolean; stage?: VersionStage }>;
   steps?: WorkflowStep[];
   triggers?: Array<{ type: string; path: string; signed: boolean }>;
 }
@@ -413,6 +440,9 @@ export const api = {
   workflow(name: string, version = "") {
     const query = version ? `?version=${encodeURIComponent(version)}` : "";
     return request<Workflow>("GET", `/workflows/${encodeURIComponent(name)}${query}`);
+  },
+  shadow(name: string) {
+    return request<ShadowReport>("GET", `/workflows/${encodeURIComponent(name)}/shadow`);
   },
   measures(name: string, params: { granularity: string; version?: string }) {
     return request<Measures>("GET", `/workflows/${encodeURIComponent(name)}/measures${query(params)}`);

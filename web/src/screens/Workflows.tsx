@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, may, rolesWith, Session, Workflow, WorkflowSummary } from "../api";
 import { ErrorNote } from "../components/ErrorNote";
 import { Link } from "../components/Link";
+import { ShadowPanel } from "../components/ShadowPanel";
 import { WorkflowGraph } from "../components/WorkflowGraph";
 import { formatTime, shortVersion } from "../format";
 import { useLocation } from "../router";
@@ -37,6 +38,7 @@ export function WorkflowsScreen() {
             <tr>
               <th scope="col">Workflow</th>
               <th scope="col">Live version</th>
+              <th scope="col">Shadow</th>
               <th scope="col">State</th>
               <th scope="col">Updated</th>
             </tr>
@@ -49,6 +51,9 @@ export function WorkflowsScreen() {
                 </td>
                 <td>
                   <code title={w.live_version}>{shortVersion(w.live_version)}</code>
+                </td>
+                <td>
+                  {w.shadow_version ? <code title={w.shadow_version}>{shortVersion(w.shadow_version)}</code> : "–"}
                 </td>
                 <td>
                   {w.paused ? <span class="badge status-paused">paused</span> : <span class="badge status-completed">running</span>}
@@ -169,7 +174,7 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
             <th scope="col">Version</th>
             <th scope="col">Source</th>
             <th scope="col">Deployed</th>
-            <th scope="col">Live</th>
+            <th scope="col">Stage</th>
             <th scope="col">Steps</th>
           </tr>
         </thead>
@@ -181,7 +186,12 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
               </td>
               <td>{v.source_name}</td>
               <td>{formatTime(v.deployed_at)}</td>
-              <td>{v.live ? <span class="badge status-completed">live</span> : "–"}</td>
+              <td data-testid={`stage-${v.version.slice(0, 12)}`}>
+                <span class={`badge stage-${v.stage ?? (v.live ? "live" : "retired")}`}>{v.stage ?? (v.live ? "live" : "–")}</span>
+                {v.version === workflow.canary_version && workflow.canary_share
+                  ? ` + canary ${(100 * workflow.canary_share).toFixed(1)}%`
+                  : ""}
+              </td>
               <td>
                 {v.version === workflow.shown_version ? (
                   <span aria-current="true">shown above</span>
@@ -195,6 +205,7 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
           ))}
         </tbody>
       </table>
+      <ShadowPanel name={workflow.workflow} />
     </section>
   );
 }
