@@ -137,7 +137,9 @@ class PreparedSql final : public PreparedStep {
       }
     }
     const bool writes = sqlite3_stmt_readonly(stmt.stmt) == 0;
-    if (!writes) return Run(database, stmt.stmt, max_rows);
+    if (!writes && !(ctx.suppress_side_effects && ctx.suppress_reads)) {
+      return Run(database, stmt.stmt, max_rows);
+    }
     // A suppressed run (shadow, replay, evaluation) reads like any other but writes nothing: the
     // statement it would have run is its output.
     if (ctx.suppress_side_effects) {

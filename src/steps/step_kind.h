@@ -149,6 +149,10 @@ struct StepContext {
   // write anything outside flowline; it completes with {"suppressed": true, "request": {...}},
   // the request it would have made (no secrets). Reads that change nothing may still run.
   bool suppress_side_effects = false;
+  // With suppress_side_effects, reads are suppressed too (evaluation runs: a dataset's cases are
+  // mostly in the business's systems already, so their lookups would find the cases themselves,
+  // e.g. as duplicates). A suppressed read completes like a suppressed write.
+  bool suppress_reads = false;
   // For a workflow's gate (a review step with `gate: true`) on its first execution: the
   // engine's routing decision under the exception policy (review::RoutingDecision::ToJson(),
   // plus "queue" when the policy names one). Null otherwise.
