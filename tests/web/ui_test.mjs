@@ -673,7 +673,7 @@ outputs:
     const disagreement = page.getByTestId("shadow-disagreements");
     assert.match(await disagreement.innerText(), /s-2/);
     assert.match(await disagreement.innerText(), /fields\.total\s+50\s+100/);
-    assert.match(await disagreement.innerText(), /straight_through \/ person/);
+    assert.match(await disagreement.innerText(), /straight through \/ person/);
     await page.getByTestId("shadow-panel").scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(shots, "07b-workflow-shadow.png"), fullPage: true });
     await expectAccessible(page, "workflow with a shadow");

@@ -11,6 +11,10 @@ function percent(value: number | null): string {
   return value === null ? "–" : `${(100 * value).toFixed(1)}%`;
 }
 
+function routing(routed: string): string {
+  return routed ? routed.replace("_", " ") : "–";
+}
+
 function show(value: unknown): string {
   return value === null || value === undefined ? "–" : typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -93,7 +97,7 @@ export function ShadowPanel({ name }: { name: string }) {
                         <td>{show(f.shadow)}</td>
                         <td>
                           {i === 0 && d.live_routing !== d.shadow_routing
-                            ? `${d.live_routing || "–"} / ${d.shadow_routing || "–"}`
+                            ? `${routing(d.live_routing)} / ${routing(d.shadow_routing)}`
                             : ""}
                         </td>
                       </tr>
