@@ -61,11 +61,12 @@ void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
       "previous live version is retired); runs already started stay on the version they "
       "started on");
   auto files = std::make_shared<std::vector<std::string>>();
-  auto stage = std::make_shared<std::string>("live");
+  auto stage = std::make_shared<std::string>();
   cmd->add_option("files", *files, "Spec files (YAML)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--stage", *stage,
-                  "live (default), shadow (runs a suppressed copy of every live case) or draft "
-                  "(takes no cases until `flowline promote`)")
+                  "live, shadow (runs a suppressed copy of every live case) or draft (takes no "
+                  "cases until `flowline promote`). Default: live, or draft when the spec "
+                  "declares a release gate and the workflow has a live version")
       ->check(CLI::IsMember({"draft", "shadow", "live"}));
   cmd->callback([files, stage, &global, &exit_code] {
     absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
@@ -82,7 +83,8 @@ void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
       }
       const char* user = std::getenv("USER");
       absl::StatusOr<engine::DeployResult> result =
-          engine->Deploy(*text, file, *store::ParseVersionStage(*stage),
+          engine->Deploy(*text, file,
+                         stage->empty() ? std::nullopt : store::ParseVersionStage(*stage),
                          user != nullptr && *user != '\0' ? user : "cli");
       if (!result.ok()) {
         std::cerr << result.status().message() << "\n";

@@ -70,9 +70,16 @@ class Engine::Impl {
   // ---- Versions -------------------------------------------------------------------------------
 
   absl::StatusOr<DeployResult> Deploy(std::string_view text, std::string_view source_name,
-                                      store::VersionStage stage, const std::string& by) {
+                                      std::optional<store::VersionStage> wanted,
+                                      const std::string& by) {
     ASSIGN_OR_RETURN(WorkflowSpec spec, ParseSpec(text, source_name, registry_));
     ASSIGN_OR_RETURN(std::shared_ptr<const Plan> plan, Plan::Build(std::move(spec), registry_));
+    store::VersionStage stage = wanted.value_or(store::VersionStage::kLive);
+    if (!wanted.has_value() && plan->spec().release_gate.has_value()) {
+      absl::StatusOr<store::WorkflowInfo> workflow = store_.GetWorkflow(plan->workflow());
+      if (workflow.ok() && !workflow->live_version.empty()) stage = store::VersionStage::kDraft;
+      if (!workflow.ok() && !absl::IsNotFound(workflow.status())) return workflow.status();
+    }
     store::VersionInfo info{plan->workflow(), plan->version(), std::string(text),
                             std::string(source_name), clock_.Now()};
     info.stage = store::VersionStage::kDraft;
@@ -700,7 +707,8 @@ Engine::Engine(EngineOptions options, store::Store& store, const steps::StepKind
 Engine::~Engine() = default;
 
 absl::StatusOr<DeployResult> Engine::Deploy(std::string_view spec_text,
-                                            std::string_view source_name, store::VersionStage stage,
+                                            std::string_view source_name,
+                                            std::optional<store::VersionStage> stage,
                                             const std::string& by) {
   return impl_->Deploy(spec_text, source_name, stage, by);
 }

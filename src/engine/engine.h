@@ -116,11 +116,13 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Validates and stores a spec as a new version in `stage` (default: live, the previous live
-  // version retired). Any stage but draft is a stage change recorded as "version.deployed" by
-  // `by`. InvalidArgument lists every problem (file:line:column).
+  // Validates and stores a spec as a new version in `stage`. Default: live (the previous live
+  // version retired), except a draft when the spec declares a release gate and the workflow has
+  // a live version already (it must pass the gate: lifecycle/promote.h). Any stage but draft is
+  // a stage change recorded as "version.deployed" by `by`. InvalidArgument lists every problem
+  // (file:line:column).
   absl::StatusOr<DeployResult> Deploy(std::string_view spec_text, std::string_view source_name,
-                                      store::VersionStage stage = store::VersionStage::kLive,
+                                      std::optional<store::VersionStage> stage = std::nullopt,
                                       const std::string& by = "system");
 
   // The plan of a version (built once, then cached). NotFound for an unknown version.

@@ -53,17 +53,16 @@ absl::StatusOr<SpecUpload> ReadSpecUpload(const Call& call) {
 
 absl::StatusOr<Reply> Deploy(ServerContext& ctx, const Call& call) {
   ASSIGN_OR_RETURN(SpecUpload upload, ReadSpecUpload(call));
-  // `?stage=draft|shadow|live` (default live): the stage the new version enters.
-  const std::string stage_name = call.Query("stage").empty() ? "live" : call.Query("stage");
+  // `?stage=draft|shadow|live`: the stage the new version enters (default: Engine::Deploy's).
+  const std::string stage_name = call.Query("stage");
   const std::optional<store::VersionStage> stage = store::ParseVersionStage(stage_name);
-  if (!stage.has_value() || *stage == store::VersionStage::kRetired) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("stage '", stage_name,
-                     "' is not one a version can be deployed into: use draft, shadow "
-                     "or live"));
+  if (!stage_name.empty() && (!stage.has_value() || *stage == store::VersionStage::kRetired)) {
+    return absl::InvalidArgumentError(absl::StrCat("stage '", stage_name,
+                                                   "' is not one a version can be deployed "
+                                                   "into: use draft, shadow or live"));
   }
   absl::StatusOr<engine::DeployResult> deployed =
-      ctx.engine.Deploy(upload.text, upload.source, *stage, call.user());
+      ctx.engine.Deploy(upload.text, upload.source, stage, call.user());
   if (!deployed.ok()) return DeployError(deployed.status());
   spdlog::info("{} deployed workflow {} version {}{}", call.user(), deployed->workflow,
                deployed->version, deployed->created ? "" : " (already deployed)");
