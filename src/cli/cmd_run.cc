@@ -193,6 +193,13 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
       return 1;
     }
     workflow = deployed->workflow;
+    if (deployed->stage != store::VersionStage::kLive) {
+      // A spec with a release gate enters as a draft once the workflow has a live version.
+      std::cerr << "note: " << args.workflow << " is version " << deployed->version.substr(0, 12)
+                << " of " << workflow << ", a " << store::VersionStageName(deployed->stage)
+                << ": the runs start on the live version (to make it live: flowline promote "
+                << workflow << " " << deployed->version.substr(0, 12) << ")\n";
+    }
   }
 
   // Read every input before starting anything: a bad file starts no run.

@@ -271,7 +271,11 @@ int WriteVersion(const TrainExtractArgs& args, const GlobalOptions& global) {
     absl::StatusOr<engine::DeployResult> deployed = engine->Deploy(*updated, args.workflow);
     if (!deployed.ok()) return Fail(deployed.status());
     std::cout << "deployed " << deployed->workflow << " version " << deployed->version.substr(0, 12)
-              << "\n";
+              << " as " << store::VersionStageName(deployed->stage) << "\n";
+    if (deployed->stage == store::VersionStage::kDraft) {
+      std::cout << "  it takes no cases until it passes the release gate: flowline promote "
+                << deployed->workflow << " " << deployed->version.substr(0, 12) << "\n";
+    }
   }
   return 0;
 }

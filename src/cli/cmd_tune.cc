@@ -385,7 +385,9 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
       absl::StatusOr<engine::DeployResult> deployed =
           engine->Deploy(*tuned, args.spec_out.empty() ? args.workflow : args.spec_out);
       if (!deployed.ok()) return Fail(deployed.status());
-      report["deployed"] = {{"workflow", deployed->workflow}, {"version", deployed->version}};
+      report["deployed"] = {{"workflow", deployed->workflow},
+                            {"version", deployed->version},
+                            {"stage", store::VersionStageName(deployed->stage)}};
     }
   }
 
@@ -408,7 +410,8 @@ int RunTune(const TuneArgs& args, const GlobalOptions& global) {
   }
   if (report.contains("deployed")) {
     std::cout << "deployed " << report["deployed"]["workflow"].get<std::string>() << " version "
-              << report["deployed"]["version"].get<std::string>().substr(0, 12) << "\n";
+              << report["deployed"]["version"].get<std::string>().substr(0, 12) << " as "
+              << report["deployed"]["stage"].get<std::string>() << "\n";
   } else if (!args.spec_out.empty()) {
     std::cout << "wrote the tuned spec to " << args.spec_out << " (version "
               << report["version"].get<std::string>().substr(0, 12)

@@ -60,8 +60,7 @@ class Engine::Impl {
         random_(random),
         http_(http),
         runner_(StepRunnerOptions{options_.worker_id, options_.lease, true, options_.artifacts,
-                                  options_.dry_run, options_.personal_data_key,
-                                  options_.recorded_output},
+                                  options_.personal_data_key, options_.recorded_output},
                 store, clock, random, http),
         digest_(options_.personal_data_key) {}
 
@@ -135,8 +134,7 @@ class Engine::Impl {
   // ---- Runs -----------------------------------------------------------------------------------
 
   absl::StatusOr<StartRunResult> StartRun(const StartRunRequest& request) {
-    store::RunMode mode = request.mode;
-    if (options_.dry_run && mode == store::RunMode::kNormal) mode = store::RunMode::kEvaluation;
+    const store::RunMode mode = request.mode;
     std::string version = request.version;
     std::optional<store::WorkflowInfo> workflow;
     if (version.empty()) {

@@ -49,10 +49,6 @@ struct EngineOptions {
   // Where steps keep and find artifacts (page images, uploaded files). Must outlive the engine;
   // may be null (kinds that need artifacts then fail their steps with a clear error).
   steps::ArtifactStore* artifacts = nullptr;
-  // Dry run (evaluations, rehearsals): every run this engine starts without a mode is an
-  // evaluation run, whose side effects are suppressed as StartRunRequest::mode says. Default
-  // false.
-  bool dry_run = false;
   // A replaying engine (lifecycle/replay.h): the recorded output of a step with side effects of
   // the run being replayed. In a replay run such a step completes with it, since the outside
   // system's answer cannot be asked for again (its evaluated parameters, the request, are still

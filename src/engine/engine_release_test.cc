@@ -151,6 +151,30 @@ TEST_F(EngineReleaseTest, ADraftDoesNotTakeCasesUntilItIsPromoted) {
   EXPECT_EQ(Json::parse((*chain)[0].payload_json)["to"], "live");
 }
 
+TEST_F(EngineReleaseTest, ASpecWithAReleaseGateEntersAsADraftOnceThereIsALiveVersion) {
+  const std::string gated = absl::StrCat(
+      Spec(100), "release: { gate: { dataset: invoices, margins: { field_accuracy: 0.01 } } }\n");
+  // The first version of a workflow goes live: there is nothing to compare it with.
+  auto first = engine_->Deploy(gated, "post.yaml");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->stage, VersionStage::kLive);
+  // A later one with a gate must pass it (flowline promote): it waits as a draft.
+  auto second = engine_->Deploy(absl::StrReplaceAll(gated, {{"> 100", "> 200"}}), "post.yaml");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->stage, VersionStage::kDraft);
+  auto workflow = store_->GetWorkflow("post");
+  ASSERT_TRUE(workflow.ok());
+  EXPECT_EQ(workflow->live_version, first->version);
+  // Without a gate the default stays live; a stage asked for is taken as asked.
+  auto ungated = engine_->Deploy(Spec(300), "post.yaml");
+  ASSERT_TRUE(ungated.ok()) << ungated.status();
+  EXPECT_EQ(ungated->stage, VersionStage::kLive);
+  auto asked = engine_->Deploy(absl::StrReplaceAll(gated, {{"> 100", "> 400"}}), "post.yaml",
+                               VersionStage::kLive);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_EQ(asked->stage, VersionStage::kLive);
+}
+
 TEST_F(EngineReleaseTest, AShadowCopyWritesNothingOutsideAndAsksNobody) {
   const std::string live = Deploy(1000, VersionStage::kLive);
   const std::string shadow = Deploy(10, VersionStage::kShadow);

@@ -20,6 +20,7 @@
 namespace flowline::engine {
 namespace {
 
+using store::RunMode;
 using store::RunStatus;
 using store::StepStatus;
 using ::testing::HasSubstr;
@@ -87,10 +88,9 @@ class EngineTest : public ::testing::Test {
     http_ = steps::NewCurlHttpClient();
   }
 
-  std::unique_ptr<Engine> NewEngine(int workers = 0, bool dry_run = false) {
+  std::unique_ptr<Engine> NewEngine(int workers = 0) {
     EngineOptions options;
     options.workers = workers;
-    options.dry_run = dry_run;
     options.worker_id = absl::StrCat("test-", ++engines_);
     return std::make_unique<Engine>(
         options, *store_, registry_,
@@ -179,7 +179,7 @@ TEST_F(EngineTest, RunsStepsInOrderAndEvaluatesOutputs) {
                                              "step.completed", "run.completed"}));
 }
 
-TEST_F(EngineTest, DryRunSkipsOnlyStepsThatWriteOutside) {
+TEST_F(EngineTest, EvaluationRunSkipsOnlyStepsThatWriteOutside) {
   const std::string db = dir_.File("ledger.db");
   {
     sqlite3* handle = nullptr;
@@ -206,17 +206,20 @@ outputs:
   computed: ${{ steps.compute.output.id }}
   posted: ${{ steps.post.output.changes }}
 )");
-  for (bool dry_run : {true, false}) {
-    auto engine = NewEngine(0, dry_run);
+  for (bool evaluation : {true, false}) {
+    auto engine = NewEngine(0);
     Deploy(*engine, spec);
-    auto started = engine->StartRun({"post", {{"id", dry_run ? "rehearsal" : "real"}}, ""});
+    auto started = engine->StartRun({"post",
+                                     {{"id", evaluation ? "rehearsal" : "real"}},
+                                     "",
+                                     evaluation ? RunMode::kEvaluation : RunMode::kNormal});
     ASSERT_TRUE(started.ok()) << started.status();
     ASSERT_TRUE(engine->RunUntilIdle().ok());
     store::RunDetail detail = Detail(started->run_id);
     ASSERT_EQ(detail.run.status, RunStatus::kCompleted) << detail.run.error;
     Json output = Json::parse(detail.run.output_json);
-    EXPECT_EQ(output["computed"], dry_run ? "rehearsal!" : "real!");  // pure steps still run
-    if (dry_run) {
+    EXPECT_EQ(output["computed"], evaluation ? "rehearsal!" : "real!");  // pure steps still run
+    if (evaluation) {
       // The statement it would have run, instead of running it.
       Json post = Json::parse(Step(detail, "post").output_json);
       EXPECT_EQ(post["suppressed"], true);

@@ -144,10 +144,9 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
       sctx.http = http_;
       sctx.artifacts = options_.artifacts;
       sctx.evaluator = &evaluator;
-      const bool suppress = options_.dry_run || ctx->mode != store::RunMode::kNormal;
+      const bool suppress = ctx->mode != store::RunMode::kNormal;
       sctx.suppress_side_effects = suppress;
-      sctx.suppress_reads =
-          suppress && (options_.dry_run || ctx->mode == store::RunMode::kEvaluation);
+      sctx.suppress_reads = ctx->mode == store::RunMode::kEvaluation;
       const steps::StepKindInfo& info = step->kind->Info();
       const bool execute = exhausted_decision.empty() || exhausted_decision == "retry";
       std::optional<Json> recorded;

@@ -24,7 +24,6 @@ struct StepRunnerOptions {
   absl::Duration lease = absl::Seconds(60);
   bool lease_next = true;  // lease steps the commit makes ready to this worker
   steps::ArtifactStore* artifacts = nullptr;
-  bool dry_run = false;           // see EngineOptions::dry_run: every run suppresses
   std::string personal_data_key;  // see EngineOptions::personal_data_key
   std::function<std::optional<Json>(const std::string& step_id)> recorded_output;  // ditto
 };

@@ -88,7 +88,6 @@ absl::StatusOr<WorkflowEvaluation> EvaluateWorkflow(const Environment& env,
                        store::sqlite::ScratchStoreOptions(scratch.path() + "/evaluation.db")));
   engine::EngineOptions engine_options;
   engine_options.workers = options.workers;
-  engine_options.dry_run = true;
   engine_options.recover_leases_on_start = true;
   engine_options.artifacts = env.artifacts;
   engine::Engine engine(std::move(engine_options), *store, *env.registry, *env.clock, *env.random,
@@ -128,8 +127,9 @@ absl::StatusOr<WorkflowEvaluation> EvaluateWorkflow(const Environment& env,
           absl::StrCat("case ", doc.id, ": ", input.status().message()));
     }
     // Two cases with the same business key (the same file twice) share one run.
+    // An evaluation run: side effects (and reads of outside systems) suppressed.
     absl::StatusOr<engine::StartRunResult> started =
-        engine.StartRun({deployed.workflow, *std::move(input), ""});
+        engine.StartRun({deployed.workflow, *std::move(input), "", store::RunMode::kEvaluation});
     if (!started.ok()) {
       return absl::Status(started.status().code(),
                           absl::StrCat("case ", doc.id, ": ", started.status().message()));

@@ -3,8 +3,8 @@
 // it starts engines on scratch stores, and cli/ and server/ call it.
 //
 // EvaluateWorkflow runs one version on every case of a dataset, in a scratch SQLite store of its
-// own with side effects suppressed (EngineOptions::dry_run: http, sql and file-writing steps do
-// not write), and collects per case what quality::Evaluate scores: the extract step's fields
+// own as evaluation runs (store::RunMode::kEvaluation: http, sql and file-writing steps do not
+// write), and collects per case what quality::Evaluate scores: the extract step's fields
 // (value, confidence, evidence), the classify step's label, whether the run went straight
 // through or why it went to a person, each step's execution time, and the case's cost.
 //

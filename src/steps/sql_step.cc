@@ -103,6 +103,8 @@ class PreparedSql final : public PreparedStep {
     int max_rows = kDefaultMaxRows;
     if (const Json* m = r.Get("max_rows")) max_rows = m->get<int>();
 
+    // An evaluation run reads nothing either: the database need not even exist where it runs.
+    if (ctx.suppress_side_effects && ctx.suppress_reads) return Suppressed(params);
     Database database;
     if (int rc = database.Open(path_); rc != SQLITE_OK) {
       return StepOutcome::Failed(
@@ -137,23 +139,23 @@ class PreparedSql final : public PreparedStep {
       }
     }
     const bool writes = sqlite3_stmt_readonly(stmt.stmt) == 0;
-    if (!writes && !(ctx.suppress_side_effects && ctx.suppress_reads)) {
-      return Run(database, stmt.stmt, max_rows);
-    }
-    // A suppressed run (shadow, replay, evaluation) reads like any other but writes nothing: the
-    // statement it would have run is its output.
-    if (ctx.suppress_side_effects) {
-      return StepOutcome::Completed(
-          Json{{"suppressed", true},
-               {"request",
-                {{"database", path_},
-                 {"statement", statement_},
-                 {"params", params != nullptr ? *params : Json::object()}}}});
-    }
+    if (!writes) return Run(database, stmt.stmt, max_rows);
+    // A suppressed run (shadow, replay) reads like any other but writes nothing: the statement
+    // it would have run is its output.
+    if (ctx.suppress_side_effects) return Suppressed(params);
     return RunOnce(database, stmt.stmt, max_rows, ctx.idempotency_key);
   }
 
  private:
+  StepOutcome Suppressed(const Json* params) const {
+    return StepOutcome::Completed(
+        Json{{"suppressed", true},
+             {"request",
+              {{"database", path_},
+               {"statement", statement_},
+               {"params", params != nullptr ? *params : Json::object()}}}});
+  }
+
   static StepOutcome Run(Database& database, sqlite3_stmt* stmt, int max_rows) {
     Json rows = Json::array();
     int row_count = 0;
