@@ -20,7 +20,7 @@ std::string Short(const std::string& version) { return version.substr(0, 12); }
 }  // namespace
 
 absl::StatusOr<PromoteResult> Promote(store::Store& store, const PromoteRequest& request,
-                                      const GateCheck& gate, absl::Time now) {
+                                      const PromotionGate& gate, absl::Time now) {
   if (request.force && request.reason.empty()) {
     return absl::InvalidArgumentError(
         "--force needs --reason: say why the gate is overruled (it goes into the record)");

@@ -31,8 +31,8 @@ struct GateVerdict {
 
 // Checks `candidate` against `live` (both versions of one workflow). Errors (an evaluation that
 // cannot run) stop the promotion.
-using GateCheck = std::function<absl::StatusOr<GateVerdict>(const store::VersionInfo& candidate,
-                                                            const store::VersionInfo& live)>;
+using PromotionGate = std::function<absl::StatusOr<GateVerdict>(const store::VersionInfo& candidate,
+                                                                const store::VersionInfo& live)>;
 
 struct PromoteRequest {
   std::string workflow;
@@ -59,7 +59,7 @@ struct PromoteResult {
 // NotFound for an unknown version; FailedPrecondition when the gate refuses (the message names
 // every failed measure with its numbers) or the store refuses the change (store.h).
 absl::StatusOr<PromoteResult> Promote(store::Store& store, const PromoteRequest& request,
-                                      const GateCheck& gate, absl::Time now);
+                                      const PromotionGate& gate, absl::Time now);
 
 // Makes the previous live version live again: the newest retired version deployed before the
 // live one (or `to`, if given). No gate: a rollback goes back to what ran before.

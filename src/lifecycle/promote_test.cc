@@ -48,7 +48,7 @@ class PromoteTest : public testing::ReleaseFixture {
     request.by = "ann";
     return request;
   }
-  GateCheck gate_ = [](const store::VersionInfo& c, const store::VersionInfo& l) {
+  PromotionGate gate_ = [](const store::VersionInfo& c, const store::VersionInfo& l) {
     return absl::StatusOr<GateVerdict>(Compare(c, l));
   };
 };
@@ -112,7 +112,7 @@ TEST_F(PromoteTest, StagesBeforeLivePassNoGateAndAWorkflowWithoutAGateSaysSo) {
   EXPECT_EQ(Promote(*store_, request, gate_, clock_.Now()).status().code(),
             absl::StatusCode::kInvalidArgument);  // already the shadow
 
-  GateCheck no_gate = [](const store::VersionInfo&, const store::VersionInfo&) {
+  PromotionGate no_gate = [](const store::VersionInfo&, const store::VersionInfo&) {
     return absl::StatusOr<GateVerdict>(GateVerdict{});
   };
   auto live = Promote(*store_, Request(draft), no_gate, clock_.Now());
