@@ -360,8 +360,8 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
       ->check(CLI::ExistingFile);
   cmd->add_option("--spec-out", args->spec_out, "With --workflow: write the new version here");
   cmd->add_flag("--deploy", args->deploy,
-                "With --workflow: deploy the new version (it becomes live, as `flowline deploy` "
-                "does)");
+                "With --workflow: deploy the new version as `flowline deploy` does (live, or a "
+                "draft that must pass `flowline promote` when the spec has a release gate)");
   cmd->add_flag("--json", args->json, "Print model.json instead of a summary");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
   cmd->callback([args, &global, &exit_code] {

@@ -491,8 +491,9 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--spec-out", args->spec_out,
                   "With --workflow: write the spec with the chosen thresholds (validated) here");
   cmd->add_flag("--deploy", args->deploy,
-                "With --workflow: deploy the tuned spec as a new version of the workflow (it "
-                "becomes the live version, as `flowline deploy` does)");
+                "With --workflow: deploy the tuned spec as a new version of the workflow, as "
+                "`flowline deploy` does (live, or a draft that must pass `flowline promote` when "
+                "the spec has a release gate)");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_option("--out", args->out, "Also write the JSON report to this file");
   cmd->add_flag("--quiet", args->quiet, "No progress or warnings on stderr");
