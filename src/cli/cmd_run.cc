@@ -30,7 +30,8 @@ struct RunArgs {
   std::vector<std::string> kind_limits;
 };
 
-// Follows the runs this command started until each is finished or waiting for a person.
+// Follows the runs this command started until each is finished or waiting for a person. Shadow
+// copies (docs/releases.md) are followed too, but not counted among the outcomes.
 class RunTracker {
  public:
   void OnFinished(const std::string& run_id, store::RunStatus status) {
@@ -43,8 +44,9 @@ class RunTracker {
     cv_.notify_all();
   }
 
-  void Started(const std::string& run_id) {
+  void Started(const std::string& run_id, bool counted = true) {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!counted) uncounted_.insert(run_id);
     if (auto it = early_.find(run_id); it != early_.end()) {
       Count(run_id, store::RunStatusName(it->second));
       early_.erase(it);
@@ -103,6 +105,7 @@ class RunTracker {
 
  private:
   void Count(const std::string& run_id, const std::string& outcome) {
+    if (uncounted_.erase(run_id) > 0) return;
     outcomes_[outcome].push_back(run_id);
     ++done_;
   }
@@ -110,6 +113,7 @@ class RunTracker {
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<std::string> pending_;
+  std::set<std::string> uncounted_;  // shadow copies: followed, not counted
   std::map<std::string, store::RunStatus> early_;
   std::map<std::string, std::vector<std::string>> outcomes_;
   int64_t done_ = 0;
@@ -230,6 +234,7 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
   const absl::Time start = absl::Now();
   ProgressBar progress("runs", static_cast<int64_t>(inputs.size()));
   int refused = 0;
+  int shadows = 0;
   int64_t last_done = -1;
   absl::Time last_progress = absl::Now();
   auto idle_check = [&] {
@@ -257,6 +262,10 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
     if (version.empty()) version = result->version;
     if (result->created) {
       tracker.Started(result->run_id);
+      if (!result->shadow_run_id.empty()) {
+        tracker.Started(result->shadow_run_id, /*counted=*/false);
+        ++shadows;
+      }
     } else {
       tracker.CountOther(result->run_id, absl::StrCat("already started (same business key), ",
                                                       store::RunStatusName(result->status)));
@@ -285,6 +294,10 @@ int Run(const GlobalOptions& global, const RunArgs& args) {
     std::cout << "  " << runs.size() << " " << outcome << "\n";
   }
   if (refused > 0) std::cout << "  " << refused << " refused (see the errors above)\n";
+  if (shadows > 0) {
+    std::cout << "  and " << shadows << " shadow " << (shadows == 1 ? "copy" : "copies")
+              << ", side effects suppressed (compare: flowline shadow report " << workflow << ")\n";
+  }
   if (!version.empty() && inputs.size() > 1) {
     absl::StatusOr<std::shared_ptr<const engine::Plan>> plan = engine->GetPlan(workflow, version);
     PrintBusinessSummary(engine->store(), outcomes,
