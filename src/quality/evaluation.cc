@@ -77,6 +77,7 @@ EvaluationReport Evaluate(const Dataset& dataset, const std::vector<DocumentResu
                  {"label", label->second},
                  {"predicted", predicted.normalized ? Json(*predicted.normalized) : Json(nullptr)},
                  {"confidence", confidence},
+                 {"evidence", predicted.evidence},
                  {"error", failed[d] && result ? result->error : ""}});
       }
     }
@@ -156,6 +157,7 @@ EvaluationReport Evaluate(const Dataset& dataset, const std::vector<DocumentResu
     }
   }
   report.line_items = ScoreLineItems(dataset, results);
+  AddCaseMeasures(dataset, results, report);
   return report;
 }
 
@@ -194,6 +196,50 @@ Json EvaluationReport::ToJson() const {
                              {"documents", straight_through_documents}};
   out["errors"] = errors;
   if (line_items) out["line_items"] = line_items->ToJson();
+  auto optional = [](const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); };
+  out["labels_exhaustive"] = labels_exhaustive;
+  Json optional_list = Json::array();
+  for (const OptionalFieldScore& s : optional_fields) {
+    optional_list.push_back(
+        {{"field", s.name},
+         {"labelled", s.labelled},
+         {"predicted", s.predicted},
+         {"correct", s.correct},
+         {"false_positives", labels_exhaustive ? Json(s.false_positives) : Json(nullptr)},
+         {"recall", s.recall},
+         {"precision", optional(s.precision)},
+         {"f1", optional(s.f1)}});
+  }
+  out["optional_fields"] = std::move(optional_list);
+  Json matrix = Json::object();
+  for (const auto& [expected, row] : confusion) {
+    for (const auto& [label, count] : row) matrix[expected][label] = count;
+  }
+  out["classifier"] = {{"accuracy", optional(classifier_accuracy)}, {"confusion", matrix}};
+  Json points = Json::array();
+  for (const CurvePoint& p : curve) {
+    points.push_back({{"threshold", p.threshold},
+                      {"accuracy", p.accuracy},
+                      {"accepted_share", p.accepted_share},
+                      {"straight_through", p.straight_through}});
+  }
+  out["curve"] = std::move(points);
+  Json slice_list = Json::array();
+  for (const SliceScore& s : slices) {
+    slice_list.push_back({{"slice", s.slice},
+                          {"value", s.value},
+                          {"cases", s.cases},
+                          {"pairs", s.pairs},
+                          {"correct", s.correct},
+                          {"accuracy", s.accuracy},
+                          {"straight_through", s.straight_through}});
+  }
+  out["slices"] = std::move(slice_list);
+  out["per_case"] = {{"latency_p50", optional(latency_p50)},
+                     {"latency_p95", optional(latency_p95)},
+                     {"cost", optional(cost_per_case)},
+                     {"workflow_straight_through", optional(workflow_straight_through)}};
+  out["cases"] = cases;
   return out;
 }
 
@@ -222,6 +268,37 @@ std::string EvaluationReport::ToTable() const {
         Percent(target_accuracy));
   }
   if (line_items) out += line_items->ToTable();
+  if (!optional_fields.empty()) {
+    out += absl::StrFormat("\noptional fields%s\n%-18s %8s %8s %9s %7s\n",
+                           labels_exhaustive ? "" : " (labels not exhaustive: recall only)",
+                           "field", "labelled", "recall", "precision", "F1");
+    for (const OptionalFieldScore& s : optional_fields) {
+      out += absl::StrFormat("%-18s %8d %8s %9s %7s\n", s.name, s.labelled, Percent(s.recall),
+                             s.precision ? Percent(*s.precision) : "-",
+                             s.f1 ? absl::StrFormat("%.3f", *s.f1) : "-");
+    }
+  }
+  if (classifier_accuracy) {
+    out += absl::StrFormat("\nclassifier: %s right; expected -> predicted:\n",
+                           Percent(*classifier_accuracy));
+    for (const auto& [expected, row] : confusion) {
+      for (const auto& [label, count] : row) {
+        out += absl::StrFormat("  %-16s -> %-16s %6d\n", expected, label, count);
+      }
+    }
+  }
+  if (latency_p50) {
+    out += absl::StrFormat("\nprocessing time per case: p50 %.3f s, p95 %.3f s\n", *latency_p50,
+                           latency_p95.value_or(0));
+  }
+  if (cost_per_case) out += absl::StrFormat("cost per case: %.4f\n", *cost_per_case);
+  if (!slices.empty()) {
+    out += absl::StrFormat("\n%-10s %-28s %6s %9s\n", "slice", "value", "cases", "accuracy");
+    for (const SliceScore& s : slices) {
+      out += absl::StrFormat("%-10s %-28s %6d %9s\n", s.slice, s.value.substr(0, 28), s.cases,
+                             Percent(s.accuracy));
+    }
+  }
   return out;
 }
 

@@ -77,6 +77,38 @@ struct CalibrationBin {
   double accuracy = 0;
 };
 
+// An optional field (labelled on some cases, absent on others): does the model say "there is a
+// value" when, and only when, there is one? Precision needs exhaustive labels (a prediction for
+// an absent label is a false positive only when absent means "not on the document").
+struct OptionalFieldScore {
+  std::string name;
+  int labelled = 0;                 // cases that have the field
+  int predicted = 0;                // ... on which the model gave a value
+  int correct = 0;                  // ... and it was right
+  int false_positives = 0;          // cases without the field on which the model gave a value
+  double recall = 0;                // correct / labelled
+  std::optional<double> precision;  // correct / (predicted + false_positives); exhaustive only
+  std::optional<double> f1;
+};
+
+// One point of the straight-through vs accuracy curve: fields with confidence >= threshold are
+// auto-accepted.
+struct CurvePoint {
+  double threshold = 0;
+  double accuracy = 0;          // of the auto-accepted fields (0 when none is)
+  double accepted_share = 0;    // of labelled fields
+  double straight_through = 0;  // of cases: every labelled field auto-accepted, no failure
+};
+
+// The cases with one value of a slice (LabelledDocument::slices: vendor, doc_type, source, ...).
+struct SliceScore {
+  std::string slice, value;
+  int cases = 0;
+  int pairs = 0, correct = 0;  // labelled fields, right ones
+  double accuracy = 0;         // correct / pairs
+  int straight_through = 0;    // cases the workflow took straight through
+};
+
 struct EvaluationReport {
   std::string dataset;
   std::string format;
@@ -97,11 +129,30 @@ struct EvaluationReport {
   Json errors = Json::array();
   // Line items (line_item_scores.h), when the results carry them and the dataset labels them.
   std::optional<LineItemScores> line_items;
+  // Case-level measures (case_measures.cc).
+  bool labels_exhaustive = false;  // flowline, stored, jsonl, csv: absent means not there
+  std::vector<OptionalFieldScore> optional_fields;
+  std::map<std::string, std::map<std::string, int>> confusion;  // expected type → label → n
+  std::optional<double> classifier_accuracy;
+  std::vector<CurvePoint> curve;  // thresholds 0, 0.05, ..., 1
+  std::vector<SliceScore> slices;
+  std::optional<double> latency_p50, latency_p95;   // seconds per case (workflow evaluations)
+  std::optional<double> cost_per_case;              // with a price table, every case costed
+  std::optional<double> workflow_straight_through;  // runs the workflow took straight through
+  // [{id, wrong_fields, labelled_fields, error?, seconds?, cost?, straight_through?, reasons?,
+  //   label?, expected_label?, slices?}] in the dataset's order.
+  Json cases = Json::array();
 
   Json ToJson() const;
   // A readable table for people.
   std::string ToTable() const;
 };
+
+// Whether absent labels mean "not on the document" (the project's own formats).
+bool LabelsAreExhaustive(const Dataset& dataset);
+// Fills the case-level measures of `report` (called by Evaluate).
+void AddCaseMeasures(const Dataset& dataset, const std::vector<DocumentResult>& results,
+                     EvaluationReport& report);
 
 // Scores `results` (matched to `dataset` documents by id; a dataset document without a result
 // counts as failed) against the labels.

@@ -79,6 +79,21 @@ absl::StatusOr<EvaluationSummary> EvaluationSummary::FromJson(const Json& json) 
   return summary;
 }
 
+EvaluationSummary SummarizeReport(const EvaluationReport& report) {
+  EvaluationSummary summary;
+  summary.cases = report.documents;
+  summary.mean_field_accuracy = report.mean_field_accuracy;
+  for (const FieldScore& field : report.fields) summary.field_accuracy[field.name] = field.accuracy;
+  summary.target_accuracy = report.target_accuracy;
+  summary.straight_through = report.straight_through;
+  summary.threshold = report.threshold;
+  summary.workflow_straight_through = report.workflow_straight_through;
+  summary.cost_per_case = report.cost_per_case;
+  summary.latency_p50 = report.latency_p50;
+  summary.latency_p95 = report.latency_p95;
+  return summary;
+}
+
 GateResult CheckGate(const ReleaseGate& gate, const EvaluationSummary& candidate,
                      const std::optional<EvaluationSummary>& live) {
   GateResult result;

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/json_util.h"
+#include "quality/evaluation.h"
 
 namespace flowline::quality {
 
@@ -58,6 +59,9 @@ struct EvaluationSummary {
   // InvalidArgument naming the member that is missing or of the wrong type.
   static absl::StatusOr<EvaluationSummary> FromJson(const Json& json);
 };
+
+// The gated measures of a report.
+EvaluationSummary SummarizeReport(const EvaluationReport& report);
 
 struct GateMeasure {
   std::string name;  // "field_accuracy", "field_accuracy.total_amount", "straight_through", "cost"
