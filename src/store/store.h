@@ -729,6 +729,31 @@ struct DatasetAppendResult {
 // equal for equal contents whatever the rows' seqs. Every implementation stores this.
 std::string DatasetContentHash(const std::vector<DatasetCase>& cases);
 
+// ---- Evaluations ----------------------------------------------------------------------------
+// A workflow version scored on a dataset (lifecycle/stored_evaluation.h, docs/evaluation.md).
+
+struct EvaluationRow {
+  std::string evaluation_id;
+  std::string workflow;     // a workflow's name; "model:<name>" for a bare extract model
+  std::string version;      // the version's content hash; "" for a bare model
+  std::string dataset;      // a stored dataset's name, or the folder that was evaluated
+  int dataset_version = 0;  // 0: not a stored dataset
+  std::string split;        // all | train | validation | test
+  absl::Time created_at;
+  std::string created_by;
+  std::string summary_json;  // the gated measures (quality::EvaluationSummary)
+  std::string report_json;   // the whole report; "" in listings
+};
+
+struct EvaluationFilter {
+  std::string workflow;                // empty: every workflow
+  std::string version;                 // empty: every version
+  std::string dataset;                 // empty: every dataset
+  std::optional<int> dataset_version;  // unset: every version of it
+  std::string split;                   // empty: every split
+  int limit = 100;                     // at most this many; 0: no limit
+};
+
 // ---- The interface --------------------------------------------------------------------------
 
 class Store {
@@ -944,6 +969,15 @@ class Store {
   // as GetDatasetVersion.
   virtual absl::StatusOr<std::vector<DatasetCase>> ListDatasetCases(const std::string& name,
                                                                     int version) = 0;
+
+  // Evaluations. PutEvaluation keeps a new one: InvalidArgument without an id or workflow,
+  // AlreadyExists for an id already stored (nothing is changed).
+  virtual absl::Status PutEvaluation(const EvaluationRow& evaluation) = 0;
+  // With its report. NotFound for an unknown id.
+  virtual absl::StatusOr<EvaluationRow> GetEvaluation(const std::string& evaluation_id) = 0;
+  // Newest first, without their reports.
+  virtual absl::StatusOr<std::vector<EvaluationRow>> ListEvaluations(
+      const EvaluationFilter& filter) = 0;
 };
 
 }  // namespace flowline::store

@@ -361,6 +361,26 @@ CREATE TABLE shadow_comparisons (
 );
 CREATE INDEX shadow_comparisons_workflow ON shadow_comparisons (workflow, shadow_version, seq);
 )sql",
+    // 8: stored evaluations (issue 6, docs/evaluation.md): a version scored on a dataset, its
+    // summary (the gated measures) and its report. Gates look up the newest evaluation of a
+    // version on a dataset version and split; listings go newest first.
+    R"sql(
+CREATE TABLE evaluations (
+  seq             INTEGER PRIMARY KEY,
+  evaluation_id   TEXT NOT NULL UNIQUE,
+  workflow        TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  dataset         TEXT NOT NULL,
+  dataset_version INTEGER NOT NULL,
+  split           TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  created_by      TEXT NOT NULL,
+  summary_json    TEXT NOT NULL,
+  report_json     TEXT NOT NULL
+);
+CREATE INDEX evaluations_subject ON evaluations (workflow, version, dataset, dataset_version, split);
+CREATE INDEX evaluations_time ON evaluations (created_at);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

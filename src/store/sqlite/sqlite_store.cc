@@ -12,6 +12,7 @@
 #include "store/sqlite/catalog_writes.h"
 #include "store/sqlite/chain.h"
 #include "store/sqlite/dataset_rows.h"
+#include "store/sqlite/evaluation_rows.h"
 #include "store/sqlite/measure_writes.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/monitor_rows.h"
@@ -480,6 +481,22 @@ absl::StatusOr<std::vector<DatasetCase>> SqliteStore::ListDatasetCases(const std
                                                                        int version) {
   return ReadTx("ListDatasetCases",
                 [&](Connection& db) { return SelectDatasetCases(db, name, version); });
+}
+
+absl::Status SqliteStore::PutEvaluation(const EvaluationRow& evaluation) {
+  return InOperation(
+      committer_->Run([&](Connection& db) { return InsertEvaluation(db, evaluation); }),
+      "PutEvaluation");
+}
+
+absl::StatusOr<EvaluationRow> SqliteStore::GetEvaluation(const std::string& evaluation_id) {
+  return ReadTx("GetEvaluation",
+                [&](Connection& db) { return SelectEvaluation(db, evaluation_id); });
+}
+
+absl::StatusOr<std::vector<EvaluationRow>> SqliteStore::ListEvaluations(
+    const EvaluationFilter& filter) {
+  return ReadTx("ListEvaluations", [&](Connection& db) { return SelectEvaluations(db, filter); });
 }
 
 }  // namespace flowline::store::sqlite

@@ -159,6 +159,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<DatasetVersion> GetDatasetVersion(const std::string& name, int version) override;
   absl::StatusOr<std::vector<DatasetCase>> ListDatasetCases(const std::string& name,
                                                             int version) override;
+  absl::Status PutEvaluation(const EvaluationRow& evaluation) override;
+  absl::StatusOr<EvaluationRow> GetEvaluation(const std::string& evaluation_id) override;
+  absl::StatusOr<std::vector<EvaluationRow>> ListEvaluations(
+      const EvaluationFilter& filter) override;
 
  private:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Checkpointer> checkpointer,
