@@ -17,6 +17,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/document_cache.h"
+#include "cli/eval_stored.h"
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
@@ -24,10 +25,14 @@
 #include "common/json_util.h"
 #include "common/status_macros.h"
 #include "common/temp_dir.h"
+#include "lifecycle/gate_check.h"
+#include "lifecycle/stored_evaluation.h"
+#include "lifecycle/version_evaluation.h"
 #include "lifecycle/version_ref.h"
 #include "lifecycle/workflow_evaluation.h"
 #include "monitor/prices.h"
 #include "quality/dataset.h"
+#include "quality/dataset_store.h"
 #include "quality/evaluation.h"
 
 namespace flowline::cli {
@@ -53,6 +58,11 @@ struct EvalArgs {
   bool json = false;
   std::string out;
   std::string prices;
+  std::string dataset;  // a stored dataset, NAME[@VERSION]
+  bool save = false;
+  bool gate = false;
+  std::string by;
+  std::string html;
 };
 
 // Runs the extract step (its Prepare and Execute, as a workflow would) on every document.
@@ -73,13 +83,14 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
 struct SpecToEvaluate {
   std::string text;
   std::string source;
+  bool deployed = false;  // a version from the store, not a file
 };
 
 absl::StatusOr<SpecToEvaluate> FindSpec(const std::string& workflow, const GlobalOptions& global) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(workflow, ec)) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(workflow));
-    return SpecToEvaluate{std::move(text), workflow};
+    return SpecToEvaluate{std::move(text), workflow, false};
   }
   if (absl::EndsWith(workflow, ".yaml") || absl::EndsWith(workflow, ".yml")) {
     return absl::NotFoundError(absl::StrCat("cannot read ", workflow, ": no such file"));
@@ -87,109 +98,170 @@ absl::StatusOr<SpecToEvaluate> FindSpec(const std::string& workflow, const Globa
   ASSIGN_OR_RETURN(std::unique_ptr<App> app, App::Open(global));
   ASSIGN_OR_RETURN(store::VersionInfo version, lifecycle::ResolveVersion(app->store(), workflow));
   return SpecToEvaluate{std::move(version.spec_source),
-                        absl::StrCat(version.workflow, "@", version.version.substr(0, 12))};
+                        absl::StrCat(version.workflow, "@", version.version.substr(0, 12)), true};
 }
 
-// Runs the workflow (side effects suppressed, in a scratch store) on every document.
-absl::StatusOr<lifecycle::WorkflowEvaluation> RunWorkflow(const EvalArgs& args,
-                                                          const GlobalOptions& global,
-                                                          const quality::Dataset& dataset) {
-  ASSIGN_OR_RETURN(SpecToEvaluate spec, FindSpec(args.workflow, global));
-  ASSIGN_OR_RETURN(std::optional<monitor::PriceTable> prices,
-                   monitor::PriceTable::LoadIfGiven(args.prices));
-  lifecycle::WorkflowEvaluationOptions options;
+std::string Creator(const std::string& by) {
+  if (!by.empty()) return by;
+  const char* user = std::getenv("USER");
+  return user != nullptr && *user ? user : "cli";
+}
+
+// The labelled cases: a stored dataset (--dataset) or a folder (--data), in the split asked for.
+absl::StatusOr<quality::Dataset> LoadCases(const EvalArgs& args, App* app) {
+  std::optional<quality::Split> split = quality::ParseSplit(args.split);
+  if (!args.dataset.empty()) {
+    ASSIGN_OR_RETURN(quality::DatasetRef ref, quality::ParseDatasetRef(args.dataset));
+    return quality::LoadStoredDataset(app->store(), app->artifacts(), ref.name, ref.version,
+                                      *split);
+  }
+  ASSIGN_OR_RETURN(quality::Dataset dataset, quality::LoadDataset(args.data, args.format));
+  return quality::SelectSplit(std::move(dataset), *split, args.validation_share, args.test_share,
+                              args.split_seed);
+}
+
+// `flowline eval --gate`: the spec's release gate against the live version (exit 1 on failure).
+int RunGate(const EvalArgs& args, const GlobalOptions& global) {
+  if (args.workflow.empty()) {
+    Fail(absl::InvalidArgumentError(
+        "--gate needs --workflow: the candidate spec file, or a deployed NAME@VERSION"));
+    return 2;
+  }
+  absl::StatusOr<SpecToEvaluate> spec = FindSpec(args.workflow, global);
+  if (!spec.ok()) return Fail(spec.status());
+  absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
+  if (!app.ok()) return Fail(app.status());
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
+      monitor::PriceTable::LoadIfGiven(args.prices);
+  if (!prices.ok()) return Fail(prices.status());
+  ProgramEnvironment environment(global);
+  lifecycle::GateCheckOptions options;
   options.workers = args.workers;
   options.step = args.step;
-  options.prices = prices ? &*prices : nullptr;
-  return EvaluateSpec(global, spec.text, spec.source, dataset, options, /*progress=*/true);
+  options.prices = *prices ? &**prices : nullptr;
+  options.created_by = Creator(args.by);
+  options.progress = [](const std::string& what) { std::cerr << what << "\n"; };
+  absl::StatusOr<lifecycle::GateCheck> check = lifecycle::CheckReleaseGate(
+      environment.env, (*app)->store(), (*app)->artifacts(), spec->text, spec->source, options);
+  if (absl::IsFailedPrecondition(check.status())) {
+    Fail(check.status());
+    return 2;
+  }
+  if (!check.ok()) return Fail(check.status());
+  if (args.json) {
+    std::cout << check->ToJson().dump(2) << "\n";
+  } else {
+    std::cout << check->ToTable();
+  }
+  return check->result.passed ? 0 : 1;
 }
 
 int RunEval(const EvalArgs& args, const GlobalOptions& global) {
+  if (args.gate) return RunGate(args, global);
   if (args.model.empty() == args.workflow.empty()) {
     return Fail(absl::InvalidArgumentError(
         "give exactly one of --model (evaluate an extract model) and --workflow (run a workflow "
         "on every document and score its extract step)"));
+  }
+  if (args.data.empty() == args.dataset.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "give exactly one of --data (a dataset folder) and --dataset (a stored dataset, "
+        "NAME[@VERSION]; `flowline dataset list` lists them)"));
   }
   if (args.text == "given" && !args.workflow.empty()) {
     return Fail(absl::InvalidArgumentError(
         "--text given needs --model: a workflow reads its documents with its own document.read "
         "step"));
   }
-  absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(args.data, args.format);
+  // The store: for a stored dataset, a deployed version, and saving.
+  std::unique_ptr<App> app;
+  if (!args.dataset.empty() || args.save) {
+    absl::StatusOr<std::unique_ptr<App>> opened = App::Open(global);
+    if (!opened.ok()) return Fail(opened.status());
+    app = *std::move(opened);
+  }
+  absl::StatusOr<quality::Dataset> dataset = LoadCases(args, app.get());
   if (!dataset.ok()) return Fail(dataset.status());
-  std::optional<quality::Split> split = quality::ParseSplit(args.split);
-  dataset = quality::SelectSplit(*std::move(dataset), *split, args.validation_share,
-                                 args.test_share, args.split_seed);
   if (args.limit > 0 && static_cast<int>(dataset->documents.size()) > args.limit) {
     dataset->documents.resize(static_cast<size_t>(args.limit));
   }
+  const std::string data_name = args.dataset.empty() ? args.data : args.dataset;
   if (dataset->documents.empty()) {
     return Fail(absl::InvalidArgumentError(
-        absl::StrCat("no documents of ", args.data, " are in the ", args.split,
-                     " part (--test-share ", args.test_share, ")")));
+        absl::StrCat("no documents of ", data_name, " are in the ", args.split, " part")));
   }
   for (const std::string& warning : dataset->warnings) {
     std::cerr << "flowline: warning: " << warning << "\n";
   }
+  lifecycle::EvaluationSubject subject;
+  lifecycle::SetDatasetOf(*dataset, args.split, subject);
+  lifecycle::ScoredEvaluation scored;
   lifecycle::WorkflowEvaluation workflow;
-  absl::StatusOr<std::vector<quality::DocumentResult>> results;
+  bool deployed = false;
+  quality::EvaluationOptions scoring;
+  scoring.target_accuracy = args.target;
   if (args.workflow.empty()) {
-    results = ExtractAll(args, global, *dataset);
+    absl::StatusOr<std::vector<quality::DocumentResult>> results =
+        ExtractAll(args, global, *dataset);
+    if (!results.ok()) return Fail(results.status());
+    scored = lifecycle::ScoreResults(*dataset, *results, scoring);
+    scored.json["model"] = args.model;
+    subject.workflow = absl::StrCat("model:", args.model);
   } else {
-    absl::StatusOr<lifecycle::WorkflowEvaluation> evaluated = RunWorkflow(args, global, *dataset);
+    absl::StatusOr<SpecToEvaluate> spec = FindSpec(args.workflow, global);
+    if (!spec.ok()) return Fail(spec.status());
+    deployed = spec->deployed;
+    absl::StatusOr<std::optional<monitor::PriceTable>> prices =
+        monitor::PriceTable::LoadIfGiven(args.prices);
+    if (!prices.ok()) return Fail(prices.status());
+    ProgramEnvironment environment(global);
+    lifecycle::WorkflowEvaluationOptions options;
+    options.workers = args.workers;
+    options.step = args.step;
+    options.prices = *prices ? &**prices : nullptr;
+    ProgressBar bar("runs", static_cast<int64_t>(dataset->documents.size()));
+    options.progress = [&bar](int done, int) { bar.Update(done); };
+    absl::StatusOr<lifecycle::VersionEvaluation> evaluated = lifecycle::EvaluateVersion(
+        environment.env, spec->text, spec->source, *dataset, options, args.target);
+    bar.Finish();
     if (!evaluated.ok()) return Fail(evaluated.status());
-    workflow = *std::move(evaluated);
-    results = std::move(workflow.results);
+    workflow = std::move(evaluated->runs);
+    scored = std::move(evaluated->scored);
+    subject.workflow = workflow.workflow;
+    subject.version = workflow.version;
   }
-  if (!results.ok()) return Fail(results.status());
-  // Score the fields the model extracts; the dataset's other labels are not its job.
-  std::set<std::string> extracted;
-  for (const quality::DocumentResult& result : *results) {
-    for (const auto& [name, value] : result.fields) extracted.insert(name);
-  }
-  std::vector<std::string> not_extracted;
-  if (!extracted.empty()) {
-    std::vector<ai::FieldSpec> scored;
-    for (ai::FieldSpec& field : dataset->fields) {
-      if (extracted.count(field.name) > 0) {
-        scored.push_back(std::move(field));
-      } else {
-        not_extracted.push_back(field.name);
-      }
-    }
-    dataset->fields = std::move(scored);
-  }
-  quality::EvaluationOptions options;
-  options.target_accuracy = args.target;
-  quality::EvaluationReport report = quality::Evaluate(*dataset, *results, options);
-  Json json = report.ToJson();
-  if (args.workflow.empty()) {
-    json["model"] = args.model;
-  } else {
-    Json reasons = Json::object();
-    for (const quality::DocumentResult& result : *results) {
-      for (const std::string& reason : result.reasons) {
-        reasons[reason] = reasons.value(reason, 0) + 1;
-      }
-    }
-    json["workflow"] = {{"spec", args.workflow},
-                        {"workflow", workflow.workflow},
-                        {"version", workflow.version},
-                        {"step", workflow.step},
-                        {"dry_run", true},
-                        {"straight_through", workflow.straight_through},
-                        {"waiting_for_a_person", workflow.waiting},
-                        {"failed", workflow.failed},
-                        {"reasons", reasons}};
-  }
+  const std::vector<std::string>& not_extracted = scored.not_extracted;
+  const quality::EvaluationReport& report = scored.report;
+  Json& json = scored.json;
   const TextSource text = ParseTextSource(args.text).value_or(TextSource::kRead);
   json["text"] = {{"source", TextSourceName(text)}, {"description", TextSourceDescription(text)}};
   json["split"] = {{"part", args.split},
                    {"validation_share", args.validation_share},
                    {"test_share", args.test_share},
                    {"seed", args.split_seed}};
-  json["warnings"] = dataset->warnings;
-  json["labels_not_extracted"] = not_extracted;
+  json["subject"] = {{"workflow", subject.workflow},
+                     {"version", subject.version},
+                     {"dataset", subject.dataset},
+                     {"dataset_version", subject.dataset_version},
+                     {"split", subject.split}};
+  // A deployed version on a stored dataset is always kept; anything else with --save.
+  std::string saved_id;
+  if (args.save || (deployed && subject.dataset_version > 0)) {
+    if (app == nullptr) {
+      absl::StatusOr<std::unique_ptr<App>> opened = App::Open(global);
+      if (!opened.ok()) return Fail(opened.status());
+      app = *std::move(opened);
+    }
+    absl::StatusOr<store::EvaluationRow> saved = lifecycle::SaveEvaluation(
+        app->store(), subject, json, scored.summary, Creator(args.by), app->clock(), app->random());
+    if (!saved.ok()) return Fail(saved.status());
+    saved_id = saved->evaluation_id;
+    json["evaluation_id"] = saved_id;
+  }
+  if (!args.html.empty()) {
+    absl::Status written = WriteEvaluationHtml(json, args.html);
+    if (!written.ok()) return Fail(written);
+  }
   if (!args.out.empty()) {
     std::ofstream out(args.out);
     out << json.dump(2) << "\n";
@@ -201,7 +273,7 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     std::cout << (args.workflow.empty()
                       ? absl::StrCat("model ", args.model)
                       : absl::StrCat("workflow ", args.workflow, ", step ", workflow.step))
-              << " on " << args.data << " (" << dataset->format << ", " << args.split
+              << " on " << data_name << " (" << dataset->format << ", " << args.split
               << " part)\ntext " << TextSourceDescription(text) << "\n\n"
               << report.ToTable();
     if (!args.workflow.empty()) {
@@ -216,6 +288,10 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     if (!not_extracted.empty()) {
       std::cout << "not scored (labelled, but the model does not extract them): "
                 << absl::StrJoin(not_extracted, ", ") << "\n";
+    }
+    if (!saved_id.empty()) {
+      std::cout << "stored as evaluation " << saved_id << " (flowline eval show " << saved_id
+                << ")\n";
     }
   }
   return 0;
@@ -233,8 +309,10 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
       "straight-through rate at a target accuracy. Reads each document once (cached).");
   cmd->add_option("--data", args->data,
                   "The dataset folder: labels.jsonl (flowline samples), or a public set's own "
-                  "layout (sroie, fcc, invoice2data, zugferd)")
-      ->required();
+                  "layout (sroie, fcc, invoice2data, zugferd)");
+  cmd->add_option("--dataset", args->dataset,
+                  "Instead of --data: a stored dataset, NAME or NAME@VERSION (docs/datasets.md); "
+                  "its own split shares and seed decide --split");
   cmd->add_option("--format", args->format, "auto, flowline, sroie, fcc, invoice2data or zugferd")
       ->check(CLI::IsMember({"auto", "flowline", "sroie", "fcc", "invoice2data", "zugferd"}));
   cmd->add_option("--model", args->model,
@@ -278,7 +356,21 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   AddPricesOption(*cmd, args->prices);
   cmd->add_option("--out", args->out, "Also write the JSON report to this file");
-  cmd->callback([args, &global, &exit_code] { exit_code = RunEval(*args, global); });
+  cmd->add_option("--html", args->html,
+                  "Also write the report as a self-contained HTML page with its plots");
+  cmd->add_flag("--save", args->save,
+                "Keep the evaluation in the store (an evaluation of a deployed version on a "
+                "stored dataset is always kept); `flowline eval list` shows them");
+  cmd->add_option("--by", args->by, "Who the stored evaluation is by (default: $USER)");
+  cmd->add_flag("--gate", args->gate,
+                "Check the workflow's release gate (its spec's `release: gate`): evaluate "
+                "--workflow (a spec file or NAME@VERSION) and the live version on the gate's "
+                "dataset, print the gated measures, and exit 1 when one is worse than live "
+                "beyond its margin (0 when all pass, 2 for usage errors) — for CI");
+  AddStoredEvalCommands(*cmd, global, exit_code);
+  cmd->callback([args, cmd, &global, &exit_code] {
+    if (cmd->get_subcommands().empty()) exit_code = RunEval(*args, global);
+  });
 }
 
 }  // namespace flowline::cli

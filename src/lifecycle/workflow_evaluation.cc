@@ -121,7 +121,9 @@ absl::StatusOr<WorkflowEvaluation> EvaluateWorkflow(const Environment& env,
   std::vector<std::string> run_ids;
   run_ids.reserve(dataset.documents.size());
   for (const quality::LabelledDocument& doc : dataset.documents) {
-    absl::StatusOr<Json> input = quality::CaseInput(doc.path);
+    // A case is a document (its file becomes the input) or the workflow's JSON input itself.
+    absl::StatusOr<Json> input =
+        doc.input.is_null() ? quality::CaseInput(doc.path) : absl::StatusOr<Json>(doc.input);
     if (!input.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("case ", doc.id, ": ", input.status().message()));
