@@ -227,6 +227,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Create(ApiServerOptions op
   AddDriftRoutes(state->ctx, state->router);
   AddMeasureRoutes(state->ctx, state->router);
   AddDatasetRoutes(state->ctx, state->router);
+  AddEvaluationRoutes(state->ctx, state->router);
   RETURN_IF_ERROR(state->webhooks.Refresh());
 
   State* s = state.get();

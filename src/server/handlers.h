@@ -51,6 +51,10 @@ void AddDriftRoutes(ServerContext& ctx, Router& router);
 // GET /api/v1/datasets, GET /api/v1/datasets/{name} (docs/datasets.md).
 void AddDatasetRoutes(ServerContext& ctx, Router& router);
 
+// GET /api/v1/evaluations, /api/v1/evaluations/{id}, /api/v1/evaluations/compare?a=&b=
+// (docs/evaluation.md).
+void AddEvaluationRoutes(ServerContext& ctx, Router& router);
+
 // The name of the session cookie, and its value in a Cookie header ("" if absent).
 inline constexpr char kSessionCookie[] = "flowline_session";
 std::string SessionCookie(std::string_view cookie_header);
