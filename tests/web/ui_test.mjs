@@ -757,6 +757,36 @@ outputs:
     assert.match(await page.locator(".panel", { hasText: "Sources" }).innerText(), /review/);
     await page.context().close();
   });
+
+  await scenario("evaluations: stored reports with plots, and two compared", async () => {
+    // Two evaluations of the invoice workflow on the inbox (side effects suppressed), stored.
+    const spec = path.join(workflowDir, "invoice.yaml");
+    const first = JSON.parse(cli("eval", "--workflow", spec, "--data", "inbox", "--save", "--by", "ci", "--json"));
+    const second = JSON.parse(cli("eval", "--workflow", spec, "--data", "inbox", "--target", "0.9", "--save", "--json"));
+    assert.ok(first.evaluation_id && second.evaluation_id, JSON.stringify(first.subject));
+    const listed = (await api(tokens.viewer, "GET", "/evaluations?workflow=invoice")).body.evaluations;
+    assert.deepEqual(listed.slice(0, 2).map((e) => e.id), [second.evaluation_id, first.evaluation_id]);
+
+    const page = await newPage();
+    await signIn(page, tokens.viewer);
+    await page.getByRole("link", { name: "Evaluations" }).click();
+    await page.getByTestId("evaluations").waitFor();
+    await page.getByRole("link", { name: first.evaluation_id }).click();
+    await page.getByTestId("evaluation-report").waitFor();
+    const accuracy = await page.getByTestId("tile-eval-accuracy").locator(".tile-value").innerText();
+    assert.equal(accuracy.trim(), `${+(first.mean_field_accuracy * 100).toFixed(1)}%`);
+    for (const chart of ["chart-reliability", "chart-stp-curve"]) {
+      assert.ok((await page.getByTestId(chart).locator("polyline").count()) >= 2, chart);
+    }
+    assert.equal(await page.getByTestId("eval-fields").locator("tbody tr").count(), first.fields.length);
+    await page.screenshot({ path: path.join(shots, "12-evaluation.png"), fullPage: true });
+    await expectAccessible(page, "evaluation report");
+    await page.getByRole("row", { name: new RegExp(second.evaluation_id) }).getByRole("button", { name: "Compare with selected" }).click();
+    await page.getByTestId("evaluation-comparison").waitFor();
+    assert.equal(await page.getByTestId("evaluation-comparison").locator("tbody tr").count(), first.fields.length);
+    await page.screenshot({ path: path.join(shots, "13-evaluation-compare.png"), fullPage: true });
+    await page.context().close();
+  });
 } catch (error) {
   results.failed++;
   console.log(`FAIL setting up\n${error.stack ?? error}`);

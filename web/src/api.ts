@@ -361,6 +361,51 @@ export interface Dataset extends DatasetSummary {
   summary: DatasetContents | null;
 }
 
+// Stored evaluations (docs/evaluation.md; GET /api/v1/evaluations).
+export interface EvaluationSummary {
+  id: string;
+  workflow: string;
+  version: string;
+  dataset: string;
+  dataset_version: number;
+  split: string;
+  created_at: string;
+  created_by: string;
+  summary: {
+    cases: number;
+    mean_field_accuracy: number;
+    field_accuracy: Record<string, number>;
+    target_accuracy: number;
+    straight_through: number;
+    threshold: number | null;
+    workflow_straight_through: number | null;
+    cost_per_case: number | null;
+    currency: string;
+    latency_p50: number | null;
+    latency_p95: number | null;
+  };
+}
+
+export interface EvaluationDetail extends EvaluationSummary {
+  report: {
+    fields: { field: string; labelled: number; accuracy: number; coverage: number }[];
+    calibration?: { ece: number; bins: { low: number; high: number; count: number; mean_confidence: number; accuracy: number }[] };
+    curve?: { threshold: number; accuracy: number; accepted_share: number; straight_through: number }[];
+    classifier?: { accuracy: number | null; confusion: Record<string, Record<string, number>> };
+    slices?: { slice: string; value: string; cases: number; accuracy: number }[];
+    errors: { document: string; field: string; label: string; predicted: string | null; confidence: number; evidence?: string; error?: string }[];
+  };
+}
+
+export interface EvaluationComparison {
+  a: { id: string };
+  b: { id: string };
+  note?: string;
+  fields: { field: string; accuracy: { a: number | null; b: number | null; difference: number | null } }[];
+  right_to_wrong: { case: string; field: string }[];
+  wrong_to_right: { case: string; field: string }[];
+}
+
 // ---- calls ----
 
 export const api = {
@@ -458,6 +503,15 @@ export const api = {
   },
   checkDrift(name: string) {
     return request<DriftReport>("POST", `/workflows/${encodeURIComponent(name)}/drift/check`, {});
+  },
+  evaluations(params: { workflow?: string }) {
+    return request<{ evaluations: EvaluationSummary[] }>("GET", `/evaluations${query(params)}`);
+  },
+  evaluation(id: string) {
+    return request<EvaluationDetail>("GET", `/evaluations/${encodeURIComponent(id)}`);
+  },
+  compareEvaluations(a: string, b: string) {
+    return request<EvaluationComparison>("GET", `/evaluations/compare${query({ a, b })}`);
   },
   alerts(params: { workflow?: string; status?: string }) {
     return request<{ alerts: Alert[] }>("GET", `/alerts${query(params)}`);

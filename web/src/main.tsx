@@ -7,6 +7,7 @@ import { api, ApiError, Session, setUnauthenticatedHandler, storeToken, storedTo
 import { Link } from "./components/Link";
 import { match, navigate, useLocation } from "./router";
 import { DashboardScreen } from "./screens/Dashboard";
+import { EvaluationsScreen } from "./screens/Evaluations";
 import { DatasetScreen, DatasetsScreen } from "./screens/Datasets";
 import { InboxScreen } from "./screens/Inbox";
 import { ReviewScreen } from "./screens/Review";
@@ -82,6 +83,9 @@ function App() {
   } else if (path === "/dashboard") {
     screen = <DashboardScreen session={session} />;
     section = "dashboard";
+  } else if (path === "/evaluations") {
+    screen = <EvaluationsScreen />;
+    section = "evaluations";
   } else if (path === "/workflows") {
     screen = <WorkflowsScreen />;
     section = "workflows";
@@ -124,6 +128,9 @@ function App() {
           </Link>
           <Link to="/dashboard" current={section === "dashboard"}>
             Dashboard
+          </Link>
+          <Link to="/evaluations" current={section === "evaluations"}>
+            Evaluations
           </Link>
           <Link to="/datasets" current={section === "datasets"}>
             Datasets
