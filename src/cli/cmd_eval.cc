@@ -278,8 +278,8 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
               << report.ToTable();
     if (!args.workflow.empty()) {
       std::cout << absl::StrFormat(
-          "workflow (dry run: steps that write outside flowline skipped): %d straight through, "
-          "%d waiting for a person, %d failed\n",
+          "workflow (evaluation runs: steps that write outside flowline suppressed): %d "
+          "straight through, %d waiting for a person, %d failed\n",
           workflow.straight_through, workflow.waiting, workflow.failed);
       for (const auto& [reason, count] : json["workflow"]["reasons"].items()) {
         std::cout << absl::StrFormat("  %5d  %s\n", count.get<int>(), reason);

@@ -52,17 +52,18 @@ absl::StatusOr<VersionEvaluation> EvaluateVersion(const Environment& environment
       reasons[reason] = reasons.value(reason, 0) + 1;
     }
   }
-  out.scored.json["workflow"] = {{"spec", source_name},
-                                 {"workflow", out.runs.workflow},
-                                 {"version", out.runs.version},
-                                 {"step", out.runs.step},
-                                 {"classify_step", out.runs.classify_step},
-                                 {"dry_run", true},
-                                 {"straight_through", out.runs.straight_through},
-                                 {"waiting_for_a_person", out.runs.waiting},
-                                 {"failed", out.runs.failed},
-                                 {"currency", out.runs.currency},
-                                 {"reasons", std::move(reasons)}};
+  out.scored.json["workflow"] = {
+      {"spec", source_name},
+      {"workflow", out.runs.workflow},
+      {"version", out.runs.version},
+      {"step", out.runs.step},
+      {"classify_step", out.runs.classify_step},
+      {"mode", "evaluation"},  // side effects suppressed (store::RunMode)
+      {"straight_through", out.runs.straight_through},
+      {"waiting_for_a_person", out.runs.waiting},
+      {"failed", out.runs.failed},
+      {"currency", out.runs.currency},
+      {"reasons", std::move(reasons)}};
   out.scored.summary.currency = out.runs.currency;
   return out;
 }

@@ -167,7 +167,7 @@ def main():
                                           os.path.join(workflow, "invoice.yaml"), "--json"],
                                      work, env))
         assert flow_report["workflow"]["step"] == "fields"
-        assert flow_report["workflow"]["dry_run"] is True
+        assert flow_report["workflow"]["mode"] == "evaluation"
         counted = (flow_report["workflow"]["straight_through"] +
                    flow_report["workflow"]["waiting_for_a_person"] + flow_report["workflow"]["failed"])
         assert counted == 40, flow_report["workflow"]

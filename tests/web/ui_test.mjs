@@ -779,12 +779,12 @@ outputs:
       assert.ok((await page.getByTestId(chart).locator("polyline").count()) >= 2, chart);
     }
     assert.equal(await page.getByTestId("eval-fields").locator("tbody tr").count(), first.fields.length);
-    await page.screenshot({ path: path.join(shots, "12-evaluation.png"), fullPage: true });
+    await page.screenshot({ path: path.join(shots, "13-evaluation.png"), fullPage: true });
     await expectAccessible(page, "evaluation report");
     await page.getByRole("row", { name: new RegExp(second.evaluation_id) }).getByRole("button", { name: "Compare with selected" }).click();
     await page.getByTestId("evaluation-comparison").waitFor();
     assert.equal(await page.getByTestId("evaluation-comparison").locator("tbody tr").count(), first.fields.length);
-    await page.screenshot({ path: path.join(shots, "13-evaluation-compare.png"), fullPage: true });
+    await page.screenshot({ path: path.join(shots, "14-evaluation-compare.png"), fullPage: true });
     await page.context().close();
   });
 } catch (error) {
