@@ -12,10 +12,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
 export FLOWLINE_CACHE="$WORK/cache"
-$F samples invoices --count 200 --out train --seed 1 --scanned-share 0 >/dev/null
-$F train classify --data train --out models/invoice-type >/dev/null
-$F train extract --data train --out models/invoice-fields --quiet \
-  --fields "$ROOT/workflows/invoice/fields.yaml" >/dev/null
+. "$ROOT/bench/invoice/train_models.sh"
 $F samples invoices --count "$PDFS" --out pdfs --seed 21 --scanned-share 0 >/dev/null
 $F samples invoices --count "$SCANS" --out scans --seed 22 --scanned-share 1 --dpi 300 >/dev/null
 $F reference load --table vendors --from pdfs/vendors.csv >/dev/null

@@ -43,16 +43,9 @@ int RunList(const ListArgs& args, const GlobalOptions& global) {
   for (const store::EvaluationRow& row : *rows) {
     absl::StatusOr<quality::EvaluationSummary> summary = lifecycle::SummaryOf(row);
     if (!summary.ok()) return Fail(summary.status());
-    list.push_back(
-        {{"id", row.evaluation_id},
-         {"workflow", row.workflow},
-         {"version", row.version},
-         {"dataset", row.dataset},
-         {"dataset_version", row.dataset_version},
-         {"split", row.split},
-         {"created_at", absl::FormatTime(absl::RFC3339_full, row.created_at, absl::UTCTimeZone())},
-         {"created_by", row.created_by},
-         {"summary", summary->ToJson()}});
+    absl::StatusOr<Json> json = lifecycle::EvaluationJson(row, /*with_report=*/false);
+    if (!json.ok()) return Fail(json.status());
+    list.push_back(*std::move(json));
     table.push_back({row.evaluation_id, row.workflow, row.version.substr(0, 12),
                      row.dataset_version > 0 ? absl::StrCat(row.dataset, "@", row.dataset_version)
                                              : row.dataset,
@@ -93,19 +86,9 @@ int RunShow(const ShowArgs& args, const GlobalOptions& global) {
   absl::StatusOr<quality::EvaluationSummary> summary = lifecycle::SummaryOf(*row);
   if (!summary.ok()) return Fail(summary.status());
   if (args.json) {
-    std::cout << Json{{"id", row->evaluation_id},
-                      {"workflow", row->workflow},
-                      {"version", row->version},
-                      {"dataset", row->dataset},
-                      {"dataset_version", row->dataset_version},
-                      {"split", row->split},
-                      {"created_by", row->created_by},
-                      {"created_at",
-                       absl::FormatTime(absl::RFC3339_full, row->created_at, absl::UTCTimeZone())},
-                      {"summary", summary->ToJson()},
-                      {"report", *report}}
-                     .dump(2)
-              << "\n";
+    absl::StatusOr<Json> json = lifecycle::EvaluationJson(*row, /*with_report=*/true);
+    if (!json.ok()) return Fail(json.status());
+    std::cout << json->dump(2) << "\n";
     return 0;
   }
   std::cout << absl::StrFormat(

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 
@@ -101,6 +102,29 @@ absl::StatusOr<quality::EvaluationSummary> SummaryOf(const store::EvaluationRow&
                      ": its stored summary cannot be read: ", summary.status().message()));
   }
   return summary;
+}
+
+absl::StatusOr<Json> EvaluationJson(const store::EvaluationRow& row, bool with_report) {
+  ASSIGN_OR_RETURN(quality::EvaluationSummary summary, SummaryOf(row));
+  Json out = {
+      {"id", row.evaluation_id},
+      {"workflow", row.workflow},
+      {"version", row.version},
+      {"dataset", row.dataset},
+      {"dataset_version", row.dataset_version},
+      {"split", row.split},
+      {"created_at", absl::FormatTime(absl::RFC3339_full, row.created_at, absl::UTCTimeZone())},
+      {"created_by", row.created_by},
+      {"summary", summary.ToJson()}};
+  if (with_report) {
+    absl::StatusOr<Json> report = common::ParseJson(row.report_json, "the stored report");
+    if (!report.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("evaluation ", row.evaluation_id, ": ", report.status().message()));
+    }
+    out["report"] = *std::move(report);
+  }
+  return out;
 }
 
 absl::StatusOr<Json> CompareEvaluations(const store::EvaluationRow& a,

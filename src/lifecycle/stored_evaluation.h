@@ -47,6 +47,11 @@ absl::StatusOr<std::optional<store::EvaluationRow>> FindEvaluation(store::Store&
 // The summary kept with a stored evaluation. DataLoss when it does not parse.
 absl::StatusOr<quality::EvaluationSummary> SummaryOf(const store::EvaluationRow& row);
 
+// A stored evaluation as the CLI's --json and the API show it: what it was of, when, by whom,
+// and its summary; with `with_report`, its whole report too. DataLoss when the summary (or the
+// report) does not parse.
+absl::StatusOr<Json> EvaluationJson(const store::EvaluationRow& row, bool with_report);
+
 // Two stored evaluations field by field (docs/evaluation.md "compare"): per field accuracy and
 // coverage with the difference, the summary's measures with the difference, and the cases whose
 // field went from right to wrong or back. InvalidArgument when a report does not parse.

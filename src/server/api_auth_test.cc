@@ -67,6 +67,23 @@ class ApiAuthTest : public ::testing::Test {
     return raise.alert_id;
   }
 
+  // A stored evaluation to read (the same one for every role).
+  std::string StoredEvaluation() {
+    store::EvaluationRow row;
+    row.evaluation_id = "ev-auth";
+    row.workflow = "greet";
+    row.dataset = "gold";
+    row.split = "test";
+    row.created_at = absl::Now();
+    row.summary_json =
+        R"({"cases": 1, "mean_field_accuracy": 1, "target_accuracy": 0.99, "straight_through": 1})";
+    row.report_json = R"({"fields": [], "cases": [], "errors": []})";
+    if (!server_.store().GetEvaluation(row.evaluation_id).ok()) {
+      EXPECT_TRUE(server_.store().PutEvaluation(row).ok());
+    }
+    return row.evaluation_id;
+  }
+
   std::string FreshTask() {
     std::string run = server_.StartRun("approve-it", {{"id", absl::StrCat("r", ++counter_)}});
     return server_.WaitForTask(run);
@@ -160,6 +177,16 @@ class ApiAuthTest : public ::testing::Test {
            append.cases[0].case_key = "case-1";
            EXPECT_TRUE(server_.store().AppendDatasetCases(append).ok());
            return Request{"/api/v1/datasets/labelled", ""};
+         }},
+        {"read", "GET", "/api/v1/evaluations", fixed("/api/v1/evaluations")},
+        {"read", "GET", "/api/v1/evaluations/{id}",
+         [this](const std::string&) {
+           return Request{"/api/v1/evaluations/" + StoredEvaluation(), ""};
+         }},
+        {"read", "GET", "/api/v1/evaluations/compare",
+         [this](const std::string&) {
+           const std::string id = StoredEvaluation();
+           return Request{"/api/v1/evaluations/compare?a=" + id + "&b=" + id, ""};
          }},
         {"manage_tokens", "GET", "/api/v1/tokens", fixed("/api/v1/tokens")},
         {"manage_tokens", "POST", "/api/v1/tokens",

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "lifecycle/stored_evaluation.h"
 #include "server/handlers.h"
@@ -11,20 +10,6 @@
 
 namespace flowline::server {
 namespace {
-
-absl::StatusOr<Json> EvaluationJson(const store::EvaluationRow& row) {
-  ASSIGN_OR_RETURN(quality::EvaluationSummary summary, lifecycle::SummaryOf(row));
-  return Json{
-      {"id", row.evaluation_id},
-      {"workflow", row.workflow},
-      {"version", row.version},
-      {"dataset", row.dataset},
-      {"dataset_version", row.dataset_version},
-      {"split", row.split},
-      {"created_at", absl::FormatTime(absl::RFC3339_full, row.created_at, absl::UTCTimeZone())},
-      {"created_by", row.created_by},
-      {"summary", summary.ToJson()}};
-}
 
 absl::StatusOr<Reply> ListEvaluations(ServerContext& ctx, const Call& call) {
   store::EvaluationFilter filter;
@@ -35,7 +20,7 @@ absl::StatusOr<Reply> ListEvaluations(ServerContext& ctx, const Call& call) {
   ASSIGN_OR_RETURN(std::vector<store::EvaluationRow> rows, ctx.store.ListEvaluations(filter));
   Json list = Json::array();
   for (const store::EvaluationRow& row : rows) {
-    ASSIGN_OR_RETURN(Json json, EvaluationJson(row));
+    ASSIGN_OR_RETURN(Json json, lifecycle::EvaluationJson(row, /*with_report=*/false));
     list.push_back(std::move(json));
   }
   return Ok(Json{{"evaluations", std::move(list)}});
@@ -43,8 +28,7 @@ absl::StatusOr<Reply> ListEvaluations(ServerContext& ctx, const Call& call) {
 
 absl::StatusOr<Reply> GetEvaluation(ServerContext& ctx, const Call& call) {
   ASSIGN_OR_RETURN(store::EvaluationRow row, ctx.store.GetEvaluation(call.PathParam("id")));
-  ASSIGN_OR_RETURN(Json json, EvaluationJson(row));
-  ASSIGN_OR_RETURN(json["report"], common::ParseJson(row.report_json, "the stored report"));
+  ASSIGN_OR_RETURN(Json json, lifecycle::EvaluationJson(row, /*with_report=*/true));
   return Ok(std::move(json));
 }
 
