@@ -8,12 +8,14 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "cli/table.h"
+#include "cli/workflow_runs.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "lifecycle/promote.h"
 #include "lifecycle/replay.h"
 #include "lifecycle/shadow.h"
 #include "monitor/measure_names.h"
+#include "monitor/prices.h"
 #include "server/version_lookup.h"
 
 namespace flowline::cli {
@@ -40,13 +42,6 @@ absl::StatusOr<store::VersionInfo> FindVersion(store::Store& store, const std::s
   ASSIGN_OR_RETURN(const store::VersionInfo* found,
                    server::FindVersion(versions, workflow, prefix));
   return *found;
-}
-
-// The release gate of a workflow. No spec can declare one yet in this build: every workflow
-// promotes without a gate, and says so.
-absl::StatusOr<lifecycle::GateVerdict> NoGateDeclared(const store::VersionInfo&,
-                                                      const store::VersionInfo&) {
-  return lifecycle::GateVerdict{};
 }
 
 int ListWorkflows(const GlobalOptions& global, const std::string& name, bool json) {
@@ -114,6 +109,8 @@ struct PromoteArgs {
   std::optional<double> canary;
   bool force = false;
   std::string reason;
+  std::string prices;
+  int workers = 2;
 };
 
 int RunPromote(const GlobalOptions& global, const PromoteArgs& args) {
@@ -130,8 +127,21 @@ int RunPromote(const GlobalOptions& global, const PromoteArgs& args) {
   request.force = args.force;
   request.reason = args.reason;
   request.by = Who();
-  absl::StatusOr<lifecycle::PromoteResult> result =
-      lifecycle::Promote(store, request, NoGateDeclared, (*app)->clock().Now());
+  // The gate evaluates the candidate and the live version on the gate dataset (scratch stores,
+  // side effects suppressed) with this program's step kinds; the evaluations are kept.
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
+      monitor::PriceTable::LoadIfGiven(args.prices);
+  if (!prices.ok()) return Fail(prices.status());
+  ProgramEnvironment environment(global);
+  lifecycle::GateCheckOptions gate_options;
+  gate_options.workers = args.workers;
+  gate_options.prices = *prices ? &**prices : nullptr;
+  gate_options.created_by = Who();
+  gate_options.progress = [](const std::string& what) { std::cerr << what << "\n"; };
+  absl::StatusOr<lifecycle::PromoteResult> result = lifecycle::Promote(
+      store, request,
+      lifecycle::ReleaseGate(environment.env, store, (*app)->artifacts(), gate_options),
+      (*app)->clock().Now());
   if (!result.ok()) return Fail(result.status());
   const std::string what =
       args.canary.has_value()
@@ -146,6 +156,7 @@ int RunPromote(const GlobalOptions& global, const PromoteArgs& args) {
                                  : "the release gate passed")
               << (result->forced ? args.reason : "") << "\n";
     for (const std::string& failure : result->gate.failures) std::cout << "  " << failure << "\n";
+    if (!result->gate.table.empty()) std::cout << "\n" << result->gate.table;
   } else {
     std::cout << "no release gate checked: " << result->gate_note << "\n";
   }
@@ -341,6 +352,11 @@ void AddReleaseCommands(CLI::App& app, const GlobalOptions& global, int& exit_co
                     "Promote even if the release gate refuses (operators; needs --reason, and "
                     "the record says so)");
   promote->add_option("--reason", promote_args->reason, "Why (kept in the decision record)");
+  promote
+      ->add_option("--workers", promote_args->workers,
+                   "Threads per evaluation of the release gate (default 2)")
+      ->check(CLI::Range(1, 64));
+  AddPricesOption(*promote, promote_args->prices);
   promote->callback(
       [promote_args, &global, &exit_code] { exit_code = RunPromote(global, *promote_args); });
 

@@ -149,5 +149,159 @@ TEST_F(ReleaseCommandsTest, ADraftTakesNoCasesUntilPromoted) {
   EXPECT_NE(force.exit_code, 0);
 }
 
+// The release gate with real evaluations: generated invoices imported as a stored dataset, a
+// model trained on most of the train part and a worse one trained on a sixth of it, and the
+// invoice workflow with a gate on the dataset's test part.
+class ReleaseGateCommandsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    CommandResult made = Run({"samples", "invoices", "--count", "60", "--out",
+                              Dir().File("samples"), "--scanned-share", "0", "--seed", "9"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    CommandResult imported = Run({"dataset", "import", "invoices", "--from", Dir().File("samples"),
+                                  "--test-share", "0.4", "--validation-share", "0"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    for (const auto& [name, more] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"good", {"--rounds", "40"}}, {"weak", {"--rounds", "3", "--shard", "1/6"}}}) {
+      std::vector<std::string> args = {"train",
+                                       "extract",
+                                       "--dataset",
+                                       "invoices",
+                                       "--out",
+                                       Dir().File(absl::StrCat("models/", name)),
+                                       "--quiet",
+                                       "--cache",
+                                       "",
+                                       "--folds",
+                                       "2",
+                                       "--fields",
+                                       "invoice_number:id,invoice_date:date,total_amount:amount"};
+      args.insert(args.end(), more.begin(), more.end());
+      CommandResult trained = Run(args);
+      ASSERT_EQ(trained.exit_code, 0) << name << ": " << trained.err;
+    }
+  }
+
+  static CommandResult Run(std::vector<std::string> args) {
+    GlobalOptions global;
+    global.store_path = Dir().File("flowline.db");
+    global.models_dir = Dir().File("models");
+    global.reference_db = Dir().File("reference.db");
+    return RunCommands(
+        [&global](CLI::App& app, int& exit_code) {
+          AddSamplesCommand(app, global, exit_code);
+          CLI::App* train = AddTrainCommand(app, global, exit_code);
+          AddTrainExtractCommand(*train, global, exit_code);
+          AddDatasetCommand(app, global, exit_code);
+          AddDeployCommand(app, global, exit_code);
+          AddReleaseCommands(app, global, exit_code);
+        },
+        std::move(args));
+  }
+
+  // The invoice workflow on `model`, gated (or not) on the dataset's test part.
+  static std::string Spec(const std::string& model, bool gated) {
+    const std::string path =
+        Dir().File(absl::StrCat("invoice-", model, gated ? "-gated" : "", ".yaml"));
+    std::ofstream out(path);
+    out << "workflow: invoice\n"
+           "steps:\n"
+           "  - id: read\n"
+           "    uses: document.read\n"
+           "    actor: ai\n"
+           "    with: { file: '${{ input.file }}' }\n"
+           "  - id: fields\n"
+           "    uses: extract\n"
+           "    actor: ai\n"
+           "    with: { model: "
+        << model
+        << ", document: '${{ steps.read.output }}' }\n"
+           "  - id: review\n"
+           "    uses: review\n"
+           "    actor: human\n"
+           "    with: { gate: true, queue: ap }\n"
+           "exceptions:\n"
+           "  confidence: 0.8\n";
+    if (gated) {
+      out << "release:\n"
+             "  gate:\n"
+             "    dataset: invoices\n"
+             "    target_accuracy: 0.9\n"
+             "    margins: { field_accuracy: 0.02, straight_through: 0.05 }\n";
+    }
+    return path;
+  }
+
+  static std::string DeployedVersion(const CommandResult& deployed) {
+    const size_t at = deployed.out.find(" version ");
+    return at == std::string::npos ? "" : deployed.out.substr(at + 9, 12);
+  }
+
+  // The payload of the newest decision record of `kind`.
+  static Json LastRecord(const std::string& kind) {
+    store::sqlite::SqliteStoreOptions options;
+    options.path = Dir().File("flowline.db");
+    auto store = store::sqlite::SqliteStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return Json();
+    auto records = (*store)->ScanRecords(0, 100000);
+    EXPECT_TRUE(records.ok()) << records.status();
+    Json last;
+    for (const store::Record& r : *records) {
+      if (r.kind == kind) last = Json::parse(r.payload_json);
+    }
+    return last;
+  }
+
+  static common::TempDir& Dir() {
+    static common::TempDir dir;
+    return dir;
+  }
+};
+
+TEST_F(ReleaseGateCommandsTest, PromoteRefusesAWorseVersionAndAcceptsABetterOne) {
+  // The first version goes live (nothing to compare with); a gated one after it waits as a draft.
+  CommandResult good = Run({"deploy", Spec("good", true)});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_THAT(good.out, HasSubstr("as live"));
+  CommandResult weak = Run({"deploy", Spec("weak", true)});
+  ASSERT_EQ(weak.exit_code, 0) << weak.err;
+  EXPECT_THAT(weak.out, HasSubstr("as draft"));
+  EXPECT_THAT(weak.out, HasSubstr("flowline promote invoice"));
+
+  // The worse model fails the gate: exit 1, the failed measure named with its numbers.
+  CommandResult refused = Run({"promote", "invoice", DeployedVersion(weak)});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("the release gate refuses version"));
+  EXPECT_THAT(refused.err, HasSubstr("field_accuracy"));
+  EXPECT_THAT(refused.err, HasSubstr("< live"));
+  EXPECT_THAT(Run({"workflows", "invoice"}).out, HasSubstr("draft"));
+
+  // --force needs a reason; with one it promotes and the record keeps the failing gate.
+  CommandResult no_reason = Run({"promote", "invoice", DeployedVersion(weak), "--force"});
+  EXPECT_EQ(no_reason.exit_code, 1);
+  EXPECT_THAT(no_reason.err, HasSubstr("--force needs --reason"));
+  CommandResult forced = Run(
+      {"promote", "invoice", DeployedVersion(weak), "--force", "--reason", "testing the override"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_THAT(forced.out, HasSubstr("FAILED and was overruled"));
+  Json record = LastRecord("version.promoted");
+  EXPECT_EQ(record["forced"], true);
+  EXPECT_EQ(record["reason"], "testing the override");
+  EXPECT_EQ(record["gate"]["checked"], true);
+  EXPECT_EQ(record["gate"]["passed"], false);
+  EXPECT_FALSE(record["gate"]["failures"].empty());
+  EXPECT_EQ(record["gate"]["detail"]["gate"]["dataset"], "invoices");
+
+  // Now the better model, retired, passes the gate against the weak live one.
+  CommandResult accepted = Run({"promote", "invoice", DeployedVersion(good)});
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
+  EXPECT_THAT(accepted.out, HasSubstr("(retired) is now live"));
+  EXPECT_THAT(accepted.out, HasSubstr("the release gate passed"));
+  record = LastRecord("version.promoted");
+  EXPECT_EQ(record["forced"], false);
+  EXPECT_EQ(record["gate"]["passed"], true);
+}
+
 }  // namespace
 }  // namespace flowline::cli

@@ -1,8 +1,10 @@
 #include "lifecycle/promote.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "engine/spec.h"
 
 namespace flowline::lifecycle {
 namespace {
@@ -17,7 +19,45 @@ Json GateJson(const PromoteResult& result) {
 
 std::string Short(const std::string& version) { return version.substr(0, 12); }
 
+// One failed measure with its numbers, e.g. "field_accuracy: candidate 81.2% < live 95.0% - 1.0
+// points".
+std::string FailureLine(const quality::GateMeasure& m) {
+  if (!m.candidate.has_value() || !m.live.has_value()) {
+    return absl::StrCat(m.name, ": failed", m.note.empty() ? "" : absl::StrCat(" (", m.note, ")"));
+  }
+  if (m.name == "cost") {
+    return absl::StrFormat("cost per case: candidate %.4f > live %.4f + %.0f%%", *m.candidate,
+                           *m.live, 100 * m.margin);
+  }
+  return absl::StrFormat("%s: candidate %.1f%% < live %.1f%% - %.1f points", m.name,
+                         100 * *m.candidate, 100 * *m.live, 100 * m.margin);
+}
+
 }  // namespace
+
+PromotionGate ReleaseGate(const Environment& env, store::Store& store,
+                          const steps::ArtifactStore* artifacts, GateCheckOptions options) {
+  return [&env, &store, artifacts, options = std::move(options)](
+             const store::VersionInfo& candidate,
+             const store::VersionInfo& /*live: the store's, which CheckReleaseGate reads*/)
+             -> absl::StatusOr<GateVerdict> {
+    ASSIGN_OR_RETURN(
+        engine::WorkflowSpec spec,
+        engine::ParseSpec(candidate.spec_source, candidate.source_name, *env.registry));
+    GateVerdict verdict;
+    if (!spec.release_gate.has_value()) return verdict;
+    ASSIGN_OR_RETURN(GateCheck check, CheckReleaseGate(env, store, artifacts, candidate.spec_source,
+                                                       candidate.source_name, options));
+    verdict.has_gate = true;
+    verdict.passed = check.result.passed;
+    for (const quality::GateMeasure& m : check.result.measures) {
+      if (!m.passed) verdict.failures.push_back(FailureLine(m));
+    }
+    verdict.detail = check.ToJson();
+    verdict.table = check.ToTable();
+    return verdict;
+  };
+}
 
 absl::StatusOr<PromoteResult> Promote(store::Store& store, const PromoteRequest& request,
                                       const PromotionGate& gate, absl::Time now) {

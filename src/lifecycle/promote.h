@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/json_util.h"
+#include "lifecycle/gate_check.h"
 #include "store/store.h"
 
 namespace flowline::lifecycle {
@@ -27,12 +28,21 @@ struct GateVerdict {
   bool passed = true;
   std::vector<std::string> failures;  // one line per failed measure, with the numbers
   Json detail = Json::object();       // the gate result as the record keeps it
+  std::string table;                  // the gated measures for people (may be empty)
 };
 
 // Checks `candidate` against `live` (both versions of one workflow). Errors (an evaluation that
 // cannot run) stop the promotion.
 using PromotionGate = std::function<absl::StatusOr<GateVerdict>(const store::VersionInfo& candidate,
                                                                 const store::VersionInfo& live)>;
+
+// The workflow's release gate: the candidate's spec declares it (`release: { gate: ... }`); the
+// candidate and the live version are evaluated on its dataset by CheckReleaseGate (gate_check.h;
+// the live version's stored evaluation is reused) and compared under its margins. A candidate
+// whose spec declares no gate gets a verdict without a gate. `env`, `store` and `artifacts` must
+// outlive the returned function.
+PromotionGate ReleaseGate(const Environment& env, store::Store& store,
+                          const steps::ArtifactStore* artifacts, GateCheckOptions options);
 
 struct PromoteRequest {
   std::string workflow;
