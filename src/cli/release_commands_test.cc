@@ -31,21 +31,43 @@ outputs:
   due: ${{ steps.compute.output.due }}
 )yaml";
 
+// Runs a command with the store, models and reference data in `dir`.
+CommandResult RunIn(const common::TempDir& dir, std::vector<std::string> args) {
+  GlobalOptions global;
+  global.store_path = dir.File("flowline.db");
+  global.models_dir = dir.File("models");
+  global.reference_db = dir.File("reference.db");
+  return RunCommands(
+      [&global](CLI::App& app, int& exit_code) {
+        AddSamplesCommand(app, global, exit_code);
+        CLI::App* train = AddTrainCommand(app, global, exit_code);
+        AddTrainExtractCommand(*train, global, exit_code);
+        AddDatasetCommand(app, global, exit_code);
+        AddDeployCommand(app, global, exit_code);
+        AddRunCommand(app, global, exit_code);
+        AddReleaseCommands(app, global, exit_code);
+      },
+      std::move(args));
+}
+
+// The store the commands above use, opened beside them.
+std::unique_ptr<store::sqlite::SqliteStore> OpenStoreIn(const common::TempDir& dir) {
+  store::sqlite::SqliteStoreOptions options;
+  options.path = dir.File("flowline.db");
+  auto opened = store::sqlite::SqliteStore::Open(options);
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.ok() ? std::move(*opened) : nullptr;
+}
+
+// The version `deploy` printed ("deployed pay version 3fa9c2... as live").
+std::string DeployedVersion(const CommandResult& deployed) {
+  const size_t at = deployed.out.find(" version ");
+  return at == std::string::npos ? "" : deployed.out.substr(at + 9, 12);
+}
+
 class ReleaseCommandsTest : public ::testing::Test {
  protected:
-  CommandResult Run(std::vector<std::string> args) {
-    GlobalOptions global;
-    global.store_path = dir_.File("flowline.db");
-    global.models_dir = dir_.File("models");
-    global.reference_db = dir_.File("reference.db");
-    return RunCommands(
-        [&global](CLI::App& app, int& exit_code) {
-          AddDeployCommand(app, global, exit_code);
-          AddRunCommand(app, global, exit_code);
-          AddReleaseCommands(app, global, exit_code);
-        },
-        std::move(args));
-  }
+  CommandResult Run(std::vector<std::string> args) { return RunIn(dir_, std::move(args)); }
 
   // Writes the pay spec with `factor` and returns its path.
   std::string PaySpec(int factor) {
@@ -54,19 +76,7 @@ class ReleaseCommandsTest : public ::testing::Test {
     return path;
   }
 
-  // The version `deploy` printed ("deployed pay version 3fa9c2... as live").
-  static std::string DeployedVersion(const CommandResult& deployed) {
-    const size_t at = deployed.out.find(" version ");
-    return at == std::string::npos ? "" : deployed.out.substr(at + 9, 12);
-  }
-
-  std::unique_ptr<store::sqlite::SqliteStore> OpenStore() {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    auto opened = store::sqlite::SqliteStore::Open(options);
-    EXPECT_TRUE(opened.ok()) << opened.status();
-    return opened.ok() ? std::move(*opened) : nullptr;
-  }
+  std::unique_ptr<store::sqlite::SqliteStore> OpenStore() { return OpenStoreIn(dir_); }
 
   common::TempDir dir_;
 };
@@ -182,27 +192,11 @@ class ReleaseGateCommandsTest : public ::testing::Test {
     }
   }
 
-  static CommandResult Run(std::vector<std::string> args) {
-    GlobalOptions global;
-    global.store_path = Dir().File("flowline.db");
-    global.models_dir = Dir().File("models");
-    global.reference_db = Dir().File("reference.db");
-    return RunCommands(
-        [&global](CLI::App& app, int& exit_code) {
-          AddSamplesCommand(app, global, exit_code);
-          CLI::App* train = AddTrainCommand(app, global, exit_code);
-          AddTrainExtractCommand(*train, global, exit_code);
-          AddDatasetCommand(app, global, exit_code);
-          AddDeployCommand(app, global, exit_code);
-          AddReleaseCommands(app, global, exit_code);
-        },
-        std::move(args));
-  }
+  static CommandResult Run(std::vector<std::string> args) { return RunIn(Dir(), std::move(args)); }
 
-  // The invoice workflow on `model`, gated (or not) on the dataset's test part.
-  static std::string Spec(const std::string& model, bool gated) {
-    const std::string path =
-        Dir().File(absl::StrCat("invoice-", model, gated ? "-gated" : "", ".yaml"));
+  // The invoice workflow on `model`, gated on the dataset's test part.
+  static std::string Spec(const std::string& model) {
+    const std::string path = Dir().File(absl::StrCat("invoice-", model, ".yaml"));
     std::ofstream out(path);
     out << "workflow: invoice\n"
            "steps:\n"
@@ -222,29 +216,19 @@ class ReleaseGateCommandsTest : public ::testing::Test {
            "    with: { gate: true, queue: ap }\n"
            "exceptions:\n"
            "  confidence: 0.8\n";
-    if (gated) {
-      out << "release:\n"
-             "  gate:\n"
-             "    dataset: invoices\n"
-             "    target_accuracy: 0.9\n"
-             "    margins: { field_accuracy: 0.02, straight_through: 0.05 }\n";
-    }
+    out << "release:\n"
+           "  gate:\n"
+           "    dataset: invoices\n"
+           "    target_accuracy: 0.9\n"
+           "    margins: { field_accuracy: 0.02, straight_through: 0.05 }\n";
     return path;
-  }
-
-  static std::string DeployedVersion(const CommandResult& deployed) {
-    const size_t at = deployed.out.find(" version ");
-    return at == std::string::npos ? "" : deployed.out.substr(at + 9, 12);
   }
 
   // The payload of the newest decision record of `kind`.
   static Json LastRecord(const std::string& kind) {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = Dir().File("flowline.db");
-    auto store = store::sqlite::SqliteStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status();
-    if (!store.ok()) return Json();
-    auto records = (*store)->ScanRecords(0, 100000);
+    auto store = OpenStoreIn(Dir());
+    if (store == nullptr) return Json();
+    auto records = store->ScanRecords(0, 100000);
     EXPECT_TRUE(records.ok()) << records.status();
     Json last;
     for (const store::Record& r : *records) {
@@ -261,10 +245,10 @@ class ReleaseGateCommandsTest : public ::testing::Test {
 
 TEST_F(ReleaseGateCommandsTest, PromoteRefusesAWorseVersionAndAcceptsABetterOne) {
   // The first version goes live (nothing to compare with); a gated one after it waits as a draft.
-  CommandResult good = Run({"deploy", Spec("good", true)});
+  CommandResult good = Run({"deploy", Spec("good")});
   ASSERT_EQ(good.exit_code, 0) << good.err;
   EXPECT_THAT(good.out, HasSubstr("as live"));
-  CommandResult weak = Run({"deploy", Spec("weak", true)});
+  CommandResult weak = Run({"deploy", Spec("weak")});
   ASSERT_EQ(weak.exit_code, 0) << weak.err;
   EXPECT_THAT(weak.out, HasSubstr("as draft"));
   EXPECT_THAT(weak.out, HasSubstr("flowline promote invoice"));
