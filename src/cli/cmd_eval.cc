@@ -79,28 +79,6 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& 
   return ExtractWithModel(run, dataset);
 }
 
-// The spec to evaluate: a file, or a deployed version (NAME or NAME@VERSION) in the store.
-struct SpecToEvaluate {
-  std::string text;
-  std::string source;
-  bool deployed = false;  // a version from the store, not a file
-};
-
-absl::StatusOr<SpecToEvaluate> FindSpec(const std::string& workflow, const GlobalOptions& global) {
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(workflow, ec)) {
-    ASSIGN_OR_RETURN(std::string text, ReadFile(workflow));
-    return SpecToEvaluate{std::move(text), workflow, false};
-  }
-  if (absl::EndsWith(workflow, ".yaml") || absl::EndsWith(workflow, ".yml")) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", workflow, ": no such file"));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<App> app, App::Open(global));
-  ASSIGN_OR_RETURN(store::VersionInfo version, lifecycle::ResolveVersion(app->store(), workflow));
-  return SpecToEvaluate{std::move(version.spec_source),
-                        absl::StrCat(version.workflow, "@", version.version.substr(0, 12)), true};
-}
-
 std::string Creator(const std::string& by) {
   if (!by.empty()) return by;
   const char* user = std::getenv("USER");
@@ -127,7 +105,7 @@ int RunGate(const EvalArgs& args, const GlobalOptions& global) {
         "--gate needs --workflow: the candidate spec file, or a deployed NAME@VERSION"));
     return 2;
   }
-  absl::StatusOr<SpecToEvaluate> spec = FindSpec(args.workflow, global);
+  absl::StatusOr<WorkflowSpecText> spec = FindWorkflowSpec(args.workflow, global);
   if (!spec.ok()) return Fail(spec.status());
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
@@ -208,7 +186,7 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     scored.json["model"] = args.model;
     subject.workflow = absl::StrCat("model:", args.model);
   } else {
-    absl::StatusOr<SpecToEvaluate> spec = FindSpec(args.workflow, global);
+    absl::StatusOr<WorkflowSpecText> spec = FindWorkflowSpec(args.workflow, global);
     if (!spec.ok()) return Fail(spec.status());
     deployed = spec->deployed;
     absl::StatusOr<std::optional<monitor::PriceTable>> prices =

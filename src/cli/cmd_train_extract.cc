@@ -18,10 +18,13 @@
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "cli/workflow_runs.h"
 #include "common/ids.h"
+#include "common/status_macros.h"
 #include "engine/engine.h"
 #include "engine/spec.h"
 #include "engine/spec_edit.h"
+#include "lifecycle/gate_check.h"
 #include "quality/dataset.h"
 #include "quality/evaluation.h"
 
@@ -202,60 +205,126 @@ absl::StatusOr<quality::Dataset> ComparisonPart(const TrainExtractArgs& args,
   return part;
 }
 
-// The new model's version of `args.workflow`: its extract step's `model:` pointed at the model
-// just trained, validated, written (--spec-out) and deployed (--deploy), with the old and the new
-// model compared field by field on documents neither trained on.
+// The old and the new extract model compared field by field on `part` (documents neither
+// trained on), printed.
+absl::Status CompareModels(const TrainExtractArgs& args, const GlobalOptions& global,
+                           const std::string& source, const std::string& old_model,
+                           const std::string& new_model, const quality::Dataset& part) {
+  ModelRunOptions run;
+  run.models_dir = global.models_dir;
+  run.cache = args.cache;
+  run.ocr = args.ocr;
+  run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
+  run.progress = !args.quiet;
+  std::vector<quality::EvaluationReport> reports;
+  for (const std::string& model : {old_model, new_model}) {
+    run.model = model;
+    ASSIGN_OR_RETURN(std::vector<quality::DocumentResult> results, ExtractWithModel(run, part));
+    reports.push_back(quality::Evaluate(part, results));
+  }
+  std::cout << absl::StrFormat(
+      "\n%s: the old model (%s) and the new one on %d documents neither "
+      "trained on\n  %-20s %9s %9s\n",
+      source, old_model, part.documents.size(), "field", "old", "new");
+  for (const quality::FieldScore& field : reports[1].fields) {
+    std::string was = "-";
+    for (const quality::FieldScore& old : reports[0].fields) {
+      if (old.name == field.name) was = absl::StrFormat("%.1f%%", 100 * old.accuracy);
+    }
+    std::cout << absl::StrFormat("  %-20s %9s %8.1f%%\n", field.name, was, 100 * field.accuracy);
+  }
+  std::cout << absl::StrFormat("  %-20s %8.1f%% %8.1f%%\n", "mean",
+                               100 * reports[0].mean_field_accuracy,
+                               100 * reports[1].mean_field_accuracy);
+  return absl::OkStatus();
+}
+
+// The new version deployed as a draft and, when the spec has a release gate, evaluated on the
+// gate's dataset and compared with the live version (lifecycle::CheckReleaseGate: the same
+// check `flowline promote` makes).
+int DeployDraft(const TrainExtractArgs& args, const GlobalOptions& global,
+                const std::string& spec_text, const std::string& source, bool gated) {
+  absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
+  if (!app.ok()) return Fail(app.status());
+  absl::StatusOr<engine::DeployResult> deployed;
+  {
+    std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(engine::EngineOptions{});
+    deployed = engine->Deploy(spec_text, source, store::VersionStage::kDraft, "flowline train");
+  }
+  if (!deployed.ok()) return Fail(deployed.status());
+  const std::string version = deployed->version.substr(0, 12);
+  std::cout << "deployed " << deployed->workflow << " version " << version << " as "
+            << store::VersionStageName(deployed->stage)
+            << (deployed->created ? "" : " (this exact spec was deployed before)") << "\n";
+  if (!gated) {
+    std::cout << "  " << deployed->workflow
+              << " has no release gate (`release:`, docs/workflows.md), so the comparison is "
+                 "the models' above; when it satisfies you: flowline promote "
+              << deployed->workflow << " " << version << "\n";
+    return 0;
+  }
+  ProgramEnvironment environment(global);
+  lifecycle::GateCheckOptions options;
+  options.created_by = "flowline train";
+  if (!args.quiet) options.progress = [](const std::string& what) { std::cerr << what << "\n"; };
+  absl::StatusOr<lifecycle::GateCheck> check = lifecycle::CheckReleaseGate(
+      environment.env, (*app)->store(), (*app)->artifacts(), spec_text, source, options);
+  if (!check.ok()) {
+    return Fail(absl::Status(
+        check.status().code(),
+        absl::StrCat("the draft is deployed, but its release gate could not be checked: ",
+                     check.status().message(),
+                     "\n  check it again with: flowline eval --gate "
+                     "--workflow ",
+                     deployed->workflow, "@", version)));
+  }
+  std::cout << "\n" << check->ToTable();
+  if (check->result.passed) {
+    std::cout << "the new version passes the release gate; to let it take live cases: flowline "
+                 "promote "
+              << deployed->workflow << " " << version << "\n";
+  } else {
+    std::cout << "the new version does not pass the release gate: it stays a draft ("
+              << check->result.message << ")\n";
+  }
+  return 0;
+}
+
+// The new model's version of `args.workflow` (a spec file, or a deployed workflow: its live
+// version, or NAME@VERSION): its extract step's `model:` pointed at the model just trained,
+// validated, written (--spec-out), and deployed as a draft (--deploy, implied for a deployed
+// workflow) with its release gate checked against the live version. A workflow without a gate
+// (or not deployed) has the old and the new model compared on documents neither trained on.
 int WriteVersion(const TrainExtractArgs& args, const GlobalOptions& global) {
-  absl::StatusOr<std::string> spec = ReadFile(args.workflow);
+  absl::StatusOr<WorkflowSpecText> spec = FindWorkflowSpec(args.workflow, global);
   if (!spec.ok()) return Fail(spec.status());
-  absl::StatusOr<std::string> step = engine::FirstStepUsing(*spec, "extract");
+  absl::StatusOr<std::string> step = engine::FirstStepUsing(spec->text, "extract");
   if (!step.ok())
     return Fail(
-        absl::InvalidArgumentError(absl::StrCat(args.workflow, ": ", step.status().message())));
-  absl::StatusOr<std::string> old_model = engine::StepParam(*spec, *step, "model");
+        absl::InvalidArgumentError(absl::StrCat(spec->source, ": ", step.status().message())));
+  absl::StatusOr<std::string> old_model = engine::StepParam(spec->text, *step, "model");
   const std::string new_model = std::filesystem::absolute(args.out).lexically_normal().string();
-  absl::StatusOr<std::string> updated = engine::SetStepParam(*spec, *step, "model", new_model);
+  absl::StatusOr<std::string> updated = engine::SetStepParam(spec->text, *step, "model", new_model);
   if (!updated.ok()) return Fail(updated.status());
   steps::StepKindRegistry registry;
   RegisterStepKinds(registry, global);
-  absl::StatusOr<engine::WorkflowSpec> parsed =
-      engine::ParseSpec(*updated, args.workflow, registry);
+  absl::StatusOr<engine::WorkflowSpec> parsed = engine::ParseSpec(*updated, spec->source, registry);
   if (!parsed.ok()) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("the new version does not validate:\n", parsed.status().message())));
   }
+  const bool deploy = args.deploy || spec->deployed;
+  const bool gated = parsed->release_gate.has_value();
 
-  std::unique_ptr<LoadedDataset> keep;
-  absl::StatusOr<quality::Dataset> part = ComparisonPart(args, global, keep);
-  if (!part.ok()) return Fail(part.status());
-  if (old_model.ok() && !part->documents.empty()) {
-    ModelRunOptions run;
-    run.models_dir = global.models_dir;
-    run.cache = args.cache;
-    run.ocr = args.ocr;
-    run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
-    run.progress = !args.quiet;
-    std::vector<quality::EvaluationReport> reports;
-    for (const std::string& model : {*old_model, new_model}) {
-      run.model = model;
-      absl::StatusOr<std::vector<quality::DocumentResult>> results = ExtractWithModel(run, *part);
-      if (!results.ok()) return Fail(results.status());
-      reports.push_back(quality::Evaluate(*part, *results));
+  if (!(deploy && gated) && old_model.ok()) {
+    std::unique_ptr<LoadedDataset> keep;
+    absl::StatusOr<quality::Dataset> part = ComparisonPart(args, global, keep);
+    if (!part.ok()) return Fail(part.status());
+    if (!part->documents.empty()) {
+      absl::Status compared =
+          CompareModels(args, global, spec->source, *old_model, new_model, *part);
+      if (!compared.ok()) return Fail(compared);
     }
-    std::cout << absl::StrFormat(
-        "\n%s: the old model (%s) and the new one on %d documents neither "
-        "trained on\n  %-20s %9s %9s\n",
-        args.workflow, *old_model, part->documents.size(), "field", "old", "new");
-    for (const quality::FieldScore& field : reports[1].fields) {
-      std::string was = "-";
-      for (const quality::FieldScore& old : reports[0].fields) {
-        if (old.name == field.name) was = absl::StrFormat("%.1f%%", 100 * old.accuracy);
-      }
-      std::cout << absl::StrFormat("  %-20s %9s %8.1f%%\n", field.name, was, 100 * field.accuracy);
-    }
-    std::cout << absl::StrFormat("  %-20s %8.1f%% %8.1f%%\n", "mean",
-                                 100 * reports[0].mean_field_accuracy,
-                                 100 * reports[1].mean_field_accuracy);
   }
   if (!args.spec_out.empty()) {
     std::ofstream out(args.spec_out);
@@ -264,19 +333,7 @@ int WriteVersion(const TrainExtractArgs& args, const GlobalOptions& global) {
     std::cout << "wrote the new version (" << parsed->version.substr(0, 12) << ") to "
               << args.spec_out << "\n";
   }
-  if (args.deploy) {
-    absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
-    if (!app.ok()) return Fail(app.status());
-    std::unique_ptr<engine::Engine> engine = (*app)->NewEngine(engine::EngineOptions{});
-    absl::StatusOr<engine::DeployResult> deployed = engine->Deploy(*updated, args.workflow);
-    if (!deployed.ok()) return Fail(deployed.status());
-    std::cout << "deployed " << deployed->workflow << " version " << deployed->version.substr(0, 12)
-              << " as " << store::VersionStageName(deployed->stage) << "\n";
-    if (deployed->stage == store::VersionStage::kDraft) {
-      std::cout << "  it takes no cases until it passes the release gate: flowline promote "
-                << deployed->workflow << " " << deployed->version.substr(0, 12) << "\n";
-    }
-  }
+  if (deploy) return DeployDraft(args, global, *updated, spec->source, gated);
   return 0;
 }
 
@@ -354,14 +411,16 @@ void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& e
       ->check(CLI::Range(1e-6, 1.0));
   cmd->add_option("--seed", args->options.ranker.seed, "XGBoost seed");
   cmd->add_option("--workflow", args->workflow,
-                  "A workflow spec: make a new version of it whose extract step uses the model "
-                  "just trained (validated), and compare the old and the new model on the "
-                  "validation part (else the test part)")
-      ->check(CLI::ExistingFile);
+                  "A workflow: a spec file, or a deployed workflow NAME[@VERSION] (default its "
+                  "live version). Makes a new version of it whose extract step uses the model "
+                  "just trained (validated); deployed (a deployed workflow, or --deploy), it is "
+                  "a draft evaluated against the live version under the spec's release gate "
+                  "(docs/releases.md); without a gate, the old and the new model are compared "
+                  "on the validation part (else the test part)");
   cmd->add_option("--spec-out", args->spec_out, "With --workflow: write the new version here");
   cmd->add_flag("--deploy", args->deploy,
-                "With --workflow: deploy the new version as `flowline deploy` does (live, or a "
-                "draft that must pass `flowline promote` when the spec has a release gate)");
+                "With --workflow: deploy the new version as a draft (implied for a deployed "
+                "workflow); it takes live cases only after `flowline promote`");
   cmd->add_flag("--json", args->json, "Print model.json instead of a summary");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
   cmd->callback([args, &global, &exit_code] {

@@ -19,6 +19,7 @@ namespace flowline::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -64,6 +65,8 @@ class TuneCommandsTest : public ::testing::Test {
           AddTrainExtractCommand(*train, global, exit_code);
           AddDatasetCommand(app, global, exit_code);
           AddTuneCommand(app, global, exit_code);
+          AddDeployCommand(app, global, exit_code);
+          AddEvalCommand(app, global, exit_code);
         },
         std::move(args));
   }
@@ -216,6 +219,50 @@ TEST_F(TuneCommandsTest, RetrainingMakesANewVersionOfTheWorkflowAndComparesTheMo
   const std::string text = ReadAll(out);
   EXPECT_THAT(text, HasSubstr("      model: " + model + "   # the model tuned\n"));
   EXPECT_THAT(text, HasSubstr("    total_amount: 0.9\n"));  // nothing else changed
+}
+
+// The maintenance loop in one command: retraining a deployed workflow that has a release gate
+// deploys a draft that uses the new model, evaluates it and the live version on the gate's
+// dataset (both evaluations kept), prints the comparison, and leaves the live version live.
+TEST_F(TuneCommandsTest, RetrainingADeployedWorkflowMakesADraftAndComparesItWithLive) {
+  ASSERT_EQ(Run({"dataset", "import", "gate-invoices", "--from", Samples()}).exit_code, 0);
+  std::string spec = ReadAll(TinySpec());
+  spec.replace(spec.find("workflow: tiny"), 14, "workflow: retrained");
+  spec += "release:\n  gate:\n    dataset: gate-invoices\n    target_accuracy: 0.9\n";
+  const std::string path = Dir().File("retrained.yaml");
+  std::ofstream(path) << spec;
+  CommandResult deployed = Run({"deploy", path});
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.err;
+
+  const std::string model = Dir().File("models/retrained-gate");
+  CommandResult trained =
+      Run({"train", "extract", "--dataset", "gate-invoices", "--out", model, "--rounds", "20",
+           "--folds", "2", "--cache", "", "--quiet", "--fields",
+           "invoice_number:id,invoice_date:date,currency:currency,total_amount:amount",
+           "--workflow", "retrained"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_THAT(trained.out, HasSubstr("deployed retrained version "));
+  EXPECT_THAT(trained.out, HasSubstr(" as draft"));
+  EXPECT_THAT(trained.out, HasSubstr("release gate of retrained: candidate "));
+  EXPECT_THAT(trained.out, HasSubstr(" vs live "));
+  EXPECT_THAT(trained.out, HasSubstr("on gate-invoices (test), target accuracy 0.9"));
+  EXPECT_THAT(trained.out, HasSubstr("field_accuracy.total_amount"));
+  // With a gate, the versions are compared, not the bare models.
+  EXPECT_THAT(trained.out, Not(HasSubstr("the old model")));
+  const bool passed = trained.out.find("passes the release gate") != std::string::npos;
+  const bool refused = trained.out.find("does not pass the release gate") != std::string::npos;
+  EXPECT_NE(passed, refused) << trained.out;
+
+  // Both versions' evaluations are kept, and the live version is still the old one.
+  CommandResult listed = Run({"eval", "list", "--workflow", "retrained", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  absl::StatusOr<Json> evaluations = common::ParseJson(listed.out, "eval list");
+  ASSERT_TRUE(evaluations.ok()) << listed.out;
+  ASSERT_TRUE(evaluations->is_array()) << listed.out;
+  EXPECT_EQ(evaluations->size(), 2u) << listed.out;
+  CommandResult again = Run({"deploy", path});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("live")) << "the first version stays live";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Running a workflow spec over a labelled dataset in this program's environment (its step kinds,
 // outbound HTTP, a scratch artifact store): lifecycle::EvaluateWorkflow as `flowline eval
-// --workflow` and `flowline tune --workflow` use it, with a progress bar.
+// --workflow` and `flowline tune --workflow` use it, with a progress bar; and finding the spec
+// a command names.
 #pragma once
 
 #include <memory>
@@ -37,5 +38,17 @@ struct ProgramEnvironment {
 absl::StatusOr<lifecycle::WorkflowEvaluation> EvaluateSpec(
     const GlobalOptions& global, const std::string& text, const std::string& source,
     const quality::Dataset& dataset, lifecycle::WorkflowEvaluationOptions options, bool progress);
+
+// A workflow spec named on the command line: a file, or a deployed version (NAME or
+// NAME@VERSION, default the live one) in the store.
+struct WorkflowSpecText {
+  std::string text;
+  std::string source;     // the file, or NAME@VERSION (12 hex digits)
+  bool deployed = false;  // a version from the store, not a file
+};
+
+// NotFound for a missing .yaml/.yml file or an unknown workflow or version.
+absl::StatusOr<WorkflowSpecText> FindWorkflowSpec(const std::string& workflow,
+                                                  const GlobalOptions& global);
 
 }  // namespace flowline::cli
