@@ -34,6 +34,9 @@ print(f"run: {end - start:6.1f} s for {r['documents']} cases "
       f"{r['mean_field_accuracy']:.3f}; workflow straight through {w['straight_through']}, "
       f"waiting {w['waiting_for_a_person']}, failed {w['failed']}; "
       f"p50 {r.get('per_case', {}).get('latency_p50') or 0:.3f} s/case of step time")
+steps = r.get("per_case", {}).get("step_mean_seconds", {})
+print("  mean step time: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in
+                                        sorted(steps.items(), key=lambda kv: -kv[1])))
 PY
 done
 if [ "$(ls -A accounting.db 2>/dev/null)" ] && [ "$(sqlite3 accounting.db 'SELECT count(*) FROM ledger')" != 0 ]; then

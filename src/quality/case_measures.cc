@@ -165,6 +165,7 @@ void AddCaseMeasures(const Dataset& dataset, const std::vector<DocumentResult>& 
 
   // Per case: latency, cost, the workflow's own straight-through, and the list.
   std::vector<double> seconds, costs;
+  std::map<std::string, std::pair<double, int>> step_time;  // step → (seconds summed, cases)
   int runs = 0, straight = 0;
   report.cases = Json::array();
   for (size_t d = 0; d < dataset.documents.size(); ++d) {
@@ -174,6 +175,10 @@ void AddCaseMeasures(const Dataset& dataset, const std::vector<DocumentResult>& 
     if (!doc.slices.empty()) c["slices"] = doc.slices;
     if (result != nullptr) {
       if (!result->error.empty()) c["error"] = result->error;
+      for (const auto& [step, step_seconds] : result->step_seconds) {
+        step_time[step].first += step_seconds;
+        ++step_time[step].second;
+      }
       if (result->seconds) {
         seconds.push_back(*result->seconds);
         c["seconds"] = *result->seconds;
@@ -196,6 +201,9 @@ void AddCaseMeasures(const Dataset& dataset, const std::vector<DocumentResult>& 
       c["error"] = "no result";
     }
     report.cases.push_back(std::move(c));
+  }
+  for (const auto& [step, total] : step_time) {
+    report.step_mean_seconds[step] = total.first / total.second;
   }
   if (!seconds.empty()) {
     report.latency_p50 = Quantile(seconds, 0.5);

@@ -36,6 +36,8 @@ DocumentResult Case(const std::string& id, std::optional<std::string> total, dou
   r.label = label;
   r.straight_through = straight;
   r.seconds = seconds;
+  r.step_seconds = {{"read", seconds * 0.75}, {"extract", seconds * 0.25}};
+  if (id == "c3") r.step_seconds.erase("extract");  // a step a case did not run
   r.cost = cost;
   return r;
 }
@@ -109,6 +111,9 @@ TEST(CaseMeasuresTest, SlicesLatencyCostAndTheWorkflowsStraightThrough) {
   // Seconds .1 .3 .2 .4: nearest-rank p50 = .2, p95 = .4.
   EXPECT_DOUBLE_EQ(*report.latency_p50, 0.2);
   EXPECT_DOUBLE_EQ(*report.latency_p95, 0.4);
+  // read .075 .225 .15 .3 → mean .1875; extract .025 .075 .05 (c3 did not run it) → .05.
+  EXPECT_NEAR(report.step_mean_seconds["read"], 0.1875, 1e-12);
+  EXPECT_NEAR(report.step_mean_seconds["extract"], 0.05, 1e-12);
   EXPECT_DOUBLE_EQ(*report.cost_per_case, 0.51);
   EXPECT_DOUBLE_EQ(*report.workflow_straight_through, 0.5);
   ASSERT_EQ(report.cases.size(), 4u);

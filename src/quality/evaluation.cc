@@ -238,7 +238,8 @@ Json EvaluationReport::ToJson() const {
   out["per_case"] = {{"latency_p50", optional(latency_p50)},
                      {"latency_p95", optional(latency_p95)},
                      {"cost", optional(cost_per_case)},
-                     {"workflow_straight_through", optional(workflow_straight_through)}};
+                     {"workflow_straight_through", optional(workflow_straight_through)},
+                     {"step_mean_seconds", step_mean_seconds}};
   out["cases"] = cases;
   return out;
 }
@@ -290,6 +291,9 @@ std::string EvaluationReport::ToTable() const {
   if (latency_p50) {
     out += absl::StrFormat("\nprocessing time per case: p50 %.3f s, p95 %.3f s\n", *latency_p50,
                            latency_p95.value_or(0));
+    for (const auto& [step, mean] : step_mean_seconds) {
+      out += absl::StrFormat("  %-20s %8.1f ms mean\n", step, mean * 1000.0);
+    }
   }
   if (cost_per_case) out += absl::StrFormat("cost per case: %.4f\n", *cost_per_case);
   if (!slices.empty()) {

@@ -136,7 +136,10 @@ struct EvaluationReport {
   std::optional<double> classifier_accuracy;
   std::vector<CurvePoint> curve;  // thresholds 0, 0.05, ..., 1
   std::vector<SliceScore> slices;
-  std::optional<double> latency_p50, latency_p95;   // seconds per case (workflow evaluations)
+  std::optional<double> latency_p50, latency_p95;  // seconds per case (workflow evaluations)
+  // Per step id: its mean execution time in seconds over the cases that ran it (workflow
+  // evaluations) — where a case's time goes.
+  std::map<std::string, double> step_mean_seconds;
   std::optional<double> cost_per_case;              // with a price table, every case costed
   std::optional<double> workflow_straight_through;  // runs the workflow took straight through
   // [{id, wrong_fields, labelled_fields, error?, seconds?, cost?, straight_through?, reasons?,
