@@ -14,6 +14,14 @@ namespace {
 
 using common::HtmlEscape;
 
+// A member of a report's object, or null: a stored report from an older flowline may lack it.
+const Json& At(const Json& object, const char* key) {
+  static const Json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
 std::string Text(const Json& value) {
   if (value.is_string()) return HtmlEscape(value.get<std::string>());
   if (value.is_null()) return "-";
@@ -55,8 +63,8 @@ std::string Charts(const Json& report) {
   monitor::ChartSeries coverage{"coverage", "#a0aec0", {}, {}, {}};
   for (const Json& f : report.value("fields", Json::array())) {
     fields.x_labels.push_back(f.value("field", std::string()));
-    accuracy.values.push_back(Number(f["accuracy"]));
-    coverage.values.push_back(Number(f["coverage"]));
+    accuracy.values.push_back(Number(At(f, "accuracy")));
+    coverage.values.push_back(Number(At(f, "coverage")));
   }
   fields.series = {accuracy, coverage};
   if (!fields.x_labels.empty()) out += monitor::RenderChart(fields);
@@ -64,7 +72,7 @@ std::string Charts(const Json& report) {
   monitor::ChartSpec reliability;
   reliability.title = absl::StrFormat(
       "Reliability (ECE %.3f): accuracy vs confidence per bin",
-      report.contains("calibration") ? report["calibration"].value("ece", 0.0) : 0.0);
+      report.contains("calibration") ? At(report, "calibration").value("ece", 0.0) : 0.0);
   reliability.y_min = 0;
   reliability.y_max = 1;
   reliability.unit = "%";
@@ -72,12 +80,12 @@ std::string Charts(const Json& report) {
   monitor::ChartSeries right{"accuracy", "#2f855a", {}, {}, {}};
   monitor::ChartSeries sure{"mean confidence", "#dd6b20", {}, {}, {}};
   if (report.contains("calibration")) {
-    for (const Json& bin : report["calibration"].value("bins", Json::array())) {
+    for (const Json& bin : At(report, "calibration").value("bins", Json::array())) {
       reliability.x_labels.push_back(
           absl::StrFormat("%.1f-%.1f", bin.value("low", 0.0), bin.value("high", 0.0)));
       const bool empty = bin.value("count", 0) == 0;
-      right.values.push_back(empty ? std::nullopt : Number(bin["accuracy"]));
-      sure.values.push_back(empty ? std::nullopt : Number(bin["mean_confidence"]));
+      right.values.push_back(empty ? std::nullopt : Number(At(bin, "accuracy")));
+      sure.values.push_back(empty ? std::nullopt : Number(At(bin, "mean_confidence")));
     }
   }
   reliability.series = {right, sure};
@@ -94,9 +102,9 @@ std::string Charts(const Json& report) {
   monitor::ChartSeries straight{"cases straight through", "#2f855a", {}, {}, {}};
   for (const Json& point : report.value("curve", Json::array())) {
     curve.x_labels.push_back(absl::StrFormat("%.2f", point.value("threshold", 0.0)));
-    curve_accuracy.values.push_back(Number(point["accuracy"]));
-    accepted.values.push_back(Number(point["accepted_share"]));
-    straight.values.push_back(Number(point["straight_through"]));
+    curve_accuracy.values.push_back(Number(At(point, "accuracy")));
+    accepted.values.push_back(Number(At(point, "accepted_share")));
+    straight.values.push_back(Number(At(point, "straight_through")));
   }
   curve.series = {curve_accuracy, accepted, straight};
   if (!curve.x_labels.empty()) out += monitor::RenderChart(curve);
@@ -120,8 +128,8 @@ std::string EvaluationHtml(const Json& report) {
   absl::StrAppend(&out, "<p>", Text(subject.value("version", Json(""))), " &middot; split ",
                   Text(subject.value("split", Json(""))), " &middot; ",
                   report.value("documents", 0), " cases (", report.value("failed_documents", 0),
-                  " failed) &middot; mean field accuracy ", Percent(report["mean_field_accuracy"]),
-                  " &middot; straight-through at ",
+                  " failed) &middot; mean field accuracy ",
+                  Percent(At(report, "mean_field_accuracy")), " &middot; straight-through at ",
                   Percent(st.value("target_accuracy", Json(nullptr))),
                   " accuracy: ", Percent(st.value("rate", Json(nullptr))), "</p>");
   const Json per_case = report.value("per_case", Json::object());
@@ -134,15 +142,15 @@ std::string EvaluationHtml(const Json& report) {
 
   std::vector<std::vector<std::string>> rows;
   for (const Json& f : report.value("fields", Json::array())) {
-    rows.push_back({Text(f["field"]), Text(f["type"]), Text(f["labelled"]), Percent(f["accuracy"]),
-                    Percent(f["coverage"])});
+    rows.push_back({Text(At(f, "field")), Text(At(f, "type")), Text(At(f, "labelled")),
+                    Percent(At(f, "accuracy")), Percent(At(f, "coverage"))});
   }
   absl::StrAppend(&out, "<h2>Fields</h2>",
                   Table({"field", "type", "labelled", "accuracy", "coverage"}, rows));
   rows.clear();
   for (const Json& f : report.value("optional_fields", Json::array())) {
-    rows.push_back({Text(f["field"]), Text(f["labelled"]), Percent(f["recall"]),
-                    Percent(f["precision"]), Text(f["f1"])});
+    rows.push_back({Text(At(f, "field")), Text(At(f, "labelled")), Percent(At(f, "recall")),
+                    Percent(At(f, "precision")), Text(At(f, "f1"))});
   }
   if (!rows.empty()) {
     absl::StrAppend(&out, "<h2>Optional fields</h2>",
@@ -152,20 +160,20 @@ std::string EvaluationHtml(const Json& report) {
                     Table({"field", "labelled", "recall", "precision", "F1"}, rows));
   }
   const Json classifier = report.value("classifier", Json::object());
-  if (classifier.contains("confusion") && !classifier["confusion"].empty()) {
+  if (classifier.contains("confusion") && !At(classifier, "confusion").empty()) {
     rows.clear();
-    for (const auto& [expected, row] : classifier["confusion"].items()) {
+    for (const auto& [expected, row] : At(classifier, "confusion").items()) {
       for (const auto& [label, count] : row.items()) {
         rows.push_back({HtmlEscape(expected), HtmlEscape(label), Text(count)});
       }
     }
-    absl::StrAppend(&out, "<h2>Classifier (", Percent(classifier["accuracy"]), " right)</h2>",
+    absl::StrAppend(&out, "<h2>Classifier (", Percent(At(classifier, "accuracy")), " right)</h2>",
                     Table({"expected", "predicted", "cases"}, rows));
   }
   rows.clear();
   for (const Json& s : report.value("slices", Json::array())) {
-    rows.push_back({Text(s["slice"]), Text(s["value"]), Text(s["cases"]), Percent(s["accuracy"]),
-                    Text(s["straight_through"])});
+    rows.push_back({Text(At(s, "slice")), Text(At(s, "value")), Text(At(s, "cases")),
+                    Percent(At(s, "accuracy")), Text(At(s, "straight_through"))});
   }
   if (!rows.empty()) {
     absl::StrAppend(&out, "<h2>Slices</h2>",
@@ -175,9 +183,9 @@ std::string EvaluationHtml(const Json& report) {
   int shown = 0;
   for (const Json& e : report.value("errors", Json::array())) {
     if (++shown > 200) break;
-    rows.push_back({Text(e["document"]), Text(e["field"]), Text(e["label"]),
-                    absl::StrCat("<span class=\"wrong\">", Text(e["predicted"]), "</span>"),
-                    Text(e["confidence"]), Text(e.value("evidence", Json(""))),
+    rows.push_back({Text(At(e, "document")), Text(At(e, "field")), Text(At(e, "label")),
+                    absl::StrCat("<span class=\"wrong\">", Text(At(e, "predicted")), "</span>"),
+                    Text(At(e, "confidence")), Text(e.value("evidence", Json(""))),
                     Text(e.value("error", Json("")))});
   }
   const size_t errors = report.value("errors", Json::array()).size();
