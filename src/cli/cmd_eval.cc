@@ -281,10 +281,13 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand(
       "eval",
-      "Measure an extraction model, or a workflow's extract step, on a labelled dataset: per-field "
-      "accuracy (exact after "
-      "normalisation; token F1 for long text), coverage, confidence calibration (ECE) and the "
-      "straight-through rate at a target accuracy. Reads each document once (cached).");
+      "Measure a workflow version (or a bare extraction model) on a labelled dataset: per-field "
+      "accuracy (exact after normalisation; token F1 for long text), coverage, optional fields' "
+      "precision and recall, the classifier's confusion matrix, calibration (reliability bins, "
+      "ECE), the straight-through vs accuracy curve and the rate at a target accuracy, slices, "
+      "time and cost per case, and the failed fields with their evidence (docs/evaluation.md). "
+      "Evaluations are kept in the store (eval list | show | compare); --gate checks the spec's "
+      "release gate against the live version (for CI).");
   cmd->add_option("--data", args->data,
                   "The dataset folder: labels.jsonl (flowline samples), or a public set's own "
                   "layout (sroie, fcc, invoice2data, zugferd)");
