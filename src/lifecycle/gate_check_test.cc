@@ -46,13 +46,9 @@ std::string Spec(const std::string& wrong, double confidence = 0.95) {
   return spec;
 }
 
-class GateCheckTest : public ::testing::Test {
+class GateCheckTest : public testing::EnvironmentTest {
  protected:
   void SetUp() override {
-    testing::RegisterTestKinds(registry_);
-    env_.registry = &registry_;
-    env_.clock = &clock_;
-    env_.random = &random_;
     store_ = *store::sqlite::SqliteStore::Open(
         store::sqlite::ScratchStoreOptions(dir_.File("flowline.db")));
     // Twenty cases: c00..c19, each with its total.
@@ -91,10 +87,6 @@ class GateCheckTest : public ::testing::Test {
   }
 
   common::TempDir dir_;
-  steps::StepKindRegistry registry_;
-  common::FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
-  common::SeededRandom random_{3};
-  Environment env_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
 };
 

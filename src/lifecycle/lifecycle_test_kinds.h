@@ -1,13 +1,17 @@
-// Test step kinds for lifecycle/ tests: an "extract" and a "classify" that answer what the case's
-// input says, so a workflow's evaluation can be checked against hand-computed figures without a
-// trained model. Register them with the system kinds (script, review, sql, ...).
+// Test step kinds for lifecycle/ tests (and EnvironmentTest, a fixture that runs with them): an
+// "extract" and a "classify" that answer what the case's input says, so a workflow's evaluation can
+// be checked against hand-computed figures without a trained model. Register them with the system
+// kinds (script, review, sql, ...).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/json_util.h"
+#include "gtest/gtest.h"
+#include "lifecycle/workflow_evaluation.h"
 #include "steps/step_kind.h"
 #include "steps/system_step_kinds.h"
 
@@ -67,5 +71,21 @@ inline void RegisterTestKinds(steps::StepKindRegistry& registry) {
   registry.Register(std::make_unique<EchoKind>("extract"));
   registry.Register(std::make_unique<EchoKind>("classify"));
 }
+
+// A test whose evaluations run with the test kinds, a fake clock and a seeded random source.
+class EnvironmentTest : public ::testing::Test {
+ protected:
+  EnvironmentTest() {
+    RegisterTestKinds(registry_);
+    env_.registry = &registry_;
+    env_.clock = &clock_;
+    env_.random = &random_;
+  }
+
+  steps::StepKindRegistry registry_;
+  common::FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  common::SeededRandom random_{3};
+  Environment env_;
+};
 
 }  // namespace flowline::lifecycle::testing

@@ -48,13 +48,9 @@ exceptions:
   confidence: 0.9
 )yaml";
 
-class WorkflowEvaluationTest : public ::testing::Test {
+class WorkflowEvaluationTest : public testing::EnvironmentTest {
  protected:
   void SetUp() override {
-    testing::RegisterTestKinds(registry_);
-    env_.registry = &registry_;
-    env_.clock = &clock_;
-    env_.random = &random_;
     ledger_ = dir_.File("ledger.db");
     std::string spec = kSpec;
     spec.replace(spec.find("LEDGER"), 6, ledger_);
@@ -79,10 +75,6 @@ class WorkflowEvaluationTest : public ::testing::Test {
   }
 
   common::TempDir dir_;
-  steps::StepKindRegistry registry_;
-  common::FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
-  common::SeededRandom random_{7};
-  Environment env_;
   std::string ledger_;
   std::string spec_;
   quality::Dataset dataset_;
