@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ai/extract/normalize.h"
@@ -30,6 +31,15 @@ struct ScoredPair {
 
 bool LabelsAreExhaustive(const Dataset& dataset) {
   // The project's own formats say every field a document has; the public sets' labels do not.
+  // A stored dataset (or a case file) keeps where each case came from: one imported from a
+  // public set ("import:sroie") carries that set's labels, so absence proves nothing there.
+  static const std::set<std::string> kPublic = {"sroie", "fcc", "invoice2data", "zugferd"};
+  if (kPublic.count(dataset.format) > 0) return false;
+  for (const LabelledDocument& doc : dataset.documents) {
+    if (absl::StartsWith(doc.source, "import:") && kPublic.count(doc.source.substr(7)) > 0) {
+      return false;
+    }
+  }
   return dataset.format == "flowline" || dataset.format == "stored" || dataset.format == "jsonl" ||
          dataset.format == "csv";
 }

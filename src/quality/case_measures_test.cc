@@ -70,6 +70,13 @@ TEST(CaseMeasuresTest, OptionalFieldsHavePrecisionAndRecallWhenLabelsAreExhausti
   EXPECT_FALSE(sroie.labels_exhaustive);
   EXPECT_FALSE(sroie.optional_fields[0].precision.has_value());
   EXPECT_DOUBLE_EQ(sroie.optional_fields[0].recall, 0.5);
+  // Nor are they in a stored dataset that holds a case imported from one.
+  Dataset stored = Cases("stored");
+  EXPECT_TRUE(LabelsAreExhaustive(stored));
+  stored.documents[3].source = "review:t1";
+  EXPECT_TRUE(LabelsAreExhaustive(stored));
+  stored.documents[1].source = "import:sroie";
+  EXPECT_FALSE(LabelsAreExhaustive(stored));
 }
 
 TEST(CaseMeasuresTest, ConfusionMatrixCountsExpectedAgainstPredicted) {
