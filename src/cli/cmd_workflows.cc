@@ -82,10 +82,9 @@ void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code
         continue;
       }
       const char* user = std::getenv("USER");
-      absl::StatusOr<engine::DeployResult> result =
-          engine->Deploy(*text, file,
-                         stage->empty() ? std::nullopt : store::ParseVersionStage(*stage),
-                         user != nullptr && *user != '\0' ? user : "cli");
+      absl::StatusOr<engine::DeployResult> result = engine->Deploy(
+          *text, file, stage->empty() ? std::nullopt : store::ParseVersionStage(*stage),
+          user != nullptr && *user != '\0' ? user : "cli");
       if (!result.ok()) {
         std::cerr << result.status().message() << "\n";
         exit_code = 1;
