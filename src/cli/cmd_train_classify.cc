@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "ai/classify/classifier_training.h"
 #include "cli/commands.h"
+#include "cli/dataset_source.h"
 #include "cli/document_cache.h"
 #include "cli/progress.h"
 #include "common/temp_dir.h"
@@ -16,12 +17,25 @@
 namespace flowline::cli {
 namespace {
 
-// A labelled document folder as classifier examples: each document's text, labelled with its
-// doc_type. Writes them as JSONL to `out`.
-absl::Status DocumentsToExamples(const std::string& dir, const std::string& cache_dir,
+// Labelled documents as classifier examples: each document's text, labelled with its doc_type
+// (documents without one, e.g. reviewed cases nobody typed, are left out and counted). Writes
+// them as JSONL to `out`.
+absl::Status DocumentsToExamples(const quality::Dataset& all, const std::string& cache_dir,
                                  const std::string& out) {
-  absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(dir);
-  if (!dataset.ok()) return dataset.status();
+  quality::Dataset typed;
+  for (const quality::LabelledDocument& doc : all.documents) {
+    if (!doc.doc_type.empty()) typed.documents.push_back(doc);
+  }
+  if (typed.documents.size() < all.documents.size()) {
+    std::cerr << "flowline: " << all.documents.size() - typed.documents.size()
+              << " document(s) without a doc_type left out\n";
+  }
+  if (typed.documents.empty()) {
+    return absl::InvalidArgumentError(
+        "no document has a doc_type to learn from: label the documents' doc_type (labels.jsonl, "
+        "docs/datasets.md)");
+  }
+  const quality::Dataset* dataset = &typed;
   std::vector<std::string> paths;
   for (const quality::LabelledDocument& doc : dataset->documents) paths.push_back(doc.path);
   DocumentCacheOptions cache;
@@ -45,19 +59,31 @@ absl::Status DocumentsToExamples(const std::string& dir, const std::string& cach
 
 }  // namespace
 
-void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& /*global*/, int& exit_code) {
+void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& global, int& exit_code) {
   auto options = std::make_shared<ai::ClassifierTrainingOptions>();
+  auto source = std::make_shared<DatasetSource>();
+  auto split = std::make_shared<std::string>("train");
   auto json = std::make_shared<bool>(false);
   auto* cmd = train.add_subcommand(
       "classify",
       "Train a text classifier (document type, claim category, priority...) for the `classify` "
       "step from JSONL examples like {\"text\": \"...\", \"label\": \"invoice\"}, or from a "
       "labelled document folder (labels.jsonl: each document's text, labelled with its "
-      "doc_type). Part of each label is held out to measure accuracy; the same data, settings "
-      "and seed give the same model.");
+      "doc_type), or a stored dataset's train part (with the cases people corrected). Part of "
+      "each label is held out to measure accuracy; the same data, settings and seed give the "
+      "same model.");
   cmd->add_option("--data", options->data_path,
-                  "Labelled examples, one JSON object a line; or a labelled document folder")
-      ->required();
+                  "Labelled examples, one JSON object a line; or a labelled document folder");
+  cmd->add_option("--dataset", source->dataset,
+                  "Instead of --data: a stored dataset, NAME[@VERSION] (docs/datasets.md); its "
+                  "documents' text, labelled with their doc_type");
+  cmd->add_option("--split", *split,
+                  "With --dataset: which part to train on (default train; all, train, "
+                  "validation, test)")
+      ->check(CLI::IsMember({"all", "train", "validation", "test"}));
+  cmd->add_option("--with-corrections", source->with_corrections,
+                  "With --dataset: also train on the cases people corrected in this workflow "
+                  "(the train part of its <workflow>.reviewed dataset; docs/models.md)");
   auto cache = std::make_shared<std::string>(DefaultCacheDir());
   cmd->add_option("--cache", *cache,
                   "Where read documents are cached, for a document folder (empty: no cache)");
@@ -76,19 +102,50 @@ void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& /*global*/, i
   cmd->add_option("--holdout", options->holdout,
                   "Share of each label held out to measure accuracy (0-0.9; 0: none)");
   cmd->add_flag("--json", *json, "Print the model's model.json instead of a summary");
-  cmd->callback([options, json, cache, &exit_code] {
+  cmd->callback([options, json, cache, source, split, &global, &exit_code] {
+    if (options->data_path.empty() == source->dataset.empty()) {
+      exit_code = Fail(absl::InvalidArgumentError(
+          "give exactly one of --data (examples or a document folder) and --dataset (a stored "
+          "dataset, NAME[@VERSION]; `flowline dataset list` lists them)"));
+      return;
+    }
+    if (source->dataset.empty() && !source->with_corrections.empty()) {
+      exit_code = Fail(absl::InvalidArgumentError(
+          "--with-corrections needs --dataset (for a folder: `flowline labels export` and "
+          "train on both)"));
+      return;
+    }
     options->now = absl::Now();
     ai::ClassifierTrainingOptions run = *options;
     common::TempDir scratch;
-    if (std::filesystem::is_directory(options->data_path)) {
-      run.data_path = scratch.path() + "/examples.jsonl";
-      run.text_field = "text";
-      run.label_field = "label";
-      if (absl::Status status = DocumentsToExamples(options->data_path, *cache, run.data_path);
-          !status.ok()) {
-        exit_code = Fail(status);
+    absl::Status converted = absl::OkStatus();
+    if (!source->dataset.empty()) {
+      absl::StatusOr<LoadedDataset> loaded = LoadDatasetSource(*source, global);
+      if (!loaded.ok()) {
+        exit_code = Fail(loaded.status());
         return;
       }
+      if (loaded->corrections > 0) {
+        std::cerr << "flowline: with " << loaded->corrections << " reviewed case(s) of "
+                  << source->with_corrections << "\n";
+      }
+      run.data_path = scratch.path() + "/examples.jsonl";
+      converted = DocumentsToExamples(
+          loaded->Part(quality::ParseSplit(*split).value_or(quality::Split::kTrain)), *cache,
+          run.data_path);
+    } else if (std::filesystem::is_directory(options->data_path)) {
+      run.data_path = scratch.path() + "/examples.jsonl";
+      absl::StatusOr<quality::Dataset> dataset = quality::LoadDataset(options->data_path);
+      converted =
+          dataset.ok() ? DocumentsToExamples(*dataset, *cache, run.data_path) : dataset.status();
+    }
+    if (!converted.ok()) {
+      exit_code = Fail(converted);
+      return;
+    }
+    if (run.data_path != options->data_path) {
+      run.text_field = "text";
+      run.label_field = "label";
     }
     absl::StatusOr<Json> manifest = ai::TrainClassifier(run);
     if (!manifest.ok()) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "CLI/CLI.hpp"
 #include "cli/command_test_util.h"
@@ -63,6 +64,7 @@ class TuneCommandsTest : public ::testing::Test {
           AddSamplesCommand(app, global, exit_code);
           CLI::App* train = AddTrainCommand(app, global, exit_code);
           AddTrainExtractCommand(*train, global, exit_code);
+          AddTrainClassifyCommand(*train, global, exit_code);
           AddDatasetCommand(app, global, exit_code);
           AddTuneCommand(app, global, exit_code);
           AddDeployCommand(app, global, exit_code);
@@ -263,6 +265,40 @@ TEST_F(TuneCommandsTest, RetrainingADeployedWorkflowMakesADraftAndComparesItWith
   CommandResult again = Run({"deploy", path});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("live")) << "the first version stays live";
+}
+
+// The classifier learns from a stored dataset's train part too: each document's text, labelled
+// with its doc_type.
+TEST_F(TuneCommandsTest, TrainsTheClassifierFromAStoredDataset) {
+  ASSERT_EQ(Run({"dataset", "import", "typed", "--from", Samples()}).exit_code, 0);
+  CommandResult cases = Run({"dataset", "cases", "typed", "--split", "train", "--json"});
+  ASSERT_EQ(cases.exit_code, 0) << cases.err;
+  CommandResult trained = Run({"train", "classify", "--dataset", "typed", "--out",
+                               Dir().File("models/types"), "--cache", "", "--json"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  absl::StatusOr<Json> manifest = common::ParseJson(trained.out, "model.json");
+  ASSERT_TRUE(manifest.ok()) << trained.out;
+  // Every train-part case is an example, and the labels are their doc_types.
+  absl::StatusOr<Json> listed = common::ParseJson(cases.out, "dataset cases");
+  ASSERT_TRUE(listed.ok()) << cases.out;
+  std::set<std::string> types;
+  for (const Json& c : *listed) types.insert(c["doc_type"].get<std::string>());
+  std::set<std::string> labels;
+  for (const Json& label : (*manifest)["labels"]) labels.insert(label.get<std::string>());
+  EXPECT_EQ(labels, types);
+  EXPECT_GE(labels.size(), 2u);
+  EXPECT_EQ(
+      (*manifest)["counts"]["train"].get<int>() + (*manifest)["counts"]["held_out"].get<int>(),
+      static_cast<int>(listed->size()));
+
+  CommandResult both = Run({"train", "classify", "--dataset", "typed", "--data", Samples(), "--out",
+                            Dir().File("models/x")});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_THAT(both.err, HasSubstr("exactly one of --data"));
+  CommandResult unknown =
+      Run({"train", "classify", "--dataset", "nosuch", "--out", Dir().File("models/x")});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.err, HasSubstr("nosuch"));
 }
 
 }  // namespace
