@@ -3,9 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <cstdint>
+#include <cstdlib>
 
 #include "absl/strings/escaping.h"
 
@@ -24,6 +24,19 @@ std::string ToHex(const unsigned char* bytes, size_t n) {
   return out;
 }
 
+// SHA-256 fetched once: OpenSSL 3's one-shot SHA256() and a legacy EVP_sha256() both resolve the
+// algorithm in the provider's method store (under a lock) on every call. Never freed.
+const EVP_MD* Sha256() {
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kSha256;
+}
+
+struct DigestContext {
+  DigestContext() : ctx(EVP_MD_CTX_new()) {}
+  ~DigestContext() { EVP_MD_CTX_free(ctx); }
+  EVP_MD_CTX* ctx;
+};
+
 }  // namespace
 
 std::string NewId(std::string_view prefix, absl::Time now, Random& random) {
@@ -41,9 +54,16 @@ std::string NewId(std::string_view prefix, absl::Time now, Random& random) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return ToHex(digest, sizeof(digest));
+  thread_local DigestContext context;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (context.ctx == nullptr || Sha256() == nullptr ||
+      EVP_DigestInit_ex(context.ctx, Sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, digest, &size) != 1) {
+    std::abort();  // only on memory exhaustion inside OpenSSL
+  }
+  return ToHex(digest, size);
 }
 
 std::string RandomToken(size_t n, Random& random) {

@@ -13,6 +13,14 @@ void AppendUint64(uint64_t value, std::string& out) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
 }
 
+// SHA-256 fetched from the default provider once. OpenSSL 3 resolves a legacy EVP_sha256() in
+// every EVP_DigestInit_ex (a locked lookup in the method store), and the writer hashes every
+// record. Never freed: it lives as long as the process.
+const EVP_MD* Sha256() {
+  static const EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return kSha256;
+}
+
 void AppendField(std::string_view text, std::string& out) {
   const auto size = static_cast<uint32_t>(text.size());
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(size >> shift));
@@ -44,7 +52,7 @@ void AppendRecordEncoding(const Record& record, std::string& out) {
 
 RecordHasher::RecordHasher() : ctx_(EVP_MD_CTX_new()) {
   // Without a digest context nothing can be hashed or verified; there is no sensible way on.
-  if (ctx_ == nullptr) std::abort();
+  if (ctx_ == nullptr || Sha256() == nullptr) std::abort();
 }
 
 RecordHasher::~RecordHasher() { EVP_MD_CTX_free(ctx_); }
@@ -54,8 +62,7 @@ std::string RecordHasher::Hash(const Record& record) {
   AppendRecordEncoding(record, buffer_);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  // EVP_sha256() is a static method table: no per-call algorithm fetch.
-  if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_DigestInit_ex(ctx_, Sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx_, buffer_.data(), buffer_.size()) != 1 ||
       EVP_DigestFinal_ex(ctx_, digest, &size) != 1) {
     std::abort();  // only on memory exhaustion inside OpenSSL
