@@ -157,7 +157,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   // NOMUTEX: each connection is used by one thread at a time, so SQLite's per-connection mutex
   // is pure overhead.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, options.vfs);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(rc, db, absl::StrCat("opening ", path));
     sqlite3_close(db);

@@ -113,6 +113,7 @@ class StatementRef {
 struct ConnectionOptions {
   bool read_only = false;  // sets PRAGMA query_only
   absl::Duration busy_timeout = absl::Seconds(5);
+  const char* vfs = nullptr;  // an SQLite VFS by name; nullptr (default): the default VFS
 };
 
 class Connection {

@@ -19,6 +19,7 @@
 #include "store/sqlite/reads.h"
 #include "store/sqlite/release_rows.h"
 #include "store/sqlite/task_writes.h"
+#include "store/sqlite/wal_gather.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -64,6 +65,8 @@ absl::Status InOperation(const absl::Status& status, const char* operation) {
 absl::StatusOr<std::unique_ptr<Connection>> OpenWriter(const SqliteStoreOptions& options) {
   ConnectionOptions connection_options;
   connection_options.busy_timeout = options.busy_timeout;
+  // With synchronous=FULL the writer's WAL writes of a commit go out as one (wal_gather.h).
+  if (options.synchronous_full) connection_options.vfs = WalGatherVfsName();
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
                    Connection::Open(options.path, connection_options));
   ASSIGN_OR_RETURN(std::string mode, writer->QueryText("PRAGMA journal_mode = WAL"));
