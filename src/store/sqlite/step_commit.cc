@@ -198,9 +198,12 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
                  "?3 = 'running' THEN ?7 ELSE lease_expires_at END, "
                  "started_at = CASE WHEN deps_remaining = 1 AND status = 'pending' AND "
                  "?3 = 'running' THEN coalesce(started_at, ?4) ELSE started_at END "
-                 "WHERE run_id = ?1 AND step_id = ?2 AND deps_remaining > 0 "
-                 "RETURNING deps_remaining = 0, status = 'running' AND lease_token = ?6, "
-                 "attempt, resume_json"));
+                 "WHERE run_id = ?1 AND step_id = ?2 AND deps_remaining > 0"));
+  // The row as the UPDATE left it, read by a second seek of the same (cached) page: RETURNING
+  // would give the same but makes SQLite open and close an ephemeral table per execution.
+  ASSIGN_OR_RETURN(
+      auto read, db.Prepare("SELECT deps_remaining = 0, status = 'running' AND lease_token = ?3, "
+                            "attempt, resume_json FROM steps WHERE run_id = ?1 AND step_id = ?2"));
   // A paused workflow's steps become ready but are not leased: claims pass them by until it is
   // resumed.
   const bool lease_next = commit.lease_next.has_value() && !run.paused;
@@ -223,18 +226,24 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
     stmt->Bind(5, owner);
     stmt->Bind(6, token);
     stmt->Bind(7, expires_at);
-    ASSIGN_OR_RETURN(bool row, stmt->Step());
-    if (!row) {
+    RETURN_IF_ERROR(stmt->Run());
+    if (stmt->Changes() != 1) {
       return absl::InternalError(
           absl::StrCat("step ", commit.step_id, " of run ", commit.run_id, " names dependent ",
                        dependent, ", which does not exist or has no dependencies left"));
     }
-    if (stmt->Int(0) == 0) continue;  // still waits for other dependencies
+    read->Reset();
+    read->Bind(1, commit.run_id);
+    read->Bind(2, dependent);
+    read->Bind(3, token);
+    ASSIGN_OR_RETURN(bool row, read->Step());
+    if (!row) return absl::InternalError(absl::StrCat("dependent ", dependent, " disappeared"));
+    if (read->Int(0) == 0) continue;  // still waits for other dependencies
     if (dependent == kEndStepId) end_reached = true;
-    if (lease_next && stmt->Int(1) != 0) {
+    if (lease_next && read->Int(1) != 0) {
       result.leased.push_back(MakeClaim(commit.run_id, run.workflow, run.version, dependent,
-                                        static_cast<int>(stmt->Int(2)), std::move(token),
-                                        expires_at, stmt->Text(3)));
+                                        static_cast<int>(read->Int(2)), std::move(token),
+                                        expires_at, read->Text(3)));
     }
   }
   return absl::OkStatus();
