@@ -35,9 +35,8 @@ absl::Status DocumentsToExamples(const quality::Dataset& all, const std::string&
         "no document has a doc_type to learn from: label the documents' doc_type (labels.jsonl, "
         "docs/datasets.md)");
   }
-  const quality::Dataset* dataset = &typed;
   std::vector<std::string> paths;
-  for (const quality::LabelledDocument& doc : dataset->documents) paths.push_back(doc.path);
+  for (const quality::LabelledDocument& doc : typed.documents) paths.push_back(doc.path);
   DocumentCacheOptions cache;
   cache.dir = cache_dir;
   ProgressBar bar("reading", static_cast<int64_t>(paths.size()));
@@ -50,7 +49,7 @@ absl::Status DocumentsToExamples(const quality::Dataset& all, const std::string&
                           absl::StrCat(paths[i], ": ", documents[i].status().message()));
     }
     examples << common::CanonicalJson(
-                    Json{{"text", documents[i]->Text()}, {"label", dataset->documents[i].doc_type}})
+                    Json{{"text", documents[i]->Text()}, {"label", typed.documents[i].doc_type}})
              << "\n";
   }
   if (!examples) return absl::UnavailableError(absl::StrCat("cannot write ", out));

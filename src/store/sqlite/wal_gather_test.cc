@@ -3,11 +3,10 @@
 #include "store/sqlite/wal_gather.h"
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <string>
 
+#include "common/temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace flowline::store::sqlite {
@@ -15,18 +14,6 @@ namespace {
 
 class WalGatherTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "flowline-wal-gather-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (std::filesystem::path(dir_) / "test.db").string();
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
   sqlite3* Open(const char* vfs) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
@@ -53,8 +40,8 @@ class WalGatherTest : public ::testing::Test {
     return value;
   }
 
-  std::string dir_;
-  std::string path_;
+  common::TempDir dir_;
+  std::string path_ = dir_.File("test.db");
 };
 
 TEST_F(WalGatherTest, CommitsOfEverySizeAreReadByOtherConnectionsAndSurviveReopening) {
