@@ -9,6 +9,8 @@
 #include "engine/engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "monitor/measure_names.h"
+#include "monitor/record_fold.h"
 #include "steps/system_step_kinds.h"
 #include "store/record_chain.h"
 #include "store/sqlite/scratch_options.h"
@@ -44,6 +46,39 @@ class ModelStep final : public steps::StepKind {
                                                {"total", {{"value", 120}, {"confidence", 0.99}}}}}},
                                         0.5);
       outcome.model = steps::ModelRef{"iban-reader", std::string(64, 'c')};
+      return outcome;
+    }
+  };
+  steps::StepKindInfo info_;
+};
+
+// An AI step kind that reports what it consumed from a paid model service, as the llm step does:
+// its first attempt fails after one paid call, its second completes after two.
+class MeteredStep final : public steps::StepKind {
+ public:
+  MeteredStep() {
+    info_.name = "fake_metered";
+    info_.actors = {steps::Actor::kAi};
+  }
+  const steps::StepKindInfo& Info() const override { return info_; }
+  std::unique_ptr<steps::PreparedStep> Prepare(std::string_view, const Json&,
+                                               std::vector<steps::ConfigError>*) const override {
+    return std::make_unique<Prepared>();
+  }
+
+ private:
+  struct Prepared final : steps::PreparedStep {
+    steps::StepOutcome Execute(const steps::StepContext& ctx) const override {
+      const int calls = ctx.attempt == 1 ? 1 : 2;
+      steps::StepOutcome outcome =
+          ctx.attempt == 1 ? steps::StepOutcome::Failed("HTTP 500", steps::ErrorClass::kTransient)
+                           : steps::StepOutcome::Completed(Json{{"answer", "ok"}}, 0.9);
+      outcome.usage = Json{{"model", "openai/gpt-4o-mini"},
+                           {"input_tokens", 400 * calls},
+                           {"output_tokens", 60 * calls},
+                           {"calls", calls},
+                           {"cached", 0},
+                           {"cost", 0.0001 * calls}};
       return outcome;
     }
   };
@@ -90,6 +125,7 @@ class EngineRecordsTest : public ::testing::Test {
     store_ = std::move(*opened);
     steps::RegisterSystemStepKinds(registry_);
     registry_.Register(std::make_unique<ModelStep>());
+    registry_.Register(std::make_unique<MeteredStep>());
     EngineOptions engine_options;
     engine_options.workers = 0;
     engine_options.worker_id = "test";
@@ -237,6 +273,49 @@ steps:
   Json failed = Payload(Records(started->run_id), "step.failed");
   EXPECT_TRUE(failed["input_digest"].is_string());
   EXPECT_THAT(failed["error"].get<std::string>(), HasSubstr("no"));
+}
+
+TEST_F(EngineRecordsTest, StepUsageIsRecorded) {
+  auto deployed = engine_->Deploy(R"yaml(
+workflow: metered
+steps:
+  - id: ask
+    uses: fake_metered
+    actor: ai
+    retry: { attempts: 2, backoff: { initial: 1s }, on: [transient] }
+)yaml",
+                                  "metered.yaml");
+  ASSERT_TRUE(deployed.ok()) << deployed.status();
+  auto started = engine_->StartRun({"metered", Json::object(), ""});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ASSERT_TRUE(engine_->RunUntilIdle().ok());
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(engine_->RunUntilIdle().ok());
+  const std::vector<store::Record> records = Records(started->run_id);
+  Json retry = Payload(records, "step.retry");
+  EXPECT_EQ(retry["usage"]["calls"], 1);
+  EXPECT_EQ(retry["usage"]["input_tokens"], 400);
+  Json completed = Payload(records, "step.completed");
+  EXPECT_EQ(completed["usage"], (Json{{"model", "openai/gpt-4o-mini"},
+                                      {"input_tokens", 800},
+                                      {"output_tokens", 120},
+                                      {"calls", 2},
+                                      {"cached", 0},
+                                      {"cost", 0.0002}}));
+
+  // The measures count both attempts' calls and tokens under the usage's model.
+  monitor::StoreFacts facts(*store_);
+  monitor::MeasureFold fold(facts);
+  for (const store::Record& record : records) ASSERT_TRUE(fold.Add(record).ok());
+  std::map<std::string, int64_t> totals;
+  for (const store::MeasureBucket& bucket : fold.TakeDeltas()) {
+    if (bucket.granularity_s != 0 || !bucket.step.empty()) continue;
+    if (bucket.label != "openai/gpt-4o-mini") continue;
+    totals[bucket.measure] += bucket.count;
+  }
+  EXPECT_EQ(totals[monitor::measure::kModelCalls], 3);
+  EXPECT_EQ(totals[monitor::measure::kInputTokens], 1200);
+  EXPECT_EQ(totals[monitor::measure::kOutputTokens], 180);
 }
 
 }  // namespace

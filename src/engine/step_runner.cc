@@ -26,6 +26,13 @@ std::string RecordPayload(int attempt, const std::string& params_json, const std
 
 std::string JsonString(const std::string& text) { return common::CanonicalJson(Json(text)); }
 
+// `,"usage":{...}` for a record payload, or nothing: the measures count an attempt's model
+// calls and tokens from it (monitor/record_fold.cc).
+std::string UsageMember(const std::optional<Json>& usage) {
+  if (!usage.has_value() || !usage->is_object()) return "";
+  return absl::StrCat(",\"usage\":", common::CanonicalJson(*usage));
+}
+
 // True if every step `step_id` depends on has finished in `ctx` (for $end: every step).
 bool ContextCovers(const Plan& plan, const std::string& step_id, const RunContext& ctx) {
   const PlannedStep* step = plan.Find(step_id);
@@ -100,7 +107,7 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
     } else if (!run_it) {
       CompleteStep(plan, *step, claimed.attempt,
                    StepResult{store::StepStatus::kSkipped, Json::object(), std::nullopt,
-                              std::nullopt, clock_.Now() - started},
+                              std::nullopt, std::nullopt, clock_.Now() - started},
                    *ctx, commit);
     } else if (absl::StatusOr<Json> params = step->params.Evaluate(evaluator); !params.ok()) {
       FailRun(claimed.step_id, std::string(params.status().message()), commit);
@@ -169,7 +176,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
         case steps::StepOutcome::Kind::kCompleted:
           CompleteStep(plan, *step, claimed.attempt,
                        StepResult{store::StepStatus::kCompleted, std::move(outcome.output),
-                                  outcome.confidence, std::move(outcome.model), now - started},
+                                  outcome.confidence, std::move(outcome.model),
+                                  std::move(outcome.usage), now - started},
                        *ctx, commit);
           break;
         case steps::StepOutcome::Kind::kFailed:
@@ -184,7 +192,8 @@ absl::StatusOr<AttemptResult> StepRunner::RunAttempt(const Plan& plan,
                      claimed.attempt, commit.params_json,
                      absl::StrCat("\"error\":", JsonString(outcome.error), ",\"error_class\":\"",
                                   steps::ErrorClassName(outcome.error_class), "\",\"retry_at\":\"",
-                                  absl::FormatTime(commit.retry_at), "\""))});
+                                  absl::FormatTime(commit.retry_at), "\"",
+                                  UsageMember(outcome.usage)))});
           } else if (plan.spec().exceptions.retries_exhausted && step->spec->uses != "review" &&
                      ctx->mode != store::RunMode::kShadow) {
             OpenExhaustedTask(plan, *step, claimed, outcome.error, now, commit);
@@ -376,7 +385,8 @@ void StepRunner::CompleteStep(const Plan& plan, const PlannedStep& step, int att
     absl::StrAppend(&extra, ",\"model\":{\"name\":", JsonString(result.model->name),
                     ",\"sha256\":", JsonString(result.model->sha256), "}");
   }
-  absl::StrAppend(&extra, ",\"duration_us\":", absl::ToInt64Microseconds(result.took));
+  absl::StrAppend(&extra, ",\"duration_us\":", absl::ToInt64Microseconds(result.took),
+                  UsageMember(result.usage));
   commit.records.push_back({step.spec->id, skipped ? "step.skipped" : "step.completed",
                             step.actor_label, RecordPayload(attempt, commit.params_json, extra)});
   ctx.AddFinished(step.spec->id, result.status, std::move(result.output), result.confidence);

@@ -58,6 +58,7 @@ class StepRunner {
     Json output = Json::object();
     std::optional<double> confidence;
     std::optional<steps::ModelRef> model;  // the AI step's model, for the record
+    std::optional<Json> usage;             // tokens and calls the attempt consumed
     absl::Duration took;                   // the attempt's execution time
   };
   // Fills `commit` from a finished step, ending the run when it was the last.

@@ -112,6 +112,11 @@ struct StepOutcome {
   TaskRequest task;
   absl::Time wake_at;
   std::optional<ModelRef> model;  // set by AI steps that use a model or reference data
+  // What the attempt consumed from a paid model service, for the measures (docs/measures.md):
+  // {"model": "<provider>/<model>", "input_tokens", "output_tokens", "calls", "cached", "cost"}.
+  // Recorded on the step.completed or step.retry record of the attempt (a failed attempt's
+  // calls were paid for too). Unset: nothing to count beyond the step itself.
+  std::optional<Json> usage;
 
   static StepOutcome Completed(Json output, std::optional<double> confidence = std::nullopt);
   static StepOutcome Failed(std::string error, ErrorClass error_class = ErrorClass::kPermanent,
