@@ -10,7 +10,7 @@ PACKAGES=(
   libspdlog-dev libcli11-dev
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libfasttext-dev
   libxgboost-dev libcairo2-dev libgoogle-perftools-dev
-  libargon2-dev
+  libargon2-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   chromium
 )
