@@ -1,10 +1,12 @@
-// The run input's JSON Schema, compiled once per version with valijson (private to engine/).
+// The run input's JSON Schema, compiled once per version (common::JsonSchema; the messages name
+// the workflow's input).
 #pragma once
 
 #include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/json_schema.h"
 #include "common/json_util.h"
 
 namespace flowline::engine {
@@ -18,9 +20,8 @@ class InputSchema {
   absl::Status Validate(const Json& input) const;
 
  private:
-  struct Compiled;
-  explicit InputSchema(std::unique_ptr<Compiled> compiled);
-  std::unique_ptr<Compiled> compiled_;
+  explicit InputSchema(std::unique_ptr<common::JsonSchema> schema);
+  std::unique_ptr<common::JsonSchema> schema_;
 };
 
 }  // namespace flowline::engine
