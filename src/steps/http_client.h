@@ -5,7 +5,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,5 +42,9 @@ class HttpClient {
 };
 
 std::unique_ptr<HttpClient> NewCurlHttpClient();
+
+// The server's Retry-After value (delta-seconds, or an HTTP-date taken relative to `now`) as a
+// delay; zero for a date in the past; nullopt if absent or unreadable.
+std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now);
 
 }  // namespace flowline::steps

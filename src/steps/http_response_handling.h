@@ -21,10 +21,6 @@ std::string Redact(std::string text, const std::vector<std::string>& secrets);
 // Makes `text` valid UTF-8 (so it can live in a JSON string): invalid bytes become U+FFFD.
 std::string ValidUtf8(std::string text);
 
-// The server's Retry-After value (delta-seconds, or an HTTP-date taken relative to `now`) as a
-// delay; zero for a date in the past; nullopt if absent or unreadable.
-std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now);
-
 // {"status": int, "headers": {lower-cased name: value (repeats joined with ", ")}, "body": the
 // parsed JSON if the Content-Type is JSON (application/json or +json) and parses, else the text}.
 // Secrets are redacted from header values and from the body.
