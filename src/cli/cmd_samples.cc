@@ -1,4 +1,5 @@
-// flowline samples invoices: synthetic labelled documents (docs/samples.md). Needs no store.
+// flowline samples invoices|claims: synthetic labelled documents and claim emails
+// (docs/samples.md). Needs no store.
 #include <iostream>
 #include <memory>
 
@@ -7,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "samples/claims.h"
 #include "samples/generator.h"
 
 namespace flowline::cli {
@@ -65,6 +67,50 @@ void AddSamplesCommand(CLI::App& app, const GlobalOptions& /*global*/, int& exit
     }
     std::cout << absl::StrFormat("  defects %d, duplicates %d; labels: %s/labels.jsonl\n",
                                  summary->defects, summary->duplicates, options->out_dir);
+  });
+
+  auto claims_options = std::make_shared<samples::ClaimsOptions>();
+  auto* claims = cmd->add_subcommand(
+      "claims",
+      "Write insurance claim emails for the claims workflow (workflows/claims/): "
+      "DIR/cases/<id>.json\n"
+      "(the run inputs), DIR/claims.jsonl (the cases with their expected fields, the JSONL "
+      "dataset\n"
+      "format of docs/datasets.md), DIR/fields.yaml (the fields' types) and DIR/policies.csv (the\n"
+      "policy table: flowline reference load --table policies --from DIR/policies.csv --key\n"
+      "policy_number). The same --seed gives the same files.");
+  claims->add_option("--count", claims_options->count, "How many claims (1..100000)")->required();
+  claims
+      ->add_option("--out", claims_options->out_dir,
+                   "Folder for the files (created if missing; files of the same names are "
+                   "overwritten)")
+      ->required();
+  claims->add_option("--seed", claims_options->seed,
+                     "Random seed: the same seed gives the same claims");
+  claims->add_option("--fraud-share", claims_options->fraud_share,
+                     "Share of suspected frauds (signals in the email, or a policy taken out days "
+                     "before a large claim), 0..1");
+  claims->add_option("--unknown-policy-share", claims_options->unknown_policy_share,
+                     "Share of claims naming a policy that is not in policies.csv, 0..1");
+  claims->callback([claims_options, &exit_code] {
+    absl::Status valid = samples::ValidateClaimsOptions(*claims_options);
+    if (!valid.ok()) {
+      Fail(valid);
+      exit_code = 2;  // a usage error
+      return;
+    }
+    absl::StatusOr<samples::ClaimsSummary> summary = samples::GenerateClaims(*claims_options);
+    if (!summary.ok()) {
+      exit_code = Fail(summary.status());
+      return;
+    }
+    std::cout << absl::StrFormat("wrote %d claims and %d policies to %s\n", summary->claims,
+                                 summary->policies, claims_options->out_dir);
+    for (const auto& [route, count] : summary->by_route) {
+      std::cout << absl::StrFormat("  %-16s %d\n", route, count);
+    }
+    std::cout << absl::StrFormat("  unknown policy   %d; cases: %s/claims.jsonl\n",
+                                 summary->unknown_policy, claims_options->out_dir);
   });
 }
 
