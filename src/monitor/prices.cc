@@ -189,6 +189,17 @@ absl::StatusOr<std::optional<PriceTable>> PriceTable::LoadIfGiven(const std::str
   return table;
 }
 
+PriceTable PriceTable::WithCurrency(std::string currency) {
+  PriceTable table;
+  table.currency_ = std::move(currency);
+  return table;
+}
+
+void PriceTable::AddDefaultModelPrice(const std::string& model, ModelPrice price) {
+  price.from = absl::InfinitePast();
+  models_.try_emplace(model, std::vector<ModelPrice>{price});
+}
+
 const ModelPrice* PriceTable::Model(const std::string& model, absl::Time at) const {
   auto it = models_.find(model);
   if (it == models_.end()) return nullptr;

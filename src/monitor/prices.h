@@ -43,6 +43,15 @@ class PriceTable {
   static absl::StatusOr<PriceTable> Load(const std::string& path);
   // Load(path), or nullopt for an empty path (no price table given).
   static absl::StatusOr<std::optional<PriceTable>> LoadIfGiven(const std::string& path);
+  // An empty table in `currency`: for prices that come only from elsewhere (the model
+  // providers' prices in providers.yaml, when no --prices file is given).
+  static PriceTable WithCurrency(std::string currency);
+
+  // Prices `model` at `price` for all time (its `from` is ignored) unless the table already
+  // prices the model: the price file, which is versioned by date, wins over defaults such as
+  // the providers' prices ("openai/gpt-4o-mini"). Only while building the table, before it is
+  // shared.
+  void AddDefaultModelPrice(const std::string& model, ModelPrice price);
 
   const std::string& currency() const { return currency_; }
   // The price of `model` in effect at `at`: its entry with the latest `from` not after `at`.

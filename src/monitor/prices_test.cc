@@ -84,5 +84,40 @@ people:
             absl::StatusCode::kNotFound);
 }
 
+ModelPrice Price(absl::Time from, double input, double output) {
+  ModelPrice price;
+  price.from = from;
+  price.input_per_million_tokens = input;
+  price.output_per_million_tokens = output;
+  return price;
+}
+
+TEST(PriceTableTest, DefaultModelPriceDoesNotOverrideFile) {
+  absl::StatusOr<PriceTable> table = PriceTable::Parse(kTable, "prices.yaml");
+  ASSERT_TRUE(table.ok()) << table.status();
+  // The file's gpt-4o-mini keeps its dated prices; a model the file lacks gets the default for
+  // all time, whatever `from` the caller passed.
+  table->AddDefaultModelPrice("gpt-4o-mini", Price(Day("2000-01-01"), 9, 9));
+  table->AddDefaultModelPrice("openai/gpt-4o-mini", Price(Day("2030-01-01"), 0.15, 0.6));
+  EXPECT_EQ(table->Model("gpt-4o-mini", Day("2024-07-17")), nullptr);
+  EXPECT_DOUBLE_EQ(table->Model("gpt-4o-mini", Day("2025-03-01"))->input_per_million_tokens, 0.10);
+  const ModelPrice* provider = table->Model("openai/gpt-4o-mini", Day("1999-01-01"));
+  ASSERT_NE(provider, nullptr);
+  EXPECT_DOUBLE_EQ(provider->input_per_million_tokens, 0.15);
+  EXPECT_DOUBLE_EQ(provider->output_per_million_tokens, 0.6);
+  // A second default for the same model does not replace the first.
+  table->AddDefaultModelPrice("openai/gpt-4o-mini", Price(absl::UnixEpoch(), 1, 1));
+  EXPECT_DOUBLE_EQ(table->Model("openai/gpt-4o-mini", Day("2025-01-01"))->input_per_million_tokens,
+                   0.15);
+  EXPECT_EQ(table->currency(), "EUR");
+
+  PriceTable providers_only = PriceTable::WithCurrency("USD");
+  EXPECT_EQ(providers_only.currency(), "USD");
+  EXPECT_EQ(providers_only.Model("openai/gpt-4o-mini", Day("2025-01-01")), nullptr);
+  EXPECT_FALSE(providers_only.HourlyRate(Day("2025-01-01")).has_value());
+  providers_only.AddDefaultModelPrice("openai/gpt-4o-mini", Price(absl::UnixEpoch(), 0, 0.6));
+  ASSERT_NE(providers_only.Model("openai/gpt-4o-mini", Day("2025-01-01")), nullptr);
+}
+
 }  // namespace
 }  // namespace flowline::monitor
