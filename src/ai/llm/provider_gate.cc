@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ai/llm/model_provider.h"
+#include "ai/llm/provider_errors.h"
 
 namespace flowline::ai::llm {
 namespace {
@@ -19,6 +20,17 @@ class RealSleeper final : public Sleeper {
     if (left > absl::ZeroDuration()) absl::SleepFor(left);
   }
 };
+
+std::string LimitsText(const ProviderLimits& limits) {
+  std::vector<std::string> parts;
+  if (limits.requests_per_minute > 0) {
+    parts.push_back(absl::StrCat(limits.requests_per_minute, " requests/min"));
+  }
+  if (limits.tokens_per_minute > 0) {
+    parts.push_back(absl::StrCat(limits.tokens_per_minute, " tokens/min"));
+  }
+  return absl::StrJoin(parts, " and ");
+}
 
 }  // namespace
 
@@ -70,7 +82,7 @@ ProviderGate::Permit::~Permit() {
 void ProviderGate::Permit::Finish(const absl::Status& outcome, int64_t actual_tokens) {
   if (gate_ == nullptr) return;
   ProviderGate* gate = std::exchange(gate_, nullptr);
-  (void)outcome;  // interim: the breaker is not consulted yet
+  gate->breaker_.Record(CountsAgainstProvider(outcome), gate->clock_.Now());
   gate->limiter_.Correct(started_, estimated_, actual_tokens);
   gate->ReleaseSlot();
 }
@@ -85,15 +97,63 @@ void ProviderGate::ReleaseSlot() {
 }
 
 absl::StatusOr<ProviderGate::Permit> ProviderGate::Admit(int64_t estimated_tokens,
-                                                         absl::Time /*deadline*/) {
-  // Interim: admits every call at once (no breaker, concurrency or rate limits yet); the
-  // limits land with provider_errors.h, which classifies what counts against a provider.
-  (void)sleeper_;
+                                                         absl::Time deadline) {
+  absl::Time now = clock_.Now();
+  bool probe = false;
+  if (!breaker_.Allow(now, &probe)) {
+    const absl::Time reopens = breaker_.reopens_at();
+    return CircuitOpenError(
+        absl::StrCat("provider ", provider_, " is unavailable: circuit open after ",
+                     breaker_.consecutive_failures(), " failures, retrying it at ",
+                     absl::FormatTime("%H:%M:%SZ", reopens, absl::UTCTimeZone())),
+        std::max(reopens - now, absl::ZeroDuration()));
+  }
+  // From here on every early return must hand the probe back (the permit's destructor does it
+  // once one exists).
   if (limits_.concurrency > 0) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    // The deadline is on the gate's clock, the wait in real time: with a fake clock that does
+    // not move while threads wait, the real wait is the time left when it started.
+    const absl::Duration left = deadline - now;
+    const bool forever = deadline == absl::InfiniteFuture();
+    const auto until = std::chrono::steady_clock::now() +
+                       absl::ToChronoNanoseconds(std::max(left, absl::ZeroDuration()));
+    while (in_flight_ >= limits_.concurrency) {
+      if (forever) {
+        slot_freed_.wait(lock);
+      } else if (slot_freed_.wait_until(lock, until) == std::cv_status::timeout &&
+                 in_flight_ >= limits_.concurrency) {
+        lock.unlock();
+        if (probe) breaker_.Abandon();
+        return absl::ResourceExhaustedError(absl::StrCat(
+            provider_, ": all ", limits_.concurrency,
+            " concurrent calls allowed (limits.concurrency) stayed busy until the deadline"));
+      }
+    }
     ++in_flight_;
   }
-  return Permit(this, clock_.Now(), estimated_tokens, false);
+  for (;;) {
+    absl::Duration wait;
+    {
+      // Read the clock and start under one lock, so the limiter's starts are in clock order
+      // and `now` is exactly the start it recorded (Finish corrects it by that time).
+      std::lock_guard<std::mutex> lock(start_mu_);
+      now = clock_.Now();
+      wait = limiter_.TryAcquire(now, estimated_tokens);
+    }
+    if (wait == absl::ZeroDuration()) break;
+    if (now + wait > deadline) {
+      if (probe) breaker_.Abandon();
+      ReleaseSlot();
+      return WithRetryAfter(
+          absl::ResourceExhaustedError(absl::StrCat(
+              provider_, ": local limit of ", LimitsText(limits_), " reached; the next call may ",
+              "start in ", absl::FormatDuration(wait), ", after the step's deadline")),
+          wait);
+    }
+    sleeper_.SleepUntil(clock_, now + wait);
+  }
+  return Permit(this, now, estimated_tokens, probe);
 }
 
 int64_t EstimateTokens(const ModelRequest& request) {

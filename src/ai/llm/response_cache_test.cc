@@ -221,7 +221,7 @@ TEST(CacheKeyTest, DiffersByEveryInputAndSample) {
 }
 
 TEST(CacheKeyTest, HasNoSecret) {
-  const char* kSecret = "sk-test-SECRET-0123456789";
+  constexpr const char* kSecret = "sk-test-SECRET-0123456789";
   unsetenv("FLOWLINE_TEST_CACHE_KEY");
   const std::string without = CacheKey(OpenAi(), Request(), 0);
   setenv("FLOWLINE_TEST_CACHE_KEY", kSecret, 1);
