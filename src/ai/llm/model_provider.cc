@@ -3,7 +3,11 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ai/llm/anthropic_provider.h"
+#include "ai/llm/ollama_provider.h"
+#include "ai/llm/openai_provider.h"
 #include "common/status_macros.h"
 
 namespace flowline::ai::llm {
@@ -96,6 +100,37 @@ absl::StatusOr<ModelResponse> ModelProvider::Complete(const ModelRequest& reques
   absl::StatusOr<ModelResponse> parsed = ParseResponse(request, *response, now);
   if (!parsed.ok()) return Redacted(parsed.status(), redact);
   return parsed;
+}
+
+absl::StatusOr<std::unique_ptr<ModelProvider>> NewModelProvider(const ProviderConfig& config) {
+  const std::string what = absl::StrCat("provider ", config.name);
+  if (!absl::StartsWith(config.base_url, "http://") &&
+      !absl::StartsWith(config.base_url, "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": base_url must start with http:// or https:// (got '", config.base_url, "')"));
+  }
+  if (config.protocol != ProviderConfig::Protocol::kOpenAi &&
+      (config.structured != ProviderConfig::Structured::kJsonSchema || config.logprobs ||
+       config.stream)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what,
+                     ": structured_output, logprobs and stream apply to the openai "
+                     "protocol only"));
+  }
+  if (config.protocol == ProviderConfig::Protocol::kAnthropic &&
+      config.auth != ProviderConfig::Auth::kBearer) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": auth does not apply to the anthropic protocol (always x-api-key)"));
+  }
+  switch (config.protocol) {
+    case ProviderConfig::Protocol::kOpenAi:
+      return std::make_unique<OpenAiProvider>(config);
+    case ProviderConfig::Protocol::kAnthropic:
+      return std::make_unique<AnthropicProvider>(config);
+    case ProviderConfig::Protocol::kOllama:
+      return std::make_unique<OllamaProvider>(config);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(what, ": unknown protocol"));
 }
 
 }  // namespace flowline::ai::llm
