@@ -62,7 +62,7 @@ ProviderGate::Permit::Permit(Permit&& other) noexcept
 
 ProviderGate::Permit& ProviderGate::Permit::operator=(Permit&& other) noexcept {
   if (this != &other) {
-    this->~Permit();
+    Drop();
     gate_ = std::exchange(other.gate_, nullptr);
     started_ = other.started_;
     estimated_ = other.estimated_;
@@ -71,12 +71,15 @@ ProviderGate::Permit& ProviderGate::Permit::operator=(Permit&& other) noexcept {
   return *this;
 }
 
-ProviderGate::Permit::~Permit() {
+ProviderGate::Permit::~Permit() { Drop(); }
+
+void ProviderGate::Permit::Drop() {
   if (gate_ == nullptr) return;
+  ProviderGate* gate = std::exchange(gate_, nullptr);
   // Never sent: the breaker has nothing to learn, but a probe must be handed on.
-  if (probe_) gate_->breaker_.Abandon();
-  gate_->limiter_.Correct(started_, estimated_, 0);
-  gate_->ReleaseSlot();
+  if (probe_) gate->breaker_.Abandon();
+  gate->limiter_.Correct(started_, estimated_, 0);
+  gate->ReleaseSlot();
 }
 
 void ProviderGate::Permit::Finish(const absl::Status& outcome, int64_t actual_tokens) {

@@ -79,6 +79,7 @@ class ProviderGate {
     friend class ProviderGate;
     Permit(ProviderGate* gate, absl::Time started, int64_t estimated, bool probe)
         : gate_(gate), started_(started), estimated_(estimated), probe_(probe) {}
+    void Drop();  // unfinished: release without telling the breaker
 
     ProviderGate* gate_ = nullptr;  // null once finished or moved from
     absl::Time started_;
