@@ -33,8 +33,9 @@ absl::StatusOr<std::shared_ptr<ProviderSet>> ProviderSet::FromConfigs(ProvidersF
     set->providers_.push_back(*std::move(provider));
     set->gates_.push_back(
         std::make_unique<ProviderGate>(config.name, config.limits, config.breaker, clock, sleeper));
-    set->entries_.emplace(config.name,
-                          Entry{&config, set->providers_.back().get(), set->gates_.back().get()});
+    const ModelProvider* added = set->providers_.back().get();
+    // The provider's own copy of the config: one ProviderConfig per provider for everyone.
+    set->entries_.emplace(config.name, Entry{&added->config(), added, set->gates_.back().get()});
   }
   set->secrets_ = SecretSet::FromEnvironment(set->file_.providers);
   return set;

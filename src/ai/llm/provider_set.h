@@ -54,7 +54,7 @@ class ProviderSet {
  private:
   ProviderSet() = default;
 
-  ProvidersFile file_;  // owns the configs Entry points at; never resized after loading
+  ProvidersFile file_;  // as loaded: the currency and the prices
   std::vector<std::unique_ptr<ModelProvider>> providers_;
   std::vector<std::unique_ptr<ProviderGate>> gates_;
   std::map<std::string, Entry, std::less<>> entries_;
