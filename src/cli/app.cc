@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -36,6 +38,17 @@ absl::Status ParseKindLimits(const std::vector<std::string>& values,
 }
 
 }  // namespace
+
+std::string ProvidersPath(const GlobalOptions& options) {
+  if (!options.providers_file.empty()) return options.providers_file;
+  std::error_code error;
+  return std::filesystem::exists("providers.yaml", error) ? "providers.yaml" : "";
+}
+
+std::string LlmCachePath(const GlobalOptions& options) {
+  return options.llm_cache.empty() ? absl::StrCat(options.store_path, ".llm-cache")
+                                   : options.llm_cache;
+}
 
 // The one place the step kinds of this program are registered.
 void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options) {

@@ -29,7 +29,18 @@ struct GlobalOptions {
   std::string reference_db = "reference.db";  // --reference, or $FLOWLINE_REFERENCE
   // The audit key directory (--audit-keys, or $FLOWLINE_AUDIT_KEYS); empty: <store>.keys.
   std::string audit_keys;
+  // The model providers of `llm` steps (--providers, or $FLOWLINE_PROVIDERS; docs/llm.md);
+  // empty: providers.yaml in the working directory if there is one, else none.
+  std::string providers_file;
+  // The llm steps' response cache (--llm-cache, or $FLOWLINE_LLM_CACHE); empty:
+  // <store>.llm-cache.
+  std::string llm_cache;
 };
+
+// The providers file in effect (see GlobalOptions::providers_file), or "" for none.
+std::string ProvidersPath(const GlobalOptions& options);
+// The response cache file in effect (see GlobalOptions::llm_cache).
+std::string LlmCachePath(const GlobalOptions& options);
 
 // Registers every step kind this program has (system and AI) into `registry`.
 void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options);

@@ -109,8 +109,7 @@ int RunGate(const EvalArgs& args, const GlobalOptions& global) {
   if (!spec.ok()) return Fail(spec.status());
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
-  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
-      monitor::PriceTable::LoadIfGiven(args.prices);
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices = LoadPriceTable(args.prices, global);
   if (!prices.ok()) return Fail(prices.status());
   ProgramEnvironment environment(global);
   lifecycle::GateCheckOptions options;
@@ -189,8 +188,7 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
     absl::StatusOr<WorkflowSpecText> spec = FindWorkflowSpec(args.workflow, global);
     if (!spec.ok()) return Fail(spec.status());
     deployed = spec->deployed;
-    absl::StatusOr<std::optional<monitor::PriceTable>> prices =
-        monitor::PriceTable::LoadIfGiven(args.prices);
+    absl::StatusOr<std::optional<monitor::PriceTable>> prices = LoadPriceTable(args.prices, global);
     if (!prices.ok()) return Fail(prices.status());
     ProgramEnvironment environment(global);
     lifecycle::WorkflowEvaluationOptions options;

@@ -129,8 +129,7 @@ int RunPromote(const GlobalOptions& global, const PromoteArgs& args) {
   request.by = Who();
   // The gate evaluates the candidate and the live version on the gate dataset (scratch stores,
   // side effects suppressed) with this program's step kinds; the evaluations are kept.
-  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
-      monitor::PriceTable::LoadIfGiven(args.prices);
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices = LoadPriceTable(args.prices, global);
   if (!prices.ok()) return Fail(prices.status());
   ProgramEnvironment environment(global);
   lifecycle::GateCheckOptions gate_options;

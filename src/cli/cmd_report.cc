@@ -5,7 +5,9 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "ai/llm/provider_config.h"
 #include "cli/commands.h"
+#include "common/status_macros.h"
 #include "monitor/measure_names.h"
 #include "monitor/measure_rollup.h"
 #include "monitor/measures.h"
@@ -67,8 +69,7 @@ absl::StatusOr<monitor::MeasuresQuery> Query(const ReportArgs& args, absl::Time 
 }
 
 int Report(const GlobalOptions& global, const ReportArgs& args) {
-  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
-      monitor::PriceTable::LoadIfGiven(args.prices);
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices = LoadPriceTable(args.prices, global);
   if (!prices.ok()) return Fail(prices.status());
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);
   if (!app.ok()) return Fail(app.status());
@@ -126,6 +127,38 @@ void AddPricesOption(CLI::App& cmd, std::string& path) {
   cmd.add_option("--prices", path,
                  "The price table (YAML, docs/measures.md) that model use and people's time are "
                  "costed with; also $FLOWLINE_PRICES. Without one, the measures carry no cost");
+}
+
+absl::StatusOr<std::optional<monitor::PriceTable>> LoadPriceTable(const std::string& prices_path,
+                                                                  const GlobalOptions& global) {
+  ASSIGN_OR_RETURN(std::optional<monitor::PriceTable> table,
+                   monitor::PriceTable::LoadIfGiven(prices_path));
+  const std::string providers_path = ProvidersPath(global);
+  if (providers_path.empty()) return table;
+  ASSIGN_OR_RETURN(ai::llm::ProvidersFile providers, ai::llm::LoadProviders(providers_path));
+  bool priced = false;
+  for (const ai::llm::ProviderConfig& provider : providers.providers) {
+    for (const auto& [model, pricing] : provider.models) {
+      priced =
+          priced || pricing.input_per_million_tokens > 0 || pricing.output_per_million_tokens > 0;
+    }
+  }
+  if (!priced) return table;
+  if (table && !providers.currency.empty() && table->currency() != providers.currency) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(providers_path, " prices models in ", providers.currency, " but ", prices_path,
+                     " is in ", table->currency(), ": give both files the same currency"));
+  }
+  if (!table) table = monitor::PriceTable::WithCurrency(providers.currency);
+  for (const ai::llm::ProviderConfig& provider : providers.providers) {
+    for (const auto& [model, pricing] : provider.models) {
+      monitor::ModelPrice price;
+      price.input_per_million_tokens = pricing.input_per_million_tokens;
+      price.output_per_million_tokens = pricing.output_per_million_tokens;
+      table->AddDefaultModelPrice(absl::StrCat(provider.name, "/", model), price);
+    }
+  }
+  return table;
 }
 
 void AddReportCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) {

@@ -129,8 +129,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("--datasets-every: ", datasets_every.status().message())));
   }
-  absl::StatusOr<std::optional<monitor::PriceTable>> prices =
-      monitor::PriceTable::LoadIfGiven(args.prices);
+  absl::StatusOr<std::optional<monitor::PriceTable>> prices = LoadPriceTable(args.prices, global);
   if (!prices.ok()) return Fail(prices.status());
 
   absl::StatusOr<std::unique_ptr<App>> app = App::Open(global);

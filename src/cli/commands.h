@@ -2,9 +2,12 @@
 // it stores its process exit code in `exit_code` (0 ok, 1 failure, 2 usage error).
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "cli/app.h"
+#include "monitor/prices.h"
 
 namespace CLI {
 class App;
@@ -40,6 +43,13 @@ void AddDatasetCommand(CLI::App& app, const GlobalOptions& global, int& exit_cod
 void AddReleaseCommands(CLI::App& app, const GlobalOptions& global, int& exit_code);
 // --prices FILE, defaulting to $FLOWLINE_PRICES: the measures' price table (docs/measures.md).
 void AddPricesOption(CLI::App& cmd, std::string& path);
+// The price table of a command: the --prices file (may be empty), with the model providers'
+// prices from the providers file (ProvidersPath) for the models the file does not price,
+// labelled "<provider>/<model>" as llm steps report them. nullopt when neither prices anything.
+// InvalidArgument when the two files name different currencies; the files' own errors as they
+// report them.
+absl::StatusOr<std::optional<monitor::PriceTable>> LoadPriceTable(const std::string& prices_path,
+                                                                  const GlobalOptions& global);
 
 // Prints "flowline: error: <message>" to stderr and returns 1.
 int Fail(const absl::Status& status);

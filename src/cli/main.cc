@@ -38,6 +38,19 @@ int main(int argc, char** argv) {
   app.add_option("--audit-keys", global.audit_keys,
                  "The audit key directory: the key that signs the decision record and the key "
                  "of personal data digests (default: <store>.keys); also $FLOWLINE_AUDIT_KEYS");
+  if (const char* env = std::getenv("FLOWLINE_PROVIDERS"); env != nullptr && *env) {
+    global.providers_file = env;
+  }
+  app.add_option("--providers", global.providers_file,
+                 "The model providers of llm steps (providers.yaml, docs/llm.md; default: "
+                 "providers.yaml in the working directory if there is one); also "
+                 "$FLOWLINE_PROVIDERS");
+  if (const char* env = std::getenv("FLOWLINE_LLM_CACHE"); env != nullptr && *env) {
+    global.llm_cache = env;
+  }
+  app.add_option("--llm-cache", global.llm_cache,
+                 "The llm steps' response cache, a SQLite file (default: <store>.llm-cache); "
+                 "also $FLOWLINE_LLM_CACHE");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", "flowline 0.1.0");
