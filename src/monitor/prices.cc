@@ -11,56 +11,14 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "common/yaml_problems.h"
 #include "yaml-cpp/yaml.h"
 
 namespace flowline::monitor {
 namespace {
 
-// Collects every problem with its place, for one error that lists them all.
-class Problems {
- public:
-  explicit Problems(std::string_view file) : file_(file) {}
-
-  void Add(const YAML::Mark& mark, std::string_view message) {
-    lines_.push_back(absl::StrCat(Sv(file_), ":", mark.line + 1, ":", mark.column + 1,
-                                  ": error: ", Sv(message)));
-  }
-  bool empty() const { return lines_.empty(); }
-  absl::Status ToStatus() const { return absl::InvalidArgumentError(absl::StrJoin(lines_, "\n")); }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-// Checks that `node` is a mapping whose keys are all in `allowed`.
-bool CheckMapping(const YAML::Node& node, std::string_view what,
-                  const std::set<std::string>& allowed, Problems& problems) {
-  if (!node.IsMap()) {
-    problems.Add(node.Mark(),
-                 absl::StrCat(Sv(what), " must be a mapping of ", absl::StrJoin(allowed, ", ")));
-    return false;
-  }
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (!allowed.contains(key)) {
-      problems.Add(entry.first.Mark(),
-                   absl::StrCat("unknown key '", key, "' in ", Sv(what),
-                                "; it may have: ", absl::StrJoin(allowed, ", ")));
-    }
-  }
-  return true;
-}
-
-std::optional<double> Amount(const YAML::Node& node, std::string_view name, Problems& problems) {
-  double value = 0;
-  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value) || value < 0) {
-    problems.Add(node.Mark(), absl::StrCat(Sv(name), " must be a number of at least 0, e.g. ",
-                                           Sv(name), ": 0.15"));
-    return std::nullopt;
-  }
-  return value;
-}
+using common::CheckYamlMapping;
+using Problems = common::YamlProblems;
 
 std::optional<absl::Time> Day(const YAML::Node& node, Problems& problems) {
   absl::Time time;
@@ -82,12 +40,11 @@ absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(file), ":", e.mark.line + 1, ":", e.mark.column + 1, ": error: ", e.msg));
+    return common::YamlSyntaxError(file, e);
   }
   Problems problems(file);
   PriceTable table;
-  if (!CheckMapping(root, "the price table", {"currency", "models", "people"}, problems)) {
+  if (!CheckYamlMapping(root, "the price table", {"currency", "models", "people"}, problems)) {
     return problems.ToStatus();
   }
   if (const YAML::Node currency = root["currency"];
@@ -102,10 +59,10 @@ absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_
       problems.Add(models.Mark(), "models must be a list of entries (- model: ..., from: ...)");
     } else {
       for (const YAML::Node& entry : models) {
-        if (!CheckMapping(entry, "a models entry",
-                          {"model", "from", "per_call", "input_per_million_tokens",
-                           "output_per_million_tokens"},
-                          problems)) {
+        if (!CheckYamlMapping(entry, "a models entry",
+                              {"model", "from", "per_call", "input_per_million_tokens",
+                               "output_per_million_tokens"},
+                              problems)) {
           continue;
         }
         const YAML::Node model = entry["model"];
@@ -120,15 +77,18 @@ absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_
           price.from = absl::InfinitePast();
         }
         if (entry["per_call"])
-          price.per_call = Amount(entry["per_call"], "per_call", problems).value_or(0);
+          price.per_call =
+              common::YamlNonNegativeNumber(entry["per_call"], "per_call", problems).value_or(0);
         if (entry["input_per_million_tokens"]) {
           price.input_per_million_tokens =
-              Amount(entry["input_per_million_tokens"], "input_per_million_tokens", problems)
+              common::YamlNonNegativeNumber(entry["input_per_million_tokens"],
+                                            "input_per_million_tokens", problems)
                   .value_or(0);
         }
         if (entry["output_per_million_tokens"]) {
           price.output_per_million_tokens =
-              Amount(entry["output_per_million_tokens"], "output_per_million_tokens", problems)
+              common::YamlNonNegativeNumber(entry["output_per_million_tokens"],
+                                            "output_per_million_tokens", problems)
                   .value_or(0);
         }
         std::vector<ModelPrice>& prices = table.models_[model.Scalar()];
@@ -150,14 +110,15 @@ absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_
                    "people must be a list of entries (- from: ..., hourly_rate: ...)");
     } else {
       for (const YAML::Node& entry : people) {
-        if (!CheckMapping(entry, "a people entry", {"from", "hourly_rate"}, problems)) continue;
+        if (!CheckYamlMapping(entry, "a people entry", {"from", "hourly_rate"}, problems)) continue;
         absl::Time from = absl::InfinitePast();
         if (entry["from"]) from = Day(entry["from"], problems).value_or(absl::InfinitePast());
         if (!entry["hourly_rate"]) {
           problems.Add(entry.Mark(), "a people entry needs hourly_rate, e.g. hourly_rate: 42.5");
           continue;
         }
-        if (auto rate = Amount(entry["hourly_rate"], "hourly_rate", problems)) {
+        if (auto rate =
+                common::YamlNonNegativeNumber(entry["hourly_rate"], "hourly_rate", problems)) {
           table.hourly_.emplace_back(from, *rate);
         }
       }

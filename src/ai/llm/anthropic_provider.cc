@@ -15,12 +15,6 @@ constexpr std::string_view kWhat = "a message";
 constexpr std::string_view kToolDescription =
     "Record your answer. The input must match the schema.";
 
-int64_t Tokens(const Json& usage, const char* name) {
-  if (!usage.is_object()) return 0;
-  const auto value = usage.find(name);
-  return value != usage.end() && value->is_number_integer() ? value->get<int64_t>() : 0;
-}
-
 }  // namespace
 
 absl::StatusOr<steps::HttpRequest> AnthropicProvider::BuildRequest(const ModelRequest& request,
@@ -35,14 +29,9 @@ absl::StatusOr<steps::HttpRequest> AnthropicProvider::BuildRequest(const ModelRe
                                        {"input_schema", WireSchema(request.schema)}}})},
                {"tool_choice", {{"type", "tool"}, {"name", request.schema_name}}}};
   if (!request.system.empty()) body["system"] = request.system;
-  steps::HttpRequest http;
-  http.method = "POST";
-  http.url = EndpointUrl(config_, "/v1/messages");
+  steps::HttpRequest http = JsonPost(EndpointUrl(config_, "/v1/messages"), body, request.timeout);
   if (!api_key.empty()) http.headers.emplace_back("x-api-key", std::string(api_key));
   http.headers.emplace_back("anthropic-version", config_.anthropic_version);
-  http.headers.emplace_back("content-type", "application/json");
-  http.body = common::CanonicalJson(body);
-  http.timeout = request.timeout;
   return http;
 }
 
@@ -68,9 +57,7 @@ absl::StatusOr<ModelResponse> AnthropicProvider::ParseResponse(const ModelReques
       prose += block["text"].get<std::string>();
     }
   }
-  const std::string stop = message.value("stop_reason", Json()).is_string()
-                               ? message["stop_reason"].get<std::string>()
-                               : "";
+  const std::string stop = StringMember(message, "stop_reason");
   if (tool_input != nullptr) {
     parsed.text = common::CanonicalJson(*tool_input);
     parsed.answer = ParseAnswer(parsed.text);  // invalid UTF-8 repaired
@@ -85,11 +72,9 @@ absl::StatusOr<ModelResponse> AnthropicProvider::ParseResponse(const ModelReques
     parsed.refusal = prose;
   }
   const Json usage = message.value("usage", Json());
-  parsed.input_tokens = Tokens(usage, "input_tokens");
-  parsed.output_tokens = Tokens(usage, "output_tokens");
-  if (message.contains("model") && message["model"].is_string()) {
-    parsed.served_model = message["model"].get<std::string>();
-  }
+  parsed.input_tokens = IntegerMember(usage, "input_tokens");
+  parsed.output_tokens = IntegerMember(usage, "output_tokens");
+  parsed.served_model = StringMember(message, "model");
   return parsed;
 }
 

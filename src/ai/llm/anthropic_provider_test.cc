@@ -70,7 +70,7 @@ TEST_F(AnthropicProviderTest, RequestShape) {
   EXPECT_EQ(sent.url, "https://api.anthropic.com/v1/messages");
   EXPECT_EQ(RequestHeader(sent, "x-api-key"), kKey);
   EXPECT_EQ(RequestHeader(sent, "anthropic-version"), "2023-06-01");
-  EXPECT_EQ(RequestHeader(sent, "content-type"), "application/json");
+  EXPECT_EQ(RequestHeader(sent, "Content-Type"), "application/json");
   EXPECT_EQ(RequestHeader(sent, "Authorization"), "");
   const Json body = Json::parse(sent.body);
   EXPECT_EQ(body, Json::parse(R"(

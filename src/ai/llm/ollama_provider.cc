@@ -15,11 +15,6 @@ namespace {
 
 constexpr std::string_view kWhat = "a chat response";
 
-int64_t Count(const Json& response, const char* name) {
-  const auto value = response.find(name);
-  return value != response.end() && value->is_number_integer() ? value->get<int64_t>() : 0;
-}
-
 }  // namespace
 
 absl::StatusOr<steps::HttpRequest> OllamaProvider::BuildRequest(const ModelRequest& request,
@@ -31,15 +26,10 @@ absl::StatusOr<steps::HttpRequest> OllamaProvider::BuildRequest(const ModelReque
                      {"messages", ChatMessages(request, request.system)},
                      {"format", WireSchema(request.schema)},
                      {"options", std::move(options)}};
-  steps::HttpRequest http;
-  http.method = "POST";
-  http.url = EndpointUrl(config_, "/api/chat");
-  http.headers.emplace_back("Content-Type", "application/json");
+  steps::HttpRequest http = JsonPost(EndpointUrl(config_, "/api/chat"), body, request.timeout);
   if (!api_key.empty() && config_.auth == ProviderConfig::Auth::kBearer) {
     http.headers.emplace_back("Authorization", absl::StrCat("Bearer ", Sv(api_key)));
   }
-  http.body = common::CanonicalJson(body);
-  http.timeout = request.timeout;
   return http;
 }
 
@@ -63,11 +53,9 @@ absl::StatusOr<ModelResponse> OllamaProvider::ParseResponse(const ModelRequest& 
   parsed.finish = reason == "stop"     ? FinishReason::kStop
                   : reason == "length" ? FinishReason::kLength
                                        : FinishReason::kOther;
-  parsed.input_tokens = Count(chat, "prompt_eval_count");
-  parsed.output_tokens = Count(chat, "eval_count");
-  if (chat.contains("model") && chat["model"].is_string()) {
-    parsed.served_model = chat["model"].get<std::string>();
-  }
+  parsed.input_tokens = IntegerMember(chat, "prompt_eval_count");
+  parsed.output_tokens = IntegerMember(chat, "eval_count");
+  parsed.served_model = StringMember(chat, "model");
   return parsed;
 }
 

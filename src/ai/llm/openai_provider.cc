@@ -25,12 +25,6 @@ FinishReason Finish(const Json& reason) {
   return FinishReason::kOther;  // tool_calls, function_call, a server's own
 }
 
-int64_t Tokens(const Json& usage, const char* name) {
-  if (!usage.is_object()) return 0;
-  const auto value = usage.find(name);
-  return value != usage.end() && value->is_number_integer() ? value->get<int64_t>() : 0;
-}
-
 }  // namespace
 
 absl::StatusOr<steps::HttpRequest> OpenAiProvider::BuildRequest(const ModelRequest& request,
@@ -64,10 +58,8 @@ absl::StatusOr<steps::HttpRequest> OpenAiProvider::BuildRequest(const ModelReque
     body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};
   }
-  steps::HttpRequest http;
-  http.method = "POST";
-  http.url = EndpointUrl(config_, "/chat/completions");
-  http.headers.emplace_back("Content-Type", "application/json");
+  steps::HttpRequest http =
+      JsonPost(EndpointUrl(config_, "/chat/completions"), body, request.timeout);
   if (!api_key.empty()) {
     if (config_.auth == ProviderConfig::Auth::kBearer) {
       http.headers.emplace_back("Authorization", absl::StrCat("Bearer ", Sv(api_key)));
@@ -76,8 +68,6 @@ absl::StatusOr<steps::HttpRequest> OpenAiProvider::BuildRequest(const ModelReque
     }
   }
   if (config_.stream) http.headers.emplace_back("Accept", "text/event-stream");
-  http.body = common::CanonicalJson(body);
-  http.timeout = request.timeout;
   return http;
 }
 
@@ -115,8 +105,8 @@ absl::StatusOr<ModelResponse> OpenAiProvider::ParseResponse(const ModelRequest& 
     parsed.answer = StripAddedNulls(request.schema, std::move(parsed.answer));
   }
   const Json usage = completion.value("usage", Json());
-  parsed.input_tokens = Tokens(usage, "prompt_tokens");
-  parsed.output_tokens = Tokens(usage, "completion_tokens");
+  parsed.input_tokens = IntegerMember(usage, "prompt_tokens");
+  parsed.output_tokens = IntegerMember(usage, "completion_tokens");
   if (const auto logprobs = choice.find("logprobs");
       logprobs != choice.end() && logprobs->is_object() && logprobs->contains("content") &&
       (*logprobs)["content"].is_array()) {
@@ -129,10 +119,7 @@ absl::StatusOr<ModelResponse> OpenAiProvider::ParseResponse(const ModelRequest& 
           {token["token"].get<std::string>(), token["logprob"].get<double>()});
     }
   }
-  if (const auto model = completion.find("model");
-      model != completion.end() && model->is_string()) {
-    parsed.served_model = model->get<std::string>();
-  }
+  parsed.served_model = StringMember(completion, "model");
   return parsed;
 }
 

@@ -13,46 +13,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
+#include "common/yaml_problems.h"
 #include "steps/duration.h"
 #include "yaml-cpp/yaml.h"
 
 namespace flowline::ai::llm {
 namespace {
 
-// Collects every problem with its place, for one error that lists them all (the style of
-// monitor/prices.cc, which ai/ cannot include).
-class Problems {
- public:
-  explicit Problems(std::string_view file) : file_(file) {}
-  void Add(const YAML::Mark& mark, std::string_view message) {
-    lines_.push_back(absl::StrCat(Sv(file_), ":", mark.line + 1, ":", mark.column + 1,
-                                  ": error: ", Sv(message)));
-  }
-  bool empty() const { return lines_.empty(); }
-  absl::Status ToStatus() const { return absl::InvalidArgumentError(absl::StrJoin(lines_, "\n")); }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-bool CheckMapping(const YAML::Node& node, std::string_view what,
-                  const std::set<std::string>& allowed, Problems& problems) {
-  if (!node.IsMap()) {
-    problems.Add(node.Mark(),
-                 absl::StrCat(Sv(what), " must be a mapping of ", absl::StrJoin(allowed, ", ")));
-    return false;
-  }
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    if (!allowed.contains(key)) {
-      problems.Add(entry.first.Mark(),
-                   absl::StrCat("unknown key '", key, "' in ", Sv(what),
-                                "; it may have: ", absl::StrJoin(allowed, ", ")));
-    }
-  }
-  return true;
-}
+using common::CheckYamlMapping;
+using Problems = common::YamlProblems;
 
 const std::set<std::string> kProviderKeys = {
     "protocol", "base_url",      "api_key_env", "auth",     "anthropic_version",
@@ -84,16 +53,6 @@ std::optional<int64_t> Count(const YAML::Node& node, std::string_view name, int6
   int64_t value = 0;
   if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), &value) || value < min) {
     problems.Add(node.Mark(), absl::StrCat(Sv(name), " must be a whole number of at least ", min));
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::optional<double> Price(const YAML::Node& node, std::string_view name, Problems& problems) {
-  double value = 0;
-  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value) || value < 0) {
-    problems.Add(node.Mark(), absl::StrCat(Sv(name), " must be a number of at least 0, e.g. ",
-                                           Sv(name), ": 0.15"));
     return std::nullopt;
   }
   return value;
@@ -148,18 +107,20 @@ void ParseModels(const YAML::Node& node, ProviderConfig& config, Problems& probl
       config.models[model] = pricing;
       continue;
     }
-    if (!CheckMapping(prices, absl::StrCat("model ", model),
-                      {"input_per_million_tokens", "output_per_million_tokens"}, problems)) {
+    if (!CheckYamlMapping(prices, absl::StrCat("model ", model),
+                          {"input_per_million_tokens", "output_per_million_tokens"}, problems)) {
       continue;
     }
     if (prices["input_per_million_tokens"]) {
       pricing.input_per_million_tokens =
-          Price(prices["input_per_million_tokens"], "input_per_million_tokens", problems)
+          common::YamlNonNegativeNumber(prices["input_per_million_tokens"],
+                                        "input_per_million_tokens", problems)
               .value_or(0);
     }
     if (prices["output_per_million_tokens"]) {
       pricing.output_per_million_tokens =
-          Price(prices["output_per_million_tokens"], "output_per_million_tokens", problems)
+          common::YamlNonNegativeNumber(prices["output_per_million_tokens"],
+                                        "output_per_million_tokens", problems)
               .value_or(0);
     }
     config.models[model] = pricing;
@@ -167,8 +128,8 @@ void ParseModels(const YAML::Node& node, ProviderConfig& config, Problems& probl
 }
 
 void ParseLimits(const YAML::Node& node, ProviderLimits& limits, Problems& problems) {
-  if (!CheckMapping(node, "limits", {"concurrency", "requests_per_minute", "tokens_per_minute"},
-                    problems)) {
+  if (!CheckYamlMapping(node, "limits", {"concurrency", "requests_per_minute", "tokens_per_minute"},
+                        problems)) {
     return;
   }
   if (node["concurrency"]) {
@@ -186,7 +147,7 @@ void ParseLimits(const YAML::Node& node, ProviderLimits& limits, Problems& probl
 }
 
 void ParseBreaker(const YAML::Node& node, BreakerOptions& breaker, Problems& problems) {
-  if (!CheckMapping(node, "breaker", {"failures", "open_for"}, problems)) return;
+  if (!CheckYamlMapping(node, "breaker", {"failures", "open_for"}, problems)) return;
   if (node["failures"]) {
     breaker.failures = static_cast<int>(
         Count(node["failures"], "failures", 1, problems).value_or(breaker.failures));
@@ -200,7 +161,7 @@ void ParseBreaker(const YAML::Node& node, BreakerOptions& breaker, Problems& pro
 std::optional<ProviderConfig> ParseProvider(const std::string& name, const YAML::Node& node,
                                             Problems& problems) {
   const std::string what = absl::StrCat("provider ", name);
-  if (!CheckMapping(node, what, kProviderKeys, problems)) return std::nullopt;
+  if (!CheckYamlMapping(node, what, kProviderKeys, problems)) return std::nullopt;
   ProviderConfig config;
   config.name = name;
   bool ok = true;
@@ -391,18 +352,6 @@ std::string_view AuthName(ProviderConfig::Auth auth) {
   return "none";
 }
 
-std::string_view StructuredName(ProviderConfig::Structured structured) {
-  switch (structured) {
-    case ProviderConfig::Structured::kJsonSchema:
-      return "json_schema";
-    case ProviderConfig::Structured::kJsonObjectSchema:
-      return "json_object_schema";
-    case ProviderConfig::Structured::kNone:
-      return "none";
-  }
-  return "none";
-}
-
 }  // namespace
 
 std::string_view ProtocolName(ProviderConfig::Protocol protocol) {
@@ -415,6 +364,18 @@ std::string_view ProtocolName(ProviderConfig::Protocol protocol) {
       return "ollama";
   }
   return "openai";
+}
+
+std::string_view StructuredOutputName(ProviderConfig::Structured structured) {
+  switch (structured) {
+    case ProviderConfig::Structured::kJsonSchema:
+      return "json_schema";
+    case ProviderConfig::Structured::kJsonObjectSchema:
+      return "json_object_schema";
+    case ProviderConfig::Structured::kNone:
+      return "none";
+  }
+  return "none";
 }
 
 Json ProviderConfig::Describe() const {
@@ -436,7 +397,7 @@ Json ProviderConfig::Describe() const {
     described["auth"] = AuthName(auth);
   }
   if (protocol == Protocol::kOpenAi) {
-    described["structured_output"] = StructuredName(structured);
+    described["structured_output"] = StructuredOutputName(structured);
     described["logprobs"] = logprobs;
     described["stream"] = stream;
   }
@@ -462,13 +423,12 @@ absl::StatusOr<ProvidersFile> ParseProviders(std::string_view yaml, std::string_
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(file), ":", e.mark.line + 1, ":", e.mark.column + 1, ": error: ", e.msg));
+    return common::YamlSyntaxError(file, e);
   }
   Problems problems(file);
   ProvidersFile parsed;
   if (root.IsNull()) return parsed;  // an empty file: no providers
-  if (!CheckMapping(root, "the providers file", {"currency", "providers"}, problems)) {
+  if (!CheckYamlMapping(root, "the providers file", {"currency", "providers"}, problems)) {
     return problems.ToStatus();
   }
   if (const YAML::Node currency = root["currency"]) {

@@ -71,6 +71,9 @@ absl::StatusOr<ProvidersFile> ParseProviders(std::string_view yaml, std::string_
 // Reads and parses the file at `path` (NotFound if it does not exist).
 absl::StatusOr<ProvidersFile> LoadProviders(const std::string& path);
 
+// The names providers.yaml uses: "openai", "anthropic", "ollama"; "json_schema",
+// "json_object_schema", "none".
 std::string_view ProtocolName(ProviderConfig::Protocol protocol);
+std::string_view StructuredOutputName(ProviderConfig::Structured structured);
 
 }  // namespace flowline::ai::llm

@@ -25,6 +25,16 @@ std::string PercentEncode(std::string_view text) {
 
 }  // namespace
 
+steps::HttpRequest JsonPost(std::string url, const Json& body, absl::Duration timeout) {
+  steps::HttpRequest http;
+  http.method = "POST";
+  http.url = std::move(url);
+  http.headers.emplace_back("Content-Type", "application/json");
+  http.body = common::CanonicalJson(body);
+  http.timeout = timeout;
+  return http;
+}
+
 std::string EndpointUrl(const ProviderConfig& config, std::string_view path) {
   std::string url = absl::StrCat(config.base_url, Sv(path));
   char separator = '?';
@@ -63,6 +73,18 @@ absl::Status UnexpectedBody(std::string_view provider, std::string_view what,
                             std::string_view why) {
   return absl::UnavailableError(absl::StrCat(Sv(provider), ": the response is not ", Sv(what), ": ",
                                              Excerpt(why, kBodyInError)));
+}
+
+int64_t IntegerMember(const Json& object, const char* name) {
+  if (!object.is_object()) return 0;
+  const auto value = object.find(name);
+  return value != object.end() && value->is_number_integer() ? value->get<int64_t>() : 0;
+}
+
+std::string StringMember(const Json& object, const char* name) {
+  if (!object.is_object()) return "";
+  const auto value = object.find(name);
+  return value != object.end() && value->is_string() ? value->get<std::string>() : "";
 }
 
 absl::StatusOr<Json> ResponseJson(std::string_view provider, std::string_view what,

@@ -16,18 +16,6 @@
 namespace flowline::ai::llm {
 namespace {
 
-const char* StructuredKey(ProviderConfig::Structured structured) {
-  switch (structured) {
-    case ProviderConfig::Structured::kJsonSchema:
-      return "json_schema";
-    case ProviderConfig::Structured::kJsonObjectSchema:
-      return "json_object_schema";
-    case ProviderConfig::Structured::kNone:
-      return "none";
-  }
-  return "unknown";
-}
-
 const char* RoleKey(ChatMessage::Role role) {
   return role == ChatMessage::Role::kAssistant ? "assistant" : "user";
 }
@@ -195,7 +183,7 @@ std::string CacheKey(const ProviderConfig& provider, const ModelRequest& request
       {"system", request.system},
       {"messages", std::move(messages)},
       {"schema", request.schema},
-      {"structured", StructuredKey(provider.structured)},
+      {"structured", StructuredOutputName(provider.structured)},
       {"temperature", request.temperature},
       {"seed", request.seed.has_value() ? Json(*request.seed) : Json(nullptr)},
       {"max_tokens", request.max_tokens},
