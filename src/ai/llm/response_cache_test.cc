@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <functional>
+#include <ostream>
 #include <set>
 #include <thread>
 #include <vector>
@@ -37,6 +38,8 @@ struct CacheFactory {
   std::function<std::unique_ptr<ResponseCache>(const std::string& path)> open;
   bool persistent;
 };
+
+void PrintTo(const CacheFactory& factory, std::ostream* out) { *out << factory.name; }
 
 class ResponseCacheConformance : public ::testing::TestWithParam<CacheFactory> {
  protected:
