@@ -152,6 +152,51 @@ TEST(SqliteResponseCacheTest, CountsHitsAndRecordsWhoAnswered) {
   sqlite3_close(db);
 }
 
+TEST(SqliteResponseCacheTest, TwoProgramsShareTheFile) {
+  // serve and an eval of the same workspace open the same cache file at once.
+  common::TempDir dir;
+  absl::StatusOr<std::unique_ptr<ResponseCache>> serve =
+      OpenSqliteResponseCache(dir.File("llm-cache"));
+  absl::StatusOr<std::unique_ptr<ResponseCache>> eval =
+      OpenSqliteResponseCache(dir.File("llm-cache"));
+  ASSERT_TRUE(serve.ok() && eval.ok());
+  std::thread writer([&] {
+    for (int k = 0; k < 50; ++k) {
+      EXPECT_TRUE((*serve)->Put(absl::StrCat("k", k), "openai", "m", Answer("PN-1"), kNow).ok());
+    }
+  });
+  for (int k = 0; k < 50; ++k) {
+    EXPECT_TRUE((*eval)->Put(absl::StrCat("k", k), "openai", "m", Answer("PN-2"), kNow).ok());
+  }
+  writer.join();
+  for (int k = 0; k < 50; ++k) {
+    absl::StatusOr<std::optional<ModelResponse>> a = (*serve)->Get(absl::StrCat("k", k));
+    absl::StatusOr<std::optional<ModelResponse>> b = (*eval)->Get(absl::StrCat("k", k));
+    ASSERT_TRUE(a.ok() && b.ok() && a->has_value() && b->has_value());
+    EXPECT_EQ((*a)->answer, (*b)->answer) << "k" << k;
+  }
+}
+
+TEST(SqliteResponseCacheTest, UnreadableEntryIsDataLossNamingTheFile) {
+  common::TempDir dir;
+  const std::string path = dir.File("llm-cache");
+  absl::StatusOr<std::unique_ptr<ResponseCache>> cache = OpenSqliteResponseCache(path);
+  ASSERT_TRUE(cache.ok());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO llm_responses (key, provider, model, created_at, "
+                         "response_json) VALUES ('bad', 'openai', 'm', 0, '{\"text\":')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  absl::StatusOr<std::optional<ModelResponse>> got = (*cache)->Get("bad");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(got.status().message().find(path), absl::string_view::npos) << got.status();
+  EXPECT_NE(got.status().message().find("delete the file"), absl::string_view::npos);
+}
+
 TEST(SqliteResponseCacheTest, UnopenableFileNamesItAndTheFlag) {
   absl::StatusOr<std::unique_ptr<ResponseCache>> cache =
       OpenSqliteResponseCache("/nonexistent-dir/llm-cache");
