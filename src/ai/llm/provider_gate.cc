@@ -117,10 +117,12 @@ absl::StatusOr<ProviderGate::Permit> ProviderGate::Admit(int64_t estimated_token
     std::unique_lock<std::mutex> lock(mu_);
     // The deadline is on the gate's clock, the wait in real time: with a fake clock that does
     // not move while threads wait, the real wait is the time left when it started.
+    // A deadline years away is waited for as "forever" (steady_clock would overflow).
     const absl::Duration left = deadline - now;
-    const bool forever = deadline == absl::InfiniteFuture();
-    const auto until = std::chrono::steady_clock::now() +
-                       absl::ToChronoNanoseconds(std::max(left, absl::ZeroDuration()));
+    const bool forever = left > absl::Hours(24 * 365);
+    const auto until =
+        std::chrono::steady_clock::now() +
+        absl::ToChronoNanoseconds(std::clamp(left, absl::ZeroDuration(), absl::Hours(24 * 365)));
     while (in_flight_ >= limits_.concurrency) {
       if (forever) {
         slot_freed_.wait(lock);
