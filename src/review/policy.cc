@@ -59,6 +59,9 @@ class Router {
     if (fields != nullptr && fields->is_object()) {
       for (const auto& [name, field] : fields->items()) {
         if (!field.is_object()) continue;
+        // Free text (an llm step's summary) has no value to be right or wrong about: a
+        // workflow-wide threshold would otherwise fire on its missing confidence every time.
+        if (field.value("free_text", false) == true) continue;
         std::optional<double> threshold = ThresholdFor(policy_, step.id, name);
         std::optional<double> confidence = Number(field.value("confidence", Json()));
         if (!threshold.has_value()) continue;
@@ -88,6 +91,19 @@ class Router {
          absl::StrCat(step.id, ": confidence ", Percent(*confidence), " is under ",
                       Percent(*threshold)),
          Json{{"confidence", *confidence}, {"threshold", *threshold}});
+  }
+
+  // An AI step that could not answer (an llm step's `failed`: invalid answers after its retry,
+  // a refusal, its provider's circuit open) has nothing to pass on: a person decides, always.
+  void Failed(const StepView& step, const Json& entry) {
+    const Json& output = entry.contains("output") ? entry["output"] : Json();
+    if (!output.is_object()) return;
+    auto failed = output.find("failed");
+    if (failed == output.end() || !failed->is_object()) return;
+    const std::string kind = failed->value("kind", std::string("failed"));
+    const std::string said = failed->value("message", std::string());
+    Note("ai_failed", step.id, "", true,
+         said.empty() ? absl::StrCat(step.id, " failed: ", kind) : said, Json{{"kind", kind}});
   }
 
   void Unusual(const StepView& step, const Json& entry) {
@@ -184,6 +200,7 @@ RoutingDecision Route(const ExceptionPolicy& policy, const std::vector<StepView>
     const Json* entry = StepEntry(env, step.id);
     if (entry == nullptr) continue;
     if (step.actor == "ai") {
+      router.Failed(step, *entry);
       router.Confidence(step, *entry);
       if (policy.unusual) router.Unusual(step, *entry);
     }

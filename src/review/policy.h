@@ -10,6 +10,9 @@
 //   - an ai step's output `fields: {name: {"value", "confidence", ...}}` (extract): each field's
 //     confidence against its threshold; an ai step without `fields` is judged on its step
 //     confidence;
+//     fields marked `free_text: true` (an llm step's summary) are not judged;
+//   - `failed: {"kind", "message"}` in an ai step's output (llm): it could not answer; always a
+//     reason (ai_failed), whatever the policy switches off;
 //   - `unusual: true` in an ai step's output (classify): the input is unlike anything trained on;
 //   - a `check` step's output `results: [{"name", "passed", "message"}]`: each failed rule.
 #pragma once
@@ -71,7 +74,7 @@ struct RuleVerdict {
 
 struct Reason {
   std::string kind;     // low_confidence | check_failed | unusual | rule | retries_exhausted |
-                        // audit_sample
+                        // audit_sample | ai_failed
   std::string step;     // the step it is about, if any
   std::string name;     // the field, check rule or business rule, if any
   std::string message;  // for people: "total_amount: confidence 0.62 is under 0.90"

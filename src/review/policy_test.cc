@@ -147,6 +147,57 @@ TEST(RouteTest, ARuleThatCannotBeEvaluatedSendsTheCaseToAPersonAndFourEyesFollow
   EXPECT_THAT(decision.reasons[0].message, HasSubstr("could not be evaluated"));
 }
 
+TEST(PolicyTest, FailedAiStepAlwaysRoutes) {
+  ExceptionPolicy policy;  // no thresholds
+  policy.unusual = false;
+  policy.checks = false;
+  const std::vector<StepView> steps = {{"claim", "llm", "ai"}};
+  const Json env = {
+      {"steps",
+       {{"claim",
+         {{"status", "completed"},
+          {"output",
+           {{"fields", {{"amount", {{"value", nullptr}, {"confidence", 0}}}}},
+            {"answer", nullptr},
+            {"failed",
+             {{"kind", "invalid_answer"},
+              {"message", "/amount: expected number (1 of 1 samples after one retry)"}}}}},
+          {"skipped", false}}}}}};
+  RoutingDecision decision = Route(policy, steps, env, {}, "claims", "C-1");
+  EXPECT_TRUE(decision.to_person);
+  ASSERT_EQ(decision.reasons.size(), 1u);
+  EXPECT_EQ(decision.reasons[0].ToJson(),
+            (Json{{"kind", "ai_failed"},
+                  {"step", "claim"},
+                  {"message", "/amount: expected number (1 of 1 samples after one retry)"},
+                  {"values", {{"kind", "invalid_answer"}}}}));
+  // An answer without `failed` gives no such reason.
+  Json answered = env;
+  answered["steps"]["claim"]["output"].erase("failed");
+  EXPECT_FALSE(Route(policy, steps, answered, {}, "claims", "C-1").to_person);
+}
+
+TEST(PolicyTest, FreeTextFieldIsNotJudged) {
+  const std::vector<StepView> steps = {{"claim", "llm", "ai"}};
+  const Json env = {
+      {"steps",
+       {{"claim",
+         {{"status", "completed"},
+          {"output",
+           {{"fields",
+             {{"summary",
+               {{"value", "Rear-end collision"}, {"confidence", nullptr}, {"free_text", true}}},
+              {"amount", {{"value", 10}, {"confidence", 0.95}}}}}}},
+          {"skipped", false}}}}}};
+  RoutingDecision decision = Route(Policy(), steps, env, {}, "claims", "C-1");
+  EXPECT_FALSE(decision.to_person) << decision.ToJson().dump();
+  // The same field without the mark has no confidence: it fires.
+  Json unmarked = env;
+  unmarked["steps"]["claim"]["output"]["fields"]["summary"].erase("free_text");
+  EXPECT_THAT(Kinds(Route(Policy(), steps, unmarked, {}, "claims", "C-1")),
+              ElementsAre("low_confidence:summary"));
+}
+
 TEST(AuditDrawTest, IsDeterministicAndDependsOnWorkflowAndKey) {
   EXPECT_EQ(AuditDraw("wf", "k1"), AuditDraw("wf", "k1"));
   EXPECT_NE(AuditDraw("wf", "k1"), AuditDraw("wf", "k2"));
