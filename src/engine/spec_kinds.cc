@@ -3,7 +3,9 @@
 // check its own configuration (StepKind::Prepare) and places those problems in the file too.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -206,6 +208,36 @@ std::optional<Location> SyntaxErrorLocation(std::string_view source, const StepS
   return LocateInScalar(source, node, OffsetOf(node.Scalar(), line, column));
 }
 
+bool IsGate(const StepSpec& step) {
+  auto it = step.with.find("gate");
+  return step.uses == "review" && it != step.with.end() && it->is_boolean() && it->get<bool>();
+}
+
+// An `llm` step that routes its failures (on_failure: route, the default) completes with
+// `failed` for the exception policy to send to a person; without a gate after it, the case would
+// carry on with no answer. (A step with mode: off never asks a model, so never fails that way.)
+void CheckFailureRouting(const ParsedSpec& parsed, DiagnosticSink& sink) {
+  const WorkflowSpec& spec = parsed.spec;
+  std::map<std::string, std::set<std::string>> needs;
+  for (size_t i = 0; i < spec.steps.size(); ++i) {
+    const StepSpec& step = spec.steps[i];
+    if (step.uses != "llm" || step.id.empty()) continue;
+    if (step.with.value("mode", Json("replace")) == "off") continue;
+    if (step.with.value("on_failure", Json("route")) != "route") continue;
+    if (needs.empty()) needs = TransitiveNeeds(spec);
+    const bool gated = std::any_of(spec.steps.begin(), spec.steps.end(), [&](const StepSpec& s) {
+      return IsGate(s) && needs[s.id].contains(step.id);
+    });
+    if (gated) continue;
+    auto written = step.param_locations.find("with.on_failure");
+    sink.Add(
+        written != step.param_locations.end() ? written->second : parsed.sources[i].uses_location,
+        absl::StrCat("llm step '", step.id,
+                     "' routes failures to a person, but the workflow has no gate after it"),
+        "add a review step with `gate: true` after it, or set `on_failure: fail`");
+  }
+}
+
 }  // namespace
 
 void CheckStepKinds(const steps::StepKindRegistry& registry, std::string_view source,
@@ -237,6 +269,7 @@ void CheckStepKinds(const steps::StepKindRegistry& registry, std::string_view so
       sink.Add(location, absl::StrCat(step, ": ", error.message), error.hint);
     }
   }
+  CheckFailureRouting(parsed, sink);
 }
 
 }  // namespace flowline::engine::internal

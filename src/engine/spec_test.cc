@@ -364,6 +364,81 @@ TEST(SpecTest, SixDifferentMistakesAreAllReported) {
                                   "least 1, not 0"));
 }
 
+// A review kind with gates and an llm kind, for the checks between them.
+std::vector<std::string> DiagnoseLlm(const std::string& text) {
+  static const steps::StepKindRegistry* registry = [] {
+    auto* r = new steps::StepKindRegistry;
+    using steps::Actor;
+    using steps::ParamType;
+    r->Register(std::make_unique<FakeKind>(
+        steps::StepKindInfo{
+            "review", "A person decides", {Actor::kHuman}, {Param("gate", ParamType::kBoolean)}},
+        nullptr));
+    r->Register(std::make_unique<FakeKind>(
+        steps::StepKindInfo{"llm",
+                            "Asks a language model",
+                            {Actor::kAi},
+                            {Param("prompt", ParamType::kString, false, true),
+                             Param("on_failure", ParamType::kString, false, true),
+                             Param("mode", ParamType::kString, false, true)}},
+        nullptr));
+    return r;
+  }();
+  std::vector<Diagnostic> diagnostics;
+  absl::StatusOr<WorkflowSpec> spec = ParseSpec(text, "spec.yaml", *registry, &diagnostics);
+  std::vector<std::string> out;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    out.push_back(diagnostic.ToString().substr(std::string("spec.yaml:").size()));
+  }
+  return out;
+}
+
+TEST(SpecTest, LlmRouteWithoutGateIsAnError) {
+  const std::string hint =
+      " (hint: add a review step with `gate: true` after it, or set `on_failure: fail`)";
+  EXPECT_THAT(DiagnoseLlm(R"(workflow: claims
+steps:
+  - id: claim
+    uses: llm
+    with: { prompt: "Claim {{input.id}}" }
+  - id: fail_fast
+    uses: llm
+    needs: []
+    with: { prompt: "x", on_failure: route }
+  - id: review
+    uses: review
+    needs: [fail_fast]
+    with: { gate: true }
+)"),
+              ElementsAre("4:11: error: llm step 'claim' routes failures to a person, but the "
+                          "workflow has no gate after it" +
+                          hint));
+  // A gate before the step does not count.
+  EXPECT_THAT(DiagnoseLlm(R"(workflow: claims
+steps:
+  - id: review
+    uses: review
+    with: { gate: true }
+  - id: claim
+    uses: llm
+    with: { prompt: "x", on_failure: route }
+)"),
+              ElementsAre("8:38: error: llm step 'claim' routes failures to a person, but the "
+                          "workflow has no gate after it" +
+                          hint));
+  // Failing instead of routing, or never asking (mode: off), needs no gate.
+  EXPECT_THAT(DiagnoseLlm(R"(workflow: claims
+steps:
+  - id: claim
+    uses: llm
+    with: { prompt: "x", on_failure: fail }
+  - id: fields
+    uses: llm
+    with: { mode: "off" }
+)"),
+              ::testing::IsEmpty());
+}
+
 TEST(SpecTest, ExpressionErrorsPointIntoTheScalarThatHoldsThem) {
   // A literal block: the template's line N is N lines below the `|`, at the block's indentation.
   EXPECT_THAT(Diagnose(R"(workflow: block
