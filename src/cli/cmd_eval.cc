@@ -301,8 +301,10 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
                   "deployed version: NAME (the live one) or NAME@VERSION (a hash or its start) — "
                   "in a scratch store with side effects suppressed (steps that write outside "
                   "flowline, such as sql and http, do not write), scoring its extract step");
-  cmd->add_option("--step", args->step,
-                  "With --workflow: the step whose fields are scored (default: its extract step)");
+  cmd->add_option(
+      "--step", args->step,
+      "With --workflow: the step whose fields are scored (default: the gate's fields_step, "
+      "else the first extract, else the first llm step)");
   cmd->add_option("--workers", args->workers, "With --workflow: threads executing steps")
       ->check(CLI::Range(1, 64));
   cmd->add_option(

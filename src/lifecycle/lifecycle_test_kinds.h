@@ -1,5 +1,6 @@
 // Test step kinds for lifecycle/ tests (and EnvironmentTest, a fixture that runs with them): an
-// "extract" and a "classify" that answer what the case's input says, so a workflow's evaluation can
+// "extract" and a "classify" (and an "llm" that answers as the extract does) that answer what the
+// case's input says, so a workflow's evaluation can
 // be checked against hand-computed figures without a trained model. Register them with the system
 // kinds (script, review, sql, ...).
 #pragma once
@@ -32,7 +33,7 @@ class EchoKind final : public steps::StepKind {
   const steps::StepKindInfo& Info() const override { return info_; }
   std::unique_ptr<steps::PreparedStep> Prepare(std::string_view, const Json&,
                                                std::vector<steps::ConfigError>*) const override {
-    return std::make_unique<Prepared>(info_.name == "extract");
+    return std::make_unique<Prepared>(info_.name != "classify");
   }
 
  private:
@@ -70,6 +71,7 @@ inline void RegisterTestKinds(steps::StepKindRegistry& registry) {
   steps::RegisterSystemStepKinds(registry);
   registry.Register(std::make_unique<EchoKind>("extract"));
   registry.Register(std::make_unique<EchoKind>("classify"));
+  registry.Register(std::make_unique<EchoKind>("llm"));  // answers as extract does
 }
 
 // A test whose evaluations run with the test kinds, a fake clock and a seeded random source.

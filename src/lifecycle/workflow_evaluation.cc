@@ -35,11 +35,15 @@ bool Settled(const store::RunDetail& detail) {
 void ReadFields(const Json& output, quality::DocumentResult& result) {
   if (!output.contains("fields") || !output["fields"].is_object()) return;
   for (const auto& [name, field] : output["fields"].items()) {
+    if (!field.is_object() || field.value("free_text", Json(false)) == true) continue;
     quality::FieldResult value;
     if (field.contains("normalized") && field["normalized"].is_string()) {
       value.normalized = field["normalized"].get<std::string>();
     }
-    value.confidence = field.value("confidence", 0.0);
+    // An llm step without a confidence method gives null: as sure as nothing.
+    value.confidence = field.contains("confidence") && field["confidence"].is_number()
+                           ? field["confidence"].get<double>()
+                           : 0.0;
     if (field.contains("evidence") && field["evidence"].is_object()) {
       value.evidence = field["evidence"].value("text", std::string());
     }
@@ -99,17 +103,31 @@ absl::StatusOr<WorkflowEvaluation> EvaluateWorkflow(const Environment& env,
   evaluation.workflow = deployed.workflow;
   evaluation.version = deployed.version;
   evaluation.step = options.step;
+  // The scored step, unless named: the one whose fields the gate's people review, else the
+  // first extract, else the first llm step.
+  std::string gate_fields, first_extract, first_llm;
   for (const engine::PlannedStep& step : plan->steps()) {
     const std::string& kind = step.kind->Info().name;
-    if (evaluation.step.empty() && kind == "extract") evaluation.step = step.spec->id;
+    const Json& with = step.spec->with;
+    if (gate_fields.empty() && kind == "review" && with.is_object() &&
+        with.value("gate", Json(false)) == true && with.value("fields_step", Json()).is_string()) {
+      gate_fields = with["fields_step"].get<std::string>();
+    }
+    if (first_extract.empty() && kind == "extract") first_extract = step.spec->id;
+    if (first_llm.empty() && kind == "llm") first_llm = step.spec->id;
     if (evaluation.classify_step.empty() && kind == "classify") {
       evaluation.classify_step = step.spec->id;
     }
   }
+  if (evaluation.step.empty()) {
+    evaluation.step = !gate_fields.empty()     ? gate_fields
+                      : !first_extract.empty() ? first_extract
+                                               : first_llm;
+  }
   if (evaluation.step.empty() || plan->Find(evaluation.step) == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(Sv(source_name),
-                     evaluation.step.empty() ? " has no extract step"
+                     evaluation.step.empty() ? " has no extract or llm step"
                                              : absl::StrCat(" has no step '", evaluation.step, "'"),
                      ": name the step whose fields to score with --step"));
   }

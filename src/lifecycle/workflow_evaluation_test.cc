@@ -146,6 +146,44 @@ TEST_F(WorkflowEvaluationTest, ScoresTheStepNamedAndRefusesAMissingOne) {
   EXPECT_THAT(std::string(evaluation.status().message()), HasSubstr("--step"));
 }
 
+TEST_F(WorkflowEvaluationTest, ScoresTheLlmStepByDefault) {
+  // A trained extractor first, then an llm step whose fields the gate reviews: the gate's
+  // fields_step is scored. Without the gate naming one, the first extract would be.
+  constexpr char kLlmSpec[] = R"yaml(
+workflow: claims
+steps:
+  - id: draft
+    uses: extract
+    actor: ai
+    with: { fields: { total: { value: "99.00", confidence: 0.2 } } }
+  - id: claim
+    uses: llm
+    actor: ai
+    with: { fields: "${{ input.fields }}" }
+  - id: review
+    uses: review
+    actor: human
+    with: { gate: true, decisions: [approve, correct, reject], fields_step: claim }
+)yaml";
+  AddCase("a", 0.95, "10.00");
+  absl::StatusOr<WorkflowEvaluation> evaluation =
+      EvaluateWorkflow(env_, kLlmSpec, "claims.yaml", dataset_, {});
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  EXPECT_EQ(evaluation->step, "claim");
+  ASSERT_EQ(evaluation->results.size(), 1u);
+  EXPECT_EQ(evaluation->results[0].fields.at("total").normalized, "10.00");
+  EXPECT_DOUBLE_EQ(evaluation->results[0].fields.at("total").confidence, 0.95);
+
+  // A workflow with only an llm step: that one.
+  std::string only_llm = kLlmSpec;
+  only_llm.replace(only_llm.find("fields_step: claim"), 18, "queue: claims");
+  only_llm.erase(only_llm.find("  - id: draft"),
+                 only_llm.find("  - id: claim") - only_llm.find("  - id: draft"));
+  evaluation = EvaluateWorkflow(env_, only_llm, "claims.yaml", dataset_, {});
+  ASSERT_TRUE(evaluation.ok()) << evaluation.status();
+  EXPECT_EQ(evaluation->step, "claim");
+}
+
 TEST_F(WorkflowEvaluationTest, NamesTheCaseWhoseInputCannotBeRead) {
   quality::LabelledDocument doc;
   doc.id = "gone";
