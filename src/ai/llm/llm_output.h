@@ -2,8 +2,8 @@
 // evaluation and tuning treat both alike (docs/llm.md §"Output"):
 //   {"fields": {name: {"value", "normalized", "confidence", "agreement": [k, n]}},
 //    "values": {name: normalized}, "answer": {...}, "confidence": lowest field confidence,
-//    "llm": {"provider", "model", "served_model", "samples", "valid_samples", "cached", "calls",
-//            "schema_retries", "confidence_method", "finish"}}
+//    "llm": {"provider", "model", "served_model", "samples", "valid_samples", "schema_retries",
+//            "confidence_method", "finish"}}
 // plus, when no answer could be used, "failed": {"kind", "message"}, which the exception
 // policy always routes to a person (review/policy.h, reason ai_failed).
 //
