@@ -323,7 +323,9 @@ class PreparedLlm final : public steps::PreparedStep {
     if (s_.mode == Mode::kOff) return;
     label_ = absl::StrCat(s_.provider, "/", s_.model);
     Json describe = s_.entry->config->Describe();
-    if (describe.is_object()) describe.erase("key");  // "set"/"missing" is not the model
+    // What shapes the answers, not how they are fetched: a new rate limit or a key set since
+    // is not a new model.
+    for (const char* how : {"key", "limits", "breaker", "timeout", "stream"}) describe.erase(how);
     model_ref_ =
         steps::ModelRef{label_, common::Sha256Hex(common::CanonicalJson(
                                     Json{{"provider", describe},
