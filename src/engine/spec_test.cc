@@ -155,9 +155,10 @@ std::vector<std::filesystem::path> SpecFiles(const std::string& folder) {
 }
 
 // The diagnostics of `text` as "line:column: error: message (hint: ...)", without the file.
-std::vector<std::string> Diagnose(const std::string& text) {
+std::vector<std::string> Diagnose(const std::string& text,
+                                  const steps::StepKindRegistry& registry = TestRegistry()) {
   std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<WorkflowSpec> spec = ParseSpec(text, "spec.yaml", TestRegistry(), &diagnostics);
+  absl::StatusOr<WorkflowSpec> spec = ParseSpec(text, "spec.yaml", registry, &diagnostics);
   EXPECT_EQ(spec.ok(), diagnostics.empty());
   std::vector<std::string> out;
   for (const Diagnostic& diagnostic : diagnostics) {
@@ -384,13 +385,7 @@ std::vector<std::string> DiagnoseLlm(const std::string& text) {
         nullptr));
     return r;
   }();
-  std::vector<Diagnostic> diagnostics;
-  absl::StatusOr<WorkflowSpec> spec = ParseSpec(text, "spec.yaml", *registry, &diagnostics);
-  std::vector<std::string> out;
-  for (const Diagnostic& diagnostic : diagnostics) {
-    out.push_back(diagnostic.ToString().substr(std::string("spec.yaml:").size()));
-  }
-  return out;
+  return Diagnose(text, *registry);
 }
 
 TEST(SpecTest, LlmRouteWithoutGateIsAnError) {
