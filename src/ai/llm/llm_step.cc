@@ -317,9 +317,8 @@ struct Usage {
 
 class PreparedLlm final : public steps::PreparedStep {
  public:
-  PreparedLlm(const steps::StepKindInfo& info, std::shared_ptr<LlmStep::Shared> shared,
-              Settings settings)
-      : info_(info), shared_(std::move(shared)), s_(std::move(settings)) {
+  PreparedLlm(std::shared_ptr<LlmStep::Shared> shared, Settings settings)
+      : shared_(std::move(shared)), s_(std::move(settings)) {
     if (s_.mode == Mode::kOff) return;
     label_ = absl::StrCat(s_.provider, "/", s_.model);
     Json describe = s_.entry->config->Describe();
@@ -605,7 +604,6 @@ class PreparedLlm final : public steps::PreparedStep {
     return outcome;
   }
 
-  const steps::StepKindInfo& info_;
   const std::shared_ptr<LlmStep::Shared> shared_;
   const Settings s_;
   std::string label_;  // "<provider>/<model>": how measures and prices name the model
@@ -669,7 +667,7 @@ std::unique_ptr<steps::PreparedStep> LlmStep::Prepare(std::string_view step_id, 
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   Settings settings = ReadSettings(r, *shared_, step_id);
   if (!r.Report(errors)) return nullptr;
-  return std::make_unique<PreparedLlm>(info_, shared_, std::move(settings));
+  return std::make_unique<PreparedLlm>(shared_, std::move(settings));
 }
 
 }  // namespace flowline::ai::llm

@@ -431,5 +431,52 @@ TEST_F(LlmStepTest, CircuitOpenRoutesImmediately) {
   EXPECT_EQ(fake_.Count(), 1);
 }
 
+TEST_F(LlmStepTest, RefusedAndCutOffAnswersAreRetriedThenRouted) {
+  fake_.Script(std::string(kOpenAiPath), {KindReply(Reply::Kind::kRefusal, kAnswer),
+                                          KindReply(Reply::Kind::kRefusal, kAnswer)});
+  StepOutcome outcome = Run(With());
+  ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
+  EXPECT_EQ(outcome.output["failed"]["kind"], "refused");
+  EXPECT_THAT(outcome.output["failed"]["message"].get<std::string>(),
+              HasSubstr("the model refused"));
+  EXPECT_EQ(outcome.output["llm"]["finish"], "refused");
+  EXPECT_EQ(fake_.Count(), 2);
+
+  fake_.Script(std::string(kOpenAiPath),
+               {KindReply(Reply::Kind::kLength, kAnswer), AnswerReply(kAnswer)});
+  outcome = Run(With({{"seed", 1}}));
+  ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
+  EXPECT_FALSE(outcome.output.contains("failed")) << outcome.output.dump();
+  EXPECT_THAT(LastUserMessage(fake_.Requests()[3]), HasSubstr("cut off at max_tokens (1024)"));
+}
+
+TEST_F(LlmStepTest, AsksAnthropicAndOllamaInTheirOwnProtocols) {
+  for (ProviderConfig::Protocol protocol :
+       {ProviderConfig::Protocol::kAnthropic, ProviderConfig::Protocol::kOllama}) {
+    config_ = testing::TestProvider("openai", protocol, fake_);
+    // TestProvider's auth: none is for the OpenAI protocol; Anthropic's is always x-api-key.
+    if (protocol == ProviderConfig::Protocol::kAnthropic) config_.auth = ProviderConfig::Auth{};
+    kind_.reset();
+    fake_.Answer([](const testing::RecordedRequest&) { return AnswerReply(kAnswer); });
+    const int before = fake_.Count();
+    StepOutcome outcome = Run(With({{"samples", 2}}));
+    ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
+    EXPECT_EQ(outcome.output["answer"], kAnswer);
+    EXPECT_EQ(outcome.output["fields"]["amount"]["confidence"], 1.0);
+    EXPECT_EQ(fake_.Count(), before + 2);
+    const testing::RecordedRequest request = fake_.Requests().back();
+    if (protocol == ProviderConfig::Protocol::kAnthropic) {
+      EXPECT_EQ(request.path, testing::kAnthropicPath);
+      EXPECT_EQ(request.body["tool_choice"]["name"], "claim");
+      EXPECT_FALSE(request.body.contains("seed"));
+    } else {
+      EXPECT_EQ(request.path, testing::kOllamaPath);
+      EXPECT_EQ(request.body["options"]["seed"], 43);
+      // x-flowline-* annotations are flowline's own: never sent.
+      EXPECT_FALSE(request.body["format"]["properties"]["amount"].contains("x-flowline-type"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace flowline::ai::llm
