@@ -210,8 +210,11 @@ absl::Status MeasureFold::AddStep(const store::Record& record, const RunFacts& r
   if (model.empty()) model = record.actor;
   // Per step, and for the run as a whole: a workflow's cost over time then reads only run-level
   // rows (docs/measures.md).
+  // An attempt that called nothing (an llm step answered from its cache, or switched off)
+  // adds no row: a model with zero calls would show in every report.
+  const int64_t calls = IntMember(usage, "calls", 1);
   for (const std::string& step : {record.step_id, std::string()}) {
-    Count(run, record.at, step, measure::kModelCalls, model, IntMember(usage, "calls", 1), 0);
+    if (calls > 0) Count(run, record.at, step, measure::kModelCalls, model, calls, 0);
     if (const int64_t in = IntMember(usage, "input_tokens", 0); in > 0) {
       Count(run, record.at, step, measure::kInputTokens, model, in, 0);
     }

@@ -90,6 +90,12 @@ TEST(MeasureFoldTest, ModelUseComesFromUsageOrTheActor) {
   // System steps call no model.
   ASSERT_TRUE(
       fold.Add(Rec("r1", "post", "step.completed", "system:sql", R"({"duration_us":3000})")).ok());
+  // An llm step answered from its cache, or switched off (mode: off), called nothing.
+  ASSERT_TRUE(fold.Add(Rec("r1", "cached", "step.completed", "ai:llm",
+                           R"({"usage":{"model":"gpt-x","calls":0,"cached":1}})"))
+                  .ok());
+  ASSERT_TRUE(
+      fold.Add(Rec("r1", "off", "step.completed", "ai:llm", R"({"usage":{"calls":0}})")).ok());
   EXPECT_EQ(fold.skipped(), 0);
   auto t = Totals(fold);
   EXPECT_EQ(t["ask:model.calls/gpt-x"].first, 3);
@@ -97,6 +103,8 @@ TEST(MeasureFoldTest, ModelUseComesFromUsageOrTheActor) {
   EXPECT_EQ(t["model.calls/gpt-x"].first, 3);
   EXPECT_EQ(t["model.tokens.input/gpt-x"].first, 2200);
   EXPECT_EQ(t["model.calls/ai:classify"].first, 1);
+  EXPECT_FALSE(t.contains("cached:model.calls/gpt-x"));
+  EXPECT_FALSE(t.contains("model.calls/ai:llm"));
   EXPECT_EQ(t["ask:model.tokens.input/gpt-x"].first, 2200);
   EXPECT_EQ(t["ask:model.tokens.output/gpt-x"].first, 300);
   EXPECT_EQ(t["ask:steps.completed"].first, 1);
