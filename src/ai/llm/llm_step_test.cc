@@ -200,6 +200,33 @@ TEST_F(LlmStepTest, ModeOffPassesPriorThroughWithoutProvider) {
   EXPECT_EQ(fake_.Count(), 0);
 }
 
+TEST_F(LlmStepTest, FallbackAsksOnlyWhenThePriorIsUnsure) {
+  fake_.Answer([](const testing::RecordedRequest&) { return AnswerReply(kAnswer); });
+  const Json sure = {{"fields",
+                      {{"policy_number", {{"normalized", "PN-000001"}, {"confidence", 0.99}}},
+                       {"amount", {{"normalized", "99.00"}, {"confidence", 0.95}}}}},
+                     {"values", {{"policy_number", "PN-000001"}, {"amount", "99.00"}}},
+                     {"confidence", 0.95}};
+  Json with = With({{"mode", "fallback"}, {"prior", sure}, {"below", 0.9}});
+  StepOutcome outcome = Run(with);
+  ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
+  EXPECT_EQ(fake_.Count(), 0);
+  EXPECT_EQ(outcome.output["llm"], (Json{{"used", false}}));
+  EXPECT_EQ(outcome.output["values"]["amount"], "99.00");
+
+  Json unsure = sure;
+  unsure["fields"]["amount"]["confidence"] = 0.5;
+  with["prior"] = unsure;
+  outcome = Run(with);
+  ASSERT_EQ(outcome.kind, StepOutcome::Kind::kCompleted) << outcome.error;
+  EXPECT_EQ(fake_.Count(), 1);
+  EXPECT_EQ(outcome.output["fields"]["policy_number"]["source"], "model");
+  EXPECT_EQ(outcome.output["values"]["policy_number"], "PN-000001");
+  EXPECT_EQ(outcome.output["fields"]["amount"]["source"], "llm");
+  EXPECT_EQ(outcome.output["values"]["amount"], "1250.50");
+  EXPECT_EQ(outcome.output["llm"]["provider"], "openai");
+}
+
 TEST_F(LlmStepTest, ValidAnswerGivesExtractShapedOutput) {
   fake_.Script(std::string(kOpenAiPath), {AnswerReply(kAnswer)});
   StepOutcome outcome = Run(With({{"free_text", {"summary"}}}));
