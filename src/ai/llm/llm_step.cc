@@ -549,10 +549,9 @@ class PreparedLlm final : public steps::PreparedStep {
       if (!result.ok()) {
         const absl::Status& status = result.status();
         if (IsCircuitOpen(status) && s_.route_failures) {
-          return Failed(
-              "provider_unavailable",
-              absl::StrCat("provider ", s_.provider, " is unavailable: ", status.message()), usage,
-              0, "", "none");
+          // The gate's message says it all: "provider openai is unavailable: circuit open ...".
+          return Failed("provider_unavailable", std::string(status.message()), usage, 0, "",
+                        "none");
         }
         return Fail(std::string(status.message()), ErrorClassOf(status), RetryAfterOf(status),
                     usage);

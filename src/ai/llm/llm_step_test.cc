@@ -26,6 +26,7 @@ using ::testing::IsEmpty;
 using testing::KindReply;
 using testing::kOpenAiPath;
 using testing::Reply;
+using ::testing::StartsWith;
 using testing::StatusReply;
 
 // The curl client, with a transport failure injected on demand; remembers the last timeout.
@@ -445,7 +446,8 @@ TEST_F(LlmStepTest, CircuitOpenRoutesImmediately) {
   EXPECT_EQ(fake_.Count(), 1);  // no request sent
   EXPECT_EQ(outcome.output["failed"]["kind"], "provider_unavailable");
   EXPECT_THAT(outcome.output["failed"]["message"].get<std::string>(),
-              HasSubstr("provider openai is unavailable"));
+              StartsWith("provider openai is unavailable: circuit open after 1 failure, retrying "
+                         "it at "));
   EXPECT_EQ(outcome.confidence, 0.0);
   EXPECT_EQ(outcome.usage->at("calls"), 0);
   // With on_failure: fail the attempt fails, to be retried after the circuit's wait.

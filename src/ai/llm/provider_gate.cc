@@ -107,7 +107,9 @@ absl::StatusOr<ProviderGate::Permit> ProviderGate::Admit(int64_t estimated_token
     const absl::Time reopens = breaker_.reopens_at();
     return CircuitOpenError(
         absl::StrCat("provider ", provider_, " is unavailable: circuit open after ",
-                     breaker_.consecutive_failures(), " failures, retrying it at ",
+                     breaker_.consecutive_failures(),
+                     breaker_.consecutive_failures() == 1 ? " failure" : " failures",
+                     ", retrying it at ",
                      absl::FormatTime("%H:%M:%SZ", reopens, absl::UTCTimeZone())),
         std::max(reopens - now, absl::ZeroDuration()));
   }
