@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -12,6 +11,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "samples/rng.h"
+#include "samples/sample_files.h"
 
 namespace flowline::samples {
 namespace {
@@ -284,7 +284,8 @@ GeneratedClaim MakeClaim(const ClaimsOptions& options, int index, ClaimPolicy& p
                   {"incident_date", Iso(day)},
                   {"amount", amount_normalised},
                   {"currency", policy.currency}};
-  const bool new_policy = day - from < 30;
+  // The workflow sees the policy only when it is in the table.
+  const bool new_policy = in_table && day - from < 30;
   if (!signals.empty() || (new_policy && amount > 0.5 * policy.limit)) {
     claim.route = "suspected_fraud";
   } else if (amount <= 1500 && category != "liability") {
@@ -296,26 +297,6 @@ GeneratedClaim MakeClaim(const ClaimsOptions& options, int index, ClaimPolicy& p
   claim.checks_pass =
       in_table && active && !not_covered && amount <= policy.limit && report_days <= 90;
   return claim;
-}
-
-absl::Status CheckShare(const char* flag, double value) {
-  if (!(value >= 0.0 && value <= 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s must be a share between 0 and 1 (e.g. 0.1), got %g", flag, value));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (out) out.close();
-  if (!out) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", Sv(path.string()),
-                                               ": check that the folder is writable and the disk "
-                                               "is not full"));
-  }
-  return absl::OkStatus();
 }
 
 constexpr char kFieldsYaml[] =
@@ -387,7 +368,8 @@ absl::StatusOr<ClaimsSummary> GenerateClaims(const ClaimsOptions& options) {
   ClaimsSummary summary;
   std::string lines;
   for (const GeneratedClaim& claim : batch.claims) {
-    RETURN_IF_ERROR(WriteText(dir / "cases" / (claim.id + ".json"), claim.input.dump(2) + "\n"));
+    RETURN_IF_ERROR(
+        WriteSampleFile(dir / "cases" / (claim.id + ".json"), claim.input.dump(2) + "\n"));
     absl::StrAppend(&lines, ClaimCaseLine(claim).dump(), "\n");
     ++summary.claims;
     ++summary.by_route[claim.route];
@@ -395,9 +377,9 @@ absl::StatusOr<ClaimsSummary> GenerateClaims(const ClaimsOptions& options) {
   }
   summary.policies = static_cast<int>(batch.policies.size());
   summary.unknown_policy = summary.claims - summary.policies;
-  RETURN_IF_ERROR(WriteText(dir / "claims.jsonl", lines));
-  RETURN_IF_ERROR(WriteText(dir / "fields.yaml", kFieldsYaml));
-  RETURN_IF_ERROR(WriteText(dir / "policies.csv", PoliciesCsv(batch.policies)));
+  RETURN_IF_ERROR(WriteSampleFile(dir / "claims.jsonl", lines));
+  RETURN_IF_ERROR(WriteSampleFile(dir / "fields.yaml", kFieldsYaml));
+  RETURN_IF_ERROR(WriteSampleFile(dir / "policies.csv", PoliciesCsv(batch.policies)));
   return summary;
 }
 

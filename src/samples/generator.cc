@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +10,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "samples/render.h"
+#include "samples/sample_files.h"
 #include "samples/scan.h"
 
 namespace flowline::samples {
@@ -20,26 +20,6 @@ namespace {
 // its scan is degraded. Separate streams keep e.g. the scan noise from shifting the content.
 constexpr uint64_t kLayoutStream = 0x6c61796f7574ULL;
 constexpr uint64_t kScanStream = 0x7363616e6e6572ULL;
-
-absl::Status CheckShare(const char* flag, double value) {
-  if (!(value >= 0.0 && value <= 1.0)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s must be a share between 0 and 1 (e.g. 0.25), got %g", flag, value));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status WriteFile(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (out) out.close();
-  if (!out) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", Sv(path.string()),
-                                               ": check that the folder is writable and the "
-                                               "disk is not full"));
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -138,8 +118,8 @@ absl::Status WriteReferenceData(const std::filesystem::path& dir,
                              Cents(doc.total_cents), ",", doc.currency, "\n");
     }
   }
-  RETURN_IF_ERROR(WriteFile(dir / "vendors.csv", vendors));
-  return WriteFile(dir / "purchase_orders.csv", orders);
+  RETURN_IF_ERROR(WriteSampleFile(dir / "vendors.csv", vendors));
+  return WriteSampleFile(dir / "purchase_orders.csv", orders);
 }
 
 absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
@@ -170,7 +150,7 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
     } else {
       ASSIGN_OR_RETURN(bytes, RenderPdf(sample.layout.page));
     }
-    RETURN_IF_ERROR(WriteFile(dir / sample.file, bytes));
+    RETURN_IF_ERROR(WriteSampleFile(dir / sample.file, bytes));
     summary.bytes += static_cast<int64_t>(bytes.size());
     ++summary.documents;
     ++summary.by_type[DocTypeName(sample.document.type)];
@@ -183,7 +163,7 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
     labels += "\n";
     if (progress) progress(++done, static_cast<int>(samples.size()));
   }
-  RETURN_IF_ERROR(WriteFile(dir / "labels.jsonl", labels));
+  RETURN_IF_ERROR(WriteSampleFile(dir / "labels.jsonl", labels));
   summary.bytes += static_cast<int64_t>(labels.size());
   RETURN_IF_ERROR(WriteReferenceData(dir, samples));
   return summary;

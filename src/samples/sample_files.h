@@ -1,0 +1,18 @@
+// What the sample generators (`flowline samples invoices`, `claims`) share: checking a share
+// option and writing a file of the batch. Thread-safe (no state).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace flowline::samples {
+
+// OK when 0 <= value <= 1; else InvalidArgument naming `flag` and the value.
+absl::Status CheckShare(const char* flag, double value);
+
+// Writes `bytes` to `path` (replacing it). Unavailable naming the path when it cannot.
+absl::Status WriteSampleFile(const std::filesystem::path& path, const std::string& bytes);
+
+}  // namespace flowline::samples
