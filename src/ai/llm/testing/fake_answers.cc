@@ -86,22 +86,37 @@ Json Garbled(Json answer, uint64_t draw) {
   return answer;
 }
 
+// The text of the request's user messages, joined.
+std::string UserText(const RecordedRequest& request) {
+  std::string text;
+  if (!request.body.is_object() || !request.body.contains("messages")) return text;
+  for (const Json& message : request.body["messages"]) {
+    if (message.is_object() && message.value("role", "") == "user") {
+      absl::StrAppend(&text, ContentText(message.value("content", Json())), "\n");
+    }
+  }
+  return text;
+}
+
+Reply NoTruth(const std::string& what) {
+  const Json error = {{"error",
+                       {{"message", absl::StrCat("oracle: no ground truth for ", what)},
+                        {"type", "invalid_request_error"},
+                        {"param", nullptr},
+                        {"code", nullptr}}}};
+  return StatusReply(400, error.dump());
+}
+
 }  // namespace
 
 std::optional<std::string> ClaimIdOf(const RecordedRequest& request) {
-  if (!request.body.is_object() || !request.body.contains("messages")) return std::nullopt;
-  for (const Json& message : request.body["messages"]) {
-    if (!message.is_object() || message.value("role", "") != "user") continue;
-    const std::string text = ContentText(message.value("content", Json()));
-    const size_t at = text.find("Claim C-");
-    if (at != std::string::npos) {
-      const size_t start = at + 6;
-      size_t end = start + 2;
-      while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
-      return text.substr(start, end - start);
-    }
-  }
-  return std::nullopt;
+  const std::string text = UserText(request);
+  const size_t at = text.find("Claim C-");
+  if (at == std::string::npos) return std::nullopt;
+  const size_t start = at + 6;
+  size_t end = start + 2;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  return text.substr(start, end - start);
 }
 
 Reply OracleAnswer(const RecordedRequest& request, const std::map<std::string, Json>& truth,
@@ -128,6 +143,33 @@ Reply OracleAnswer(const RecordedRequest& request, const std::map<std::string, J
   const uint64_t draw = Mix(seed ^ Mix(HashString(*id)) ^ Mix(static_cast<uint64_t>(request_seed)));
   const double u = static_cast<double>(draw >> 11) * 0x1.0p-53;
   return AnswerReply(u < field_error_rate ? Garbled(it->second, Mix(draw)) : it->second);
+}
+
+Reply InvoiceOracleAnswer(const RecordedRequest& request, const std::vector<Json>& labels) {
+  const std::string text = UserText(request);
+  const Json* best = nullptr;
+  size_t best_length = 0;
+  for (const Json& label : labels) {
+    const Json fields = label.value("fields", Json::object());
+    const std::string number = fields.value("invoice_number", "");
+    if (number.size() > best_length && text.find(number) != std::string::npos) {
+      best = &label;
+      best_length = number.size();
+    }
+  }
+  if (best == nullptr) return NoTruth("the invoice in the prompt (no labelled invoice number)");
+  Json answer = Json::object();
+  for (const auto& [name, value] : (*best)["fields"].items()) {
+    if (!value.is_string()) continue;
+    if (name == "net_amount" || name == "tax_amount" || name == "total_amount") {
+      answer[name] = std::stod(value.get<std::string>());
+    } else if (name == "invoice_number" || name == "invoice_date" || name == "due_date" ||
+               name == "vendor_name" || name == "customer_name" || name == "po_number" ||
+               name == "currency") {
+      answer[name] = value;
+    }
+  }
+  return AnswerReply(answer);
 }
 
 }  // namespace flowline::ai::llm::testing

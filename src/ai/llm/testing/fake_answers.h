@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ai/llm/testing/fake_provider_server.h"
 #include "common/json_util.h"
@@ -25,5 +26,11 @@ std::optional<std::string> ClaimIdOf(const RecordedRequest& request);
 // dropped, another category or currency. An unknown claim gets a 400 error naming it.
 Reply OracleAnswer(const RecordedRequest& request, const std::map<std::string, Json>& truth,
                    double field_error_rate, uint64_t seed);
+
+// Answers an invoice prompt (workflows/invoice/invoice-llm.yaml) from the labels of
+// `flowline samples invoices` (labels.jsonl lines): the invoice whose labelled invoice number
+// the prompt's text holds (the longest such number), with its fields as invoice-llm.yaml's
+// output schema types them (amounts as numbers). None found: a 400 error.
+Reply InvoiceOracleAnswer(const RecordedRequest& request, const std::vector<Json>& labels);
 
 }  // namespace flowline::ai::llm::testing

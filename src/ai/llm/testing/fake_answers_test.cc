@@ -64,5 +64,18 @@ TEST(FakeAnswersTest, UnknownClaimIsAnError) {
   EXPECT_NE(reply.body.find("C-999999"), std::string::npos);
 }
 
+TEST(FakeAnswersTest, InvoiceOracleFindsTheInvoiceByItsNumber) {
+  const std::vector<Json> labels = {
+      Json::parse(R"({"file":"a.pdf","fields":{"invoice_number":"INV-1","total_amount":"10.00"}})"),
+      Json::parse(R"({"file":"b.pdf","fields":{"invoice_number":"INV-12","currency":"EUR",
+                      "total_amount":"1469.06","line_items":[]}})")};
+  const Reply reply = InvoiceOracleAnswer(
+      OpenAiRequest("Extract the invoice fields:\nInvoice No. INV-12 ... Total 1,469.06", 42),
+      labels);
+  EXPECT_EQ(reply.answer, Json::parse(R"({"invoice_number":"INV-12","currency":"EUR",
+                                          "total_amount":1469.06})"));
+  EXPECT_EQ(InvoiceOracleAnswer(OpenAiRequest("no number", 42), labels).status, 400);
+}
+
 }  // namespace
 }  // namespace flowline::ai::llm::testing

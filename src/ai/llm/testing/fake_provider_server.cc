@@ -45,6 +45,20 @@ Json SchemaViolating(Json answer) {
   return answer;
 }
 
+// The answer's text as the model "wrote" it (OpenAI and Ollama content).
+std::string AnswerText(const Reply& reply) {
+  switch (reply.kind) {
+    case Reply::Kind::kRefusal:
+      return kRefusalText;
+    case Reply::Kind::kLength:
+      return CutInTheMiddle(reply.answer.dump());
+    case Reply::Kind::kSchemaViolating:
+      return SchemaViolating(reply.answer).dump();
+    default:
+      return reply.answer.dump();
+  }
+}
+
 std::vector<std::string> Tokens(const Reply& reply, const std::string& text) {
   if (!reply.tokens.empty()) return reply.tokens;
   std::vector<std::string> tokens;
@@ -83,28 +97,16 @@ Json OpenAiUsage(const Reply& reply) {
 
 Json OpenAiCompletion(const Reply& reply, const RecordedRequest& request) {
   Json message = {{"role", "assistant"}};
-  std::string finish = "stop";
-  std::string text = reply.answer.dump();
-  switch (reply.kind) {
-    case Reply::Kind::kRefusal:
-      message["content"] = nullptr;
-      message["refusal"] = kRefusalText;
-      text.clear();
-      break;
-    case Reply::Kind::kLength:
-      text = CutInTheMiddle(text);
-      finish = "length";
-      break;
-    case Reply::Kind::kSchemaViolating:
-      text = SchemaViolating(reply.answer).dump();
-      break;
-    default:
-      break;
-  }
-  if (reply.kind != Reply::Kind::kRefusal) {
+  std::string text;
+  if (reply.kind == Reply::Kind::kRefusal) {
+    message["content"] = nullptr;
+    message["refusal"] = kRefusalText;
+  } else {
+    text = AnswerText(reply);
     message["content"] = text;
     message["refusal"] = nullptr;
   }
+  const std::string finish = reply.kind == Reply::Kind::kLength ? "length" : "stop";
   return {{"id", kOpenAiId},
           {"object", "chat.completion"},
           {"created", kOpenAiCreated},
@@ -227,22 +229,8 @@ Json AnthropicMessage(const Reply& reply, const RecordedRequest& request) {
 }
 
 Json OllamaChat(const Reply& reply, const RecordedRequest& request) {
-  std::string text = reply.answer.dump();
-  std::string done_reason = "stop";
-  switch (reply.kind) {
-    case Reply::Kind::kRefusal:
-      text = kRefusalText;
-      break;
-    case Reply::Kind::kLength:
-      text = CutInTheMiddle(text);
-      done_reason = "length";
-      break;
-    case Reply::Kind::kSchemaViolating:
-      text = SchemaViolating(reply.answer).dump();
-      break;
-    default:
-      break;
-  }
+  const std::string text = AnswerText(reply);
+  const std::string done_reason = reply.kind == Reply::Kind::kLength ? "length" : "stop";
   return {{"model", ModelOf(request)},
           {"created_at", "2024-12-09T16:45:04.380923Z"},
           {"message", {{"role", "assistant"}, {"content", text}}},
