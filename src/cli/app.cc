@@ -56,6 +56,8 @@ void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& o
   ai::AiOptions ai_options;
   ai_options.models_dir = options.models_dir;
   ai_options.reference_db = options.reference_db;
+  ai_options.providers_file = ProvidersPath(options);
+  ai_options.llm_cache = LlmCachePath(options);
   ai::RegisterAiStepKinds(registry, ai_options);
 }
 
@@ -66,6 +68,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   store::sqlite::SqliteStoreOptions store_options;
   store_options.path = options.store_path;
   ASSIGN_OR_RETURN(app->store_, store::sqlite::SqliteStore::Open(store_options));
+  // A broken providers file stops the command here, with its file:line:column errors, rather
+  // than at the first llm step.
+  ai::AiOptions ai_options;
+  ai_options.providers_file = ProvidersPath(options);
+  RETURN_IF_ERROR(ai::CheckAiOptions(ai_options));
   RegisterStepKinds(app->registry_, options);
   app->http_ = steps::NewCurlHttpClient();
   app->artifacts_ = steps::NewFileArtifactStore(absl::StrCat(options.store_path, ".artifacts"));
