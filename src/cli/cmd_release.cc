@@ -272,6 +272,7 @@ int RunReplay(const GlobalOptions& global, const ReplayArgs& args) {
   lifecycle::ReplayOptions options;
   options.registry = &(*app)->registry();
   options.artifacts = (*app)->artifacts();
+  options.http = (*app)->http();
   if (!args.run_id.empty()) {
     absl::StatusOr<lifecycle::ReplayResult> result =
         lifecycle::ReplayRun((*app)->store(), options, args.run_id);

@@ -107,7 +107,7 @@ absl::StatusOr<ReplayResult> ReplayRun(store::Store& store, const ReplayOptions&
     result.from_record.push_back(step_id);
     return Parsed(step->output_json);
   };
-  engine::Engine engine(engine_options, *scratch, *options.registry, clock, random, nullptr);
+  engine::Engine engine(engine_options, *scratch, *options.registry, clock, random, options.http);
   ASSIGN_OR_RETURN(engine::DeployResult deployed,
                    engine.Deploy(version.spec_source, version.source_name));
   if (deployed.version != recorded.run.version) {

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/json_util.h"
 #include "steps/artifacts.h"
+#include "steps/http_client.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
 
@@ -30,6 +31,10 @@ struct ReplayOptions {
   const steps::StepKindRegistry* registry = nullptr;  // required
   steps::ArtifactStore* artifacts = nullptr;          // may be null
   std::string personal_data_key;  // the program's (EngineOptions::personal_data_key)
+  // Outbound HTTP for steps that read from outside without writing: an llm step whose answer
+  // is not in its response cache (`cache: false`) asks its provider again. May be null: such a
+  // step then fails its replay.
+  steps::HttpClient* http = nullptr;
 };
 
 // One difference between the recorded run and its replay.
