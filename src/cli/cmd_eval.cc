@@ -288,7 +288,8 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
       "release gate against the live version (for CI).");
   cmd->add_option("--data", args->data,
                   "The dataset folder: labels.jsonl (flowline samples), or a public set's own "
-                  "layout (sroie, fcc, invoice2data, zugferd)");
+                  "layout (sroie, fcc, invoice2data, zugferd); or a JSONL or CSV file of cases "
+                  "(docs/datasets.md)");
   cmd->add_option("--dataset", args->dataset,
                   "Instead of --data: a stored dataset, NAME or NAME@VERSION (docs/datasets.md); "
                   "its own split shares and seed decide --split");
@@ -300,11 +301,11 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
                   "Instead of --model: the workflow to run on every document — a spec file, or a "
                   "deployed version: NAME (the live one) or NAME@VERSION (a hash or its start) — "
                   "in a scratch store with side effects suppressed (steps that write outside "
-                  "flowline, such as sql and http, do not write), scoring its extract step");
+                  "flowline, such as sql and http, do not write), scoring its fields step");
   cmd->add_option(
       "--step", args->step,
       "With --workflow: the step whose fields are scored (default: the gate's fields_step, "
-      "else the first extract, else the first llm step)");
+      "else the first extract step, else the first llm step)");
   cmd->add_option("--workers", args->workers, "With --workflow: threads executing steps")
       ->check(CLI::Range(1, 64));
   cmd->add_option(

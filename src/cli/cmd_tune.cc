@@ -76,10 +76,14 @@ absl::StatusOr<Subject> FindSubject(const TuneArgs& args) {
   }
   ASSIGN_OR_RETURN(subject.spec_text, ReadFile(args.workflow));
   if (args.step.empty()) {
+    // The extract step, else an llm step (its fields carry confidences too, docs/llm.md).
     absl::StatusOr<std::string> step = engine::FirstStepUsing(subject.spec_text, "extract");
+    if (!step.ok()) step = engine::FirstStepUsing(subject.spec_text, "llm");
     if (!step.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          args.workflow, " has no extract step: name the step whose fields to tune with --step"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(args.workflow,
+                       " has no extract or llm step: name the step whose fields to tune with "
+                       "--step"));
     }
     subject.step = *step;
   } else {
@@ -87,6 +91,15 @@ absl::StatusOr<Subject> FindSubject(const TuneArgs& args) {
   }
   if (subject.model.empty()) {
     absl::StatusOr<std::string> model = engine::StepParam(subject.spec_text, subject.step, "model");
+    absl::StatusOr<std::string> provider =
+        engine::StepParam(subject.spec_text, subject.step, "provider");
+    if (!model.ok() && provider.ok()) {
+      // An llm step: its runs decide (the workflow is run over the dataset), and the provider
+      // names what answered.
+      subject.model = absl::StrCat("llm:", *provider);
+      ASSIGN_OR_RETURN(subject.policy, engine::ThresholdFields(subject.spec_text));
+      return subject;
+    }
     if (!model.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(args.workflow, ": step '", subject.step, "' names no model; give --model"));
@@ -439,7 +452,9 @@ void AddTuneCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
   cmd->add_option("--model", args->model,
                   "An extract model, run alone on every case (no checks); with --workflow, instead "
                   "of running the workflow; without, the thresholds are only reported");
-  cmd->add_option("--step", args->step, "With --workflow: the extract step (default: the first)");
+  cmd->add_option("--step", args->step,
+                  "With --workflow: the step whose fields are tuned (default: the first extract "
+                  "step, else the first llm step)");
   cmd->add_option("--workers", args->workers,
                   "With --workflow (and no --model): threads executing its steps (default 2)")
       ->check(CLI::Range(1, 64));

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "quality/case_files.h"
 #include "quality/dataset_internal.h"
 
 namespace flowline::quality {
@@ -253,6 +254,8 @@ std::vector<ai::FieldSpec> InvoiceFieldSpecs() {
 }
 
 absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view format) {
+  // A file is a JSONL or CSV file of cases (JSON inputs, such as the claims samples').
+  if (format == "auto" && FileExists(dir)) return LoadCaseFile(dir);
   if (!IsDir(dir)) {
     return absl::NotFoundError(absl::StrCat("dataset folder ", dir, " does not exist"));
   }

@@ -86,7 +86,8 @@ struct Dataset {
 std::vector<std::string> DatasetFormats();
 
 // Loads the dataset in `dir`. `format` is one of DatasetFormats() or "auto" (recognised by the
-// files the folder holds). NotFound if `dir` is missing; InvalidArgument (naming the file and
+// files the folder holds; with "auto", `dir` may also be a JSONL or CSV file of cases, read by
+// LoadCaseFile). NotFound if `dir` is missing; InvalidArgument (naming the file and
 // line) for labels that cannot be read at all, or for a folder in no known format.
 absl::StatusOr<Dataset> LoadDataset(const std::string& dir, std::string_view format = "auto");
 
