@@ -13,7 +13,9 @@ generator's ground truth:
   - every run waiting for a person has a task saying why;
   - line items are extracted from the invoices (the rows' amounts as labelled), and an invoice
     whose rows do not add up to its net amount waits for a person with `lines_add_up` failed;
-  - running the same inbox again starts no new runs and posts nothing new.
+  - running the same inbox again starts no new runs and posts nothing new;
+  - with --fake-llm: invoice-llm.yaml (the LLM as the extractor's fallback) asks the fake LLM only
+    for the invoices with an unsure field, takes those fields from it and keeps the sure ones.
 """
 import argparse
 import json
@@ -36,6 +38,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--flowline", required=True)
     parser.add_argument("--workflow", required=True, help="workflows/invoice")
+    parser.add_argument("--fake-llm", help="flowline-fake-llm: also run invoice-llm.yaml")
     args = parser.parse_args()
     flowline = os.path.abspath(args.flowline)
     workflow = os.path.abspath(args.workflow)
@@ -187,6 +190,76 @@ def main():
         print(f"ok: {len(posted)} of 40 posted straight through, {right} exactly right; "
               f"{len(waiting)} waiting for a person; line items as labelled on {same_rows} of "
               f"{with_rows} invoices")
+        if args.fake_llm:
+            check_llm_fallback(f, work, env, workflow, os.path.abspath(args.fake_llm), labels)
+
+
+def check_llm_fallback(f, work, env, workflow, fake_llm, labels):
+    """invoice-llm.yaml over the same inbox, its provider the fake LLM answering from the labels."""
+    fake = subprocess.Popen([fake_llm, "--invoices", os.path.join(work, "inbox", "labels.jsonl")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(fake.stdout.readline().split()[1])
+        with open(os.path.join(work, "providers.yaml"), "w") as providers:
+            providers.write(f"""providers:
+  invoice-llm:
+    protocol: openai
+    base_url: http://127.0.0.1:{port}/v1
+    auth: none
+    default_model: local
+    models: {{ local: {{}} }}
+""")
+        summary = run(f + ["--providers", "providers.yaml", "run",
+                           os.path.join(workflow, "invoice-llm.yaml"), "inbox/", "--workers", "2"],
+                      work, env)
+        print(summary)
+        store = sqlite3.connect(os.path.join(work, "flowline.db"))
+        runs = {run_id: (json.loads(inp)["name"], status) for run_id, inp, status in store.execute(
+            "SELECT run_id, input_json, status FROM runs WHERE workflow = 'invoice-llm'")}
+        assert len(runs) == 40, len(runs)
+        assert {status for _, status in runs.values()} <= {"completed", "running"}, runs
+        asked = from_llm = right = 0
+        for run_id, out in store.execute(
+                "SELECT run_id, output_json FROM steps WHERE step_id = 'fields' AND status = "
+                "'completed' AND run_id IN (SELECT run_id FROM runs WHERE workflow = 'invoice-llm')"):
+            output = json.loads(out)
+            if not output or output.get("llm", {}).get("used") is False:
+                continue
+            asked += 1
+            expected = labels[runs[run_id][0]]["fields"]
+            for name, field in output["fields"].items():
+                if field.get("source") == "model":
+                    assert field["confidence"] is not None and field["confidence"] >= 0.9, \
+                        (runs[run_id][0], name, field)
+                elif field.get("source") == "llm" and name in expected:
+                    from_llm += 1
+                    right += output["values"].get(name) == expected[name]
+        # The model's output decides: an invoice with any field under 0.9 (or without a
+        # confidence) is asked about, once; the others are not.
+        unsure = 0
+        for (out,) in store.execute(
+                "SELECT output_json FROM steps WHERE step_id = 'fields_model' AND status = "
+                "'completed' AND run_id IN (SELECT run_id FROM runs WHERE workflow = 'invoice-llm')"):
+            fields = (json.loads(out) if out else {}).get("fields") or {}
+            if not fields or any(not isinstance(f, dict) or f.get("confidence") is None or
+                                 f["confidence"] < 0.9 for f in fields.values()):
+                unsure += 1
+        assert asked >= 1, "no invoice was unsure enough to ask the LLM"
+        assert requests(fake) == unsure, \
+            f"{unsure} invoices had an unsure field, but the LLM was asked {requests(fake)} times"
+        assert from_llm >= 1 and right >= 0.9 * from_llm, (right, from_llm)
+        print(f"ok: invoice-llm asked the LLM about {asked} of 40 invoices; {right} of {from_llm} "
+              f"fields it gave are as labelled")
+    finally:
+        fake.stdin.close()
+        fake.wait(timeout=30)
+
+
+def requests(fake):
+    """How many requests the fake LLM has answered."""
+    fake.stdin.write("count\n")
+    fake.stdin.flush()
+    return int(fake.stdout.readline().split()[1])
 
 
 if __name__ == "__main__":
