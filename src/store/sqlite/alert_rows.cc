@@ -2,6 +2,7 @@
 // partial unique index alerts_ongoing enforces.
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/request_checks.h"
 #include "store/sqlite/monitor_rows.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/task_writes.h"
@@ -57,9 +58,7 @@ absl::Status MaybeNotify(Connection& db, const std::string& url, const std::stri
 }  // namespace
 
 absl::StatusOr<AlertRaised> RaiseAlertRow(Connection& db, const AlertRaise& raise) {
-  if (raise.workflow.empty() || raise.kind.empty() || raise.subject.empty()) {
-    return absl::InvalidArgumentError("an alert needs a workflow, a kind and a subject");
-  }
+  RETURN_IF_ERROR(ValidateAlertRaise(raise));
   static const std::string kOngoing =
       absl::StrCat("UPDATE alerts SET summary = ?4, detail_json = ?5, updated_at = ?6, ",
                    "occurrences = occurrences + 1 WHERE workflow = ?1 AND kind = ?2 AND ",

@@ -1,10 +1,8 @@
 #include "store/sqlite/dataset_rows.h"
 
-#include <map>
-#include <set>
-
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/dataset_append.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -57,38 +55,6 @@ DatasetVersion ReadVersion(const Statement& row) {
   v.note = row.Text(5);
   v.created_at = row.Time(6);
   return v;
-}
-
-absl::Status Validate(const DatasetAppend& append) {
-  const DatasetInfo& info = append.dataset;
-  if (info.name.empty()) return absl::InvalidArgumentError("a dataset needs a name");
-  if (info.validation_share < 0 || info.test_share < 0 ||
-      info.validation_share + info.test_share > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "dataset ", info.name, ": the validation share (", info.validation_share,
-        ") and test share (", info.test_share, ") must be at least 0 and add up to at most 1"));
-  }
-  std::set<std::string> keys;
-  for (const NewDatasetCase& c : append.cases) {
-    if (c.case_key.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("dataset ", info.name, ": every case needs a case key"));
-    }
-    if (!keys.insert(c.case_key).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("dataset ", info.name, ": case key '", c.case_key, "' is given twice"));
-    }
-  }
-  if (append.feed_from.has_value() && append.feed_to < *append.feed_from) {
-    return absl::InvalidArgumentError("the corrections cursor cannot move back");
-  }
-  return absl::OkStatus();
-}
-
-// The same case as far as a version's content goes (what DatasetContentHash covers).
-bool SameContent(const NewDatasetCase& a, const NewDatasetCase& b) {
-  return a.input_json == b.input_json && a.expected_json == b.expected_json &&
-         a.source == b.source && a.slices_json == b.slices_json;
 }
 
 // The cases of the version ending at `max_seq`: per key, the newest row up to it, unless that
@@ -166,7 +132,7 @@ absl::Status MoveFeedCursor(Connection& db, const DatasetAppend& append) {
 }  // namespace
 
 absl::StatusOr<DatasetAppendResult> AppendCases(Connection& db, const DatasetAppend& append) {
-  RETURN_IF_ERROR(Validate(append));
+  RETURN_IF_ERROR(ValidateDatasetAppend(append));
   const std::string& name = append.dataset.name;
   absl::StatusOr<DatasetInfo> info = SelectDataset(db, name);
   if (absl::IsNotFound(info.status())) {
@@ -177,65 +143,24 @@ absl::StatusOr<DatasetAppendResult> AppendCases(Connection& db, const DatasetApp
   if (append.feed_from.has_value()) RETURN_IF_ERROR(MoveFeedCursor(db, append));
 
   DatasetAppendResult result;
-  std::map<std::string, DatasetCase> cases;  // the latest version's, then the new one's
+  DatasetCaseMap cases;  // the latest version's, then the new one's
   if (info->latest_version > 0) {
     ASSIGN_OR_RETURN(result.version, SelectDatasetVersion(db, name, info->latest_version));
     ASSIGN_OR_RETURN(std::vector<DatasetCase> latest, CasesUpTo(db, name, result.version.max_seq));
     for (DatasetCase& c : latest) cases.emplace(c.value.case_key, std::move(c));
   }
 
-  std::vector<NewDatasetCase> rows;  // what differs from the latest version
-  std::set<std::string> given;
-  for (const NewDatasetCase& c : append.cases) {
-    given.insert(c.case_key);
-    auto it = cases.find(c.case_key);
-    if (c.removed) {
-      if (it != cases.end()) rows.push_back(c);
-      continue;
-    }
-    if (it != cases.end() && SameContent(it->second.value, c)) continue;
-    rows.push_back(c);
-  }
-  if (append.replace) {
-    for (const auto& [key, c] : cases) {
-      if (given.count(key) > 0) continue;
-      NewDatasetCase removal;
-      removal.case_key = key;
-      removal.removed = true;
-      rows.push_back(std::move(removal));
-    }
-  }
+  const std::vector<NewDatasetCase> rows = DatasetRowsToWrite(cases, append);
   if (rows.empty()) return result;  // nothing changed: no new version
 
-  int64_t max_seq = 0;
+  std::vector<int64_t> seqs;
+  seqs.reserve(rows.size());
   for (const NewDatasetCase& row : rows) {
-    ASSIGN_OR_RETURN(max_seq, InsertCase(db, name, row, append.now));
-    auto it = cases.find(row.case_key);
-    if (row.removed) {
-      ++result.removed;
-      cases.erase(it);
-      continue;
-    }
-    ++(it == cases.end() ? result.added : result.changed);
-    DatasetCase stored;
-    stored.seq = max_seq;
-    stored.dataset = name;
-    stored.value = row;
-    stored.added_at = append.now;
-    cases.insert_or_assign(row.case_key, std::move(stored));
+    ASSIGN_OR_RETURN(int64_t seq, InsertCase(db, name, row, append.now));
+    seqs.push_back(seq);
   }
-  std::vector<DatasetCase> all;
-  all.reserve(cases.size());
-  for (auto& [key, c] : cases) all.push_back(std::move(c));
-
-  DatasetVersion& version = result.version;
-  version.dataset = name;
-  version.version = info->latest_version + 1;
-  version.max_seq = max_seq;
-  version.content_hash = DatasetContentHash(all);
-  version.case_count = static_cast<int64_t>(all.size());
-  version.note = append.note;
-  version.created_at = append.now;
+  BuildDatasetVersion(cases, rows, seqs, append, info->latest_version, result);
+  const DatasetVersion& version = result.version;
   {
     ASSIGN_OR_RETURN(auto stmt, db.Prepare("INSERT INTO dataset_versions (dataset, version, "
                                            "max_seq, content_hash, case_count, note, created_at) "
@@ -256,7 +181,6 @@ absl::StatusOr<DatasetAppendResult> AppendCases(Connection& db, const DatasetApp
     stmt->Bind(2, version.version);
     RETURN_IF_ERROR(stmt->Run());
   }
-  result.created = true;
   return result;
 }
 

@@ -6,27 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/request_checks.h"
 #include "store/sqlite/rows.h"
 
 namespace flowline::store::sqlite {
 namespace {
-
-absl::Status ValidateBatch(const MeasureBatch& batch) {
-  if (batch.to_seq < batch.from_seq) {
-    return absl::InvalidArgumentError(absl::StrCat("a measure batch cannot move the cursor back (",
-                                                   batch.from_seq, " to ", batch.to_seq, ")"));
-  }
-  for (const MeasureBucket& delta : batch.deltas) {
-    if (delta.workflow.empty() || delta.measure.empty()) {
-      return absl::InvalidArgumentError("every measure delta needs a workflow and a measure");
-    }
-    if (delta.granularity_s < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("measure granularity ", delta.granularity_s, " is negative"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 // The steps ("" for run level first) with rows of one granularity of a workflow, found by seeking
 // past each one in the primary key: a handful of index seeks instead of a scan.
@@ -59,7 +43,7 @@ absl::StatusOr<int64_t> SelectMeasureCursor(Connection& db) {
 }
 
 absl::Status ApplyMeasureBatch(Connection& db, const MeasureBatch& batch) {
-  RETURN_IF_ERROR(ValidateBatch(batch));
+  RETURN_IF_ERROR(ValidateMeasureBatch(batch));
   // The cursor moves first and only from where the batch began: of two rollups folding the same
   // records, the second finds the cursor moved and changes nothing, so no record counts twice.
   {
