@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3 curl
   libabsl-dev nlohmann-json3-dev libvalijson-dev libyaml-cpp-dev liblua5.4-dev
-  libsqlite3-dev sqlite3 libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
+  libsqlite3-dev sqlite3 postgresql-15 libpqxx-dev libcpp-httplib-dev libcurl4-openssl-dev libssl-dev
   libspdlog-dev libcli11-dev
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libfasttext-dev
   libxgboost-dev libcairo2-dev libgoogle-perftools-dev

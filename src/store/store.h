@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -754,6 +755,22 @@ struct EvaluationFilter {
   int limit = 100;                     // at most this many; 0: no limit
 };
 
+// ---- Workers --------------------------------------------------------------------------------
+// Every `flowline serve` and `flowline worker` process writes a heartbeat every few seconds, so
+// that the health endpoint can say which processes share the store (docs/scale-out.md).
+
+struct WorkerHeartbeat {
+  std::string worker_id;  // unique per process (host, pid and start time)
+  std::string host;
+  int64_t pid = 0;
+  std::string role;  // "serve" | "worker"
+  std::string flowline_version;
+  absl::Time started_at;
+  absl::Time seen_at;  // the time of this heartbeat
+  int workers = 0;     // step-executing threads of the process (0: API only)
+  int steps_running = 0;
+};
+
 // ---- The interface --------------------------------------------------------------------------
 
 class Store {
@@ -978,6 +995,18 @@ class Store {
   // Newest first, without their reports.
   virtual absl::StatusOr<std::vector<EvaluationRow>> ListEvaluations(
       const EvaluationFilter& filter) = 0;
+
+  // Workers. PutWorkerHeartbeat adds the process or replaces its previous heartbeat (by
+  // worker_id). ListWorkers: the processes whose last heartbeat is at or after `seen_since`,
+  // by worker_id.
+  virtual absl::Status PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) = 0;
+  virtual absl::StatusOr<std::vector<WorkerHeartbeat>> ListWorkers(absl::Time seen_since) = 0;
+
+  // Wake-ups. `on_work` is called (from a store thread, possibly often and spuriously) when
+  // another process may have made a step claimable, so an idle poller can claim at once instead
+  // of waiting for its next poll. Callers keep polling anyway: a wake-up can be lost. Stores
+  // that only ever have one process (SQLite) ignore it. Call at most once, before any work.
+  virtual void SetWorkListener(std::function<void()> on_work) { (void)on_work; }
 };
 
 }  // namespace flowline::store

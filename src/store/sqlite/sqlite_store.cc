@@ -502,4 +502,12 @@ absl::StatusOr<std::vector<EvaluationRow>> SqliteStore::ListEvaluations(
   return ReadTx("ListEvaluations", [&](Connection& db) { return SelectEvaluations(db, filter); });
 }
 
+absl::Status SqliteStore::PutWorkerHeartbeat(const WorkerHeartbeat& /*heartbeat*/) {
+  return absl::UnimplementedError("SqliteStore::PutWorkerHeartbeat: not implemented yet");
+}
+
+absl::StatusOr<std::vector<WorkerHeartbeat>> SqliteStore::ListWorkers(absl::Time /*seen_since*/) {
+  return absl::UnimplementedError("SqliteStore::ListWorkers: not implemented yet");
+}
+
 }  // namespace flowline::store::sqlite
