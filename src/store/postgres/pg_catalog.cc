@@ -1,30 +1,204 @@
-// PostgresStore: versions and workflows.
-#include "store/postgres/postgres_store.h"
+// PostgresStore: versions and workflows, and the stage changes that PutVersion and
+// SetVersionStage share (the same rules as store/sqlite/release_rows.cc).
+#include "store/postgres/pg_catalog.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "store/postgres/pg_chain.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/postgres_store.h"
 
 namespace flowline::store::postgres {
+namespace {
 
-absl::StatusOr<bool> PostgresStore::PutVersion(const VersionInfo& /*version*/) {
-  return absl::UnimplementedError("PostgresStore::PutVersion: not implemented yet");
+const std::string kSelectVersionSql =
+    absl::StrCat("SELECT ", kVersionColumns, " FROM versions WHERE workflow = $1 AND version = $2");
+const std::string kSelectWorkflowSql =
+    absl::StrCat("SELECT ", kWorkflowColumns, " FROM workflows WHERE workflow = $1");
+const std::string kLockWorkflowSql = kSelectWorkflowSql + " FOR UPDATE";
+const std::string kListWorkflowsSql =
+    absl::StrCat("SELECT ", kWorkflowColumns, " FROM workflows ORDER BY workflow");
+const std::string kListVersionsSql = absl::StrCat("SELECT ", kVersionColumns,
+                                                  " FROM versions WHERE workflow = $1 "
+                                                  "ORDER BY seq DESC");
+
+constexpr PgQuery kSetStage{"catalog_set_stage",
+                            "UPDATE versions SET stage = $3 WHERE workflow = $1 AND version = $2"};
+constexpr PgQuery kSetReleases{"catalog_set_releases",
+                               "UPDATE workflows SET live_version = $2, shadow_version = $3, "
+                               "canary_version = $4, canary_share = $5, updated_at = $6 "
+                               "WHERE workflow = $1"};
+constexpr PgQuery kInsertVersion{"catalog_insert_version",
+                                 "INSERT INTO versions (workflow, version, spec_source, "
+                                 "source_name, deployed_at, stage) VALUES ($1, $2, $3, $4, $5, "
+                                 "'draft') ON CONFLICT (workflow, version) DO NOTHING"};
+constexpr PgQuery kInsertWorkflow{"catalog_insert_workflow",
+                                  "INSERT INTO workflows (workflow, live_version, updated_at) "
+                                  "VALUES ($1, '', $2) ON CONFLICT (workflow) DO NOTHING"};
+
+absl::Status SetStage(PgTx& tx, const std::string& workflow, const std::string& version,
+                      VersionStage stage) {
+  tx.Exec(kSetStage, {workflow, version, VersionStageName(stage)});
+  return absl::OkStatus();
 }
 
-absl::StatusOr<VersionInfo> PostgresStore::GetVersion(const std::string& /*workflow*/,
-                                                      const std::string& /*version*/) {
-  return absl::UnimplementedError("PostgresStore::GetVersion: not implemented yet");
+absl::Status ApplyCanary(const StageChange& change, double share, WorkflowInfo& w) {
+  if (!(share >= 0 && share < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a canary share must be at least 0 and below 1 (0.1 is 10%), not ", share));
+  }
+  if (share == 0) {
+    if (w.canary_version != change.version) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("version ", change.version, " of ", change.workflow, " is not the canary"));
+    }
+    w.canary_version.clear();
+    w.canary_share = 0;
+    return absl::OkStatus();
+  }
+  if (w.live_version == change.version) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("version ", change.version, " of ", change.workflow,
+                     " is live already: it takes every case, it cannot be a canary"));
+  }
+  w.canary_version = change.version;
+  w.canary_share = share;
+  return absl::OkStatus();
 }
 
-absl::StatusOr<WorkflowInfo> PostgresStore::GetWorkflow(const std::string& /*workflow*/) {
-  return absl::UnimplementedError("PostgresStore::GetWorkflow: not implemented yet");
+}  // namespace
+
+absl::StatusOr<VersionInfo> SelectVersion(PgTx& tx, const std::string& workflow,
+                                          const std::string& version) {
+  pqxx::result rows =
+      tx.Exec(PgQuery{"catalog_select_version", kSelectVersionSql.c_str()}, {workflow, version});
+  if (rows.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("version ", version, " of workflow ", workflow, " not found"));
+  }
+  return ReadVersionRow(rows[0]);
+}
+
+absl::StatusOr<WorkflowInfo> SelectWorkflow(PgTx& tx, const std::string& workflow,
+                                            bool for_update) {
+  pqxx::result rows =
+      for_update
+          ? tx.Exec(PgQuery{"catalog_lock_workflow", kLockWorkflowSql.c_str()}, {workflow})
+          : tx.Exec(PgQuery{"catalog_select_workflow", kSelectWorkflowSql.c_str()}, {workflow});
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("workflow ", workflow, " not found"));
+  return ReadWorkflowRow(rows[0]);
+}
+
+absl::StatusOr<WorkflowInfo> ChangeVersionStage(PgTx& tx, const StageChange& change) {
+  // The workflow row first: concurrent changes of one workflow's stages take turns here.
+  ASSIGN_OR_RETURN(WorkflowInfo w, SelectWorkflow(tx, change.workflow, /*for_update=*/true));
+  ASSIGN_OR_RETURN(VersionInfo version, SelectVersion(tx, change.workflow, change.version));
+  if (change.expected_from.has_value() && version.stage != *change.expected_from) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "version ", change.version, " of ", change.workflow, " is ",
+        VersionStageName(version.stage), ", not ", VersionStageName(*change.expected_from),
+        " any more (changed meanwhile): look at it again"));
+  }
+  const bool is_live = w.live_version == change.version;
+  if (change.canary_share.has_value()) {
+    RETURN_IF_ERROR(ApplyCanary(change, *change.canary_share, w));
+  } else if (change.to == VersionStage::kLive) {
+    if (!w.live_version.empty() && !is_live) {
+      RETURN_IF_ERROR(SetStage(tx, change.workflow, w.live_version, VersionStage::kRetired));
+    }
+    w.live_version = change.version;
+    if (w.shadow_version == change.version) w.shadow_version.clear();
+    if (w.canary_version == change.version) {
+      w.canary_version.clear();
+      w.canary_share = 0;
+    }
+  } else {
+    if (is_live) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "version ", change.version, " is the live version of ", change.workflow,
+          ": promote another version to live instead (flowline promote, or rollback)"));
+    }
+    if (change.to == VersionStage::kShadow) {
+      if (!w.shadow_version.empty() && w.shadow_version != change.version) {
+        RETURN_IF_ERROR(SetStage(tx, change.workflow, w.shadow_version, VersionStage::kDraft));
+      }
+      w.shadow_version = change.version;
+    } else if (w.shadow_version == change.version) {
+      w.shadow_version.clear();
+    }
+    if (change.to == VersionStage::kRetired && w.canary_version == change.version) {
+      w.canary_version.clear();
+      w.canary_share = 0;
+    }
+  }
+  if (!change.canary_share.has_value()) {
+    RETURN_IF_ERROR(SetStage(tx, change.workflow, change.version, change.to));
+  }
+  tx.Exec(kSetReleases, {w.workflow, w.live_version, w.shadow_version, w.canary_version,
+                         w.canary_share, change.now});
+  w.updated_at = change.now;
+  RETURN_IF_ERROR(AppendRecords(tx, "", change.version, change.records, change.now));
+  return w;
+}
+
+absl::StatusOr<bool> PostgresStore::PutVersion(const VersionInfo& version) {
+  if (version.workflow.empty() || version.version.empty()) {
+    return absl::InvalidArgumentError("a version needs a workflow name and a version hash");
+  }
+  return pool_->Run<bool>("PutVersion", [&](PgTx& tx) -> absl::StatusOr<bool> {
+    // The workflow row exists before the version (and is then locked by the stage change), so
+    // two first deployments of one workflow at once do not race on creating it.
+    tx.Exec(kInsertWorkflow, {version.workflow, version.deployed_at});
+    pqxx::result inserted =
+        tx.Exec(kInsertVersion, {version.workflow, version.version, version.spec_source,
+                                 version.source_name, version.deployed_at});
+    if (inserted.affected_rows() == 0) return false;
+    // The new version enters its stage as a stage change would move it there.
+    StageChange change;
+    change.workflow = version.workflow;
+    change.version = version.version;
+    change.to = version.stage;
+    change.now = version.deployed_at;
+    RETURN_IF_ERROR(ChangeVersionStage(tx, change).status());
+    return true;
+  });
+}
+
+absl::StatusOr<VersionInfo> PostgresStore::GetVersion(const std::string& workflow,
+                                                      const std::string& version) {
+  return pool_->Run<VersionInfo>("GetVersion",
+                                 [&](PgTx& tx) { return SelectVersion(tx, workflow, version); });
+}
+
+absl::StatusOr<WorkflowInfo> PostgresStore::GetWorkflow(const std::string& workflow) {
+  return pool_->Run<WorkflowInfo>("GetWorkflow",
+                                  [&](PgTx& tx) { return SelectWorkflow(tx, workflow); });
 }
 
 absl::StatusOr<std::vector<WorkflowInfo>> PostgresStore::ListWorkflows() {
-  return absl::UnimplementedError("PostgresStore::ListWorkflows: not implemented yet");
+  return pool_->Run<std::vector<WorkflowInfo>>(
+      "ListWorkflows", [&](PgTx& tx) -> absl::StatusOr<std::vector<WorkflowInfo>> {
+        std::vector<WorkflowInfo> out;
+        for (const pqxx::row& row :
+             tx.Exec(PgQuery{"catalog_list_workflows", kListWorkflowsSql.c_str()})) {
+          out.push_back(ReadWorkflowRow(row));
+        }
+        return out;
+      });
 }
 
-absl::StatusOr<std::vector<VersionInfo>> PostgresStore::ListVersions(
-    const std::string& /*workflow*/) {
-  return absl::UnimplementedError("PostgresStore::ListVersions: not implemented yet");
+absl::StatusOr<std::vector<VersionInfo>> PostgresStore::ListVersions(const std::string& workflow) {
+  return pool_->Run<std::vector<VersionInfo>>(
+      "ListVersions", [&](PgTx& tx) -> absl::StatusOr<std::vector<VersionInfo>> {
+        std::vector<VersionInfo> out;
+        for (const pqxx::row& row :
+             tx.Exec(PgQuery{"catalog_list_versions", kListVersionsSql.c_str()}, {workflow})) {
+          out.push_back(ReadVersionRow(row));
+        }
+        return out;
+      });
 }
 
 }  // namespace flowline::store::postgres

@@ -1,12 +1,15 @@
 // PostgresStore: releases, shadow comparisons, the stop switch.
+#include "store/postgres/pg_catalog.h"
+#include "store/postgres/pg_pool.h"
 #include "store/postgres/postgres_store.h"
 
 #include "absl/status/status.h"
 
 namespace flowline::store::postgres {
 
-absl::StatusOr<WorkflowInfo> PostgresStore::SetVersionStage(const StageChange& /*change*/) {
-  return absl::UnimplementedError("PostgresStore::SetVersionStage: not implemented yet");
+absl::StatusOr<WorkflowInfo> PostgresStore::SetVersionStage(const StageChange& change) {
+  return pool_->Run<WorkflowInfo>("SetVersionStage",
+                                  [&](PgTx& tx) { return ChangeVersionStage(tx, change); });
 }
 
 absl::Status PostgresStore::PutShadowComparison(const ShadowComparison& /*comparison*/) {

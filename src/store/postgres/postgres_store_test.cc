@@ -2,7 +2,9 @@
 // (migrations under an advisory lock, the connection pool, LISTEN/NOTIFY).
 #include "store/postgres/postgres_store.h"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/testing/pg_test_db.h"
+#include "store/record_chain.h"
 #include "store/store_conformance.h"
 
 namespace flowline::store::postgres {
@@ -138,6 +141,131 @@ TEST(PgPoolTest, ErrorsNameTheStatementAndSqlstateButNotTheValues) {
   EXPECT_THAT(again.message(), Not(HasSubstr("private-person")));
   // A refused transaction is rolled back; the pool's counters saw one commit.
   EXPECT_EQ((*pool)->counters().transactions, 1);
+}
+
+NewRun ReadyRun(const std::string& run_id, absl::Time now) {
+  NewRun run;
+  run.run_id = run_id;
+  run.workflow = "wf";
+  run.version = "v1";
+  run.input_json = "{}";
+  run.now = now;
+  run.steps = {NewStep{"a", 0}, NewStep{kEndStepId, 1}};
+  run.records = {NewRecord{"", "run.created", "system", "{}"}};
+  return run;
+}
+
+// Counts wake-ups; Wait blocks until the count passes `above` (or 30 s pass: a failure, not a
+// sleep: the test goes on as soon as the notification arrives).
+class WakeCounter {
+ public:
+  void Wake() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+    changed_.notify_all();
+  }
+  int Wait(int above) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(30), [&] { return count_ > above; });
+    return count_;
+  }
+  int count() {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int count_ = 0;
+};
+
+TEST(PostgresStoreTest, ARunCreatedByAnotherProcessWakesTheListener) {
+  PostgresStoreOptions options = FreshOptions();
+  absl::StatusOr<std::unique_ptr<PostgresStore>> worker = PostgresStore::Open(options);
+  absl::StatusOr<std::unique_ptr<PostgresStore>> api = PostgresStore::Open(options);
+  ASSERT_TRUE(worker.ok() && api.ok());
+  WakeCounter wakes;
+  (*worker)->SetWorkListener([&] { wakes.Wake(); });
+  // The listener calls once when it starts listening (it may have missed work before).
+  ASSERT_GE(wakes.Wait(0), 1);
+  const int before = wakes.count();
+
+  ASSERT_TRUE((*api)->CreateRun(ReadyRun("run-1", absl::FromUnixSeconds(1000))).ok());
+  EXPECT_GT(wakes.Wait(before), before);
+}
+
+TEST(PostgresStoreTest, TwoStoresOnOneDatabaseAppendOneChain) {
+  PostgresStoreOptions options = FreshOptions();
+  absl::StatusOr<std::unique_ptr<PostgresStore>> first = PostgresStore::Open(options);
+  absl::StatusOr<std::unique_ptr<PostgresStore>> second = PostgresStore::Open(options);
+  ASSERT_TRUE(first.ok() && second.ok());
+  constexpr int kRunsEach = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    PostgresStore* store = (t % 2 == 0 ? *first : *second).get();
+    threads.emplace_back([store, t] {
+      for (int i = 0; i < kRunsEach; ++i) {
+        NewRun run = ReadyRun("run-" + std::to_string(t) + "-" + std::to_string(i),
+                              absl::FromUnixSeconds(1000 + i));
+        run.records.push_back(NewRecord{"", "run.noted", "system", "{\"i\":1}"});
+        EXPECT_TRUE(store->CreateRun(run).ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  absl::StatusOr<std::vector<Record>> records = (*first)->ScanRecords(0, 0);
+  ASSERT_TRUE(records.ok()) << records.status();
+  ASSERT_EQ(records->size(), 4u * kRunsEach * 2);
+  RecordHasher hasher;
+  std::string prev = GenesisHash();
+  for (size_t i = 0; i < records->size(); ++i) {
+    const Record& record = (*records)[i];
+    ASSERT_EQ(record.seq, static_cast<int64_t>(i + 1));  // no gaps, no forks
+    ASSERT_EQ(record.prev_hash, prev) << "record " << record.seq;
+    ASSERT_EQ(hasher.Hash(record), record.hash) << "record " << record.seq;
+    prev = record.hash;
+  }
+  absl::StatusOr<RecordChainHead> head = (*second)->GetRecordChainHead();
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->seq, static_cast<int64_t>(records->size()));
+  EXPECT_EQ(head->hash, prev);
+}
+
+TEST(PostgresStoreTest, ALeaseLostToAnotherProcessFencesTheLateCommit) {
+  PostgresStoreOptions options = FreshOptions();
+  absl::StatusOr<std::unique_ptr<PostgresStore>> slow = PostgresStore::Open(options);
+  absl::StatusOr<std::unique_ptr<PostgresStore>> other = PostgresStore::Open(options);
+  ASSERT_TRUE(slow.ok() && other.ok());
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  ASSERT_TRUE((*slow)->CreateRun(ReadyRun("run-1", t0)).ok());
+  auto first = (*slow)->ClaimSteps(LeaseRequest{"host-a", absl::Seconds(10)}, t0, 10);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  // Host b sees the lease expire and takes the step over.
+  auto second =
+      (*other)->ClaimSteps(LeaseRequest{"host-b", absl::Seconds(10)}, t0 + absl::Seconds(11), 10);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].attempt, 2);
+  EXPECT_NE((*second)[0].lease_token, (*first)[0].lease_token);
+
+  StepCommit late;
+  late.run_id = "run-1";
+  late.step_id = "a";
+  late.lease_token = (*first)[0].lease_token;
+  late.now = t0 + absl::Seconds(12);
+  late.dependents = {kEndStepId};
+  absl::StatusOr<CommitResult> rejected = (*slow)->CommitStep(late);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(rejected.status().message(), HasSubstr("lease"));
+  auto renewed = (*slow)->RenewLeases("host-a", *first, t0 + absl::Seconds(30));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->size(), 1u);
+
+  late.lease_token = (*second)[0].lease_token;
+  EXPECT_TRUE((*other)->CommitStep(late).ok());
 }
 
 }  // namespace
