@@ -18,6 +18,7 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_tx.h"
 #include "store/postgres/postgres_store.h"
+#include "store/task_rules.h"
 
 namespace flowline::store::postgres {
 namespace {
@@ -121,58 +122,6 @@ absl::StatusOr<Task> LockTask(PgTx& tx, const std::string& task_id) {
   return ReadTask(rows[0]);
 }
 
-// Whether `user` may act on the task at `now`: it is open, or claimed by `user`, or its claim
-// has run out. (The same rules and messages as the SQLite store's.)
-absl::Status CheckActionable(const Task& task, const std::string& user, absl::Time now) {
-  switch (task.status) {
-    case TaskStatus::kResolved:
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", task.task_id, " is already resolved"));
-    case TaskStatus::kCancelled:
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", task.task_id, " was cancelled because its run ended"));
-    case TaskStatus::kClaimed:
-      if (task.claimed_by != user && task.claim_expires_at.has_value() &&
-          *task.claim_expires_at > now) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("task ", task.task_id, " is claimed by ", task.claimed_by, " until ",
-                         absl::FormatTime(*task.claim_expires_at)));
-      }
-      return absl::OkStatus();
-    case TaskStatus::kOpen:
-      return absl::OkStatus();
-  }
-  return absl::OkStatus();
-}
-
-absl::Status FourEyesRefusal(const std::string& task_id, const std::string& user) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("task ", task_id, " needs four eyes: ", user,
-                   " made its first decision, so a different person must make the second"));
-}
-
-// The four-eyes rules, checked under the task's row lock (the engine decides which decision is
-// a first one; the store makes sure nobody raced it and nobody approves their own).
-absl::Status CheckFourEyes(const TaskResolution& resolution, const Task& task) {
-  if (resolution.expected_first_by.has_value() && *resolution.expected_first_by != task.first_by) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", resolution.task_id, " was decided by ",
-                     task.first_by.empty() ? "nobody" : task.first_by, " in the meantime; ",
-                     "reload it and decide again"));
-  }
-  if (!task.four_eyes) {
-    if (resolution.first_of_two) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("task ", resolution.task_id, " does not need a second person"));
-    }
-    return absl::OkStatus();
-  }
-  if (!task.first_by.empty() && task.first_by == resolution.user) {
-    return FourEyesRefusal(resolution.task_id, resolution.user);
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> RunVersion(PgTx& tx, const std::string& run_id) {
   static constexpr PgQuery kVersion{"task_run_version",
                                     "SELECT version FROM runs WHERE run_id = $1"};
@@ -269,7 +218,8 @@ absl::StatusOr<Task> PostgresStore::ClaimTask(const std::string& task_id, const 
   // A holder renewing their own live claim keeps when it began.
   return pool_->Run<Task>("ClaimTask", [&](PgTx& tx) -> absl::StatusOr<Task> {
     ASSIGN_OR_RETURN(Task task, LockTask(tx, task_id));
-    RETURN_IF_ERROR(CheckActionable(task, user, now));
+    RETURN_IF_ERROR(CheckTaskActionable(task_id, task.status, task.claimed_by,
+                                        task.claim_expires_at, user, now));
     if (task.four_eyes && task.first_by == user) return FourEyesRefusal(task_id, user);
     return UpdatedTask(tx.Exec(kClaimTask, {task_id, user, now + lease, now}));
   });
@@ -295,8 +245,9 @@ absl::StatusOr<Task> PostgresStore::ResolveTask(const TaskResolution& resolution
   if (resolution.user.empty()) return absl::InvalidArgumentError("resolving a task needs a user");
   return pool_->Run<Task>("ResolveTask", [&](PgTx& tx) -> absl::StatusOr<Task> {
     ASSIGN_OR_RETURN(Task task, LockTask(tx, resolution.task_id));
-    RETURN_IF_ERROR(CheckActionable(task, resolution.user, resolution.now));
-    RETURN_IF_ERROR(CheckFourEyes(resolution, task));
+    RETURN_IF_ERROR(CheckTaskActionable(task.task_id, task.status, task.claimed_by,
+                                        task.claim_expires_at, resolution.user, resolution.now));
+    RETURN_IF_ERROR(CheckFourEyes(resolution, task.four_eyes, task.first_by));
     return ResolveLocked(tx, resolution, task);
   });
 }
@@ -329,19 +280,7 @@ absl::StatusOr<Task> PostgresStore::EscalateTask(const TaskEscalation& escalatio
     // Locked: of several `serve` processes sweeping overdue tasks, one escalates and the others
     // find it escalated.
     ASSIGN_OR_RETURN(Task current, LockTask(tx, escalation.task_id));
-    if (current.status != TaskStatus::kOpen && current.status != TaskStatus::kClaimed) {
-      return absl::FailedPreconditionError(absl::StrCat("task ", escalation.task_id, " is ",
-                                                        TaskStatusName(current.status),
-                                                        "; only an unresolved task is escalated"));
-    }
-    if (current.escalate_to.empty() || current.escalated_at.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", escalation.task_id, " has no escalation ahead of it"));
-    }
-    if (!current.due_at.has_value() || *current.due_at >= escalation.now) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", escalation.task_id, " is not past its due time"));
-    }
+    RETURN_IF_ERROR(CheckEscalation(current, escalation.now));
     ASSIGN_OR_RETURN(Task task,
                      UpdatedTask(tx.Exec(kEscalateTask, {escalation.task_id, escalation.now})));
     if (!task.notify_url.empty() && !escalation.notification_json.empty()) {

@@ -8,6 +8,7 @@
 #include "store/sqlite/reads.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/run_writes.h"
+#include "store/task_rules.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -36,30 +37,6 @@ absl::StatusOr<TaskClaim> ReadClaim(Connection& db, const std::string& task_id) 
   }
   return TaskClaim{*status,       stmt->Text(1),     stmt->OptionalTime(2), stmt->Text(3),
                    stmt->Text(4), stmt->Int(5) != 0, stmt->Text(6),         stmt->Text(7)};
-}
-
-// The four-eyes rules the store enforces under its transaction (the engine decides which
-// decision is a first one; the store makes sure nobody raced it and nobody approves their own).
-absl::Status CheckFourEyes(const TaskResolution& resolution, const TaskClaim& claim) {
-  if (resolution.expected_first_by.has_value() && *resolution.expected_first_by != claim.first_by) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", resolution.task_id, " was decided by ",
-                     claim.first_by.empty() ? "nobody" : claim.first_by, " in the meantime; ",
-                     "reload it and decide again"));
-  }
-  if (!claim.four_eyes) {
-    if (resolution.first_of_two) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("task ", resolution.task_id, " does not need a second person"));
-    }
-    return absl::OkStatus();
-  }
-  if (!claim.first_by.empty() && claim.first_by == resolution.user) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", resolution.task_id, " needs four eyes: ", resolution.user,
-                     " made its first decision, so a different person must make the second"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status InsertCorrections(Connection& db, const TaskResolution& resolution,
@@ -95,30 +72,6 @@ absl::Status InsertCorrections(Connection& db, const TaskResolution& resolution,
   return absl::OkStatus();
 }
 
-// Whether `user` may act on the task at `now`: it is open, or claimed by `user`, or its claim
-// has run out.
-absl::Status CheckActionable(const std::string& task_id, const TaskClaim& claim,
-                             const std::string& user, absl::Time now) {
-  switch (claim.status) {
-    case TaskStatus::kResolved:
-      return absl::FailedPreconditionError(absl::StrCat("task ", task_id, " is already resolved"));
-    case TaskStatus::kCancelled:
-      return absl::FailedPreconditionError(
-          absl::StrCat("task ", task_id, " was cancelled because its run ended"));
-    case TaskStatus::kClaimed:
-      if (claim.claimed_by != user && claim.claim_expires_at.has_value() &&
-          *claim.claim_expires_at > now) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("task ", task_id, " is claimed by ", claim.claimed_by, " until ",
-                         absl::FormatTime(*claim.claim_expires_at)));
-      }
-      return absl::OkStatus();
-    case TaskStatus::kOpen:
-      return absl::OkStatus();
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Task> ReturnedTask(StatementRef& stmt) {
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::InternalError("a task row disappeared during an update");
@@ -131,12 +84,9 @@ absl::StatusOr<Task> ClaimTaskRow(Connection& db, const std::string& task_id,
                                   const std::string& user, absl::Time now, absl::Duration lease) {
   if (user.empty()) return absl::InvalidArgumentError("claiming a task needs a user");
   ASSIGN_OR_RETURN(TaskClaim claim, ReadClaim(db, task_id));
-  RETURN_IF_ERROR(CheckActionable(task_id, claim, user, now));
-  if (claim.four_eyes && claim.first_by == user) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", task_id, " needs four eyes: ", user,
-                     " made its first decision, so a different person must make the second"));
-  }
+  RETURN_IF_ERROR(CheckTaskActionable(task_id, claim.status, claim.claimed_by,
+                                      claim.claim_expires_at, user, now));
+  if (claim.four_eyes && claim.first_by == user) return FourEyesRefusal(task_id, user);
   static const std::string kSql =
       absl::StrCat("UPDATE tasks SET claimed_at = CASE WHEN status = 'claimed' AND ",
                    "claimed_by = ?2 AND claim_expires_at > ?4 THEN coalesce(claimed_at, ?4) ",
@@ -166,8 +116,9 @@ absl::Status ReleaseTaskRow(Connection& db, const std::string& task_id, const st
 absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolution) {
   if (resolution.user.empty()) return absl::InvalidArgumentError("resolving a task needs a user");
   ASSIGN_OR_RETURN(TaskClaim claim, ReadClaim(db, resolution.task_id));
-  RETURN_IF_ERROR(CheckActionable(resolution.task_id, claim, resolution.user, resolution.now));
-  RETURN_IF_ERROR(CheckFourEyes(resolution, claim));
+  RETURN_IF_ERROR(CheckTaskActionable(resolution.task_id, claim.status, claim.claimed_by,
+                                      claim.claim_expires_at, resolution.user, resolution.now));
+  RETURN_IF_ERROR(CheckFourEyes(resolution, claim.four_eyes, claim.first_by));
   if (resolution.first_of_two) {
     // The first of two decisions: kept, and the task goes back to its queue for someone else.
     static const std::string kSql =
@@ -220,19 +171,7 @@ absl::StatusOr<Task> ResolveTaskRow(Connection& db, const TaskResolution& resolu
 
 absl::StatusOr<Task> EscalateTaskRow(Connection& db, const TaskEscalation& escalation) {
   ASSIGN_OR_RETURN(Task current, SelectTask(db, escalation.task_id));
-  if (current.status != TaskStatus::kOpen && current.status != TaskStatus::kClaimed) {
-    return absl::FailedPreconditionError(absl::StrCat("task ", escalation.task_id, " is ",
-                                                      TaskStatusName(current.status),
-                                                      "; only an unresolved task is escalated"));
-  }
-  if (current.escalate_to.empty() || current.escalated_at.has_value()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", escalation.task_id, " has no escalation ahead of it"));
-  }
-  if (!current.due_at.has_value() || *current.due_at >= escalation.now) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("task ", escalation.task_id, " is not past its due time"));
-  }
+  RETURN_IF_ERROR(CheckEscalation(current, escalation.now));
   static const std::string kSql = absl::StrCat(
       "UPDATE tasks SET queue = escalate_to, escalated_at = ?2, status = 'open', ",
       "claimed_by = '', claimed_at = NULL, claim_expires_at = NULL WHERE task_id = ?1 RETURNING ",
