@@ -378,7 +378,10 @@ class Engine::Impl {
       // Retried with a doubling pause, 5 s up to an hour.
       const absl::Duration pause = std::min(
           absl::Hours(1), absl::Seconds(5) * (int64_t{1} << std::min(notification.attempts, 10)));
-      RETURN_IF_ERROR(store_.FinishNotification(notification.seq, delivered, now + pause));
+      absl::Status finished = store_.FinishNotification(notification.seq, delivered, now + pause);
+      // NotFound: another process sharing the store (several `serve` on PostgreSQL) delivered
+      // it meanwhile and finished first; delivery is at least once, so that is fine.
+      if (!finished.ok() && !absl::IsNotFound(finished)) return finished;
     }
     return absl::OkStatus();
   }

@@ -325,21 +325,8 @@ outputs:
   EXPECT_EQ(common::ParseJson(run.output_json, "o")->value("got", 0), 42);
 }
 
-TEST_F(EnginePeopleTest, AnOverdueTaskEscalatesOnceAndTheWebhookIsToldUntilItAnswers) {
-  steps::testing::TestHttpServer hook;
-  std::mutex mu;
-  std::vector<Json> received;
-  int failures_left = 1;
-  hook.server().Post("/escalated", [&](const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (failures_left-- > 0) {
-      res.status = 503;
-      return;
-    }
-    received.push_back(Json::parse(req.body));
-    res.status = 204;
-  });
-  hook.Start();
+// A gated review with a 4 h SLA that escalates to ap-urgent and tells `notify_url`.
+std::string SlaWorkflow(const std::string& notify_url) {
   std::string yaml = R"yaml(
 workflow: sla
 steps:
@@ -355,8 +342,26 @@ exceptions:
   audit_rate: 1
   notify: URL
 )yaml";
-  yaml.replace(yaml.find("URL"), 3, hook.Url("/escalated"));
-  Deploy(yaml);
+  yaml.replace(yaml.find("URL"), 3, notify_url);
+  return yaml;
+}
+
+TEST_F(EnginePeopleTest, AnOverdueTaskEscalatesOnceAndTheWebhookIsToldUntilItAnswers) {
+  steps::testing::TestHttpServer hook;
+  std::mutex mu;
+  std::vector<Json> received;
+  int failures_left = 1;
+  hook.server().Post("/escalated", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (failures_left-- > 0) {
+      res.status = 503;
+      return;
+    }
+    received.push_back(Json::parse(req.body));
+    res.status = 204;
+  });
+  hook.Start();
+  Deploy(SlaWorkflow(hook.Url("/escalated")));
   const std::string run_id = Start("sla", Json::object());
   store::Task task = OnlyTask(run_id);
   EXPECT_EQ(task.queue, "ap");
@@ -381,6 +386,39 @@ exceptions:
   EXPECT_EQ(received[0]["task_id"], task.task_id);
   EXPECT_EQ(received[0]["from_queue"], "ap");
   EXPECT_EQ(received[0]["to_queue"], "ap-urgent");
+}
+
+// With several `flowline serve` processes on one PostgreSQL store, each delivers the due
+// notifications (at least once): the one that finishes second finds the notification gone.
+TEST_F(EnginePeopleTest, ANotificationAnotherProcessDeliveredMeanwhileIsNotAnError) {
+  steps::testing::TestHttpServer hook;
+  std::mutex mu;
+  int received = 0;
+  absl::Time sweep_time;
+  hook.server().Post("/escalated", [&](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++received;
+    // The other process delivered it too, and finished first.
+    auto due = store_->ListDueNotifications(sweep_time, 10);
+    ASSERT_TRUE(due.ok()) << due.status();
+    for (const store::Notification& notification : *due) {
+      ASSERT_TRUE(store_->FinishNotification(notification.seq, true, sweep_time).ok());
+    }
+    res.status = 204;
+  });
+  hook.Start();
+  Deploy(SlaWorkflow(hook.Url("/escalated")));
+  const std::string run_id = Start("sla", Json::object());
+  clock_.Advance(absl::Hours(5));
+  sweep_time = clock_.Now();
+  absl::StatusOr<int> escalated = engine_->SweepTasks();
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  EXPECT_EQ(*escalated, 1);
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(engine_->SweepTasks().ok());
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(received, 1);
+  EXPECT_EQ(OnlyTask(run_id).queue, "ap-urgent");
 }
 
 TEST_F(EnginePeopleTest, TheStopSwitchHoldsCasesUntilResumed) {
