@@ -4,6 +4,7 @@
 // UPDATE, so of two people acknowledging (or resolving) one alert exactly one succeeds.
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/postgres/pg_outbox.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
@@ -53,9 +54,6 @@ constexpr PgQuery kCount{
     "SELECT workflow, kind, status, count(*) FROM alerts WHERE status <> 'resolved' "
     "GROUP BY workflow, kind, status "
     "ORDER BY workflow COLLATE \"C\", kind COLLATE \"C\", status COLLATE \"C\""};
-constexpr PgQuery kNotify{"alerts_notify",
-                          "INSERT INTO notifications (url, payload_json, created_at, "
-                          "next_attempt_at) VALUES ($1, $2, $3, $3)"};
 
 #undef FLOWLINE_ALERT_COLUMNS
 
@@ -96,7 +94,7 @@ absl::StatusOr<Alert> OneAlert(const pqxx::result& rows, const std::string& aler
 
 void MaybeNotify(PgTx& tx, const std::string& url, const std::string& payload, absl::Time now) {
   if (url.empty() || payload.empty()) return;
-  tx.Exec(kNotify, {url, payload, now});
+  InsertNotification(tx, url, payload, now);
 }
 
 // An alert that a conditional UPDATE did not change: NotFound, or FailedPrecondition saying
