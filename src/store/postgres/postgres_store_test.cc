@@ -195,6 +195,64 @@ TEST(PostgresStoreTest, ARunCreatedByAnotherProcessWakesTheListener) {
   EXPECT_GT(wakes.Wait(before), before);
 }
 
+// Run `run_id` of workflow "wf" with its step "a" parked on task `task_id` (nothing claimable).
+void ParkOnTask(Store& store, const std::string& run_id, const std::string& task_id) {
+  NewRun run = ReadyRun(run_id, absl::FromUnixSeconds(1000));
+  run.lease = LeaseRequest{"worker-1", absl::Seconds(60)};
+  absl::StatusOr<CreateRunResult> created = store.CreateRun(run);
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_EQ(created->leased.size(), 1u);
+  StepCommit commit;
+  commit.run_id = run_id;
+  commit.step_id = "a";
+  commit.lease_token = created->leased[0].lease_token;
+  commit.now = absl::FromUnixSeconds(1001);
+  commit.resolution = StepResolution::kWaitTask;
+  commit.task = NewTask{task_id, "ap", "Approve", 0, std::nullopt, "{}", "", "", false};
+  ASSERT_TRUE(store.CommitStep(commit).ok());
+}
+
+// A person deciding on one host makes the waiting step ready for the workers on every other.
+TEST(PostgresStoreTest, AResolvedTaskWakesTheListener) {
+  PostgresStoreOptions options = FreshOptions();
+  absl::StatusOr<std::unique_ptr<PostgresStore>> worker = PostgresStore::Open(options);
+  absl::StatusOr<std::unique_ptr<PostgresStore>> api = PostgresStore::Open(options);
+  ASSERT_TRUE(worker.ok() && api.ok());
+  ParkOnTask(**api, "run-1", "task-1");
+  WakeCounter wakes;
+  (*worker)->SetWorkListener([&] { wakes.Wake(); });
+  ASSERT_GE(wakes.Wait(0), 1);
+  const int before = wakes.count();
+
+  TaskResolution resolution;
+  resolution.task_id = "task-1";
+  resolution.user = "ann";
+  resolution.decision = "approve";
+  resolution.resolution_json = "{}";
+  resolution.now = absl::FromUnixSeconds(1002);
+  ASSERT_TRUE((*api)->ResolveTask(resolution).ok());
+  EXPECT_GT(wakes.Wait(before), before);
+}
+
+// Resuming a paused workflow makes its held steps claimable again.
+TEST(PostgresStoreTest, ResumingAPausedWorkflowWakesTheListener) {
+  PostgresStoreOptions options = FreshOptions();
+  absl::StatusOr<std::unique_ptr<PostgresStore>> worker = PostgresStore::Open(options);
+  absl::StatusOr<std::unique_ptr<PostgresStore>> api = PostgresStore::Open(options);
+  ASSERT_TRUE(worker.ok() && api.ok());
+  VersionInfo version{"wf", "v1", "workflow: wf", "wf.yaml", absl::FromUnixSeconds(1)};
+  ASSERT_TRUE((*api)->PutVersion(version).ok());
+  ASSERT_TRUE((*api)->SetWorkflowPaused("wf", true, "olga", absl::FromUnixSeconds(2)).ok());
+  ASSERT_TRUE((*api)->CreateRun(ReadyRun("run-1", absl::FromUnixSeconds(3))).ok());
+  WakeCounter wakes;
+  (*worker)->SetWorkListener([&] { wakes.Wake(); });
+  ASSERT_GE(wakes.Wait(0), 1);
+  const int before = wakes.count();
+
+  ASSERT_TRUE((*api)->SetWorkflowPaused("wf", false, "olga", absl::FromUnixSeconds(4)).ok());
+  EXPECT_GT(wakes.Wait(before), before);
+}
+
 TEST(PostgresStoreTest, TwoStoresOnOneDatabaseAppendOneChain) {
   PostgresStoreOptions options = FreshOptions();
   absl::StatusOr<std::unique_ptr<PostgresStore>> first = PostgresStore::Open(options);
