@@ -1,4 +1,4 @@
-// PgQueryBuilder: a statement assembled from optional parts (the filters of ListTasks,
+// PgQueryBuilder: a statement assembled from optional parts (the filters of ListRuns, ListTasks,
 // ListCorrections, ListShadowComparisons, the kinds of the record feed), with its parameters
 // numbered in the order they are added.
 //

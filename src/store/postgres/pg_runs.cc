@@ -10,10 +10,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "common/status_macros.h"
 #include "store/postgres/pg_chain.h"
 #include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_query_builder.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
 
@@ -563,18 +563,11 @@ absl::StatusOr<Run> SelectRun(PgTx& tx, const std::string& run_id) {
 }
 
 absl::StatusOr<std::vector<Run>> SelectRuns(PgTx& tx, const RunFilter& filter) {
-  // One statement per combination of filters, each prepared under its own name.
-  std::string sql = absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE true");
-  std::string name = "runs_list";
-  std::vector<PgParam> params;
-  auto add = [&](const char* condition, const char* tag, PgParam value) {
-    params.push_back(std::move(value));
-    absl::StrAppend(&sql, " AND ",
-                    absl::StrReplaceAll(condition, {{"$?", absl::StrCat("$", params.size())}}));
-    absl::StrAppend(&name, "_", tag);
-  };
-  if (!filter.workflow.empty()) add("workflow = $?", "w", filter.workflow);
-  if (filter.status.has_value()) add("status = $?", "s", RunStatusName(*filter.status));
+  // One statement per combination of filters (pg_query_builder.h): each keeps its own plan. The
+  // builder interns the text, so the name a failure reports outlives this call.
+  PgQueryBuilder sql("runs_list", absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE true"));
+  if (!filter.workflow.empty()) sql.Add(" AND workflow = ?", {filter.workflow});
+  if (filter.status.has_value()) sql.Add(" AND status = ?", {RunStatusName(*filter.status)});
   if (!filter.before_run_id.empty()) {
     // A cursor that names no run would silently return nothing; say so instead.
     absl::StatusOr<Run> cursor = SelectRun(tx, filter.before_run_id);
@@ -583,23 +576,21 @@ absl::StatusOr<std::vector<Run>> SelectRuns(PgTx& tx, const RunFilter& filter) {
           absl::StrCat("before_run_id ", filter.before_run_id, " names no run"));
     }
     RETURN_IF_ERROR(cursor.status());
-    add("seq < (SELECT seq FROM runs WHERE run_id = $?)", "b", filter.before_run_id);
+    sql.Add(" AND seq < (SELECT seq FROM runs WHERE run_id = ?)", {filter.before_run_id});
   }
-  if (!filter.version_prefix.empty()) add("starts_with(version, $?)", "v", filter.version_prefix);
+  if (!filter.version_prefix.empty()) {
+    sql.Add(" AND starts_with(version, ?)", {filter.version_prefix});
+  }
   if (!filter.key_contains.empty()) {
-    add("strpos(lower(business_key), lower($?)) > 0", "k", filter.key_contains);
+    sql.Add(" AND strpos(lower(business_key), lower(?)) > 0", {filter.key_contains});
   }
-  if (filter.created_from.has_value()) add("created_at >= $?", "f", *filter.created_from);
-  if (filter.created_until.has_value()) add("created_at < $?", "u", *filter.created_until);
-  if (filter.mode.has_value()) add("mode = $?", "m", RunModeName(*filter.mode));
-  if (filter.finished_only) {
-    absl::StrAppend(&sql, " AND status <> 'running'");
-    absl::StrAppend(&name, "_x");
-  }
-  params.push_back(PgLimit(filter.limit));
-  absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT $", params.size());
+  if (filter.created_from.has_value()) sql.Add(" AND created_at >= ?", {*filter.created_from});
+  if (filter.created_until.has_value()) sql.Add(" AND created_at < ?", {*filter.created_until});
+  if (filter.mode.has_value()) sql.Add(" AND mode = ?", {RunModeName(*filter.mode)});
+  if (filter.finished_only) sql.Add(" AND status <> 'running'");
+  sql.Add(" ORDER BY seq DESC LIMIT ?", {PgLimit(filter.limit)});
   std::vector<Run> runs;
-  for (const pqxx::row& row : tx.Exec(PgQuery{name.c_str(), sql.c_str()}, params)) {
+  for (const pqxx::row& row : tx.Exec(sql.query(), sql.params())) {
     ASSIGN_OR_RETURN(Run run, ReadRunRow(row));
     runs.push_back(std::move(run));
   }
