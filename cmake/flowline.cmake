@@ -14,14 +14,21 @@ function(flowline_use_fast_allocator target)
   endif()
 endfunction()
 
-# flowline_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+# flowline_test(NAME SOURCES ... DEPS ... [NEEDS_PG]): a GoogleTest binary registered with CTest;
+# NEEDS_PG: its tests need the PostgreSQL test cluster (the `pg` fixture starts it first).
 function(flowline_test name)
   if(NOT FLOWLINE_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NEEDS_PG" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "FLOWLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  if(ARG_NEEDS_PG)
+    # Its tests use the throw-away PostgreSQL cluster of ctest's `pg` fixture (CMakeLists.txt).
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+      PROPERTIES FIXTURES_REQUIRED pg ENVIRONMENT "${FLOWLINE_PG_TEST_ENV}")
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+      PROPERTIES ENVIRONMENT "FLOWLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endif()
 endfunction()

@@ -14,7 +14,7 @@
 #include "steps/http_client.h"
 #include "steps/system_step_kinds.h"
 #include "steps/test_http_server.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing/test_stores.h"
 
 namespace flowline::engine {
 namespace {
@@ -73,12 +73,11 @@ std::string Gated(double audit_rate = 0) {
   return yaml;
 }
 
-class EnginePeopleTest : public ::testing::Test {
+// Runs on every store kind (store/testing/test_stores.h).
+class EnginePeopleTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    auto opened = store::sqlite::SqliteStore::Open(options);
+    auto opened = store::testing::OpenTestStore(GetParam(), dir_.File("flowline.db"));
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
     steps::RegisterSystemStepKinds(registry_);
@@ -143,13 +142,13 @@ class EnginePeopleTest : public ::testing::Test {
   common::TempDir dir_;
   common::FakeClock clock_;
   common::SeededRandom random_{7};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<steps::HttpClient> http_;
   std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(EnginePeopleTest, AConfidentCaseGoesStraightThroughAndTheRoutingIsRecorded) {
+TEST_P(EnginePeopleTest, AConfidentCaseGoesStraightThroughAndTheRoutingIsRecorded) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "a"}, {"total", "10.00"}, {"conf", 0.95}});
   store::Run run = GetRun(run_id);
@@ -163,7 +162,7 @@ TEST_F(EnginePeopleTest, AConfidentCaseGoesStraightThroughAndTheRoutingIsRecorde
   EXPECT_FALSE(store_->ListTasks(store::TaskFilter{}).value().size() > 0);
 }
 
-TEST_F(EnginePeopleTest, AnUnsureFieldOpensATaskSayingWhy) {
+TEST_P(EnginePeopleTest, AnUnsureFieldOpensATaskSayingWhy) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "b"}, {"total", "10.00"}, {"conf", 0.62}});
   EXPECT_EQ(GetRun(run_id).status, RunStatus::kRunning);
@@ -179,7 +178,7 @@ TEST_F(EnginePeopleTest, AnUnsureFieldOpensATaskSayingWhy) {
   EXPECT_EQ(routing[0]["routed"], "person");
 }
 
-TEST_F(EnginePeopleTest, AFieldConfirmedByACheckIsNotJudgedOnItsConfidence) {
+TEST_P(EnginePeopleTest, AFieldConfirmedByACheckIsNotJudgedOnItsConfidence) {
   std::string yaml = Gated();
   yaml.replace(
       yaml.find("  confidence: 0.9\n"), 18,
@@ -202,7 +201,7 @@ TEST_F(EnginePeopleTest, AFieldConfirmedByACheckIsNotJudgedOnItsConfidence) {
   EXPECT_THAT(payload["reasons"], ::testing::Contains("total: confidence 0.62 is under 0.90"));
 }
 
-TEST_F(EnginePeopleTest, ACorrectionContinuesTheRunWithThePersonsValueAndIsStoredAsALabel) {
+TEST_P(EnginePeopleTest, ACorrectionContinuesTheRunWithThePersonsValueAndIsStoredAsALabel) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "c"}, {"total", "10.00"}, {"conf", 0.5}});
   store::Task task = OnlyTask(run_id);
@@ -232,7 +231,7 @@ TEST_F(EnginePeopleTest, ACorrectionContinuesTheRunWithThePersonsValueAndIsStore
   EXPECT_FALSE((*corrections)[0].value.changed);  // currency confirmed
 }
 
-TEST_F(EnginePeopleTest, ALargeAmountNeedsTwoDifferentPeople) {
+TEST_P(EnginePeopleTest, ALargeAmountNeedsTwoDifferentPeople) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "d"}, {"total", "25000.00"}, {"conf", 0.99}});
   store::Task task = OnlyTask(run_id);
@@ -262,7 +261,7 @@ TEST_F(EnginePeopleTest, ALargeAmountNeedsTwoDifferentPeople) {
   EXPECT_EQ((*corrections)[0].by, "bob");
 }
 
-TEST_F(EnginePeopleTest, TheAuditSampleSendsCleanCasesToAPerson) {
+TEST_P(EnginePeopleTest, TheAuditSampleSendsCleanCasesToAPerson) {
   Deploy(Gated(1.0));
   const std::string run_id = Start("gated", {{"id", "e"}, {"total", "10.00"}, {"conf", 0.99}});
   store::Task task = OnlyTask(run_id);
@@ -271,7 +270,7 @@ TEST_F(EnginePeopleTest, TheAuditSampleSendsCleanCasesToAPerson) {
   EXPECT_EQ(payload["routing"][0]["kind"], "audit_sample");
 }
 
-TEST_F(EnginePeopleTest, ARejectEndsTheRunWithTheReason) {
+TEST_P(EnginePeopleTest, ARejectEndsTheRunWithTheReason) {
   Deploy(Gated());
   const std::string run_id = Start("gated", {{"id", "f"}, {"total", "10.00"}, {"conf", 0.1}});
   store::Task task = OnlyTask(run_id);
@@ -281,7 +280,7 @@ TEST_F(EnginePeopleTest, ARejectEndsTheRunWithTheReason) {
   EXPECT_EQ(run.error, "not ours");
 }
 
-TEST_F(EnginePeopleTest, AStepThatExhaustedItsRetriesWaitsForAPerson) {
+TEST_P(EnginePeopleTest, AStepThatExhaustedItsRetriesWaitsForAPerson) {
   Deploy(R"yaml(
 workflow: fragile
 steps:
@@ -346,7 +345,7 @@ exceptions:
   return yaml;
 }
 
-TEST_F(EnginePeopleTest, AnOverdueTaskEscalatesOnceAndTheWebhookIsToldUntilItAnswers) {
+TEST_P(EnginePeopleTest, AnOverdueTaskEscalatesOnceAndTheWebhookIsToldUntilItAnswers) {
   steps::testing::TestHttpServer hook;
   std::mutex mu;
   std::vector<Json> received;
@@ -390,7 +389,7 @@ TEST_F(EnginePeopleTest, AnOverdueTaskEscalatesOnceAndTheWebhookIsToldUntilItAns
 
 // With several `flowline serve` processes on one PostgreSQL store, each delivers the due
 // notifications (at least once): the one that finishes second finds the notification gone.
-TEST_F(EnginePeopleTest, ANotificationAnotherProcessDeliveredMeanwhileIsNotAnError) {
+TEST_P(EnginePeopleTest, ANotificationAnotherProcessDeliveredMeanwhileIsNotAnError) {
   steps::testing::TestHttpServer hook;
   std::mutex mu;
   int received = 0;
@@ -421,7 +420,7 @@ TEST_F(EnginePeopleTest, ANotificationAnotherProcessDeliveredMeanwhileIsNotAnErr
   EXPECT_EQ(OnlyTask(run_id).queue, "ap-urgent");
 }
 
-TEST_F(EnginePeopleTest, TheStopSwitchHoldsCasesUntilResumed) {
+TEST_P(EnginePeopleTest, TheStopSwitchHoldsCasesUntilResumed) {
   Deploy(Gated());
   ASSERT_TRUE(store_->SetWorkflowPaused("gated", true, "olga", clock_.Now()).ok());
   const std::string held = Start("gated", {{"id", "g"}, {"total", "10.00"}, {"conf", 0.99}});
@@ -435,7 +434,7 @@ TEST_F(EnginePeopleTest, TheStopSwitchHoldsCasesUntilResumed) {
   EXPECT_EQ(GetRun(held).status, RunStatus::kCompleted);
 }
 
-TEST_F(EnginePeopleTest, APolicyIsCheckedWhenDeployed) {
+TEST_P(EnginePeopleTest, APolicyIsCheckedWhenDeployed) {
   auto deployed = engine_->Deploy(R"yaml(
 workflow: bad
 steps:
@@ -461,6 +460,10 @@ exceptions:
   EXPECT_THAT(message, HasSubstr("nope"));
   EXPECT_THAT(message, HasSubstr("no `review` step has `gate: true`"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, EnginePeopleTest,
+                         ::testing::ValuesIn(store::testing::kTestStoreKinds),
+                         store::testing::TestStoreKindName);
 
 }  // namespace
 }  // namespace flowline::engine

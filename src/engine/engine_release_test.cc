@@ -15,7 +15,7 @@
 #include "steps/system_step_kinds.h"
 #include "steps/test_http_server.h"
 #include "steps/test_sqlite_file.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing/test_stores.h"
 
 namespace flowline::engine {
 namespace {
@@ -66,12 +66,11 @@ outputs:
   decision: ${{ steps.review.output.decision }}
 )yaml";
 
-class EngineReleaseTest : public ::testing::Test {
+// Runs on every store kind (store/testing/test_stores.h).
+class EngineReleaseTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    auto opened = store::sqlite::SqliteStore::Open(options);
+    auto opened = store::testing::OpenTestStore(GetParam(), dir_.File("flowline.db"));
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
     steps::RegisterSystemStepKinds(registry_);
@@ -119,7 +118,7 @@ class EngineReleaseTest : public ::testing::Test {
   common::TempDir dir_;
   common::FakeClock clock_;
   common::SeededRandom random_{1};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<steps::HttpClient> http_;
   steps::testing::TestHttpServer server_;
@@ -128,7 +127,7 @@ class EngineReleaseTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(EngineReleaseTest, ADraftDoesNotTakeCasesUntilItIsPromoted) {
+TEST_P(EngineReleaseTest, ADraftDoesNotTakeCasesUntilItIsPromoted) {
   const std::string draft = Deploy(100, VersionStage::kDraft);
   auto started = engine_->StartRun({"post", {{"id", "a"}, {"total", 5}}, ""});
   EXPECT_EQ(started.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -151,7 +150,7 @@ TEST_F(EngineReleaseTest, ADraftDoesNotTakeCasesUntilItIsPromoted) {
   EXPECT_EQ(Json::parse((*chain)[0].payload_json)["to"], "live");
 }
 
-TEST_F(EngineReleaseTest, ASpecWithAReleaseGateEntersAsADraftOnceThereIsALiveVersion) {
+TEST_P(EngineReleaseTest, ASpecWithAReleaseGateEntersAsADraftOnceThereIsALiveVersion) {
   const std::string gated = absl::StrCat(
       Spec(100), "release: { gate: { dataset: invoices, margins: { field_accuracy: 0.01 } } }\n");
   // The first version of a workflow goes live: there is nothing to compare it with.
@@ -175,7 +174,7 @@ TEST_F(EngineReleaseTest, ASpecWithAReleaseGateEntersAsADraftOnceThereIsALiveVer
   EXPECT_EQ(asked->stage, VersionStage::kLive);
 }
 
-TEST_F(EngineReleaseTest, AShadowCopyWritesNothingOutsideAndAsksNobody) {
+TEST_P(EngineReleaseTest, AShadowCopyWritesNothingOutsideAndAsksNobody) {
   const std::string live = Deploy(1000, VersionStage::kLive);
   const std::string shadow = Deploy(10, VersionStage::kShadow);
   auto started = engine_->StartRun({"post", {{"id", "INV-1"}, {"total", 50}}, ""});
@@ -231,7 +230,7 @@ TEST_F(EngineReleaseTest, AShadowCopyWritesNothingOutsideAndAsksNobody) {
   (void)live;
 }
 
-TEST_F(EngineReleaseTest, TheCanaryTakesItsShareByBusinessKey) {
+TEST_P(EngineReleaseTest, TheCanaryTakesItsShareByBusinessKey) {
   const std::string live = Deploy(1000, VersionStage::kLive);
   const std::string canary = Deploy(10, VersionStage::kDraft);
   store::StageChange change;
@@ -268,6 +267,10 @@ TEST(CanaryDrawTest, TheShareOverTenThousandKeysIsWithinTolerance) {
   EXPECT_EQ(CanaryDraw("invoices", "INV-7"), CanaryDraw("invoices", "INV-7"));
   EXPECT_NE(CanaryDraw("invoices", "INV-7"), CanaryDraw("claims", "INV-7"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, EngineReleaseTest,
+                         ::testing::ValuesIn(store::testing::kTestStoreKinds),
+                         store::testing::TestStoreKindName);
 
 }  // namespace
 }  // namespace flowline::engine
