@@ -13,8 +13,7 @@
 #include "quality/dataset_store.h"
 #include "quality/reviewed_cases.h"
 #include "steps/system_step_kinds.h"
-#include "store/sqlite/scratch_options.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing/test_stores.h"
 
 namespace flowline::engine {
 namespace {
@@ -72,11 +71,11 @@ outputs:
   decision: ${{ steps.review.output.decision }}
 )yaml";
 
-class EngineReviewedCasesTest : public ::testing::Test {
+// Runs on every store kind (store/testing/test_stores.h).
+class EngineReviewedCasesTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    auto opened =
-        store::sqlite::SqliteStore::Open(store::sqlite::ScratchStoreOptions(dir_.File("f.db")));
+    auto opened = store::testing::OpenTestStore(GetParam(), dir_.File("f.db"));
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
     artifacts_ = steps::NewFileArtifactStore(dir_.File("artifacts"));
@@ -114,13 +113,13 @@ class EngineReviewedCasesTest : public ::testing::Test {
   common::TempDir dir_;
   common::FakeClock clock_;
   common::SeededRandom random_{7};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<steps::ArtifactStore> artifacts_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<Engine> engine_;
 };
 
-TEST_F(EngineReviewedCasesTest, CorrectionsAndAuditVerdictsBecomeCasesOnce) {
+TEST_P(EngineReviewedCasesTest, CorrectionsAndAuditVerdictsBecomeCasesOnce) {
   // Low confidence: routed for review, the person corrects the total.
   const std::string corrected =
       RunAndResolve("inv-1", 0.5, "correct", Json{{"fields", {{"total_amount", "121.00"}}}});
@@ -185,13 +184,17 @@ TEST_F(EngineReviewedCasesTest, CorrectionsAndAuditVerdictsBecomeCasesOnce) {
   EXPECT_EQ((*versions)[1].case_count, 3);
 }
 
-TEST_F(EngineReviewedCasesTest, ARejectedCaseIsNoLabel) {
+TEST_P(EngineReviewedCasesTest, ARejectedCaseIsNoLabel) {
   RunAndResolve("inv-9", 0.5, "reject", Json::object());
   auto sync = quality::SyncReviewedCases(*store_, artifacts_.get(), clock_.Now());
   ASSERT_TRUE(sync.ok()) << sync.status();
   EXPECT_EQ(sync->cases, 0);
   EXPECT_EQ(store_->GetDataset("invoices.reviewed").status().code(), absl::StatusCode::kNotFound);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, EngineReviewedCasesTest,
+                         ::testing::ValuesIn(store::testing::kTestStoreKinds),
+                         store::testing::TestStoreKindName);
 
 }  // namespace
 }  // namespace flowline::engine
