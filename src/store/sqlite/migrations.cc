@@ -381,6 +381,23 @@ CREATE TABLE evaluations (
 CREATE INDEX evaluations_subject ON evaluations (workflow, version, dataset, dataset_version, split);
 CREATE INDEX evaluations_time ON evaluations (created_at);
 )sql",
+    // 9: worker heartbeats (issue 8, docs/scale-out.md): one row per `flowline serve` or
+    // `flowline worker` process, replaced every few seconds; the health endpoint lists the ones
+    // seen lately.
+    R"sql(
+CREATE TABLE workers (
+  worker_id        TEXT PRIMARY KEY,
+  host             TEXT NOT NULL,
+  pid              INTEGER NOT NULL,
+  role             TEXT NOT NULL,
+  flowline_version TEXT NOT NULL,
+  started_at       INTEGER NOT NULL,
+  seen_at          INTEGER NOT NULL,
+  workers          INTEGER NOT NULL,
+  steps_running    INTEGER NOT NULL
+);
+CREATE INDEX workers_seen ON workers (seen_at);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
@@ -422,6 +439,21 @@ absl::Status ApplyPending(Connection& connection, absl::Time now) {
 }  // namespace
 
 int LatestSchemaVersion() { return kMigrationCount; }
+
+absl::StatusOr<std::vector<AppliedMigration>> ListAppliedMigrations(Connection& connection) {
+  std::vector<AppliedMigration> applied;
+  ASSIGN_OR_RETURN(auto exists, connection.Prepare("SELECT 1 FROM sqlite_master WHERE type = "
+                                                   "'table' AND name = 'schema_migrations'"));
+  ASSIGN_OR_RETURN(bool has_table, exists->Step());
+  if (!has_table) return applied;
+  ASSIGN_OR_RETURN(auto stmt, connection.Prepare("SELECT version, applied_at FROM "
+                                                 "schema_migrations ORDER BY version"));
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) return applied;
+    applied.push_back(AppliedMigration{static_cast<int>(stmt->Int(0)), stmt->Time(1)});
+  }
+}
 
 absl::Status Migrate(Connection& connection, absl::Time now) {
   // IMMEDIATE: two processes opening the same new database must not both apply migration 1.

@@ -7,7 +7,10 @@
 // this program cannot know what the newer schema means.
 #pragma once
 
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -15,6 +18,15 @@ namespace flowline::store::sqlite {
 
 // The highest migration this program knows.
 int LatestSchemaVersion();
+
+struct AppliedMigration {
+  int version = 0;
+  absl::Time applied_at;
+};
+
+// The migrations recorded in the database, oldest first; empty for a database no flowline has
+// migrated yet. Reads only (creates nothing).
+absl::StatusOr<std::vector<AppliedMigration>> ListAppliedMigrations(Connection& connection);
 
 // Brings the database on `connection` up to LatestSchemaVersion(). Must be called outside a
 // transaction; `now` is recorded as applied_at.

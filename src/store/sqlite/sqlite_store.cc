@@ -20,6 +20,7 @@
 #include "store/sqlite/release_rows.h"
 #include "store/sqlite/task_writes.h"
 #include "store/sqlite/wal_gather.h"
+#include "store/sqlite/worker_rows.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -502,12 +503,14 @@ absl::StatusOr<std::vector<EvaluationRow>> SqliteStore::ListEvaluations(
   return ReadTx("ListEvaluations", [&](Connection& db) { return SelectEvaluations(db, filter); });
 }
 
-absl::Status SqliteStore::PutWorkerHeartbeat(const WorkerHeartbeat& /*heartbeat*/) {
-  return absl::UnimplementedError("SqliteStore::PutWorkerHeartbeat: not implemented yet");
+absl::Status SqliteStore::PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) {
+  return InOperation(
+      committer_->Run([&](Connection& db) { return UpsertWorkerHeartbeat(db, heartbeat); }),
+      "PutWorkerHeartbeat");
 }
 
-absl::StatusOr<std::vector<WorkerHeartbeat>> SqliteStore::ListWorkers(absl::Time /*seen_since*/) {
-  return absl::UnimplementedError("SqliteStore::ListWorkers: not implemented yet");
+absl::StatusOr<std::vector<WorkerHeartbeat>> SqliteStore::ListWorkers(absl::Time seen_since) {
+  return ReadTx("ListWorkers", [&](Connection& db) { return SelectWorkers(db, seen_since); });
 }
 
 }  // namespace flowline::store::sqlite

@@ -163,7 +163,6 @@ class SqliteStore final : public Store {
   absl::StatusOr<EvaluationRow> GetEvaluation(const std::string& evaluation_id) override;
   absl::StatusOr<std::vector<EvaluationRow>> ListEvaluations(
       const EvaluationFilter& filter) override;
-  // Not implemented yet (issue 8, part D): Unimplemented.
   absl::Status PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) override;
   absl::StatusOr<std::vector<WorkerHeartbeat>> ListWorkers(absl::Time seen_since) override;
 
