@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -41,6 +42,25 @@ struct WorkItem {
 
 // A concurrency limit in force for a step: (counter key, limit).
 using LimitKeys = std::vector<std::pair<std::string, int>>;
+
+// What the store's work listener calls (Store::SetWorkListener): wakes the poller while the
+// engine runs. The store may keep the callback longer than the engine lives, so the callback
+// holds this, not the engine, and Stop() detaches it.
+class PollerWaker {
+ public:
+  void Attach(std::condition_variable* poll_cv) {
+    std::lock_guard<std::mutex> lock(mu_);
+    poll_cv_ = poll_cv;
+  }
+  void Wake() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (poll_cv_ != nullptr) poll_cv_->notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable* poll_cv_ = nullptr;
+};
 
 }  // namespace
 
@@ -400,6 +420,10 @@ class Engine::Impl {
     }
     started_ = true;
     stopping_ = false;
+    // Another process's commit that makes a step claimable wakes the poller at once (PostgreSQL
+    // NOTIFY); polling every poll_interval stays as the fallback for a lost wake-up.
+    waker_->Attach(&poll_cv_);
+    store_.SetWorkListener([waker = waker_] { waker->Wake(); });
     for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
     threads_.emplace_back([this] { PollerLoop(); });
     return absl::OkStatus();
@@ -411,6 +435,7 @@ class Engine::Impl {
       if (!started_) return;
       stopping_ = true;
     }
+    waker_->Attach(nullptr);
     work_cv_.notify_all();
     poll_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
@@ -466,6 +491,11 @@ class Engine::Impl {
 
   const std::string& worker_id() const { return options_.worker_id; }
   store::Store& store() { return store_; }
+
+  int StepsHeld() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(held_.size());
+  }
 
  private:
   static EngineOptions WithWorkerId(EngineOptions options, common::Random& random) {
@@ -686,6 +716,7 @@ class Engine::Impl {
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable poll_cv_;
+  std::shared_ptr<PollerWaker> waker_ = std::make_shared<PollerWaker>();
   std::deque<WorkItem> queue_;
   std::deque<WorkItem> deferred_;
   std::unordered_map<std::string, store::ClaimedStep> held_;  // every lease this engine holds
@@ -735,6 +766,7 @@ void Engine::SetRunFinishedCallback(
   impl_->SetRunFinishedCallback(std::move(callback));
 }
 const std::string& Engine::worker_id() const { return impl_->worker_id(); }
+int Engine::StepsHeld() { return impl_->StepsHeld(); }
 store::Store& Engine::store() { return impl_->store(); }
 
 }  // namespace flowline::engine

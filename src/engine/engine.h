@@ -141,7 +141,10 @@ class Engine {
   // notifications (the poller does this every second). Returns how many tasks it escalated.
   absl::StatusOr<int> SweepTasks();
 
-  // Starts the worker and poller threads. FailedPrecondition if already started.
+  // Starts the worker and poller threads, and registers with the store's work listener
+  // (Store::SetWorkListener) to wake the poller when another process makes work. Only started
+  // engines register: one per process, since a store keeps one listener. FailedPrecondition if
+  // already started.
   absl::Status Start();
   // Stops claiming, lets in-flight steps commit, joins the threads. Idempotent.
   void Stop();
@@ -157,6 +160,8 @@ class Engine {
   void SetRunFinishedCallback(std::function<void(const std::string&, store::RunStatus)> callback);
 
   const std::string& worker_id() const;
+  // How many steps this engine holds leases on now (queued or executing).
+  int StepsHeld();
   store::Store& store();
 
  private:
