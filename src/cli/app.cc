@@ -16,7 +16,7 @@
 #include "audit/key_dir.h"
 #include "common/status_macros.h"
 #include "steps/system_step_kinds.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/open_store.h"
 
 namespace flowline::cli {
 
@@ -45,8 +45,13 @@ std::string ProvidersPath(const GlobalOptions& options) {
   return std::filesystem::exists("providers.yaml", error) ? "providers.yaml" : "";
 }
 
+std::string FilesBase(const GlobalOptions& options) {
+  absl::StatusOr<store::StoreLocation> location = store::ParseStoreLocation(options.store_path);
+  return location.ok() && location->is_postgres() ? "flowline" : options.store_path;
+}
+
 std::string LlmCachePath(const GlobalOptions& options) {
-  return options.llm_cache.empty() ? absl::StrCat(options.store_path, ".llm-cache")
+  return options.llm_cache.empty() ? absl::StrCat(FilesBase(options), ".llm-cache")
                                    : options.llm_cache;
 }
 
@@ -63,11 +68,9 @@ void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& o
 
 absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());
-  app->store_path_ = options.store_path;
+  ASSIGN_OR_RETURN(app->location_, store::ParseStoreLocation(options.store_path));
   app->audit_keys_ = options.audit_keys;
-  store::sqlite::SqliteStoreOptions store_options;
-  store_options.path = options.store_path;
-  ASSIGN_OR_RETURN(app->store_, store::sqlite::SqliteStore::Open(store_options));
+  ASSIGN_OR_RETURN(app->store_, store::OpenStore(app->location_));
   // A broken providers file stops the command here, with its file:line:column errors, rather
   // than at the first llm step.
   ai::AiOptions ai_options;
@@ -75,7 +78,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   RETURN_IF_ERROR(ai::CheckAiOptions(ai_options));
   RegisterStepKinds(app->registry_, options);
   app->http_ = steps::NewCurlHttpClient();
-  app->artifacts_ = steps::NewFileArtifactStore(absl::StrCat(options.store_path, ".artifacts"));
+  app->artifacts_ = steps::NewFileArtifactStore(options.artifacts.empty()
+                                                    ? absl::StrCat(FilesBase(options), ".artifacts")
+                                                    : options.artifacts);
   return app;
 }
 
@@ -89,37 +94,57 @@ std::unique_ptr<engine::Engine> App::NewEngine(engine::EngineOptions options) {
                                           http_.get());
 }
 
-std::string App::audit_key_dir() const {
-  return audit_keys_.empty() ? audit::DefaultKeyDir(store_path_) : audit_keys_;
+absl::StatusOr<std::string> App::audit_key_dir() const {
+  if (!audit_keys_.empty()) return audit_keys_;
+  if (location_.is_postgres()) {
+    // A key made here would differ from the other hosts' keys: digests of the same personal
+    // data would not match, and checkpoints would be signed by several keys.
+    return absl::FailedPreconditionError(
+        "a PostgreSQL store has no default audit key directory: pass --audit-keys DIR (or set "
+        "$FLOWLINE_AUDIT_KEYS) with the same keys on every host (docs/scale-out.md)");
+  }
+  return audit::DefaultKeyDir(location_.target);
 }
 
 absl::StatusOr<const audit::SigningKey*> App::signing_key() {
   if (signing_key_ == nullptr) {
-    ASSIGN_OR_RETURN(audit::SigningKey key, audit::LoadOrCreateSigningKey(audit_key_dir()));
+    ASSIGN_OR_RETURN(std::string dir, audit_key_dir());
+    ASSIGN_OR_RETURN(audit::SigningKey key, audit::LoadOrCreateSigningKey(dir));
     signing_key_ = std::make_unique<audit::SigningKey>(std::move(key));
   }
   return signing_key_.get();
 }
 
 absl::Status App::AddPersonalDataKey(engine::EngineOptions& options) {
-  ASSIGN_OR_RETURN(options.personal_data_key, audit::LoadOrCreatePersonalDataKey(audit_key_dir()));
+  ASSIGN_OR_RETURN(std::string dir, audit_key_dir());
+  ASSIGN_OR_RETURN(options.personal_data_key, audit::LoadOrCreatePersonalDataKey(dir));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<engine::Engine>> App::NewExecutingEngine(
-    int workers, const std::vector<std::string>& kind_limits) {
+    int workers, const std::vector<std::string>& kind_limits, absl::Duration lease) {
   engine::EngineOptions options;
   options.workers = workers;
+  if (lease > absl::ZeroDuration()) options.lease = lease;
   RETURN_IF_ERROR(ParseKindLimits(kind_limits, options.kind_limits));
   RETURN_IF_ERROR(AddPersonalDataKey(options));
-  RETURN_IF_ERROR(LockForExecution());
-  options.recover_leases_on_start = true;  // we hold the store's engine lock
+  if (!location_.is_postgres()) {
+    RETURN_IF_ERROR(LockForExecution());
+    options.recover_leases_on_start = true;  // we hold the store's engine lock
+  }
   return NewEngine(std::move(options));
 }
 
 absl::Status App::LockForExecution() {
+  if (location_.is_postgres()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the PostgreSQL store ", location_.display,
+        " is executed by its workers (flowline worker, flowline serve); no process holds it "
+        "alone"));
+  }
   if (lock_fd_ >= 0) return absl::OkStatus();
-  std::string path = absl::StrCat(store_path_, ".lock");
+  const std::string& store_path = location_.target;
+  std::string path = absl::StrCat(store_path, ".lock");
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(
@@ -130,7 +155,7 @@ absl::Status App::LockForExecution() {
     ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
     close(fd);
     return absl::FailedPreconditionError(absl::StrCat(
-        "the store ", store_path_, " is being executed by another flowline process",
+        "the store ", store_path, " is being executed by another flowline process",
         n > 0 ? absl::StrCat(" (pid ", std::string(holder, static_cast<size_t>(n)), ")") : "",
         "; stop it, or send work to it through its HTTP API"));
   }

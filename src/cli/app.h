@@ -1,9 +1,13 @@
 // What every flowline command shares: the store, the step kinds, the clock, outbound HTTP.
 //
+// The store is a SQLite file or a PostgreSQL database (--store; store/store_location.h).
+//
 // The embedded SQLite store may be executed by one engine at a time (`flowline serve` or
 // `flowline run`); EngineLock enforces that with a lock file beside the database, so an engine
 // that starts after a crash knows every lease in the store is orphaned and resumes those steps
-// at once.
+// at once. A PostgreSQL store is executed by any number of processes on any number of hosts
+// (`flowline worker`, docs/scale-out.md): there is no lock, and a dead process's steps are taken
+// over when their leases expire.
 #pragma once
 
 #include <map>
@@ -19,16 +23,22 @@
 #include "steps/http_client.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
+#include "store/store_location.h"
 
 namespace flowline::cli {
 
 struct GlobalOptions {
-  std::string store_path = "flowline.db";     // --store, or $FLOWLINE_STORE
+  // --store, or $FLOWLINE_STORE: a SQLite file, or a postgresql:// URL or libpq conninfo.
+  std::string store_path = "flowline.db";
   std::string log_level = "warn";             // --log-level
   std::string models_dir = "models";          // --models, or $FLOWLINE_MODELS
   std::string reference_db = "reference.db";  // --reference, or $FLOWLINE_REFERENCE
-  // The audit key directory (--audit-keys, or $FLOWLINE_AUDIT_KEYS); empty: <store>.keys.
+  // The audit key directory (--audit-keys, or $FLOWLINE_AUDIT_KEYS); empty: <store>.keys on a
+  // SQLite store; a PostgreSQL store has no default (every host must use the same keys).
   std::string audit_keys;
+  // Content-addressed files (--artifacts, or $FLOWLINE_ARTIFACTS); empty: <store>.artifacts on
+  // a SQLite store, flowline.artifacts in the working directory on a PostgreSQL store.
+  std::string artifacts;
   // The model providers of `llm` steps (--providers, or $FLOWLINE_PROVIDERS; docs/llm.md);
   // empty: providers.yaml in the working directory if there is one, else none.
   std::string providers_file;
@@ -39,15 +49,20 @@ struct GlobalOptions {
 
 // The providers file in effect (see GlobalOptions::providers_file), or "" for none.
 std::string ProvidersPath(const GlobalOptions& options);
-// The response cache file in effect (see GlobalOptions::llm_cache).
+// The response cache file in effect (see GlobalOptions::llm_cache): <store>.llm-cache on a
+// SQLite store, flowline.llm-cache in the working directory on a PostgreSQL store.
 std::string LlmCachePath(const GlobalOptions& options);
+// Where files a SQLite store keeps beside its database go: "<store>" for a SQLite store,
+// "flowline" (the working directory) for a PostgreSQL one.
+std::string FilesBase(const GlobalOptions& options);
 
 // Registers every step kind this program has (system and AI) into `registry`.
 void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options);
 
 class App {
  public:
-  // Opens (creating if needed) the store at options.store_path and registers the step kinds.
+  // Opens (creating if needed) the store options.store_path names and registers the step kinds.
+  // InvalidArgument for a --store that is neither a path nor a PostgreSQL location.
   static absl::StatusOr<std::unique_ptr<App>> Open(const GlobalOptions& options);
   ~App();
 
@@ -56,21 +71,25 @@ class App {
   const common::Clock& clock() const { return common::SystemClock::Get(); }
   common::Random& random() { return common::SystemRandom::Get(); }
   steps::HttpClient* http() { return http_.get(); }
-  // Content-addressed files (page images, uploaded documents): <store>.artifacts/.
+  // Content-addressed files (page images, uploaded documents): --artifacts, or
+  // <store>.artifacts/ (see GlobalOptions::artifacts).
   steps::ArtifactStore* artifacts() { return artifacts_.get(); }
-  const std::string& store_path() const { return store_path_; }
+  const store::StoreLocation& location() const { return location_; }
 
   // An engine on this store. Executing engines (workers > 0, started) must hold the EngineLock.
   std::unique_ptr<engine::Engine> NewEngine(engine::EngineOptions options);
 
-  // An engine that will execute steps here: takes the engine lock (so it may take over every
-  // lease left by a crash) and applies --workers and --kind-limit values ("http=32"; a bad one is
-  // InvalidArgument naming it). Not started yet.
+  // An engine that will execute steps here: applies --workers and --kind-limit values
+  // ("http=32"; a bad one is InvalidArgument naming it) and `lease` (0: the engine's default).
+  // On SQLite it takes the engine lock (so it may take over every lease left by a crash). Not
+  // started yet.
   absl::StatusOr<std::unique_ptr<engine::Engine>> NewExecutingEngine(
-      int workers, const std::vector<std::string>& kind_limits);
+      int workers, const std::vector<std::string>& kind_limits,
+      absl::Duration lease = absl::ZeroDuration());
 
-  // The audit key directory (audit/key_dir.h): --audit-keys, or beside the store.
-  std::string audit_key_dir() const;
+  // The audit key directory (audit/key_dir.h): --audit-keys, or beside a SQLite store.
+  // FailedPrecondition on a PostgreSQL store without --audit-keys.
+  absl::StatusOr<std::string> audit_key_dir() const;
   // The key that signs the decision record's checkpoints, made on first use.
   absl::StatusOr<const audit::SigningKey*> signing_key();
   // Sets the personal data key of an engine that writes decision records (made on first use).
@@ -79,12 +98,13 @@ class App {
   absl::Status AddPersonalDataKey(engine::EngineOptions& options);
 
   // Takes the store's engine lock (a lock file beside the database). FailedPrecondition, naming
-  // the holder's pid, if another engine holds it.
+  // the holder's pid, if another engine holds it, and always on a PostgreSQL store (its workers
+  // execute it; no process is the only one).
   absl::Status LockForExecution();
 
  private:
   App() = default;
-  std::string store_path_;
+  store::StoreLocation location_;
   std::string audit_keys_;
   std::unique_ptr<audit::SigningKey> signing_key_;
   std::unique_ptr<store::Store> store_;

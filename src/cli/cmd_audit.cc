@@ -51,8 +51,12 @@ int Verify(const GlobalOptions& global, const VerifyArgs& args) {
   if (!app.ok()) return Fail(app.status());
   std::optional<audit::PublicKey> trusted;
   if (!args.no_signatures) {
-    const std::string path =
-        args.public_key.empty() ? audit::PublicKeyPath((*app)->audit_key_dir()) : args.public_key;
+    std::string path = args.public_key;
+    if (path.empty()) {
+      absl::StatusOr<std::string> dir = (*app)->audit_key_dir();
+      if (!dir.ok()) return Fail(dir.status());
+      path = audit::PublicKeyPath(*dir);
+    }
     absl::StatusOr<audit::PublicKey> key = audit::ReadPublicKeyFile(path);
     if (!key.ok()) return Fail(key.status());
     trusted = *std::move(key);
@@ -142,8 +146,9 @@ int Export(const GlobalOptions& global, const ExportArgs& args) {
   engine::EngineOptions keyed;
   if (absl::Status status = (*app)->AddPersonalDataKey(keyed); !status.ok()) return Fail(status);
   const audit::PersonalDigest digest(keyed.personal_data_key);
+  // AddPersonalDataKey succeeded, so the key directory is known.
   absl::StatusOr<audit::PublicKey> trusted =
-      audit::ReadPublicKeyFile(audit::PublicKeyPath((*app)->audit_key_dir()));
+      audit::ReadPublicKeyFile(audit::PublicKeyPath(*(*app)->audit_key_dir()));
 
   audit::RunStoryOptions options;
   options.personal = &(*plan)->personal();
@@ -224,7 +229,7 @@ int ShowKey(const GlobalOptions& global) {
   if (!app.ok()) return Fail(app.status());
   absl::StatusOr<const audit::SigningKey*> key = (*app)->signing_key();
   if (!key.ok()) return Fail(key.status());
-  std::cerr << "signing key " << (**key).public_key().id() << " in " << (*app)->audit_key_dir()
+  std::cerr << "signing key " << (**key).public_key().id() << " in " << *(*app)->audit_key_dir()
             << "; keep a copy of this public key where the database's writers cannot change it, "
                "and verify with --public-key\n";
   std::cout << (**key).public_key().ToPem();

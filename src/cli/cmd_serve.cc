@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "audit/chain_keeper.h"
 #include "cli/commands.h"
+#include "engine/heartbeat.h"
 #include "engine/monitoring.h"
 #include "monitor/drift_check.h"
 #include "monitor/drift_metrics.h"
@@ -137,11 +138,23 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   absl::StatusOr<const audit::SigningKey*> signing_key = (*app)->signing_key();
   if (!signing_key.ok()) return Fail(signing_key.status());
   audit::ChainKeeper keeper((*app)->store(), **signing_key, keeping);
+  if (args.workers == 0 && !(*app)->location().is_postgres()) {
+    return Fail(absl::InvalidArgumentError(
+        "--workers 0 needs a PostgreSQL store with `flowline worker` processes: on a SQLite "
+        "store this server is the only process that executes steps"));
+  }
   absl::StatusOr<std::unique_ptr<engine::Engine>> executing =
       (*app)->NewExecutingEngine(args.workers, args.kind_limits);
   if (!executing.ok()) return Fail(executing.status());
   std::unique_ptr<engine::Engine> engine = std::move(*executing);
-  if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
+  // With --workers 0 the engine serves the API (deploys, starts runs, resolves tasks) and
+  // executes nothing: the workers do.
+  if (args.workers > 0) {
+    if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
+  }
+  engine::Heartbeat heartbeat((*app)->store(), *engine, (*app)->clock(),
+                              {.role = "serve", .workers = args.workers});
+  if (absl::Status beating = heartbeat.Start(); !beating.ok()) return Fail(beating);
 
   engine::PlanMonitorCatalog catalog(*engine);
   monitor::DriftMonitor drift((*app)->store(), catalog, (*app)->clock(), (*app)->random());
@@ -177,7 +190,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
   // Scripts wait for this line to know the port.
   std::cout << "flowline serving on http://" << host << ":" << (*api)->port() << " (store "
-            << global.store_path << ", " << args.workers << " workers"
+            << (*app)->location().display << ", " << args.workers << " workers"
             << (options.ui_dir.empty() ? ", no web UI" : ", web UI at /") << ")" << std::endl;
 
   std::optional<DriftSchedule> schedule;
@@ -208,6 +221,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   schedule.reset();
   (*api)->Stop();
   engine->Stop();
+  heartbeat.Stop();
   rollup.Stop();
   // The last records are signed before the process ends.
   if (absl::Status signed_head = keeper.Shutdown((*app)->clock().Now()); !signed_head.ok()) {
@@ -229,7 +243,10 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
       "workers; the decision record is folded into the measures as it grows. SIGINT/SIGTERM stop "
       "gracefully; after a crash, steps in flight resume on the next start.");
   cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
-  cmd->add_option("--workers", args->workers, "Threads executing steps")->check(CLI::Range(1, 256));
+  cmd->add_option("--workers", args->workers,
+                  "Threads executing steps; 0 (PostgreSQL only): serve the API and leave the "
+                  "steps to `flowline worker` processes")
+      ->check(CLI::Range(0, 256));
   cmd->add_option("--kind-limit", args->kind_limits,
                   "At most N attempts of a step kind at once, as KIND=N (repeatable), e.g. "
                   "--kind-limit http=32");

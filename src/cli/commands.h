@@ -19,6 +19,10 @@ void AddValidateCommand(CLI::App& app, const GlobalOptions& global, int& exit_co
 void AddDeployCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddRunCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline worker`: executes steps of a PostgreSQL store, no HTTP (docs/scale-out.md).
+void AddWorkerCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
+// `flowline migrate [--status]`: the store's schema migrations.
+void AddMigrateCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddRunsCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTasksCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("--store", global.store_path,
-                 "The SQLite store (created if missing); also $FLOWLINE_STORE");
+                 "The store: a SQLite file (created if missing), or a PostgreSQL database as a "
+                 "postgresql:// URL or a libpq conninfo (host=... dbname=...; passwords from "
+                 "$PGPASSWORD or ~/.pgpass; docs/scale-out.md); also $FLOWLINE_STORE");
   if (const char* env = std::getenv("FLOWLINE_MODELS"); env != nullptr && *env) {
     global.models_dir = env;
   }
@@ -37,7 +39,15 @@ int main(int argc, char** argv) {
   }
   app.add_option("--audit-keys", global.audit_keys,
                  "The audit key directory: the key that signs the decision record and the key "
-                 "of personal data digests (default: <store>.keys); also $FLOWLINE_AUDIT_KEYS");
+                 "of personal data digests (default: <store>.keys; required with a PostgreSQL "
+                 "store); also $FLOWLINE_AUDIT_KEYS");
+  if (const char* env = std::getenv("FLOWLINE_ARTIFACTS"); env != nullptr && *env) {
+    global.artifacts = env;
+  }
+  app.add_option("--artifacts", global.artifacts,
+                 "Content-addressed files: uploaded documents, page images, dataset files "
+                 "(default: <store>.artifacts, or flowline.artifacts on a PostgreSQL store; "
+                 "hosts sharing a PostgreSQL store must share it); also $FLOWLINE_ARTIFACTS");
   if (const char* env = std::getenv("FLOWLINE_PROVIDERS"); env != nullptr && *env) {
     global.providers_file = env;
   }
@@ -49,8 +59,8 @@ int main(int argc, char** argv) {
     global.llm_cache = env;
   }
   app.add_option("--llm-cache", global.llm_cache,
-                 "The llm steps' response cache, a SQLite file (default: <store>.llm-cache); "
-                 "also $FLOWLINE_LLM_CACHE");
+                 "The llm steps' response cache, a SQLite file (default: <store>.llm-cache, or "
+                 "flowline.llm-cache on a PostgreSQL store); also $FLOWLINE_LLM_CACHE");
   app.add_option("--log-level", global.log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   app.set_version_flag("--version", "flowline 0.1.0");
@@ -60,6 +70,8 @@ int main(int argc, char** argv) {
   flowline::cli::AddDeployCommand(app, global, exit_code);
   flowline::cli::AddRunCommand(app, global, exit_code);
   flowline::cli::AddServeCommand(app, global, exit_code);
+  flowline::cli::AddWorkerCommand(app, global, exit_code);
+  flowline::cli::AddMigrateCommand(app, global, exit_code);
   flowline::cli::AddRunsCommand(app, global, exit_code);
   flowline::cli::AddTasksCommand(app, global, exit_code);
   flowline::cli::AddTokenCommand(app, global, exit_code);

@@ -41,7 +41,45 @@ TEST_F(ApiServerTest, HealthReportsStoreWorkerAndVersion) {
   EXPECT_EQ(response.body["store"], "ok");
   EXPECT_EQ(response.body["worker_id"], server_.engine().worker_id());
   EXPECT_FALSE(response.body["version"].get<std::string>().empty());
+  EXPECT_GE(response.body["store_latency_ms"].get<double>(), 0);
+  EXPECT_EQ(response.body["workers"], Json::array());  // nobody beats in this test server
   ExpectJsonError(server_.Get("/api/v1/health", ""), 401, "unauthenticated");
+}
+
+TEST_F(ApiServerTest, HealthListsTheWorkersSeenInTheLastMinuteAndMarksStaleOnes) {
+  const absl::Time now = common::SystemClock::Get().Now();
+  auto beat = [&](const std::string& id, const std::string& role, absl::Duration ago) {
+    store::WorkerHeartbeat heartbeat;
+    heartbeat.worker_id = id;
+    heartbeat.host = "host-" + id;
+    heartbeat.pid = 42;
+    heartbeat.role = role;
+    heartbeat.flowline_version = "0.1.0";
+    heartbeat.started_at = now - absl::Hours(1);
+    heartbeat.seen_at = now - ago;
+    heartbeat.workers = role == "worker" ? 8 : 0;
+    heartbeat.steps_running = 3;
+    ASSERT_TRUE(server_.store().PutWorkerHeartbeat(heartbeat).ok());
+  };
+  beat("a-live", "worker", absl::Seconds(2));
+  beat("b-quiet", "worker", absl::Seconds(40));  // missed three heartbeats: stale
+  beat("c-gone", "serve", absl::Minutes(5));     // not seen in the last minute: not listed
+
+  ApiResponse response = server_.Get("/api/v1/health", server_.Token("viewer"));
+  ASSERT_EQ(response.status, 200) << response.body.dump();
+  const Json& workers = response.body["workers"];
+  ASSERT_EQ(workers.size(), 2u) << workers.dump();
+  EXPECT_EQ(workers[0]["worker_id"], "a-live");
+  EXPECT_EQ(workers[0]["host"], "host-a-live");
+  EXPECT_EQ(workers[0]["pid"], 42);
+  EXPECT_EQ(workers[0]["role"], "worker");
+  EXPECT_EQ(workers[0]["workers"], 8);
+  EXPECT_EQ(workers[0]["steps_running"], 3);
+  EXPECT_EQ(workers[0]["stale"], false);
+  EXPECT_FALSE(workers[0]["seen_at"].get<std::string>().empty());
+  EXPECT_EQ(workers[1]["worker_id"], "b-quiet");
+  EXPECT_EQ(workers[1]["stale"], true);
+  EXPECT_EQ(response.body["live_workers"], 1);
 }
 
 TEST_F(ApiServerTest, OpenApiDocumentsEveryRouteAndNothingElse) {
