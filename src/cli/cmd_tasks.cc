@@ -77,6 +77,10 @@ int Resolve(const GlobalOptions& global, const ResolveArgs& args) {
   if (!task.ok()) return Fail(task.status());
   std::cout << "resolved " << task->task_id << " (" << args.decision << ")\n";
   // With no server executing this store, carry the run on here and now.
+  if ((*app)->location().is_postgres()) {
+    std::cout << "run " << task->run_id << " continues in the store's workers\n";
+    return 0;
+  }
   if (!(*app)->LockForExecution().ok()) {
     std::cout << "run " << task->run_id << " continues in the running flowline server\n";
     return 0;
