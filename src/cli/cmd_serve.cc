@@ -143,14 +143,22 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
         "--workers 0 needs a PostgreSQL store with `flowline worker` processes: on a SQLite "
         "store this server is the only process that executes steps"));
   }
-  absl::StatusOr<std::unique_ptr<engine::Engine>> executing =
-      (*app)->NewExecutingEngine(args.workers, args.kind_limits);
-  if (!executing.ok()) return Fail(executing.status());
-  std::unique_ptr<engine::Engine> engine = std::move(*executing);
-  // With --workers 0 the engine serves the API (deploys, starts runs, resolves tasks) and
-  // executes nothing: the workers do.
+  std::unique_ptr<engine::Engine> engine;
   if (args.workers > 0) {
+    absl::StatusOr<std::unique_ptr<engine::Engine>> executing =
+        (*app)->NewExecutingEngine(args.workers, args.kind_limits);
+    if (!executing.ok()) return Fail(executing.status());
+    engine = std::move(*executing);
     if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
+  } else {
+    // --workers 0: the engine serves the API (deploys, starts runs, resolves tasks) and is never
+    // started, so it leases nothing to itself (an engine with 0 workers would: it is driven by
+    // RunUntilIdle); the workers claim the steps.
+    engine::EngineOptions api_only;
+    if (absl::Status keyed = (*app)->AddPersonalDataKey(api_only); !keyed.ok()) {
+      return Fail(keyed);
+    }
+    engine = (*app)->NewEngine(std::move(api_only));
   }
   engine::Heartbeat heartbeat((*app)->store(), *engine, (*app)->clock(),
                               {.role = "serve", .workers = args.workers});

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -48,18 +49,18 @@ using LimitKeys = std::vector<std::pair<std::string, int>>;
 // holds this, not the engine, and Stop() detaches it.
 class PollerWaker {
  public:
-  void Attach(std::condition_variable* poll_cv) {
+  void Attach(std::function<void()> wake) {
     std::lock_guard<std::mutex> lock(mu_);
-    poll_cv_ = poll_cv;
+    wake_ = std::move(wake);
   }
   void Wake() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (poll_cv_ != nullptr) poll_cv_->notify_all();
+    if (wake_) wake_();
   }
 
  private:
   std::mutex mu_;
-  std::condition_variable* poll_cv_ = nullptr;
+  std::function<void()> wake_;
 };
 
 }  // namespace
@@ -422,7 +423,11 @@ class Engine::Impl {
     stopping_ = false;
     // Another process's commit that makes a step claimable wakes the poller at once (PostgreSQL
     // NOTIFY); polling every poll_interval stays as the fallback for a lost wake-up.
-    waker_->Attach(&poll_cv_);
+    waker_->Attach([this] {
+      std::lock_guard<std::mutex> lock(mu_);
+      wake_requested_ = true;
+      poll_cv_.notify_all();
+    });
     store_.SetWorkListener([waker = waker_] { waker->Wake(); });
     for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
     threads_.emplace_back([this] { PollerLoop(); });
@@ -435,7 +440,7 @@ class Engine::Impl {
       if (!started_) return;
       stopping_ = true;
     }
-    waker_->Attach(nullptr);
+    waker_->Attach(nullptr);  // waits for a wake-up in progress
     work_cv_.notify_all();
     poll_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
@@ -673,9 +678,14 @@ class Engine::Impl {
         std::unique_lock<std::mutex> lock(mu_);
         // A worker that finished since `capacity` was read saw no request to wake the poller.
         if (needs_capacity && Capacity() > 0) continue;
+        // Stop() or work announced by another process since the store was read: a wait now
+        // would miss their notification (and last up to poll_interval).
+        if (stopping_) return;
+        if (std::exchange(wake_requested_, false)) continue;
         poller_needs_capacity_ = needs_capacity;
         poll_cv_.wait_for(lock, absl::ToChronoMicroseconds(sleep));
         poller_needs_capacity_ = false;
+        wake_requested_ = false;
       }
     }
   }
@@ -726,6 +736,7 @@ class Engine::Impl {
   bool stopping_ = false;
   int busy_ = 0;
   bool poller_needs_capacity_ = false;  // the poller sleeps until a worker frees capacity
+  bool wake_requested_ = false;         // the store announced work (SetWorkListener)
   std::atomic<int> attempts_{0};
 
   std::mutex finish_mu_;
