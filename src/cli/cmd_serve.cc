@@ -160,9 +160,6 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
     }
     engine = (*app)->NewEngine(std::move(api_only));
   }
-  engine::Heartbeat heartbeat((*app)->store(), *engine, (*app)->clock(),
-                              {.role = "serve", .workers = args.workers});
-  if (absl::Status beating = heartbeat.Start(); !beating.ok()) return Fail(beating);
 
   engine::PlanMonitorCatalog catalog(*engine);
   monitor::DriftMonitor drift((*app)->store(), catalog, (*app)->clock(), (*app)->random());
@@ -196,6 +193,10 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
       options, *engine, (*app)->store(), (*app)->clock(), (*app)->random());
   if (!api.ok()) return Fail(api.status());
   if (absl::Status listening = (*api)->Listen(host, port); !listening.ok()) return Fail(listening);
+  // Announced once it serves: a server that failed to start leaves no heartbeat.
+  engine::Heartbeat heartbeat((*app)->store(), *engine, (*app)->clock(),
+                              {.role = "serve", .workers = args.workers});
+  if (absl::Status beating = heartbeat.Start(); !beating.ok()) return Fail(beating);
   // Scripts wait for this line to know the port.
   std::cout << "flowline serving on http://" << host << ":" << (*api)->port() << " (store "
             << (*app)->location().display << ", " << args.workers << " workers"
