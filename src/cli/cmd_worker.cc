@@ -52,9 +52,10 @@ int Work(const GlobalOptions& global, const WorkerArgs& args) {
   engine::Heartbeat heartbeat((*app)->store(), *engine, (*app)->clock(),
                               {.role = "worker", .workers = args.workers});
   if (absl::Status beating = heartbeat.Start(); !beating.ok()) return Fail(beating);
-  if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
+  g_stop = 0;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  if (absl::Status started = engine->Start(); !started.ok()) return Fail(started);
   // Scripts wait for this line to know the worker runs.
   std::cout << "flowline worker " << engine->worker_id() << " running " << args.workers
             << " workers on store " << (*app)->location().display << std::endl;

@@ -3,14 +3,23 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "cli/command_test_util.h"
 #include "cli/commands.h"
+#include "common/json_util.h"
 #include "common/temp_dir.h"
+#include "engine/engine.h"
 #include "pqxx/pqxx"
 #include "store/postgres/testing/pg_test_db.h"
 #include "store/sqlite/migrations.h"
@@ -24,6 +33,7 @@ using ::testing::Not;
 CommandResult RunWith(const GlobalOptions& global, std::vector<std::string> args) {
   return RunCommands(
       [&global](CLI::App& app, int& exit_code) {
+        AddDeployCommand(app, global, exit_code);
         AddMigrateCommand(app, global, exit_code);
         AddWorkerCommand(app, global, exit_code);
         AddServeCommand(app, global, exit_code);
@@ -103,13 +113,17 @@ class PostgresStoreCommandsTest : public ::testing::Test {
     pqxx::nontransaction(admin).exec0("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
   }
 
-  CommandResult Run(std::vector<std::string> args, const std::string& audit_keys = "") {
+  GlobalOptions Global(const std::string& audit_keys = "") {
     GlobalOptions global;
     global.store_path = conninfo_;
     global.audit_keys = audit_keys;
     global.models_dir = dir_.File("models");
     global.reference_db = dir_.File("reference.db");
-    return RunWith(global, std::move(args));
+    global.artifacts = dir_.File("artifacts");
+    return global;
+  }
+  CommandResult Run(std::vector<std::string> args, const std::string& audit_keys = "") {
+    return RunWith(Global(audit_keys), std::move(args));
   }
 
   common::TempDir dir_;
@@ -142,6 +156,68 @@ TEST_F(PostgresStoreCommandsTest, AWorkerNeedsTheSharedAuditKeys) {
   CommandResult worker = Run({"worker"});
   EXPECT_EQ(worker.exit_code, 1);
   EXPECT_THAT(worker.err, HasSubstr("no default audit key directory: pass --audit-keys"));
+}
+
+TEST_F(PostgresStoreCommandsTest, AWorkerExecutesRunsMadeElsewhereBeatsAndDrainsOnSigterm) {
+  std::ofstream(dir_.File("double.yaml")) << R"yaml(
+workflow: double
+steps:
+  - id: a
+    uses: script
+    with: { code: "return { n = input.n * 2 }" }
+outputs:
+  n: ${{ steps.a.output.n }}
+)yaml";
+  ASSERT_EQ(Run({"deploy", dir_.File("double.yaml")}).exit_code, 0);
+  const std::string keys = dir_.File("keys");
+
+  // Another process (here: an engine that is never started) creates the run. Its keys are made
+  // first: two threads of one process must not make a key directory at once.
+  absl::StatusOr<std::unique_ptr<App>> app = App::Open(Global(keys));
+  ASSERT_TRUE(app.ok()) << app.status();
+  engine::EngineOptions api_only;
+  ASSERT_TRUE((*app)->AddPersonalDataKey(api_only).ok());
+  std::unique_ptr<engine::Engine> api = (*app)->NewEngine(api_only);
+
+  CommandResult worker;
+  std::atomic<bool> worker_returned{false};
+  std::thread worker_thread([&] {
+    worker = Run({"worker", "--workers", "2", "--lease", "5s"}, keys);
+    worker_returned = true;
+  });
+  // However the test ends: stop the worker (SIGTERM; it installs its handler before it runs
+  // anything), then show what it printed, which the capture hid meanwhile, along with this
+  // test's own failures.
+  struct StopWorker {
+    std::thread& thread;
+    std::atomic<bool>& returned;
+    CommandResult& result;
+    ~StopWorker() {
+      if (!returned) std::raise(SIGTERM);
+      thread.join();
+      if (::testing::Test::HasFailure()) std::cerr << result.out << result.err;
+    }
+  } stop{worker_thread, worker_returned, worker};
+  absl::StatusOr<engine::StartRunResult> started = api->StartRun({"double", Json{{"n", 21}}, ""});
+  ASSERT_TRUE(started.ok()) << started.status();
+  absl::StatusOr<store::Run> run = api->WaitForRun(started->run_id, absl::Seconds(30));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->status, store::RunStatus::kCompleted) << run->error;
+  EXPECT_EQ(run->output_json, R"({"n":42})");
+
+  absl::StatusOr<std::vector<store::WorkerHeartbeat>> workers =
+      (*app)->store().ListWorkers(absl::InfinitePast());
+  ASSERT_TRUE(workers.ok()) << workers.status();
+  ASSERT_EQ(workers->size(), 1u);
+  EXPECT_EQ((*workers)[0].role, "worker");
+  EXPECT_EQ((*workers)[0].workers, 2);
+  EXPECT_EQ((*workers)[0].pid, getpid());
+
+  std::raise(SIGTERM);  // the worker's handler: drain and return
+  while (!worker_returned) std::this_thread::yield();
+  EXPECT_EQ(worker.exit_code, 0) << worker.err;
+  EXPECT_THAT(worker.out, HasSubstr("flowline worker "));
+  EXPECT_THAT(worker.out, HasSubstr("stopping: claiming nothing more"));
 }
 
 TEST_F(PostgresStoreCommandsTest, AnUnreachableServerIsReportedWithoutThePassword) {
