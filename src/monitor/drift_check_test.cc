@@ -13,6 +13,7 @@
 #include "common/temp_dir.h"
 #include "store/sqlite/scratch_options.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/testing/test_stores.h"
 
 namespace flowline::monitor {
 namespace {
@@ -61,12 +62,22 @@ MonitorConfig AmountConfig() {
   return config;
 }
 
-class DriftCheckTest : public ::testing::Test {
+// SQLite as a scratch store (no fsync per run: the tests create thousands), PostgreSQL on a fresh
+// schema of the test cluster.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const std::string& kind,
+                                                        const std::string& sqlite_path) {
+  if (kind != "sqlite") return store::testing::OpenTestStore(kind, sqlite_path);
+  auto opened = store::sqlite::SqliteStore::Open(store::sqlite::ScratchStoreOptions(sqlite_path));
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<store::Store>(std::move(*opened));
+}
+
+// Runs on every store kind (store/testing/test_stores.h): the drift cursor, buckets, reports and
+// alerts behave alike on SQLite and PostgreSQL.
+class DriftCheckTest : public ::testing::TestWithParam<const char*> {
  protected:
   DriftCheckTest() : catalog_(AmountConfig()), clock_(kStart), random_(7) {
-    store::sqlite::SqliteStoreOptions options =
-        store::sqlite::ScratchStoreOptions(dir_.File("flowline.db"));
-    auto opened = store::sqlite::SqliteStore::Open(options);
+    auto opened = OpenStore(GetParam(), dir_.File("flowline.db"));
     EXPECT_TRUE(opened.ok()) << opened.status();
     store_ = *std::move(opened);
     store::VersionInfo version{"wf", "v1", "workflow: wf", "wf.yaml", kStart};
@@ -122,7 +133,7 @@ class DriftCheckTest : public ::testing::Test {
   }
 
   common::TempDir dir_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   FixedCatalog catalog_;
   common::FakeClock clock_;
   common::SeededRandom random_;
@@ -130,7 +141,7 @@ class DriftCheckTest : public ::testing::Test {
   int runs_ = 0;
 };
 
-TEST_F(DriftCheckTest, IngestCountsEveryRecordOnceAcrossBatchesAndRuns) {
+TEST_P(DriftCheckTest, IngestCountsEveryRecordOnceAcrossBatchesAndRuns) {
   AddDays(0, 2, 30, 100);
   DriftMonitor monitor = Monitor(/*batch=*/7);
   absl::StatusOr<IngestStats> first = monitor.Ingest();
@@ -160,7 +171,7 @@ TEST_F(DriftCheckTest, IngestCountsEveryRecordOnceAcrossBatchesAndRuns) {
   EXPECT_THAT(buckets->front().histogram_json, HasSubstr(R"("n":2)"));
 }
 
-TEST_F(DriftCheckTest, RecordsOfAVersionThatCannotBePreparedAreSkipped) {
+TEST_P(DriftCheckTest, RecordsOfAVersionThatCannotBePreparedAreSkipped) {
   AddRun(Day(0), 100);
   AddRun(Day(0) + absl::Minutes(1), 100, true, "v-gone");
   AddRun(Day(0) + absl::Minutes(2), 100);
@@ -171,7 +182,7 @@ TEST_F(DriftCheckTest, RecordsOfAVersionThatCannotBePreparedAreSkipped) {
   EXPECT_EQ(BucketTotal("input.amount"), 2);
 }
 
-TEST_F(DriftCheckTest, NothingIsTestedBeforeTheReferenceWindowEnds) {
+TEST_P(DriftCheckTest, NothingIsTestedBeforeTheReferenceWindowEnds) {
   AddDays(0, 5, 50, 100);
   clock_.Set(Day(5));
   absl::StatusOr<DriftReport> report = Monitor().Check("wf");
@@ -185,7 +196,7 @@ TEST_F(DriftCheckTest, NothingIsTestedBeforeTheReferenceWindowEnds) {
   EXPECT_THAT(report->alerts_opened, IsEmpty());
 }
 
-TEST_F(DriftCheckTest, ADriftOpensOneAlertThatTheCheckResolvesWhenItIsOver) {
+TEST_P(DriftCheckTest, ADriftOpensOneAlertThatTheCheckResolvesWhenItIsOver) {
   AddDays(0, 14, 40, 100);   // the reference: amounts around 100
   AddDays(14, 21, 40, 300);  // recent: three times as much
   clock_.Set(Day(21));
@@ -247,7 +258,7 @@ TEST_F(DriftCheckTest, ADriftOpensOneAlertThatTheCheckResolvesWhenItIsOver) {
   EXPECT_THAT(due->at(1).payload_json, HasSubstr(R"("event":"alert.resolved")"));
 }
 
-TEST_F(DriftCheckTest, AStraightThroughDropIsFoundFromTheGate) {
+TEST_P(DriftCheckTest, AStraightThroughDropIsFoundFromTheGate) {
   AddDays(0, 14, 60, 100, 0.8);
   AddDays(14, 21, 60, 100, 0.55);
   clock_.Set(Day(21));
@@ -260,7 +271,7 @@ TEST_F(DriftCheckTest, AStraightThroughDropIsFoundFromTheGate) {
   EXPECT_NEAR(report->features[1].distribution["current_rate"].get<double>(), 0.55, 0.05);
 }
 
-TEST_F(DriftCheckTest, TooFewCasesAreReportedNotTested) {
+TEST_P(DriftCheckTest, TooFewCasesAreReportedNotTested) {
   AddDays(0, 14, 40, 100);
   AddDays(14, 21, 2, 300);  // 14 recent values, fewer than the 200 needed
   clock_.Set(Day(21));
@@ -271,15 +282,19 @@ TEST_F(DriftCheckTest, TooFewCasesAreReportedNotTested) {
   EXPECT_THAT(report->alerts_opened, IsEmpty());
 }
 
-TEST_F(DriftCheckTest, AnUnknownWorkflowIsNotFound) {
+TEST_P(DriftCheckTest, AnUnknownWorkflowIsNotFound) {
   EXPECT_EQ(Monitor().Check("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(DriftCheckTest, BucketsAreWholeHours) {
+TEST_P(DriftCheckTest, BucketsAreWholeHours) {
   EXPECT_EQ(BucketStart(kStart + absl::Minutes(59)), kStart);
   EXPECT_EQ(BucketStart(kStart + absl::Minutes(60)), kStart + absl::Hours(1));
   EXPECT_EQ(BucketStart(absl::FromUnixSeconds(-1)), absl::FromUnixSeconds(-3600));
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, DriftCheckTest,
+                         ::testing::ValuesIn(store::testing::kTestStoreKinds),
+                         store::testing::TestStoreKindName);
 
 }  // namespace
 }  // namespace flowline::monitor

@@ -18,7 +18,7 @@
 #include "monitor/record_fold.h"
 #include "review/policy.h"
 #include "steps/system_step_kinds.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/testing/test_stores.h"
 
 namespace flowline::monitor {
 namespace {
@@ -101,12 +101,12 @@ absl::Time At(int h, int m, double s = 0) {
   return kDate + absl::Hours(h) + absl::Minutes(m) + absl::Seconds(s);
 }
 
-class MeasuresEngineTest : public ::testing::Test {
+// Runs on every store kind (store/testing/test_stores.h): the rollup's cursor and buckets behave
+// alike on SQLite and PostgreSQL.
+class MeasuresEngineTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    store::sqlite::SqliteStoreOptions options;
-    options.path = dir_.File("flowline.db");
-    auto opened = store::sqlite::SqliteStore::Open(options);
+    auto opened = store::testing::OpenTestStore(GetParam(), dir_.File("flowline.db"));
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);
     steps::RegisterSystemStepKinds(registry_);
@@ -231,7 +231,7 @@ class MeasuresEngineTest : public ::testing::Test {
   common::TempDir dir_;
   common::FakeClock clock_;
   common::SeededRandom random_{11};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
   std::unique_ptr<engine::Engine> engine_;
   std::string version_;
@@ -247,7 +247,7 @@ people:
                                           "prices.yaml");
 };
 
-TEST_F(MeasuresEngineTest, FiguresMatchTheHandComputedOnes) {
+TEST_P(MeasuresEngineTest, FiguresMatchTheHandComputedOnes) {
   Script();
   MeasureRollup rollup(*store_, clock_);
   auto pass = rollup.CatchUp();
@@ -340,7 +340,7 @@ TEST_F(MeasuresEngineTest, FiguresMatchTheHandComputedOnes) {
   EXPECT_EQ(report.steps[1].completed, 7);
 }
 
-TEST_F(MeasuresEngineTest, MinutesHoursAndDaysAgree) {
+TEST_P(MeasuresEngineTest, MinutesHoursAndDaysAgree) {
   Script();
   MeasureRollup rollup(*store_, clock_);
   ASSERT_TRUE(rollup.CatchUp().ok());
@@ -377,7 +377,7 @@ TEST_F(MeasuresEngineTest, MinutesHoursAndDaysAgree) {
   EXPECT_EQ(by_day.steps[0].completed, 7);
 }
 
-TEST_F(MeasuresEngineTest, FoldingAgainChangesNothing) {
+TEST_P(MeasuresEngineTest, FoldingAgainChangesNothing) {
   Script();
   MeasureRollup first(*store_, clock_);
   auto pass = first.CatchUp();
@@ -404,7 +404,7 @@ TEST_F(MeasuresEngineTest, FoldingAgainChangesNothing) {
   EXPECT_EQ(Sums(kMinute), before);
 }
 
-TEST_F(MeasuresEngineTest, RollupsRacingCountEveryRecordOnce) {
+TEST_P(MeasuresEngineTest, RollupsRacingCountEveryRecordOnce) {
   Script();
   // Two rollups with one-record pages, at once: every page is applied by exactly one of them.
   RollupOptions options;
@@ -428,7 +428,7 @@ TEST_F(MeasuresEngineTest, RollupsRacingCountEveryRecordOnce) {
   EXPECT_EQ(report.totals.run_latency.count, 7);
 }
 
-TEST_F(MeasuresEngineTest, RecordsWrittenAfterAPassAreFoldedByTheNext) {
+TEST_P(MeasuresEngineTest, RecordsWrittenAfterAPassAreFoldedByTheNext) {
   Start(At(10, 0), Key(false, 1), 0.95, 200);
   MeasureRollup rollup(*store_, clock_);
   ASSERT_TRUE(rollup.CatchUp().ok());
@@ -440,7 +440,7 @@ TEST_F(MeasuresEngineTest, RecordsWrittenAfterAPassAreFoldedByTheNext) {
   EXPECT_EQ(Report(kHour, At(10, 0), At(11, 0)).totals.automated, 2);
 }
 
-TEST_F(MeasuresEngineTest, OldMinuteAndHourBucketsExpire) {
+TEST_P(MeasuresEngineTest, OldMinuteAndHourBucketsExpire) {
   Script();
   RollupOptions options;
   options.keep_minutes = absl::Hours(1);
@@ -464,7 +464,7 @@ TEST_F(MeasuresEngineTest, OldMinuteAndHourBucketsExpire) {
   EXPECT_EQ(Sums(kDay), Sums(kTotal));
 }
 
-TEST_F(MeasuresEngineTest, DecisionRecordsSayWhenTheClaimBegan) {
+TEST_P(MeasuresEngineTest, DecisionRecordsSayWhenTheClaimBegan) {
   Script();
   auto records = store_->ListRecords(low1_);
   ASSERT_TRUE(records.ok());
@@ -487,6 +487,10 @@ TEST_F(MeasuresEngineTest, DecisionRecordsSayWhenTheClaimBegan) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, MeasuresEngineTest,
+                         ::testing::ValuesIn(store::testing::kTestStoreKinds),
+                         store::testing::TestStoreKindName);
 
 }  // namespace
 }  // namespace flowline::monitor
