@@ -70,6 +70,30 @@ std::string RecordHasher::Hash(const Record& record) {
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
+std::vector<Record> LinkRecords(RecordHasher& hasher, const RecordChainHead& head,
+                                const std::string& run_id, const std::string& version,
+                                const std::vector<NewRecord>& appended, absl::Time at) {
+  std::vector<Record> records;
+  records.reserve(appended.size());
+  Record record;
+  record.run_id = run_id;
+  record.version = version;
+  record.at = at;
+  record.prev_hash = head.hash;
+  record.seq = head.seq;
+  for (const NewRecord& next : appended) {
+    ++record.seq;
+    record.step_id = next.step_id;
+    record.kind = next.kind;
+    record.actor = next.actor;
+    record.payload_json = next.payload_json;
+    record.hash = hasher.Hash(record);
+    records.push_back(record);
+    record.prev_hash = std::move(record.hash);
+  }
+  return records;
+}
+
 std::string HexBytes(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(bytes.size() * 2, '0');

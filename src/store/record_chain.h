@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.h"
 
@@ -58,6 +59,13 @@ class RecordHasher {
   evp_md_ctx_st* ctx_;
   std::string buffer_;
 };
+
+// The records `appended` of run `run_id` (empty: of no run), pinned to `version`, at `at`, as
+// the links that follow `head`: seq head.seq + 1, ..., each with its prev_hash and hash. Every
+// store appends through this, then writes the rows (and moves its head) in its own SQL.
+std::vector<Record> LinkRecords(RecordHasher& hasher, const RecordChainHead& head,
+                                const std::string& run_id, const std::string& version,
+                                const std::vector<NewRecord>& appended, absl::Time at);
 
 // Lower-case hex of raw bytes (hashes in messages and exports).
 std::string HexBytes(std::string_view bytes);

@@ -28,4 +28,40 @@ absl::Status ValidateAlertRaise(const AlertRaise& raise) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateNewRun(const NewRun& run) {
+  if (run.run_id.empty()) return absl::InvalidArgumentError("a new run needs a run_id");
+  if (run.workflow.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("run ", run.run_id, " has no workflow"));
+  }
+  for (const NewStep& step : run.steps) {
+    if (step.step_id.empty() || step.deps_remaining < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("run ", run.run_id, ": every step needs an id and a dependency count >= 0"));
+    }
+  }
+  if (run.lease.has_value() && run.lease->owner.empty()) {
+    return absl::InvalidArgumentError("an eager lease needs an owner");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateStepCommit(const StepCommit& commit) {
+  if (commit.run_id.empty() || commit.step_id.empty()) {
+    return absl::InvalidArgumentError("a step commit needs a run_id and a step_id");
+  }
+  if (commit.resolution == StepResolution::kWaitTask &&
+      (!commit.task.has_value() || commit.task->task_id.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat("step ", commit.step_id, " of run ",
+                                                   commit.run_id,
+                                                   " waits for a task but the commit has none"));
+  }
+  if (commit.finish.has_value() && commit.finish->status == RunStatus::kRunning) {
+    return absl::InvalidArgumentError("a run cannot finish with status running");
+  }
+  if (commit.lease_next.has_value() && commit.lease_next->owner.empty()) {
+    return absl::InvalidArgumentError("lease_next needs an owner");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace flowline::store

@@ -16,4 +16,12 @@ absl::Status ValidateMeasureBatch(const MeasureBatch& batch);
 // InvalidArgument unless the alert has a workflow, a kind and a subject.
 absl::Status ValidateAlertRaise(const AlertRaise& raise);
 
+// InvalidArgument unless the run has an id and a workflow, every step an id and a dependency
+// count >= 0, and an eager lease an owner.
+absl::Status ValidateNewRun(const NewRun& run);
+
+// InvalidArgument unless the commit names its run and step, a task wait carries its task, a
+// finish does not "finish" as running, and lease_next has an owner.
+absl::Status ValidateStepCommit(const StepCommit& commit);
+
 }  // namespace flowline::store

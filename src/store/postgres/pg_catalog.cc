@@ -9,6 +9,7 @@
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
+#include "store/stage_rules.h"
 
 namespace flowline::store::postgres {
 namespace {
@@ -38,36 +39,6 @@ constexpr PgQuery kInsertWorkflow{"catalog_insert_workflow",
                                   "INSERT INTO workflows (workflow, live_version, updated_at) "
                                   "VALUES ($1, '', $2) ON CONFLICT (workflow) DO NOTHING"};
 
-absl::Status SetStage(PgTx& tx, const std::string& workflow, const std::string& version,
-                      VersionStage stage) {
-  tx.Exec(kSetStage, {workflow, version, VersionStageName(stage)});
-  return absl::OkStatus();
-}
-
-absl::Status ApplyCanary(const StageChange& change, double share, WorkflowInfo& w) {
-  if (!(share >= 0 && share < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a canary share must be at least 0 and below 1 (0.1 is 10%), not ", share));
-  }
-  if (share == 0) {
-    if (w.canary_version != change.version) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("version ", change.version, " of ", change.workflow, " is not the canary"));
-    }
-    w.canary_version.clear();
-    w.canary_share = 0;
-    return absl::OkStatus();
-  }
-  if (w.live_version == change.version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("version ", change.version, " of ", change.workflow,
-                     " is live already: it takes every case, it cannot be a canary"));
-  }
-  w.canary_version = change.version;
-  w.canary_share = share;
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<VersionInfo> SelectVersion(PgTx& tx, const std::string& workflow,
@@ -93,54 +64,18 @@ absl::StatusOr<WorkflowInfo> SelectWorkflow(PgTx& tx, const std::string& workflo
 
 absl::StatusOr<WorkflowInfo> ChangeVersionStage(PgTx& tx, const StageChange& change) {
   // The workflow row first: concurrent changes of one workflow's stages take turns here.
-  ASSIGN_OR_RETURN(WorkflowInfo w, SelectWorkflow(tx, change.workflow, /*for_update=*/true));
+  ASSIGN_OR_RETURN(WorkflowInfo workflow, SelectWorkflow(tx, change.workflow, /*for_update=*/true));
   ASSIGN_OR_RETURN(VersionInfo version, SelectVersion(tx, change.workflow, change.version));
-  if (change.expected_from.has_value() && version.stage != *change.expected_from) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "version ", change.version, " of ", change.workflow, " is ",
-        VersionStageName(version.stage), ", not ", VersionStageName(*change.expected_from),
-        " any more (changed meanwhile): look at it again"));
+  ASSIGN_OR_RETURN(StagePlan plan, PlanStageChange(change, version, std::move(workflow)));
+  for (const auto& [changed, stage] : plan.stages) {
+    tx.Exec(kSetStage, {change.workflow, changed, VersionStageName(stage)});
   }
-  const bool is_live = w.live_version == change.version;
-  if (change.canary_share.has_value()) {
-    RETURN_IF_ERROR(ApplyCanary(change, *change.canary_share, w));
-  } else if (change.to == VersionStage::kLive) {
-    if (!w.live_version.empty() && !is_live) {
-      RETURN_IF_ERROR(SetStage(tx, change.workflow, w.live_version, VersionStage::kRetired));
-    }
-    w.live_version = change.version;
-    if (w.shadow_version == change.version) w.shadow_version.clear();
-    if (w.canary_version == change.version) {
-      w.canary_version.clear();
-      w.canary_share = 0;
-    }
-  } else {
-    if (is_live) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "version ", change.version, " is the live version of ", change.workflow,
-          ": promote another version to live instead (flowline promote, or rollback)"));
-    }
-    if (change.to == VersionStage::kShadow) {
-      if (!w.shadow_version.empty() && w.shadow_version != change.version) {
-        RETURN_IF_ERROR(SetStage(tx, change.workflow, w.shadow_version, VersionStage::kDraft));
-      }
-      w.shadow_version = change.version;
-    } else if (w.shadow_version == change.version) {
-      w.shadow_version.clear();
-    }
-    if (change.to == VersionStage::kRetired && w.canary_version == change.version) {
-      w.canary_version.clear();
-      w.canary_share = 0;
-    }
-  }
-  if (!change.canary_share.has_value()) {
-    RETURN_IF_ERROR(SetStage(tx, change.workflow, change.version, change.to));
-  }
+  const WorkflowInfo& w = plan.workflow;
   tx.Exec(kSetReleases, {w.workflow, w.live_version, w.shadow_version, w.canary_version,
                          w.canary_share, change.now});
-  w.updated_at = change.now;
+  plan.workflow.updated_at = change.now;
   RETURN_IF_ERROR(AppendRecords(tx, "", change.version, change.records, change.now));
-  return w;
+  return plan.workflow;
 }
 
 absl::StatusOr<bool> PostgresStore::PutVersion(const VersionInfo& version) {

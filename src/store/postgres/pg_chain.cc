@@ -58,21 +58,8 @@ absl::Status AppendRecords(PgTx& tx, const std::string& run_id, const std::strin
   if (records.empty()) return absl::OkStatus();
   absl::StatusOr<RecordChainHead> head = HeadOf(tx.Exec(kLockHead));
   if (!head.ok()) return head.status();
-  RecordHasher& hasher = ThreadHasher();
-  Record record;
-  record.run_id = run_id;
-  record.version = version;
-  record.at = at;
-  record.prev_hash = std::move(head->hash);
-  record.seq = head->seq;
   std::vector<std::string> seqs, step_ids, kinds, actors, payloads, prev_hashes, hashes;
-  for (const NewRecord& appended : records) {
-    ++record.seq;
-    record.step_id = appended.step_id;
-    record.kind = appended.kind;
-    record.actor = appended.actor;
-    record.payload_json = appended.payload_json;
-    record.hash = hasher.Hash(record);
+  for (const Record& record : LinkRecords(ThreadHasher(), *head, run_id, version, records, at)) {
     seqs.push_back(std::to_string(record.seq));
     step_ids.push_back(record.step_id);
     kinds.push_back(record.kind);
@@ -80,13 +67,12 @@ absl::Status AppendRecords(PgTx& tx, const std::string& run_id, const std::strin
     payloads.push_back(record.payload_json);
     prev_hashes.push_back(Hex(record.prev_hash));
     hashes.push_back(Hex(record.hash));
-    record.prev_hash = std::move(record.hash);
   }
-  const std::string head_hash = Hex(record.prev_hash);
+  const int64_t head_seq = head->seq + static_cast<int64_t>(records.size());
   tx.Exec(kInsert,
           {run_id, version, at, "{" + absl::StrJoin(seqs, ",") + "}", PgTextArray(step_ids),
            PgTextArray(kinds), PgTextArray(actors), PgTextArray(payloads), PgTextArray(prev_hashes),
-           PgTextArray(hashes), record.seq, head_hash});
+           PgTextArray(hashes), head_seq, hashes.back()});
   return absl::OkStatus();
 }
 

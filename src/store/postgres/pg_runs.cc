@@ -16,46 +16,11 @@
 #include "store/postgres/pg_query_builder.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
+#include "store/request_checks.h"
+#include "store/run_rules.h"
 
 namespace flowline::store::postgres {
 namespace {
-
-std::string IdempotencyKey(const std::string& run_id, const std::string& step_id) {
-  return absl::StrCat(run_id, "/", step_id);
-}
-
-ClaimedStep MakeClaim(const std::string& run_id, const std::string& workflow,
-                      const std::string& version, const std::string& step_id, int attempt,
-                      std::string token, absl::Time expires_at, std::string resume_json) {
-  ClaimedStep claim;
-  claim.run_id = run_id;
-  claim.workflow = workflow;
-  claim.version = version;
-  claim.step_id = step_id;
-  claim.attempt = attempt;
-  claim.lease_token = std::move(token);
-  claim.lease_expires_at = expires_at;
-  claim.resume_json = std::move(resume_json);
-  claim.idempotency_key = IdempotencyKey(run_id, step_id);
-  return claim;
-}
-
-absl::Status ValidateNewRun(const NewRun& run) {
-  if (run.run_id.empty()) return absl::InvalidArgumentError("a new run needs a run_id");
-  if (run.workflow.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("run ", run.run_id, " has no workflow"));
-  }
-  for (const NewStep& step : run.steps) {
-    if (step.step_id.empty() || step.deps_remaining < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("run ", run.run_id, ": every step needs an id and a dependency count >= 0"));
-    }
-  }
-  if (run.lease.has_value() && run.lease->owner.empty()) {
-    return absl::InvalidArgumentError("an eager lease needs an owner");
-  }
-  return absl::OkStatus();
-}
 
 // ---- CreateRun --------------------------------------------------------------------------------
 
@@ -247,34 +212,6 @@ struct RunLabels {
   bool paused = false;  // its workflow's stop switch is on: nothing is leased
 };
 
-struct StepUpdate {
-  const char* status;
-  std::optional<absl::Time> available_at;
-  bool set_output = false;
-  bool set_resume = false;
-  std::string task_id;
-  std::optional<absl::Time> finished_at;
-};
-
-absl::Status ValidateCommit(const StepCommit& commit) {
-  if (commit.run_id.empty() || commit.step_id.empty()) {
-    return absl::InvalidArgumentError("a step commit needs a run_id and a step_id");
-  }
-  if (commit.resolution == StepResolution::kWaitTask &&
-      (!commit.task.has_value() || commit.task->task_id.empty())) {
-    return absl::InvalidArgumentError(absl::StrCat("step ", commit.step_id, " of run ",
-                                                   commit.run_id,
-                                                   " waits for a task but the commit has none"));
-  }
-  if (commit.finish.has_value() && commit.finish->status == RunStatus::kRunning) {
-    return absl::InvalidArgumentError("a run cannot finish with status running");
-  }
-  if (commit.lease_next.has_value() && commit.lease_next->owner.empty()) {
-    return absl::InvalidArgumentError("lease_next needs an owner");
-  }
-  return absl::OkStatus();
-}
-
 // The run's row is locked (FOR NO KEY UPDATE) for the rest of the transaction: commits of one
 // run's parallel steps take turns, so that a commit that finishes the run and one that
 // schedules its next steps never interleave. Claims do not lock runs, so they never wait here.
@@ -288,41 +225,6 @@ absl::StatusOr<RunLabels> LockRun(PgTx& tx, const std::string& run_id) {
   pqxx::result rows = tx.Exec(kLockRun, {run_id});
   if (rows.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " not found"));
   return RunLabels{PgBool(rows[0][0]), PgText(rows[0][1]), PgText(rows[0][2]), PgBool(rows[0][3])};
-}
-
-StepUpdate PlanStepUpdate(const StepCommit& commit, bool run_open) {
-  StepUpdate update;
-  switch (commit.resolution) {
-    case StepResolution::kCompleted:
-    case StepResolution::kSkipped:
-      update.status = commit.resolution == StepResolution::kCompleted ? "completed" : "skipped";
-      update.set_output = true;
-      update.finished_at = commit.now;
-      return update;
-    case StepResolution::kFailed:
-      update.status = "failed";
-      update.finished_at = commit.now;
-      return update;
-    case StepResolution::kRetry:
-      update.status = "ready";
-      update.available_at = commit.retry_at;
-      break;
-    case StepResolution::kWaitTimer:
-      update.status = "waiting";
-      update.available_at = commit.retry_at;
-      update.set_resume = true;
-      break;
-    case StepResolution::kWaitTask:
-      update.status = "waiting";
-      update.task_id = commit.task->task_id;
-      break;
-  }
-  if (!run_open) {
-    update.status = "cancelled";
-    update.available_at.reset();
-    update.task_id.clear();
-  }
-  return update;
 }
 
 // The fence: the step changes only if it is running under the caller's lease token.
@@ -405,16 +307,10 @@ constexpr PgQuery kReleaseDependents{
 absl::Status ReleaseDependents(PgTx& tx, const StepCommit& commit, const RunLabels& run,
                                CommitResult& result, bool& end_reached) {
   if (commit.dependents.empty()) return absl::OkStatus();
-  // A paused workflow's steps become ready but are not leased: claims pass them by until it is
-  // resumed.
-  const bool lease_next = commit.lease_next.has_value() && !run.paused;
-  const char* started_status = "ready";
-  if (commit.finish.has_value()) {
-    started_status = "pending";
-  } else if (lease_next) {
-    started_status = "running";
-  }
-  const absl::Time expires_at = lease_next ? commit.now + commit.lease_next->duration : commit.now;
+  const DependentStart start = PlanDependentStart(commit, run.paused);
+  const bool lease_next = start.lease;
+  const char* started_status = start.status;
+  const absl::Time expires_at = start.lease_expires_at;
   std::vector<std::string> dependents = commit.dependents;
   std::sort(dependents.begin(), dependents.end());
   dependents.erase(std::unique(dependents.begin(), dependents.end()), dependents.end());
@@ -469,13 +365,9 @@ constexpr PgQuery kCancelTasks{"commit_cancel_tasks",
                                "WHERE run_id = $1 AND status IN ('open', 'claimed')"};
 
 absl::Status FinishRun(PgTx& tx, const StepCommit& commit, bool end_reached) {
+  RETURN_IF_ERROR(CheckRunCanFinish(commit, end_reached));
   const RunFinish& finish = *commit.finish;
   const bool completing = finish.status == RunStatus::kCompleted;
-  if (completing && !end_reached && commit.step_id != kEndStepId) {
-    return absl::InternalError(
-        absl::StrCat("run ", commit.run_id, " cannot complete in the commit of step ",
-                     commit.step_id, ": step ", kEndStepId, " still waits for other steps"));
-  }
   tx.Exec(kFinishRun, {commit.run_id, RunStatusName(finish.status), finish.output_json,
                        finish.error, commit.now});
   tx.Exec(kSettleSteps, {commit.run_id, completing, finish.output_json, commit.now});
@@ -613,7 +505,7 @@ absl::StatusOr<std::vector<ClaimedStep>> PostgresStore::ClaimSteps(const LeaseRe
 }
 
 absl::StatusOr<CommitResult> PostgresStore::CommitStep(const StepCommit& commit) {
-  RETURN_IF_ERROR(ValidateCommit(commit));
+  RETURN_IF_ERROR(ValidateStepCommit(commit));
   return pool_->Run<CommitResult>("CommitStep",
                                   [&](PgTx& tx) { return ApplyStepCommit(tx, commit); });
 }

@@ -96,22 +96,8 @@ absl::Status AppendRecords(Connection& db, const std::string& run_id, const std:
                            const std::vector<NewRecord>& records, absl::Time at) {
   if (records.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(RecordChainHead head, ReadChainHead(db));
-  RecordHasher& hasher = ThreadHasher();
-  Record record;
-  record.run_id = run_id;
-  record.version = version;
-  record.at = at;
-  record.prev_hash = std::move(head.hash);
-  record.seq = head.seq;
-  for (const NewRecord& appended : records) {
-    ++record.seq;
-    record.step_id = appended.step_id;
-    record.kind = appended.kind;
-    record.actor = appended.actor;
-    record.payload_json = appended.payload_json;
-    record.hash = hasher.Hash(record);
+  for (const Record& record : LinkRecords(ThreadHasher(), head, run_id, version, records, at)) {
     RETURN_IF_ERROR(InsertLinked(db, record));
-    record.prev_hash = std::move(record.hash);
   }
   return absl::OkStatus();
 }

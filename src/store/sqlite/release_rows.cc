@@ -5,6 +5,7 @@
 #include "store/sqlite/chain.h"
 #include "store/sqlite/reads.h"
 #include "store/sqlite/rows.h"
+#include "store/stage_rules.h"
 
 namespace flowline::store::sqlite {
 namespace {
@@ -53,77 +54,16 @@ absl::Status SetWorkflowReleases(Connection& db, const WorkflowInfo& w, absl::Ti
   return stmt->Run();
 }
 
-absl::Status ApplyCanary(const StageChange& change, double share, WorkflowInfo& w) {
-  if (!(share >= 0 && share < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a canary share must be at least 0 and below 1 (0.1 is 10%), not ", share));
-  }
-  if (share == 0) {
-    if (w.canary_version != change.version) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("version ", change.version, " of ", change.workflow, " is not the canary"));
-    }
-    w.canary_version.clear();
-    w.canary_share = 0;
-    return absl::OkStatus();
-  }
-  if (w.live_version == change.version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("version ", change.version, " of ", change.workflow,
-                     " is live already: it takes every case, it cannot be a canary"));
-  }
-  w.canary_version = change.version;
-  w.canary_share = share;
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<WorkflowInfo> ChangeVersionStage(Connection& db, const StageChange& change) {
   ASSIGN_OR_RETURN(VersionInfo version, SelectVersion(db, change.workflow, change.version));
-  ASSIGN_OR_RETURN(WorkflowInfo w, SelectWorkflow(db, change.workflow));
-  if (change.expected_from.has_value() && version.stage != *change.expected_from) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "version ", change.version, " of ", change.workflow, " is ",
-        VersionStageName(version.stage), ", not ", VersionStageName(*change.expected_from),
-        " any more (changed meanwhile): look at it again"));
+  ASSIGN_OR_RETURN(WorkflowInfo workflow, SelectWorkflow(db, change.workflow));
+  ASSIGN_OR_RETURN(StagePlan plan, PlanStageChange(change, version, std::move(workflow)));
+  for (const auto& [changed, stage] : plan.stages) {
+    RETURN_IF_ERROR(SetStage(db, change.workflow, changed, stage));
   }
-  const bool is_live = w.live_version == change.version;
-  if (change.canary_share.has_value()) {
-    RETURN_IF_ERROR(ApplyCanary(change, *change.canary_share, w));
-  } else if (change.to == VersionStage::kLive) {
-    if (!w.live_version.empty() && !is_live) {
-      RETURN_IF_ERROR(SetStage(db, change.workflow, w.live_version, VersionStage::kRetired));
-    }
-    w.live_version = change.version;
-    if (w.shadow_version == change.version) w.shadow_version.clear();
-    if (w.canary_version == change.version) {
-      w.canary_version.clear();
-      w.canary_share = 0;
-    }
-  } else {
-    if (is_live) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "version ", change.version, " is the live version of ", change.workflow,
-          ": promote another version to live instead (flowline promote, or rollback)"));
-    }
-    if (change.to == VersionStage::kShadow) {
-      if (!w.shadow_version.empty() && w.shadow_version != change.version) {
-        RETURN_IF_ERROR(SetStage(db, change.workflow, w.shadow_version, VersionStage::kDraft));
-      }
-      w.shadow_version = change.version;
-    } else if (w.shadow_version == change.version) {
-      w.shadow_version.clear();
-    }
-    if (change.to == VersionStage::kRetired && w.canary_version == change.version) {
-      w.canary_version.clear();
-      w.canary_share = 0;
-    }
-  }
-  if (!change.canary_share.has_value()) {
-    RETURN_IF_ERROR(SetStage(db, change.workflow, change.version, change.to));
-  }
-  RETURN_IF_ERROR(SetWorkflowReleases(db, w, change.now));
+  RETURN_IF_ERROR(SetWorkflowReleases(db, plan.workflow, change.now));
   RETURN_IF_ERROR(AppendRecords(db, "", change.version, change.records, change.now));
   return SelectWorkflow(db, change.workflow);
 }

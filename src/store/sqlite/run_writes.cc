@@ -7,29 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "store/request_checks.h"
 #include "store/sqlite/chain.h"
 
 namespace flowline::store::sqlite {
-namespace {
-
-absl::Status ValidateNewRun(const NewRun& run) {
-  if (run.run_id.empty()) return absl::InvalidArgumentError("a new run needs a run_id");
-  if (run.workflow.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("run ", run.run_id, " has no workflow"));
-  }
-  for (const NewStep& step : run.steps) {
-    if (step.step_id.empty() || step.deps_remaining < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("run ", run.run_id, ": every step needs an id and a dependency count >= 0"));
-    }
-  }
-  if (run.lease.has_value() && run.lease->owner.empty()) {
-    return absl::InvalidArgumentError("an eager lease needs an owner");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 LeaseTokens::LeaseTokens() {
   std::random_device device;
@@ -38,26 +20,6 @@ LeaseTokens::LeaseTokens() {
 
 std::string LeaseTokens::Next() {
   return absl::StrFormat("%016x-%x", prefix_, counter_.fetch_add(1, std::memory_order_relaxed));
-}
-
-ClaimedStep MakeClaim(const std::string& run_id, const std::string& workflow,
-                      const std::string& version, const std::string& step_id, int attempt,
-                      std::string token, absl::Time expires_at, std::string resume_json) {
-  ClaimedStep claim;
-  claim.run_id = run_id;
-  claim.workflow = workflow;
-  claim.version = version;
-  claim.step_id = step_id;
-  claim.attempt = attempt;
-  claim.lease_token = std::move(token);
-  claim.lease_expires_at = expires_at;
-  claim.resume_json = std::move(resume_json);
-  claim.idempotency_key = IdempotencyKey(run_id, step_id);
-  return claim;
-}
-
-std::string IdempotencyKey(const std::string& run_id, const std::string& step_id) {
-  return absl::StrCat(run_id, "/", step_id);
 }
 
 absl::StatusOr<ClaimedStep> LeaseStep(Connection& db, LeaseTokens& tokens,

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "store/run_rules.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -30,14 +31,6 @@ class LeaseTokens {
   uint64_t prefix_;
   std::atomic<uint64_t> counter_{0};
 };
-
-// The idempotency key of a step: "<run_id>/<step_id>".
-std::string IdempotencyKey(const std::string& run_id, const std::string& step_id);
-
-// A ClaimedStep for a lease just granted (its idempotency key derived from the ids).
-ClaimedStep MakeClaim(const std::string& run_id, const std::string& workflow,
-                      const std::string& version, const std::string& step_id, int attempt,
-                      std::string token, absl::Time expires_at, std::string resume_json);
 
 absl::StatusOr<CreateRunResult> InsertRun(Connection& db, LeaseTokens& tokens, const NewRun& run);
 

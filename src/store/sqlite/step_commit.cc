@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/request_checks.h"
+#include "store/run_rules.h"
 #include "store/sqlite/chain.h"
 #include "store/sqlite/run_writes.h"
 
@@ -21,34 +23,6 @@ struct RunLabels {
   bool paused = false;  // its workflow's stop switch is on: nothing is leased
 };
 
-struct StepUpdate {
-  const char* status;
-  std::optional<absl::Time> available_at;
-  bool set_output = false;
-  bool set_resume = false;
-  std::string task_id;
-  std::optional<absl::Time> finished_at;
-};
-
-absl::Status ValidateCommit(const StepCommit& commit) {
-  if (commit.run_id.empty() || commit.step_id.empty()) {
-    return absl::InvalidArgumentError("a step commit needs a run_id and a step_id");
-  }
-  if (commit.resolution == StepResolution::kWaitTask &&
-      (!commit.task.has_value() || commit.task->task_id.empty())) {
-    return absl::InvalidArgumentError(absl::StrCat("step ", commit.step_id, " of run ",
-                                                   commit.run_id,
-                                                   " waits for a task but the commit has none"));
-  }
-  if (commit.finish.has_value() && commit.finish->status == RunStatus::kRunning) {
-    return absl::InvalidArgumentError("a run cannot finish with status running");
-  }
-  if (commit.lease_next.has_value() && commit.lease_next->owner.empty()) {
-    return absl::InvalidArgumentError("lease_next needs an owner");
-  }
-  return absl::OkStatus();
-}
-
 // What the commit needs to know about the run. Only read: rewriting the run row (input and all)
 // on every step commit would be the most expensive write of the commit, so a run's updated_at
 // moves when the run itself changes (created, finished).
@@ -61,43 +35,6 @@ absl::StatusOr<RunLabels> ReadRun(Connection& db, const StepCommit& commit) {
   ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return absl::NotFoundError(absl::StrCat("run ", commit.run_id, " not found"));
   return RunLabels{stmt->Int(0) != 0, stmt->Text(1), stmt->Text(2), stmt->Int(3) != 0};
-}
-
-// What the committing step becomes. On a run that has already ended, a result is still stored
-// but nothing is scheduled: a step that would retry or wait is cancelled instead.
-StepUpdate PlanStepUpdate(const StepCommit& commit, bool run_open) {
-  StepUpdate update;
-  switch (commit.resolution) {
-    case StepResolution::kCompleted:
-    case StepResolution::kSkipped:
-      update.status = commit.resolution == StepResolution::kCompleted ? "completed" : "skipped";
-      update.set_output = true;
-      update.finished_at = commit.now;
-      return update;
-    case StepResolution::kFailed:
-      update.status = "failed";
-      update.finished_at = commit.now;
-      return update;
-    case StepResolution::kRetry:
-      update.status = "ready";
-      update.available_at = commit.retry_at;
-      break;
-    case StepResolution::kWaitTimer:
-      update.status = "waiting";
-      update.available_at = commit.retry_at;
-      update.set_resume = true;
-      break;
-    case StepResolution::kWaitTask:
-      update.status = "waiting";
-      update.task_id = commit.task->task_id;
-      break;
-  }
-  if (!run_open) {
-    update.status = "cancelled";
-    update.available_at.reset();
-    update.task_id.clear();
-  }
-  return update;
 }
 
 // The fence: the step changes only if it is running under the caller's lease token.
@@ -204,16 +141,10 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
   ASSIGN_OR_RETURN(
       auto read, db.Prepare("SELECT deps_remaining = 0, status = 'running' AND lease_token = ?3, "
                             "attempt, resume_json FROM steps WHERE run_id = ?1 AND step_id = ?2"));
-  // A paused workflow's steps become ready but are not leased: claims pass them by until it is
-  // resumed.
-  const bool lease_next = commit.lease_next.has_value() && !run.paused;
-  const char* started_status = "ready";
-  if (commit.finish.has_value()) {
-    started_status = "pending";
-  } else if (lease_next) {
-    started_status = "running";
-  }
-  const absl::Time expires_at = lease_next ? commit.now + commit.lease_next->duration : commit.now;
+  const DependentStart start = PlanDependentStart(commit, run.paused);
+  const bool lease_next = start.lease;
+  const char* started_status = start.status;
+  const absl::Time expires_at = start.lease_expires_at;
   static const std::string kNoOwner;
   const std::string& owner = lease_next ? commit.lease_next->owner : kNoOwner;
   for (const std::string& dependent : commit.dependents) {
@@ -250,13 +181,9 @@ absl::Status ReleaseDependents(Connection& db, LeaseTokens& tokens, const StepCo
 }
 
 absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reached) {
+  RETURN_IF_ERROR(CheckRunCanFinish(commit, end_reached));
   const RunFinish& finish = *commit.finish;
   const bool completing = finish.status == RunStatus::kCompleted;
-  if (completing && !end_reached && commit.step_id != kEndStepId) {
-    return absl::InternalError(
-        absl::StrCat("run ", commit.run_id, " cannot complete in the commit of step ",
-                     commit.step_id, ": step ", kEndStepId, " still waits for other steps"));
-  }
   {
     ASSIGN_OR_RETURN(auto stmt, db.Prepare("UPDATE runs SET status = ?2, output_json = ?3, "
                                            "error = ?4, finished_at = ?5, updated_at = ?5 "
@@ -298,7 +225,7 @@ absl::Status FinishRun(Connection& db, const StepCommit& commit, bool end_reache
 
 absl::StatusOr<CommitResult> ApplyStepCommit(Connection& db, LeaseTokens& tokens,
                                              const StepCommit& commit) {
-  RETURN_IF_ERROR(ValidateCommit(commit));
+  RETURN_IF_ERROR(ValidateStepCommit(commit));
   ASSIGN_OR_RETURN(RunLabels run, ReadRun(db, commit));
   StepUpdate update = PlanStepUpdate(commit, run.open);
   RETURN_IF_ERROR(UpdateFencedStep(db, commit, update));
