@@ -5,6 +5,7 @@ transactions and round trips per run; CPU per run of the database server and of 
 
     python3 bench/scaleout/scaleout_bench.py --flowline build/flowline [--runs 10000]
         [--processes 1,2,4] [--threads 8] [--repeat 3] [--no-sqlite] [--not-durable]
+        [--head-probe]
 
 Each measurement: a fresh database (or SQLite file); `flowline migrate`; W3 (bench/w3/w3.yaml,
 with a signed webhook trigger added) deployed and paused; `flowline serve` creates --runs runs
@@ -243,6 +244,38 @@ def fdatasync_us(directory, n=200):
     return 1e6 * statistics.median(times)
 
 
+HEAD_PROBE = {
+    # One appending transaction as the chain needs it: a record row, then the head row locked
+    # and moved last, so the lock is held across COMMIT (and its WAL flush) only.
+    "with the head row": "BEGIN;\nINSERT INTO probe_records (payload) VALUES (repeat('x', 300));\n"
+                         "SELECT seq FROM probe_head WHERE id = 1 FOR UPDATE;\n"
+                         "UPDATE probe_head SET seq = seq + 1 WHERE id = 1;\nCOMMIT;\n",
+    "without it": "BEGIN;\nINSERT INTO probe_records (payload) VALUES (repeat('x', 300));\n"
+                  "COMMIT;\n",
+}
+
+
+def chain_head_probe(cluster, work, clients=16, seconds=5):
+    """pgbench: appending transactions/s with and without one row every appender locks."""
+    conninfo = pg.create_database(cluster.conninfo(), "w3_bench_probe")
+    db = pg.Psql(conninfo)
+    db.query("CREATE TABLE probe_records (seq bigserial PRIMARY KEY, payload text)")
+    db.query("CREATE TABLE probe_head (id int PRIMARY KEY, seq bigint)")
+    db.query("INSERT INTO probe_head VALUES (1, 0)")
+    db.close()
+    rates = {}
+    for name, script in HEAD_PROBE.items():
+        path = os.path.join(work, "probe.sql")
+        with open(path, "w") as f:
+            f.write(script)
+        out = cli(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f",
+                   path, conninfo])
+        rates[name] = float(next(line.split()[2] for line in out.splitlines()
+                                 if line.startswith("tps")))
+    pg.drop_database(cluster.conninfo(), "w3_bench_probe")
+    return rates
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flowline", required=True)
@@ -258,6 +291,9 @@ def main():
     parser.add_argument("--not-durable", action="store_true",
                         help="PostgreSQL with synchronous_commit=off (for diagnosis only)")
     parser.add_argument("--cluster-dir", help="default: a temporary directory")
+    parser.add_argument("--head-probe", action="store_true",
+                        help="first measure with pgbench what one row locked by every appending "
+                             "transaction (the decision record's chain head) costs")
     parser.add_argument("--json", help="also write every measurement to this file")
     args = parser.parse_args()
     args.flowline = os.path.abspath(args.flowline)
@@ -272,6 +308,7 @@ def main():
     invoices = invoices[:args.runs]
     expected = {i["id"]: expected[i["id"]] for i in invoices}
     work = tempfile.mkdtemp(prefix="flowline-scaleout-bench-")
+    os.chmod(work, 0o755)  # as root, the server runs as another user and must reach its cluster
     spec = os.path.join(work, "w3.yaml")
     with open(args.spec) as f, open(spec, "w") as out:
         out.write(f.read() + TRIGGER)
@@ -287,6 +324,11 @@ def main():
                 settings["synchronous_commit"] = "off"
             cluster = pg.Cluster(args.cluster_dir or os.path.join(work, "cluster"), settings)
             cluster.start()
+            if args.head_probe:
+                rates = chain_head_probe(cluster, work)
+                print("chain head probe (pgbench, 16 clients, fdatasync %.0f µs): %s" % (
+                    fdatasync_us(work), ", ".join("%.0f transactions/s %s" % (v, k)
+                                                  for k, v in rates.items())), flush=True)
             plan += [("postgres", int(p)) for p in args.processes.split(",")]
         if not args.no_sqlite:
             plan += [("sqlite", int(p)) for p in args.processes.split(",")]
@@ -319,6 +361,8 @@ def main():
     print("\nmedians of %d rounds:" % args.repeat)
     for kind, processes in plan:
         rs = [r for r in results if r["store"] == kind and r["processes"] == processes]
+        if not rs:
+            continue
         print("%-8s %d process(es): %6.0f runs/s (%s)" % (
             kind, processes, statistics.median(r["runs_per_s"] for r in rs),
             " ".join("%.0f" % r["runs_per_s"] for r in rs)))
