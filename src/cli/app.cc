@@ -70,7 +70,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   std::unique_ptr<App> app(new App());
   ASSIGN_OR_RETURN(app->location_, store::ParseStoreLocation(options.store_path));
   app->audit_keys_ = options.audit_keys;
-  ASSIGN_OR_RETURN(app->store_, store::OpenStore(app->location_));
+  store::OpenStoreOptions store_options;
+  store_options.connections = options.store_connections;
+  ASSIGN_OR_RETURN(app->store_, store::OpenStore(app->location_, store_options));
   // A broken providers file stops the command here, with its file:line:column errors, rather
   // than at the first llm step.
   ai::AiOptions ai_options;

@@ -42,6 +42,9 @@ struct GlobalOptions {
   // The model providers of `llm` steps (--providers, or $FLOWLINE_PROVIDERS; docs/llm.md);
   // empty: providers.yaml in the working directory if there is one, else none.
   std::string providers_file;
+  // PostgreSQL: connections the store's pool opens at most (--store-connections, or
+  // $FLOWLINE_STORE_CONNECTIONS). Default 8.
+  int store_connections = 8;
   // The llm steps' response cache (--llm-cache, or $FLOWLINE_LLM_CACHE); empty:
   // <store>.llm-cache.
   std::string llm_cache;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
 #include "cli/commands.h"
 #include "spdlog/spdlog.h"
 
@@ -23,6 +24,19 @@ int main(int argc, char** argv) {
                  "The store: a SQLite file (created if missing), or a PostgreSQL database as a "
                  "postgresql:// URL or a libpq conninfo (host=... dbname=...; passwords from "
                  "$PGPASSWORD or ~/.pgpass; docs/scale-out.md); also $FLOWLINE_STORE");
+  if (const char* env = std::getenv("FLOWLINE_STORE_CONNECTIONS"); env != nullptr && *env) {
+    if (!absl::SimpleAtoi(env, &global.store_connections) || global.store_connections < 1) {
+      std::cerr << "flowline: error: $FLOWLINE_STORE_CONNECTIONS must be a number of at least 1, "
+                   "not '"
+                << env << "'\n";
+      return 2;
+    }
+  }
+  app.add_option("--store-connections", global.store_connections,
+                 "PostgreSQL: connections this process's store pool opens at most (plus one "
+                 "that listens for new work); give a worker at least its --workers; also "
+                 "$FLOWLINE_STORE_CONNECTIONS")
+      ->check(CLI::Range(1, 1000));
   if (const char* env = std::getenv("FLOWLINE_MODELS"); env != nullptr && *env) {
     global.models_dir = env;
   }
