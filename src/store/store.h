@@ -2,7 +2,7 @@
 // token lives.
 //
 // The interface speaks the domain, not SQL. Every method is one transaction: it either happens
-// completely or not at all. Implementations (SqliteStore now, PostgresStore later) pass one
+// completely or not at all. Implementations (SqliteStore and PostgresStore) pass one
 // conformance suite (store/store_conformance.h) and are thread-safe: any number of threads may
 // call any method at once.
 //

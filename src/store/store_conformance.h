@@ -1,5 +1,5 @@
 // The conformance suite of the Store interface: one set of GoogleTest cases that every
-// implementation must pass (SqliteStore now, PostgresStore later), so that the engine can rely
+// implementation must pass (SqliteStore and PostgresStore), so that the engine can rely
 // on store.h's contract and nothing else.
 //
 // An implementation's test instantiates the suite with a factory that makes a fresh, empty
