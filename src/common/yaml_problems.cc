@@ -45,6 +45,11 @@ std::optional<double> YamlNonNegativeNumber(const YAML::Node& node, std::string_
   return value;
 }
 
+double YamlNonNegativeNumberOr0(const YAML::Node& map, const char* key, YamlProblems& problems) {
+  const YAML::Node value = map[key];
+  return value ? YamlNonNegativeNumber(value, key, problems).value_or(0) : 0;
+}
+
 absl::Status YamlSyntaxError(std::string_view file, const YAML::Exception& error) {
   return absl::InvalidArgumentError(absl::StrCat(Sv(file), ":", error.mark.line + 1, ":",
                                                  error.mark.column + 1, ": error: ", error.msg));

@@ -36,6 +36,9 @@ bool CheckYamlMapping(const YAML::Node& node, std::string_view what,
 // least 0, e.g. NAME: 0.15") otherwise.
 std::optional<double> YamlNonNegativeNumber(const YAML::Node& node, std::string_view name,
                                             YamlProblems& problems);
+// The number under `key` in the mapping `map` (YamlNonNegativeNumber); 0 when the key is absent,
+// and 0 with the problem reported when its value is not such a number.
+double YamlNonNegativeNumberOr0(const YAML::Node& map, const char* key, YamlProblems& problems);
 
 // A YAML syntax error as "file:line:column: error: message" (InvalidArgument).
 absl::Status YamlSyntaxError(std::string_view file, const YAML::Exception& error);

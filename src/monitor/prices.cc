@@ -76,21 +76,11 @@ absl::StatusOr<PriceTable> PriceTable::Parse(std::string_view yaml, std::string_
         } else {
           price.from = absl::InfinitePast();
         }
-        if (entry["per_call"])
-          price.per_call =
-              common::YamlNonNegativeNumber(entry["per_call"], "per_call", problems).value_or(0);
-        if (entry["input_per_million_tokens"]) {
-          price.input_per_million_tokens =
-              common::YamlNonNegativeNumber(entry["input_per_million_tokens"],
-                                            "input_per_million_tokens", problems)
-                  .value_or(0);
-        }
-        if (entry["output_per_million_tokens"]) {
-          price.output_per_million_tokens =
-              common::YamlNonNegativeNumber(entry["output_per_million_tokens"],
-                                            "output_per_million_tokens", problems)
-                  .value_or(0);
-        }
+        price.per_call = common::YamlNonNegativeNumberOr0(entry, "per_call", problems);
+        price.input_per_million_tokens =
+            common::YamlNonNegativeNumberOr0(entry, "input_per_million_tokens", problems);
+        price.output_per_million_tokens =
+            common::YamlNonNegativeNumberOr0(entry, "output_per_million_tokens", problems);
         std::vector<ModelPrice>& prices = table.models_[model.Scalar()];
         for (const ModelPrice& earlier : prices) {
           if (earlier.from == price.from) {

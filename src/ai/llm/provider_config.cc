@@ -111,18 +111,10 @@ void ParseModels(const YAML::Node& node, ProviderConfig& config, Problems& probl
                           {"input_per_million_tokens", "output_per_million_tokens"}, problems)) {
       continue;
     }
-    if (prices["input_per_million_tokens"]) {
-      pricing.input_per_million_tokens =
-          common::YamlNonNegativeNumber(prices["input_per_million_tokens"],
-                                        "input_per_million_tokens", problems)
-              .value_or(0);
-    }
-    if (prices["output_per_million_tokens"]) {
-      pricing.output_per_million_tokens =
-          common::YamlNonNegativeNumber(prices["output_per_million_tokens"],
-                                        "output_per_million_tokens", problems)
-              .value_or(0);
-    }
+    pricing.input_per_million_tokens =
+        common::YamlNonNegativeNumberOr0(prices, "input_per_million_tokens", problems);
+    pricing.output_per_million_tokens =
+        common::YamlNonNegativeNumberOr0(prices, "output_per_million_tokens", problems);
     config.models[model] = pricing;
   }
 }
