@@ -13,6 +13,7 @@ PACKAGES=(
   libargon2-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   chromium
+  dovecot-core dovecot-imapd dovecot-submissiond opensmtpd rabbitmq-server librabbitmq-dev libgmime-3.0-dev
 )
 # The web UI is built with Node.js and npm (18 or later). A newer Node.js that brings its own npm
 # (as some machines have) is used as it is; Debian's are installed only when there is none.

@@ -17,7 +17,11 @@ is checked against the invoice's `_expect`.
 
 PostgreSQL runs in a throw-away cluster of the benchmark's own (in --cluster-dir), durable as
 in production (fsync on, synchronous_commit on) unless --not-durable, with pg_stat_statements:
-its call counts (BEGIN and COMMIT included) give statements and round trips per run.
+its call counts (BEGIN and COMMIT included) give statements and round trips per run. During
+each PostgreSQL drain a sampler reads pg_stat_activity every ~10 ms: how many of flowline's
+connections were, on average, running in the server (CPU), waiting for a lock (which one),
+flushing WAL, or idle in a transaction waiting for flowline's next statement (a round trip, or
+flowline's CPU) — where the time goes.
 """
 import argparse
 import hashlib
@@ -99,6 +103,44 @@ def create_runs(port, invoices, threads=8):
         raise SystemExit("FAILED: creating runs: %s" % errors[0])
 
 
+WAIT_SAMPLE_SQL = (
+    "SELECT CASE WHEN state = 'idle in transaction' THEN 'client (idle in transaction)' "
+    "WHEN wait_event IS NULL THEN 'server CPU' "
+    "WHEN wait_event_type = 'Lock' THEN 'Lock:' || wait_event || coalesce(' ' || ("
+    "SELECT CASE l.locktype WHEN 'advisory' THEN 'key ' || l.classid ELSE l.locktype END "
+    "FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), '') "
+    "ELSE wait_event_type || ':' || wait_event END, count(*) "
+    "FROM pg_stat_activity a WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND backend_type = 'client backend' AND application_name <> 'flowline-scaleout-observer' "
+    "AND state IN ('active', 'idle in transaction') GROUP BY 1")
+
+
+class WaitSampler(threading.Thread):
+    """Samples what flowline's database connections are doing until stop(): the average number
+    of connections in each state (advisory key 1718382444 = the chain linkers' lock)."""
+
+    def __init__(self, conninfo):
+        super().__init__(daemon=True)
+        self.db = pg.Psql(conninfo)
+        self.totals = {}
+        self.samples = 0
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            for state, n in self.db.query(WAIT_SAMPLE_SQL):
+                self.totals[state] = self.totals.get(state, 0) + int(n)
+            self.samples += 1
+            self.halt.wait(0.01)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+        self.db.close()
+        return {k: v / max(1, self.samples) for k, v in
+                sorted(self.totals.items(), key=lambda kv: -kv[1])}
+
+
 class Target:
     """One store under test: how to make it fresh, count running runs and read outcomes."""
 
@@ -141,7 +183,8 @@ class Target:
             "SELECT query, calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
             "WHERE d.datname = current_database()")
         calls = {}
-        for query, n in rows:
+        for row in rows:  # a query's text may hold '|', psql's field separator
+            query, n = "|".join(row[:-1]), row[-1]
             calls[query] = calls.get(query, 0) + int(n)
         return {"calls": calls, "cpu": self.cluster.cpu_seconds()}
 
@@ -155,7 +198,7 @@ class Target:
             self.db = None
 
 
-BENCH_QUERIES = ("pg_stat_statements", "pg_stat_database", "pg_stat_reset",
+BENCH_QUERIES = ("pg_stat_statements", "pg_stat_activity", "pg_stat_database", "pg_stat_reset",
                  "SELECT count(*) FROM runs WHERE status", "SELECT input_json, output_json")
 
 
@@ -206,7 +249,10 @@ def measure(args, target, processes, invoices, expected, spec):
     before = target.counters()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     begin = time.time()
+    sampler = None
     if target.kind == "postgres":
+        sampler = WaitSampler(store)
+        sampler.start()
         executors = [subprocess.Popen(base + ["worker", "--workers", str(args.threads)],
                                       stdout=log, stderr=log) for _ in range(processes)]
     else:
@@ -214,6 +260,7 @@ def measure(args, target, processes, invoices, expected, spec):
     while target.running() > 0:
         time.sleep(0.02)
     seconds = time.time() - begin
+    waits = sampler.stop() if sampler else {}
     for proc in executors:
         proc.send_signal(signal.SIGTERM)
     for proc in executors:
@@ -222,6 +269,11 @@ def measure(args, target, processes, invoices, expected, spec):
     after = target.counters()
     log.close()
 
+    links = None
+    if target.kind == "postgres":
+        # Records that one linking transaction wrote share its xmin (docs/design/store.md).
+        links = [int(v) for v in target.query(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM records")[0]]
     outcomes = {}
     for input_json, output_json in target.query("SELECT input_json, output_json FROM runs"):
         outcomes[json.loads(input_json)["id"]] = json.loads(output_json or "{}").get("outcome")
@@ -233,6 +285,8 @@ def measure(args, target, processes, invoices, expected, spec):
                                                  (cpu_before.ru_utime + cpu_before.ru_stime)) / n}
     if target.kind == "postgres":
         result.update(work_per_run(before, after, n))
+        result["waits"] = waits
+        result["records_per_link"] = links[0] / max(1, links[1])
         result["create"] = work_per_run(create_before, create_after, n)
     target.done()
     return result
@@ -264,12 +318,29 @@ HEAD_PROBE = {
                          "UPDATE probe_head SET seq = seq + 1 WHERE id = 1;\nCOMMIT;\n",
     "without it": "BEGIN;\nINSERT INTO probe_records (payload) VALUES (repeat('x', 300));\n"
                   "COMMIT;\n",
+    # As flowline appends now (migration 3, docs/design/store.md): the record into
+    # records_pending, COMMIT, then one call links whatever is pending, in batches.
+    "flowline's linking": "BEGIN;\nINSERT INTO records_pending (batch, n, run_id, step_id, kind, "
+                          "actor, payload_json, at, version) VALUES "
+                          "(nextval('records_pending_batch'), 1, 'r', '', 'probe', 'system', "
+                          "repeat('x', 300), 0, 'v') RETURNING batch \\gset\nCOMMIT;\n"
+                          "SELECT flowline_link_records(:batch);\n",
+    # Diagnosis only, not what flowline does: the same with the link's commit not waiting for
+    # its WAL flush (the flush out of the linkers' turn).
+    "linking, flush outside the lock": "BEGIN;\nINSERT INTO records_pending (batch, n, run_id, "
+                                       "step_id, kind, actor, payload_json, at, version) VALUES "
+                                       "(nextval('records_pending_batch'), 1, 'r', '', 'probe', "
+                                       "'system', repeat('x', 300), 0, 'v') RETURNING batch "
+                                       "\\gset\nCOMMIT;\nBEGIN;\nSET LOCAL synchronous_commit "
+                                       "= off;\nSELECT flowline_link_records(:batch);\nCOMMIT;\n",
 }
 
 
-def chain_head_probe(cluster, work, clients=16, seconds=5):
-    """pgbench: appending transactions/s with and without one row every appender locks."""
+def chain_head_probe(args, cluster, work, clients=16, seconds=5):
+    """pgbench: appending transactions/s with one row every appender locks across its COMMIT,
+    without it, and with flowline's pending records linked in batches."""
     conninfo = pg.create_database(cluster.conninfo(), "w3_bench_probe")
+    cli([args.flowline, "--store", conninfo, "migrate"])
     db = pg.Psql(conninfo)
     db.query("CREATE TABLE probe_records (seq bigserial PRIMARY KEY, payload text)")
     db.query("CREATE TABLE probe_head (id int PRIMARY KEY, seq bigint)")
@@ -280,10 +351,19 @@ def chain_head_probe(cluster, work, clients=16, seconds=5):
         path = os.path.join(work, "probe.sql")
         with open(path, "w") as f:
             f.write(script)
+        cpu = cluster.cpu_seconds()
         out = cli(["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f",
                    path, conninfo])
-        rates[name] = float(next(line.split()[2] for line in out.splitlines()
-                                 if line.startswith("tps")))
+        cpu = cluster.cpu_seconds() - cpu
+        done = int(next(line.split(":")[1].split("/")[0] for line in out.splitlines()
+                        if "number of transactions actually processed" in line))
+        rates[name] = "%.0f transactions/s %s (%.0f µs of database CPU each)" % (
+            float(next(line.split()[2] for line in out.splitlines() if line.startswith("tps"))),
+            name, 1e6 * cpu / max(1, done))
+    db = pg.Psql(conninfo)
+    linked = db.query("SELECT count(*), count(DISTINCT xmin::text) FROM records")[0]
+    db.close()
+    rates["linking"] = "%.1f records per link" % (int(linked[0]) / max(1, int(linked[1])))
     pg.drop_database(cluster.conninfo(), "w3_bench_probe")
     return rates
 
@@ -337,10 +417,9 @@ def main():
             cluster = pg.Cluster(args.cluster_dir or os.path.join(work, "cluster"), settings)
             cluster.start()
             if args.head_probe:
-                rates = chain_head_probe(cluster, work)
+                rates = chain_head_probe(args, cluster, work)
                 print("chain head probe (pgbench, 16 clients, fdatasync %.0f µs): %s" % (
-                    fdatasync_us(work), ", ".join("%.0f transactions/s %s" % (v, k)
-                                                  for k, v in rates.items())), flush=True)
+                    fdatasync_us(work), ", ".join(rates.values())), flush=True)
             plan += [("postgres", int(p)) for p in args.processes.split(",")]
         if not args.no_sqlite:
             plan += [("sqlite", int(p)) for p in args.processes.split(",")]
@@ -365,6 +444,10 @@ def main():
                         r["transactions_per_run"], r["db_cpu_ms_per_run"]),
                        "" if r["wrong"] == 0 else ", %d WRONG OUTCOMES" % r["wrong"]),
                       flush=True)
+                if r.get("waits"):
+                    print("    %.1f records per link; connections on average: %s" % (
+                        r["records_per_link"], ", ".join(
+                            "%.2f %s" % (v, k) for k, v in r["waits"].items())), flush=True)
     finally:
         if cluster:
             cluster.remove()

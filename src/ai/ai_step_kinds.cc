@@ -10,6 +10,7 @@
 #include "ai/llm/provider_set.h"
 #include "ai/llm/response_cache.h"
 #include "ai/match/match_step.h"
+#include "ai/score/score_step.h"
 
 namespace flowline::ai {
 namespace {
@@ -28,6 +29,7 @@ void RegisterAiStepKinds(steps::StepKindRegistry& registry, const AiOptions& opt
   registry.Register(std::make_unique<ClassifyStep>(options.models_dir));
   registry.Register(std::make_unique<ExtractStep>(options.models_dir));
   registry.Register(std::make_unique<MatchStep>(options.reference_db));
+  registry.Register(std::make_unique<ScoreStep>(options.models_dir));
 
   llm::LlmStepOptions llm_options;
   absl::StatusOr<std::shared_ptr<llm::ProviderSet>> providers = LoadProviders(options);

@@ -1,4 +1,4 @@
-// The AI step kinds by name: document.read, classify, extract, match, llm.
+// The AI step kinds by name: document.read, classify, extract, match, score, llm.
 //
 // Like RegisterSystemStepKinds, the one place they are registered: a process calls this once at
 // start-up, before the registry is shared.

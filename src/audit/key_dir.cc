@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -63,8 +65,11 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path, bool secret) {
 // theirs). Returns false if the file already existed.
 absl::StatusOr<bool> CreateKeyFile(const std::string& path, const std::string& content,
                                    mode_t mode) {
-  const std::string aside = absl::StrCat(path, ".", getpid(), ".tmp");
-  int fd = open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  // Named by process and by call: two threads of one process making the same key must not
+  // write (and truncate) one file, or one of them would link the other's half-written key.
+  static std::atomic<uint64_t> calls{0};
+  const std::string aside = absl::StrCat(path, ".", getpid(), ".", calls.fetch_add(1), ".tmp");
+  int fd = open(aside.c_str(), O_WRONLY | O_CREAT | O_EXCL, mode);
   if (fd < 0) return Errno("cannot create", aside);
   bool written = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   written = fchmod(fd, mode) == 0 && written;

@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "audit/checkpoints.h"
 #include "audit/key_dir.h"
@@ -81,6 +83,35 @@ TEST(KeyDirTest, KeysAreMadeOnceWithPrivateModes) {
   EXPECT_EQ(Mode(dir + "/personal.key"), 0600);
   EXPECT_EQ(*LoadOrCreatePersonalDataKey(dir), *personal);
   EXPECT_EQ(DefaultKeyDir("/data/flowline.db"), "/data/flowline.db.keys");
+}
+
+// Threads of one process that find no key make one between them: each ends up with the key
+// that is in the file (one temp file per call, so none links another's half-written key).
+TEST(KeyDirTest, ThreadsMakingTheKeyAtOnceAllGetTheOneInTheFile) {
+  for (int round = 0; round < 20; ++round) {
+    common::TempDir temp;
+    const std::string dir = temp.path() + "/keys";
+    std::vector<std::string> public_keys(8);
+    std::vector<std::string> personal(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        absl::StatusOr<SigningKey> key = LoadOrCreateSigningKey(dir);
+        if (key.ok()) public_keys[t] = key->public_key().ToPem();
+        absl::StatusOr<std::string> digest_key = LoadOrCreatePersonalDataKey(dir);
+        if (digest_key.ok()) personal[t] = *digest_key;
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    absl::StatusOr<SigningKey> on_disk = LoadOrCreateSigningKey(dir);
+    ASSERT_TRUE(on_disk.ok()) << on_disk.status();
+    absl::StatusOr<std::string> personal_on_disk = LoadOrCreatePersonalDataKey(dir);
+    ASSERT_TRUE(personal_on_disk.ok()) << personal_on_disk.status();
+    for (int t = 0; t < 8; ++t) {
+      EXPECT_EQ(public_keys[t], on_disk->public_key().ToPem()) << "round " << round;
+      EXPECT_EQ(personal[t], *personal_on_disk) << "round " << round;
+    }
+  }
 }
 
 TEST(KeyDirTest, AReadableSecretKeyIsRefused) {

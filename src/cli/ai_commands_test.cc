@@ -1,5 +1,5 @@
-// `flowline train classify` and `flowline reference load` as a user runs them: arguments,
-// exit codes, messages, and what they leave on disk.
+// `flowline train classify`, `flowline train score` and `flowline reference load` as a user runs
+// them: arguments, exit codes, messages, and what they leave on disk.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "common/json_util.h"
 #include "common/temp_dir.h"
+#include "samples/risk_history.h"
 
 namespace flowline::cli {
 namespace {
@@ -28,6 +29,7 @@ Result RunFlowline(std::vector<std::string> args, const std::string& reference_d
         CLI::App* train = AddTrainCommand(app, global, exit_code);
         AddTrainClassifyCommand(*train, global, exit_code);
         AddTrainExtractCommand(*train, global, exit_code);
+        AddTrainScoreCommand(*train, global, exit_code);
         AddReferenceCommand(app, global, exit_code);
         AddEvalCommand(app, global, exit_code);
       },
@@ -56,6 +58,43 @@ TEST_F(AiCommandsTest, TrainClassifyWritesAModelAndReportsAccuracy) {
   EXPECT_THAT(r.out, HasSubstr("held-out accuracy"));
   EXPECT_TRUE(std::filesystem::exists(dir_.File("models/doc/model.bin")));
   EXPECT_TRUE(std::filesystem::exists(dir_.File("models/doc/model.json")));
+}
+
+TEST_F(AiCommandsTest, TrainScoreWritesAModelAndPrintsItsMeasures) {
+  samples::RiskHistoryOptions history;
+  history.count = 500;
+  const std::string data = File("history.csv", samples::RiskHistoryCsv(history));
+  const std::vector<std::string> args = {
+      "train",         "score",
+      "--data",        data,
+      "--target",      "outcome",
+      "--positive",    "bad",
+      "--features",    "age,country,email_domain,sanctions_similarity,id_confidence",
+      "--categorical", "country",
+      "--out",         dir_.File("models/risk")};
+  Result r = RunFlowline(args, db_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("5 features, 400 training rows, 100 held out"));
+  EXPECT_THAT(r.out, HasSubstr("email_domain"));
+  EXPECT_THAT(r.out, HasSubstr("categorical"));
+  EXPECT_THAT(r.out, HasSubstr("AUC"));
+  EXPECT_THAT(r.out, HasSubstr("calibration error (ECE, 10 bins)"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("models/risk/model.ubj")));
+
+  std::vector<std::string> json_args = args;
+  json_args.push_back("--json");
+  r = RunFlowline(json_args, db_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  absl::StatusOr<Json> manifest = common::ParseJson(r.out, "stdout");
+  ASSERT_TRUE(manifest.ok()) << r.out;
+  EXPECT_EQ((*manifest)["kind"], "score");
+  EXPECT_EQ((*manifest)["features"].size(), 5u);
+
+  r = RunFlowline(
+      {"train", "score", "--data", data, "--target", "outcome", "--out", dir_.File("models/x")},
+      db_);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("say which one the score is the probability of with --positive"));
 }
 
 TEST_F(AiCommandsTest, TrainClassifyRejectsBadArguments) {

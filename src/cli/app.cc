@@ -45,6 +45,22 @@ std::string ProvidersPath(const GlobalOptions& options) {
   return std::filesystem::exists("providers.yaml", error) ? "providers.yaml" : "";
 }
 
+std::string ConnectionsPath(const GlobalOptions& options) {
+  if (!options.connections_file.empty()) return options.connections_file;
+  std::error_code error;
+  return std::filesystem::exists("connections.yaml", error) ? "connections.yaml" : "";
+}
+
+std::shared_ptr<const steps::Connections> LoadConnections(const GlobalOptions& options) {
+  absl::StatusOr<steps::Connections> connections =
+      steps::Connections::Load(ConnectionsPath(options));
+  if (!connections.ok()) {
+    return std::make_shared<const steps::Connections>(
+        steps::Connections::Unusable(connections.status()));
+  }
+  return std::make_shared<const steps::Connections>(*std::move(connections));
+}
+
 std::string FilesBase(const GlobalOptions& options) {
   absl::StatusOr<store::StoreLocation> location = store::ParseStoreLocation(options.store_path);
   return location.ok() && location->is_postgres() ? "flowline" : options.store_path;
@@ -57,7 +73,14 @@ std::string LlmCachePath(const GlobalOptions& options) {
 
 // The one place the step kinds of this program are registered.
 void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options) {
-  steps::RegisterSystemStepKinds(registry);
+  RegisterStepKinds(registry, options, LoadConnections(options));
+}
+
+void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options,
+                       std::shared_ptr<const steps::Connections> connections) {
+  steps::SystemStepOptions system_options;
+  system_options.connections = std::move(connections);
+  steps::RegisterSystemStepKinds(registry, system_options);
   ai::AiOptions ai_options;
   ai_options.models_dir = options.models_dir;
   ai_options.reference_db = options.reference_db;
@@ -78,7 +101,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const GlobalOptions& options) {
   ai::AiOptions ai_options;
   ai_options.providers_file = ProvidersPath(options);
   RETURN_IF_ERROR(ai::CheckAiOptions(ai_options));
-  RegisterStepKinds(app->registry_, options);
+  // So does a broken connections file.
+  ASSIGN_OR_RETURN(steps::Connections connections,
+                   steps::Connections::Load(ConnectionsPath(options)));
+  app->connections_ = std::make_shared<const steps::Connections>(std::move(connections));
+  RegisterStepKinds(app->registry_, options, app->connections_);
   app->http_ = steps::NewCurlHttpClient();
   app->artifacts_ = steps::NewFileArtifactStore(options.artifacts.empty()
                                                     ? absl::StrCat(FilesBase(options), ".artifacts")

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "engine/engine.h"
 #include "steps/artifacts.h"
+#include "steps/connections.h"
 #include "steps/http_client.h"
 #include "steps/step_kind.h"
 #include "store/store.h"
@@ -42,6 +43,10 @@ struct GlobalOptions {
   // The model providers of `llm` steps (--providers, or $FLOWLINE_PROVIDERS; docs/llm.md);
   // empty: providers.yaml in the working directory if there is one, else none.
   std::string providers_file;
+  // The business's systems that steps and triggers name (--connections, or
+  // $FLOWLINE_CONNECTIONS; docs/connectors.md); empty: connections.yaml in the working directory
+  // if there is one, else none.
+  std::string connections_file;
   // PostgreSQL: connections the store's pool opens at most (--store-connections, or
   // $FLOWLINE_STORE_CONNECTIONS). Default 8.
   int store_connections = 8;
@@ -52,6 +57,11 @@ struct GlobalOptions {
 
 // The providers file in effect (see GlobalOptions::providers_file), or "" for none.
 std::string ProvidersPath(const GlobalOptions& options);
+// The connections file in effect (see GlobalOptions::connections_file), or "" for none.
+std::string ConnectionsPath(const GlobalOptions& options);
+// The connections of ConnectionsPath(): a broken file gives Connections::Unusable(its error), so
+// that a step naming a connection reports it (App::Open stops on it before).
+std::shared_ptr<const steps::Connections> LoadConnections(const GlobalOptions& options);
 // The response cache file in effect (see GlobalOptions::llm_cache): <store>.llm-cache on a
 // SQLite store, flowline.llm-cache in the working directory on a PostgreSQL store.
 std::string LlmCachePath(const GlobalOptions& options);
@@ -61,6 +71,9 @@ std::string FilesBase(const GlobalOptions& options);
 
 // Registers every step kind this program has (system and AI) into `registry`.
 void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options);
+// The same with the connections already loaded.
+void RegisterStepKinds(steps::StepKindRegistry& registry, const GlobalOptions& options,
+                       std::shared_ptr<const steps::Connections> connections);
 
 class App {
  public:
@@ -77,6 +90,8 @@ class App {
   // Content-addressed files (page images, uploaded documents): --artifacts, or
   // <store>.artifacts/ (see GlobalOptions::artifacts).
   steps::ArtifactStore* artifacts() { return artifacts_.get(); }
+  // The business's systems by name (connections.yaml; empty when there is none).
+  const std::shared_ptr<const steps::Connections>& connections() const { return connections_; }
   const store::StoreLocation& location() const { return location_; }
 
   // An engine on this store. Executing engines (workers > 0, started) must hold the EngineLock.
@@ -112,6 +127,7 @@ class App {
   std::unique_ptr<audit::SigningKey> signing_key_;
   std::unique_ptr<store::Store> store_;
   steps::StepKindRegistry registry_;
+  std::shared_ptr<const steps::Connections> connections_;
   std::unique_ptr<steps::HttpClient> http_;
   std::unique_ptr<steps::ArtifactStore> artifacts_;
   int lock_fd_ = -1;

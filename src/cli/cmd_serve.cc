@@ -26,6 +26,7 @@
 #include "server/api_server.h"
 #include "spdlog/spdlog.h"
 #include "steps/duration.h"
+#include "triggers/trigger_host.h"
 
 namespace flowline::cli {
 namespace {
@@ -41,6 +42,7 @@ struct ServeArgs {
   std::string prices;
   std::string measures_interval = "10s";
   std::string datasets_every = "1m";
+  bool no_triggers = false;
 };
 
 // The web UI the build made: `web` beside the flowline binary (build/web for build/flowline).
@@ -205,6 +207,17 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
   std::optional<DriftSchedule> schedule;
   if (*drift_every > absl::ZeroDuration()) schedule.emplace(drift, *drift_every);
 
+  // The live versions' folder, schedule, ... triggers (docs/triggers.md); webhooks are served
+  // by the API above either way.
+  triggers::TriggerRegistry trigger_types;
+  triggers::RegisterTriggerSources(trigger_types);
+  triggers::TriggerHost trigger_host(*engine, (*app)->store(), *(*app)->artifacts(),
+                                     (*app)->clock(), trigger_types,
+                                     {.connections = (*app)->connections()});
+  if (!args.no_triggers) {
+    if (absl::Status started = trigger_host.Start(); !started.ok()) return Fail(started);
+  }
+
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   absl::Time next_fold = absl::InfinitePast();
@@ -227,6 +240,7 @@ int Serve(const GlobalOptions& global, const ServeArgs& args) {
     }
   }
   std::cout << "stopping: finishing the steps in flight" << std::endl;
+  trigger_host.Stop();
   schedule.reset();
   (*api)->Stop();
   engine->Stop();
@@ -248,7 +262,8 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve the HTTP API (JSON under /api/v1, OpenAPI at /api/v1/openapi.json, "
-      "webhook triggers, Prometheus metrics at /metrics) and execute runs with a pool of "
+      "webhook triggers, Prometheus metrics at /metrics), run the live workflows' triggers "
+      "(folder, schedule, ...; docs/triggers.md) and execute runs with a pool of "
       "workers; the decision record is folded into the measures as it grows. SIGINT/SIGTERM stop "
       "gracefully; after a crash, steps in flight resume on the next start.");
   cmd->add_option("--listen,-l", args->listen, "HOST:PORT to listen on (port 0: any free port)");
@@ -279,6 +294,9 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
                   "How often reviewers' corrections and audit verdicts are folded into each "
                   "workflow's <workflow>.reviewed dataset (docs/datasets.md), e.g. 1m; 0: never "
                   "(`flowline dataset sync` still does)");
+  cmd->add_flag("--no-triggers", args->no_triggers,
+                "Do not run the live workflows' folder, schedule and other polling triggers in "
+                "this process (webhooks are still served); see docs/triggers.md");
   cmd->callback([args, &global, &exit_code] { exit_code = Serve(global, *args); });
 }
 

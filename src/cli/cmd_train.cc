@@ -1,5 +1,6 @@
 // flowline train: the command group that trains the AI step kinds' models from labelled data.
-// Each model family adds its own subcommand (cmd_train_classify.cc: `train classify`).
+// Each model family adds its own subcommand (cmd_train_classify.cc: `train classify`,
+// cmd_train_score.cc: `train score`).
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 

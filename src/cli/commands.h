@@ -30,6 +30,7 @@ void AddTokenCommand(CLI::App& app, const GlobalOptions& global, int& exit_code)
 CLI::App* AddTrainCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddTrainClassifyCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
 void AddTrainExtractCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
+void AddTrainScoreCommand(CLI::App& train, const GlobalOptions& global, int& exit_code);
 void AddReferenceCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddSamplesCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);
 void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code);

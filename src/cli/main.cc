@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
                  "The model providers of llm steps (providers.yaml, docs/llm.md; default: "
                  "providers.yaml in the working directory if there is one); also "
                  "$FLOWLINE_PROVIDERS");
+  if (const char* env = std::getenv("FLOWLINE_CONNECTIONS"); env != nullptr && *env) {
+    global.connections_file = env;
+  }
+  app.add_option("--connections", global.connections_file,
+                 "The business's systems that steps and triggers name (connections.yaml, "
+                 "docs/connectors.md; default: connections.yaml in the working directory if "
+                 "there is one); also $FLOWLINE_CONNECTIONS");
   if (const char* env = std::getenv("FLOWLINE_LLM_CACHE"); env != nullptr && *env) {
     global.llm_cache = env;
   }
@@ -92,6 +99,7 @@ int main(int argc, char** argv) {
   CLI::App* train = flowline::cli::AddTrainCommand(app, global, exit_code);
   flowline::cli::AddTrainClassifyCommand(*train, global, exit_code);
   flowline::cli::AddTrainExtractCommand(*train, global, exit_code);
+  flowline::cli::AddTrainScoreCommand(*train, global, exit_code);
   flowline::cli::AddReferenceCommand(app, global, exit_code);
   flowline::cli::AddSamplesCommand(app, global, exit_code);
   flowline::cli::AddEvalCommand(app, global, exit_code);

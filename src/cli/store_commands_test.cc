@@ -150,6 +150,8 @@ TEST_F(PostgresStoreCommandsTest, MigrateStatusChangesNothingAndMigrateAppliesOn
   CommandResult after = Run({"migrate", "--status"});
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_THAT(after.out, HasSubstr("applied, 0 pending"));
+  // With when each migration was applied, as on SQLite.
+  EXPECT_THAT(after.out, ::testing::ContainsRegex("1 +applied +[0-9]{4}-[0-9]{2}-[0-9]{2} "));
 }
 
 TEST_F(PostgresStoreCommandsTest, AWorkerNeedsTheSharedAuditKeys) {

@@ -173,6 +173,7 @@ class Engine::Impl {
     expr::Evaluator& evaluator = ThreadEvaluator();
     RETURN_IF_ERROR(evaluator.SetEnvironment(Json{{"input", request.input}}));
     ASSIGN_OR_RETURN(std::string key, plan->EvaluateKey(evaluator));
+    if (key.empty()) key = request.default_key;
 
     const absl::Time now = clock_.Now();
     store::NewRun run;
@@ -186,6 +187,7 @@ class Engine::Impl {
       ASSIGN_OR_RETURN(plan, GetPlan(request.workflow, workflow->canary_version));
       RETURN_IF_ERROR(plan->ValidateInput(request.input));
       ASSIGN_OR_RETURN(key, plan->EvaluateKey(evaluator));
+      if (key.empty()) key = request.default_key;
       canary = true;
     }
     run.workflow = plan->workflow();
@@ -445,8 +447,31 @@ class Engine::Impl {
     poll_cv_.notify_all();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+    GiveBackQueued();
     std::lock_guard<std::mutex> lock(mu_);
     started_ = false;
+  }
+
+  // The steps leased to this engine that no worker started (a stopping engine's queue): their
+  // leases end now, so other workers take them at once instead of when the leases would have
+  // expired. Like a lease that expires, the claim stays counted in the step's attempts.
+  void GiveBackQueued() {
+    std::vector<store::ClaimedStep> queued;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (WorkItem& item : queue_) {
+        held_.erase(StepKey(item.step));
+        queued.push_back(std::move(item.step));
+      }
+      queue_.clear();
+    }
+    if (queued.empty()) return;
+    absl::StatusOr<std::vector<std::string>> lost =
+        store_.RenewLeases(options_.worker_id, queued, clock_.Now());
+    if (!lost.ok()) {
+      spdlog::warn("cannot give back {} leased steps (others take them when the leases expire): {}",
+                   queued.size(), lost.status().ToString());
+    }
   }
 
   absl::StatusOr<int> RunUntilIdle() {

@@ -71,6 +71,10 @@ struct StartRunRequest {
   // opens a task (its review steps complete as straight through, saying where the case would
   // have gone). Non-normal runs are not de-duplicated and not counted in measures or drift.
   store::RunMode mode = store::RunMode::kNormal;
+  // The business key when the spec declares no `key:` (a trigger's own key: a file's SHA-256,
+  // a schedule tick, a message id), so a repeated delivery is the same run. The spec's `key:`
+  // wins when it has one. Default empty: no key, every request is a new run.
+  std::string default_key{};
 };
 
 struct StartRunResult {

@@ -66,12 +66,20 @@ struct StepSpec {
   Location when_location;
 };
 
+// One entry of `triggers:` (docs/triggers.md). The block is kept as written in `with`; its
+// type's checker (spec_triggers.cc) has validated it, so the trigger sources (src/triggers/)
+// read it without re-checking shapes.
 struct TriggerSpec {
-  std::string type;        // "webhook" (more in later issues)
-  std::string path;        // webhook: /hooks/...
-  std::string secret_env;  // webhook: env var holding the HMAC key; empty = unsigned
+  std::string type;  // webhook | folder | schedule | email | database | queue
+  // `id:` in the block; default the type, then "<type>-2", "<type>-3" for repeats of a type.
+  // Unique in the spec: the trigger's state in the store is kept under it.
+  std::string id;
+  Json with = Json::object();  // the block as written, as JSON (without `id`)
+  Location location;           // of the `- <type>:` entry
+  // webhook: read by the server's routes.
+  std::string path;        // /hooks/...
+  std::string secret_env;  // env var holding the HMAC key; empty = unsigned
   std::string signature_header = "X-Flowline-Signature";  // value: "sha256=<hex>"
-  Location location;
 };
 
 struct WorkflowSpec {

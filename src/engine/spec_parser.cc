@@ -1,7 +1,5 @@
 // Reads the top level of a workflow spec: name, description, business key, input, triggers and
 // outputs. Steps are read in spec_step_parser.cc.
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "engine/internal/spec_phases.h"
+#include "engine/internal/spec_triggers.h"
 #include "engine/internal/spec_yaml.h"
 #include "expr/expr.h"
 
@@ -21,15 +20,6 @@ const std::vector<std::string> kTopLevelFields = {
     "workflow", "description", "manual_minutes", "key",      "concurrency", "input",  "triggers",
     "steps",    "outputs",     "exceptions",     "personal", "monitor",     "release"};
 const std::vector<std::string> kInputFields = {"schema"};
-const std::vector<std::string> kTriggerTypes = {"webhook"};
-const std::vector<std::string> kWebhookFields = {"path", "secret_env", "signature_header"};
-
-bool IsEnvironmentName(std::string_view text) {
-  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
 
 void ReadName(const MappingFields& fields, WorkflowSpec& spec, DiagnosticSink& sink) {
   constexpr std::string_view kNameHint =
@@ -63,103 +53,6 @@ void ReadInput(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink) {
     parsed.input_schema_location = schema->location;
     if (schema->value.IsMap()) {
       parsed.spec.input_schema = YamlToJson(schema->value, "input.schema", nullptr, sink);
-    }
-  }
-}
-
-void ReadWebhook(const Field& field, Location location, TriggerSpec& trigger,
-                 DiagnosticSink& sink) {
-  constexpr std::string_view kHint =
-      "write `- webhook: { path: /hooks/<name>, secret_env: <ENV_VAR> }`";
-  if (!field.value.IsMap()) {
-    sink.Add(field.location,
-             absl::StrCat("webhook must be a mapping with a `path:`, not ", Describe(field.value)),
-             std::string(kHint));
-    return;
-  }
-  MappingFields fields(field.value, "webhook", kWebhookFields, sink);
-  if (const Field* path = fields.Find("path")) {
-    if (auto text = ReadString(*path, "webhook path", kHint, sink)) {
-      trigger.path = *text;
-      if (trigger.path.empty() || trigger.path[0] != '/') {
-        sink.Add(path->location,
-                 absl::StrCat("webhook path '", trigger.path, "' must start with '/'"),
-                 absl::StrCat("write `path: /", trigger.path, "`"));
-      }
-    }
-  } else {
-    sink.Add(location, "webhook has no `path:`",
-             "add the URL path it listens on, e.g. `path: /hooks/invoices`");
-  }
-  if (const Field* secret = fields.Find("secret_env")) {
-    if (auto text = ReadString(*secret, "webhook secret_env", kHint, sink)) {
-      if (!IsEnvironmentName(*text)) {
-        sink.Add(
-            secret->location,
-            absl::StrCat("webhook secret_env '", *text, "' is not an environment variable name"),
-            "name the variable that holds the signing key, e.g. INVOICE_HOOK_SECRET; "
-            "never the secret itself");
-      } else {
-        trigger.secret_env = *text;
-      }
-    }
-  }
-  if (const Field* header = fields.Find("signature_header")) {
-    if (auto text = ReadString(*header, "webhook signature_header", kHint, sink)) {
-      if (text->empty()) {
-        sink.Add(header->location, "webhook signature_header is empty",
-                 "name the HTTP header that carries the signature, e.g. X-Signature");
-      } else {
-        trigger.signature_header = *text;
-      }
-    }
-  }
-}
-
-void ReadTriggers(const Field& field, ParsedSpec& parsed, DiagnosticSink& sink) {
-  constexpr std::string_view kHint =
-      "write a list of triggers, e.g. `triggers: [ { webhook: { path: /hooks/x } } ]`";
-  if (field.value.IsNull()) return;
-  if (!field.value.IsSequence()) {
-    sink.Add(field.location, absl::StrCat("triggers must be a list, not ", Describe(field.value)),
-             std::string(kHint));
-    return;
-  }
-  std::map<std::string, Location> webhook_paths;
-  for (const YAML::Node& item : field.value) {
-    Location location = LocationOf(item);
-    if (!item.IsMap() || item.size() == 0) {
-      sink.Add(location,
-               absl::StrCat("a trigger must be a mapping with its type as the key, not ",
-                            Describe(item)),
-               std::string(kHint));
-      continue;
-    }
-    MappingFields fields(item, "trigger", {}, sink);
-    if (fields.fields().size() > 1) {
-      sink.Add(location, "a trigger has more than one type", "write each trigger as its own item");
-      continue;
-    }
-    for (const Field& type : fields.fields()) {
-      if (std::find(kTriggerTypes.begin(), kTriggerTypes.end(), type.name) == kTriggerTypes.end()) {
-        sink.Add(type.key_location, absl::StrCat("unknown trigger type '", type.name, "'"),
-                 SuggestName(type.name, kTriggerTypes, "trigger types are"));
-        continue;
-      }
-      TriggerSpec trigger;
-      trigger.type = type.name;
-      trigger.location = location;
-      ReadWebhook(type, location, trigger, sink);
-      if (!trigger.path.empty()) {
-        auto [it, inserted] = webhook_paths.emplace(trigger.path, location);
-        if (!inserted) {
-          sink.Add(location,
-                   absl::StrCat("webhook path '", trigger.path, "' is used by two triggers"),
-                   absl::StrCat("give each webhook its own path; the first is on line ",
-                                it->second.line));
-        }
-      }
-      parsed.spec.triggers.push_back(std::move(trigger));
     }
   }
 }

@@ -215,6 +215,9 @@ TEST(SpecTest, FullExampleParsesToTheExpectedSpec) {
   EXPECT_EQ(spec.triggers[1].path, "/hooks/invoices-unsigned");
   EXPECT_EQ(spec.triggers[1].secret_env, "");
   EXPECT_EQ(spec.triggers[1].signature_header, "X-Flowline-Signature");
+  EXPECT_EQ(spec.triggers[0].id, "webhook");  // ids default to the type, numbered on repeats
+  EXPECT_EQ(spec.triggers[1].id, "webhook-2");
+  EXPECT_EQ(spec.triggers[0].with["path"], "/hooks/invoices");
 
   ASSERT_THAT(spec.steps, SizeIs(5));
   const StepSpec& validate = spec.steps[0];
@@ -291,6 +294,32 @@ TEST(SpecTest, EveryValidExampleParses) {
     SCOPED_TRACE(path.filename().string());
     EXPECT_TRUE(ParseValid(ReadFile(path)).ok());
   }
+}
+
+TEST(SpecTest, FolderAndScheduleTriggersKeepTheirBlocksWithIds) {
+  absl::StatusOr<WorkflowSpec> spec = ParseSpec(R"(workflow: polls
+triggers:
+  - folder: { path: inbox, pattern: "*.pdf", settle: 2s }
+  - schedule: { cron: "0 7 * * MON-FRI", timezone: Europe/Berlin, input: { report: daily } }
+  - schedule: { id: hourly, cron: "0 * * * *", catch_up: skip }
+  - schedule: { cron: "30 1 1 JAN *" }
+steps:
+  - id: a
+    uses: script
+    with: { code: "return {}" }
+)",
+                                                "spec.yaml", TestRegistry());
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  ASSERT_THAT(spec->triggers, SizeIs(4));
+  EXPECT_EQ(spec->triggers[0].id, "folder");
+  EXPECT_EQ(spec->triggers[0].with,
+            Json::parse(R"({"path": "inbox", "pattern": "*.pdf", "settle": "2s"})"));
+  EXPECT_EQ(spec->triggers[1].id, "schedule");
+  EXPECT_EQ(spec->triggers[1].with["input"], Json::parse(R"({"report": "daily"})"));
+  EXPECT_EQ(spec->triggers[2].id, "hourly");
+  EXPECT_FALSE(spec->triggers[2].with.contains("id"));
+  EXPECT_EQ(spec->triggers[3].id, "schedule-2");  // an explicit id does not count
+  EXPECT_EQ(spec->triggers[3].location.line, 6);
 }
 
 TEST(SpecTest, ScalarsKeepTheirYamlTypes) {

@@ -312,11 +312,7 @@ constexpr char kFieldsYaml[] =
 }  // namespace
 
 absl::Status ValidateClaimsOptions(const ClaimsOptions& options) {
-  if (options.count < 1 || options.count > 100000) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("--count must be between 1 and 100000, got %d", options.count));
-  }
-  if (options.out_dir.empty()) return absl::InvalidArgumentError("--out must name a folder");
+  RETURN_IF_ERROR(CheckCountAndOut(options.count, options.out_dir));
   RETURN_IF_ERROR(CheckShare("--fraud-share", options.fraud_share));
   return CheckShare("--unknown-policy-share", options.unknown_policy_share);
 }

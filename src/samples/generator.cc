@@ -24,13 +24,7 @@ constexpr uint64_t kScanStream = 0x7363616e6e6572ULL;
 }  // namespace
 
 absl::Status ValidateOptions(const GenerateOptions& options) {
-  if (options.count < 1 || options.count > 100000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--count must be between 1 and 100000, got ", options.count));
-  }
-  if (options.out_dir.empty()) {
-    return absl::InvalidArgumentError("--out is required: the folder to write the samples to");
-  }
+  RETURN_IF_ERROR(CheckCountAndOut(options.count, options.out_dir));
   RETURN_IF_ERROR(CheckShare("--scanned-share", options.scanned_share));
   RETURN_IF_ERROR(CheckShare("--other-share", options.other_share));
   RETURN_IF_ERROR(CheckShare("--defect-share", options.defect_share));
@@ -126,14 +120,7 @@ absl::StatusOr<GenerateSummary> GenerateSamples(const GenerateOptions& options,
                                                 const std::function<void(int, int)>& progress) {
   ASSIGN_OR_RETURN(std::vector<PlannedSample> samples, PlanSamples(options));
   std::filesystem::path dir(options.out_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot create the output folder ", Sv(options.out_dir), ": ",
-                     Sv(ec ? ec.message() : std::string("a file of that name exists")),
-                     "; pass --out a folder path that is writable"));
-  }
+  RETURN_IF_ERROR(MakeSampleFolder(dir));
   GenerateSummary summary;
   std::string labels;
   ScanOptions scan;

@@ -8,6 +8,29 @@
 
 namespace flowline::samples {
 
+absl::Status CheckCountAndOut(int count, const std::string& out_dir) {
+  if (count < 1 || count > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--count must be between 1 and 100000, got ", count));
+  }
+  if (out_dir.empty()) {
+    return absl::InvalidArgumentError("--out is required: the folder to write the samples to");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeSampleFolder(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create the output folder ", Sv(dir.string()), ": ",
+                     Sv(ec ? ec.message() : std::string("a file of that name exists")),
+                     "; pass --out a folder path that is writable"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckShare(const char* flag, double value) {
   if (!(value >= 0.0 && value <= 1.0)) {
     return absl::InvalidArgumentError(

@@ -9,6 +9,12 @@
 
 namespace flowline::samples {
 
+// OK when 1 <= count <= 100000 and out_dir is set; else InvalidArgument naming --count or --out.
+absl::Status CheckCountAndOut(int count, const std::string& out_dir);
+
+// Creates `dir` (and its parents) unless it exists; InvalidArgument naming it when it cannot.
+absl::Status MakeSampleFolder(const std::filesystem::path& dir);
+
 // OK when 0 <= value <= 1; else InvalidArgument naming `flag` and the value.
 absl::Status CheckShare(const char* flag, double value);
 

@@ -4,9 +4,11 @@
 
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
 #include "common/ids.h"
 #include "server/test_server.h"
 #include "server/test_specs.h"
+#include "steps/artifacts.h"
 
 namespace flowline::server {
 namespace {
@@ -122,6 +124,47 @@ TEST_F(ApiWebhookTest, AServerStartedLaterLoadsTheTriggersFromTheStore) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 201) << result->body;
   (*other)->Stop();
+}
+
+// A webhook with `files:` keeps each file field's bytes as an artifact and passes its key.
+TEST_F(ApiWebhookTest, FileFieldsBecomeArtifacts) {
+  server_.Deploy(kFileHookSpec);
+  const std::string pdf = "%PDF-1.4 a tiny document";
+  const std::string body =
+      Json{{"id", "file-1"},
+           {"scan", {{"name", "passport.pdf"}, {"content_base64", absl::Base64Escape(pdf)}}}}
+          .dump();
+  ApiResponse response = server_.Post("/hooks/files", body, "", "application/json",
+                                      {{"X-Flowline-Signature", Signature(kSecret, body)}});
+  ASSERT_EQ(response.status, 201) << response.body.dump(2);
+  absl::StatusOr<store::Run> run =
+      server_.engine().WaitForRun(response.body["run_id"], absl::Seconds(20));
+  ASSERT_TRUE(run.ok()) << run.status();
+  const Json input = Json::parse(run->input_json);
+  const std::string key = input["scan"]["file"];
+  EXPECT_TRUE(steps::IsArtifactKey(key)) << key;
+  EXPECT_THAT(key, ::testing::EndsWith(".pdf"));
+  EXPECT_EQ(input["scan"]["name"], "passport.pdf");
+  EXPECT_EQ(input["scan"]["size"], pdf.size());
+  EXPECT_EQ(input["scan"]["sha256"], common::Sha256Hex(pdf));
+  EXPECT_FALSE(input["scan"].contains("content_base64"));
+  EXPECT_EQ(*server_.artifacts().Get(key), pdf);
+  // The step saw the key.
+  EXPECT_EQ(Json::parse(run->output_json)["file"], key);
+}
+
+TEST_F(ApiWebhookTest, BadFileFieldIs400AndStartsNothing) {
+  server_.Deploy(kFileHookSpec);
+  const size_t before = RunCount();
+  for (const Json& scan : {Json("plain text"), Json{{"name", "a.pdf"}},
+                           Json{{"name", "a.pdf"}, {"content_base64", "***not base64***"}}}) {
+    const std::string body = Json{{"id", "file-2"}, {"scan", scan}}.dump();
+    ApiResponse response = server_.Post("/hooks/files", body, "", "application/json",
+                                        {{"X-Flowline-Signature", Signature(kSecret, body)}});
+    EXPECT_EQ(response.status, 400) << scan.dump() << ": " << response.body.dump();
+    EXPECT_THAT(response.body["error"]["message"].get<std::string>(), HasSubstr("scan"));
+  }
+  EXPECT_EQ(RunCount(), before);
 }
 
 }  // namespace

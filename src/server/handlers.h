@@ -62,8 +62,13 @@ std::string SessionCookie(std::string_view cookie_header);
 // GET /api/v1/workflows/{name}/measures (the dashboard's series), GET /metrics (Prometheus).
 void AddMeasureRoutes(ServerContext& ctx, Router& router);
 
+// The document type told by `bytes`' first bytes, as an artifact extension ("pdf", "png", "jpg",
+// "tif"); "" when they are not one of those documents.
+std::string DocumentExtension(const std::string& bytes);
+
 // Starts a run through a webhook trigger: checks the signature (or the caller's token), then
-// starts a run of the trigger's workflow with the body as input.
+// starts a run of the trigger's workflow with the body as input, its `files` fields ({name,
+// content_base64}) stored as artifacts and replaced by {file: <artifact key>, name, size, sha256}.
 absl::StatusOr<Reply> HandleWebhook(ServerContext& ctx, const WebhookTrigger& trigger, Call& call);
 
 // The JSON a started run gets: {run_id, workflow, version, status, created}, and, when `wait`

@@ -26,18 +26,6 @@ absl::StatusOr<Reply> StartRun(ServerContext& ctx, const Call& call) {
   return StartRunReply(ctx, request, wait);
 }
 
-// The document type from its first bytes, as the artifact extension; "" if not a document.
-std::string DocumentExtension(const std::string& bytes) {
-  if (bytes.rfind("%PDF-", 0) == 0) return "pdf";
-  if (bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "png";
-  if (bytes.rfind("\xFF\xD8\xFF", 0) == 0) return "jpg";
-  if (bytes.rfind(std::string("II*\0", 4), 0) == 0 ||
-      bytes.rfind(std::string("MM\0*", 4), 0) == 0) {
-    return "tif";
-  }
-  return "";
-}
-
 // A document posted as the request body: kept as an artifact, then a run starts with the input
 // {"file": <artifact key>, "name": ?name=, "sha256": <content hash>} (what `flowline run` gives
 // a workflow for a file in a folder).
@@ -128,6 +116,17 @@ absl::StatusOr<Reply> GetRun(ServerContext& ctx, const Call& call) {
 }
 
 }  // namespace
+
+std::string DocumentExtension(const std::string& bytes) {
+  if (bytes.rfind("%PDF-", 0) == 0) return "pdf";
+  if (bytes.rfind("\x89PNG\r\n\x1a\n", 0) == 0) return "png";
+  if (bytes.rfind("\xFF\xD8\xFF", 0) == 0) return "jpg";
+  if (bytes.rfind(std::string("II*\0", 4), 0) == 0 ||
+      bytes.rfind(std::string("MM\0*", 4), 0) == 0) {
+    return "tif";
+  }
+  return "";
+}
 
 absl::StatusOr<Reply> StartRunReply(ServerContext& ctx, const engine::StartRunRequest& request,
                                     std::optional<absl::Duration> wait) {

@@ -79,4 +79,19 @@ outputs:
   name: ${{ steps.note.output.name }}
 )";
 
+// A signed webhook whose `scan` field carries a file ({name, content_base64}).
+inline constexpr char kFileHookSpec[] = R"(workflow: filed
+key: ${{ input.id }}
+triggers:
+  - webhook: { path: /hooks/files, secret_env: FLOWLINE_TEST_HOOK_SECRET, files: [scan] }
+steps:
+  - id: echo
+    uses: script
+    with:
+      code: |
+        return { file = input.scan.file }
+outputs:
+  file: ${{ steps.echo.output.file }}
+)";
+
 }  // namespace flowline::server

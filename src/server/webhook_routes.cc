@@ -41,8 +41,14 @@ absl::Status WebhookRoutes::Refresh() {
         spdlog::warn("webhook {} is declared by workflows {} and {}; {} (deployed later) gets it",
                      trigger.path, existing->second.workflow, workflow.workflow, workflow.workflow);
       }
-      table[trigger.path] = WebhookTrigger{trigger.path, workflow.workflow, trigger.secret_env,
-                                           trigger.signature_header};
+      WebhookTrigger route{
+          trigger.path, workflow.workflow, trigger.secret_env, trigger.signature_header, {}};
+      // `files:` is a name or a list of names (the spec's checker has validated it).
+      const Json files = trigger.with.value("files", Json::array());
+      for (const Json& name : files.is_array() ? files : Json::array({files})) {
+        if (name.is_string()) route.files.push_back(name.get<std::string>());
+      }
+      table[trigger.path] = std::move(route);
     }
   }
   std::lock_guard<std::mutex> lock(mu_);

@@ -29,6 +29,9 @@ struct WebhookTrigger {
   std::string workflow;
   std::string secret_env;        // empty: unsigned; a bearer token with operator role is needed
   std::string signature_header;  // holds "sha256=<hex HMAC-SHA256 of the body>"
+  // Top-level body fields that carry a file as {name, content_base64} (`files:`): stored as
+  // artifacts before the run starts. Default: none.
+  std::vector<std::string> files;
 };
 
 class WebhookRoutes {

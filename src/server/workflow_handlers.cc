@@ -132,9 +132,12 @@ absl::StatusOr<Reply> GetWorkflow(ServerContext& ctx, const Call& call) {
     body["description"] = spec.description;
     Json triggers = Json::array();
     for (const engine::TriggerSpec& trigger : spec.triggers) {
-      triggers.push_back({{"type", trigger.type},
-                          {"path", trigger.path},
-                          {"signed", !trigger.secret_env.empty()}});
+      Json item = {{"type", trigger.type}, {"id", trigger.id}, {"with", trigger.with}};
+      if (trigger.type == "webhook") {
+        item["path"] = trigger.path;
+        item["signed"] = !trigger.secret_env.empty();
+      }
+      triggers.push_back(std::move(item));
     }
     body["triggers"] = std::move(triggers);
     Json steps = Json::array();

@@ -50,16 +50,33 @@ bool IsJsonContentType(std::string_view content_type) {
 
 }  // namespace
 
-std::string Redact(std::string text, const std::vector<std::string>& secrets) {
-  for (const std::string& secret : secrets) {
-    if (secret.empty()) continue;
-    size_t pos = 0;
-    while ((pos = text.find(secret, pos)) != std::string::npos) {
-      text.replace(pos, secret.size(), "[redacted]");
-      pos += 10;
+StepOutcome SendFailure(const absl::Status& status, std::string_view what, absl::Duration timeout,
+                        const std::vector<std::string>& secrets) {
+  const std::string detail = Redact(std::string(status.message()), secrets);
+  switch (status.code()) {
+    case absl::StatusCode::kDeadlineExceeded:
+      return StepOutcome::Failed(
+          absl::StrCat("no response within ", absl::FormatDuration(timeout), " from ", Sv(what)),
+          ErrorClass::kTimeout);
+    case absl::StatusCode::kInvalidArgument:
+      return StepOutcome::Failed(absl::StrCat(Sv(what), ": ", detail));
+    default:
+      return StepOutcome::Failed(absl::StrCat(Sv(what), " failed: ", detail),
+                                 ErrorClass::kTransient);
+  }
+}
+
+std::string UrlEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
     }
   }
-  return text;
+  return out;
 }
 
 std::string ValidUtf8(std::string text) {

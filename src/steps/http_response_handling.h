@@ -10,13 +10,19 @@
 #include "absl/time/time.h"
 #include "common/json_util.h"
 #include "steps/http_client.h"
+#include "steps/secrets.h"
 #include "steps/step_kind.h"
 
 namespace flowline::steps {
 
-// Replaces every occurrence of each secret in `text` with "[redacted]". `secrets` should be
-// ordered longest first, so that a secret containing another is replaced whole.
-std::string Redact(std::string text, const std::vector<std::string>& secrets);
+// The outcome of a request that got no response (`status` from HttpClient::Send):
+// DeadlineExceeded → kTimeout ("no response within <timeout> from <what>"); InvalidArgument →
+// permanent; anything else (connection refused or reset) → transient. Secrets are redacted.
+StepOutcome SendFailure(const absl::Status& status, std::string_view what, absl::Duration timeout,
+                        const std::vector<std::string>& secrets);
+
+// RFC 3986 percent-encoding: everything but unreserved characters (query values, form fields).
+std::string UrlEncode(std::string_view text);
 
 // Makes `text` valid UTF-8 (so it can live in a JSON string): invalid bytes become U+FFFD.
 std::string ValidUtf8(std::string text);

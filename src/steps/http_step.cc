@@ -11,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "steps/connection_auth.h"
+#include "steps/connection_param.h"
 #include "steps/http_auth.h"
 #include "steps/http_client.h"
 #include "steps/http_response_handling.h"
@@ -49,20 +51,6 @@ std::optional<std::string> ScalarText(const Json& value) {
   return std::nullopt;
 }
 
-// RFC 3986 percent-encoding: everything but unreserved characters.
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 void ReadMethod(ParamReader& r, HttpCall& call) {
   std::optional<std::string> method = r.String("method");
   if (!method) return;
@@ -73,6 +61,24 @@ void ReadMethod(ParamReader& r, HttpCall& call) {
     return;
   }
   call.method = *method;
+}
+
+// The connection's base_url joined with `path` (one '/' between them).
+void ReadConnectionUrl(ParamReader& r, const Connection& connection, HttpCall& call) {
+  std::string url = connection.settings.value("base_url", "");
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::optional<std::string> path = r.String("path");
+  if (r.Has("path") && !path) return;  // deferred, or reported
+  if (path) {
+    if (path->find_first_of(" \t\r\n") != std::string::npos || absl::StrContains(*path, "://")) {
+      r.Error("path", absl::StrCat("\"", Truncate(*path, 80), "\" is not a path"),
+              "write the path below the connection's base_url, e.g. /accounts/42");
+      return;
+    }
+    if (!path->empty() && path->front() != '/' && path->front() != '?') url.push_back('/');
+    url += *path;
+  }
+  call.url = std::move(url);
 }
 
 void ReadUrl(ParamReader& r, HttpCall& call) {
@@ -123,8 +129,24 @@ void ReadQuery(ParamReader& r, HttpCall& call) {
   call.url.insert(fragment, absl::StrCat(has_query ? "&" : "?", encoded));
 }
 
-void ReadHeaders(ParamReader& r, const std::optional<HttpAuth>& auth, HttpCall& call) {
+void ReadHeaders(ParamReader& r, const std::optional<HttpAuth>& auth, const Connection* connection,
+                 HttpCall& call) {
   const Json* headers = r.Get("headers");
+  if (connection != nullptr) {
+    // The connection's headers, unless the step sets the same one.
+    const Json fixed = connection->settings.value("headers", Json::object());
+    for (const auto& [name, value] : fixed.items()) {
+      const bool overridden =
+          headers != nullptr && std::any_of(headers->items().begin(), headers->items().end(),
+                                            [&name = name](const auto& item) {
+                                              return absl::EqualsIgnoreCase(item.key(), name);
+                                            });
+      if (overridden) continue;
+      std::optional<std::string> text = ScalarText(value);
+      if (text) call.headers.emplace_back(name, *text);
+      call.has_content_type = call.has_content_type || absl::EqualsIgnoreCase(name, "content-type");
+    }
+  }
   if (headers == nullptr) return;
   for (const auto& [name, value] : headers->items()) {
     const std::string path = absl::StrCat("headers.", name);
@@ -137,7 +159,10 @@ void ReadHeaders(ParamReader& r, const std::optional<HttpAuth>& auth, HttpCall& 
               "remove it; receivers get the step's idempotency key");
       continue;
     }
-    if (auth && absl::EqualsIgnoreCase(name, auth->header_name())) {
+    if ((auth && absl::EqualsIgnoreCase(name, auth->header_name())) ||
+        (connection != nullptr && connection->settings.contains("auth") &&
+         absl::EqualsIgnoreCase(name,
+                                connection->settings["auth"].value("name", "Authorization")))) {
       r.Error(path, absl::StrCat(name, " is set by `auth`"), "set it in one place only");
       continue;
     }
@@ -167,15 +192,21 @@ void ReadExpect(ParamReader& r, HttpCall& call) {
   if (expect->empty()) r.Error("expect", "list at least one status code, or leave `expect` out");
 }
 
-HttpCall ReadCall(ParamReader& r, const std::optional<HttpAuth>& auth) {
+HttpCall ReadCall(ParamReader& r, const std::optional<HttpAuth>& auth,
+                  const Connection* connection) {
   HttpCall call;
+  if (connection != nullptr) call.timeout = ConnectionTimeout(*connection, kDefaultTimeout);
   ReadMethod(r, call);
-  ReadUrl(r, call);
+  if (connection != nullptr) {
+    ReadConnectionUrl(r, *connection, call);
+  } else {
+    ReadUrl(r, call);
+  }
   if (!call.url.empty()) {
     call.label = absl::StrCat(call.method, " ", call.url.substr(0, call.url.find_first_of("?#")));
   }
   ReadQuery(r, call);
-  ReadHeaders(r, auth, call);
+  ReadHeaders(r, auth, connection, call);
   if (std::optional<absl::Duration> timeout = r.Duration("timeout")) {
     if (*timeout <= absl::ZeroDuration()) {
       r.Error("timeout", "the timeout must be more than zero");
@@ -201,13 +232,20 @@ bool Expected(const HttpCall& call, int status) {
 
 class PreparedHttp final : public PreparedStep {
  public:
-  PreparedHttp(const StepKindInfo& info, std::optional<HttpAuth> auth)
-      : info_(info), auth_(std::move(auth)) {}
+  PreparedHttp(const StepKindInfo& info, std::optional<HttpAuth> auth,
+               std::shared_ptr<const Connections> connections, const Connection* connection,
+               std::shared_ptr<OAuth2Tokens> tokens)
+      : info_(info),
+        auth_(std::move(auth)),
+        connections_(std::move(connections)),
+        connection_(connection) {
+    if (connection_ != nullptr) connection_auth_.emplace(*connection_, std::move(tokens));
+  }
 
   StepOutcome Execute(const StepContext& ctx) const override {
     const Json empty = Json::object();
     ParamReader r(info_, ctx.params != nullptr ? *ctx.params : empty, ParamReader::Stage::kExecute);
-    HttpCall call = ReadCall(r, auth_);
+    HttpCall call = ReadCall(r, auth_, connection_);
     if (!r.ok()) return StepOutcome::Failed(r.Summary());
 
     HttpRequest request;
@@ -218,6 +256,14 @@ class PreparedHttp final : public PreparedStep {
     // sent is its output, without the authentication (its secrets are never even read).
     if (ctx.suppress_side_effects) return Suppressed(request, call, ctx.idempotency_key);
     if (ctx.http == nullptr) return StepOutcome::Failed("internal: no HTTP client in context");
+    const common::Clock& clock = ctx.clock != nullptr ? *ctx.clock : common::SystemClock::Get();
+    const absl::Duration remaining = ctx.deadline - clock.Now();
+    if (remaining <= absl::ZeroDuration()) {
+      return StepOutcome::Failed(absl::StrCat("the step's deadline passed before ", call.label),
+                                 ErrorClass::kTimeout);
+    }
+    request.timeout = std::min(call.timeout, remaining);
+
     std::vector<std::string> secrets;
     if (auth_) {
       absl::StatusOr<HttpAuth::Resolved> resolved = auth_->Resolve();
@@ -230,17 +276,27 @@ class PreparedHttp final : public PreparedStep {
       if (!call.has_content_type) request.headers.emplace_back("Content-Type", "application/json");
       request.body = std::move(*call.body);
     }
-
-    const common::Clock& clock = ctx.clock != nullptr ? *ctx.clock : common::SystemClock::Get();
-    const absl::Duration remaining = ctx.deadline - clock.Now();
-    if (remaining <= absl::ZeroDuration()) {
-      return StepOutcome::Failed(absl::StrCat("the step's deadline passed before ", call.label),
-                                 ErrorClass::kTimeout);
+    std::optional<AuthHeader> header;
+    if (connection_auth_ && connection_auth_->enabled()) {
+      absl::StatusOr<AuthHeader> resolved =
+          connection_auth_->Resolve(*ctx.http, clock, request.timeout);
+      if (!resolved.ok()) return AuthFailure(resolved.status());
+      header = *std::move(resolved);
+      request.headers.emplace_back(header->name, header->value);
+      secrets = header->secrets;
     }
-    request.timeout = std::min(call.timeout, remaining);
 
     absl::StatusOr<HttpResponse> response = ctx.http->Send(request);
-    if (!response.ok()) return SendFailure(response.status(), call, request, secrets);
+    if (response.ok() && response->status == 401 && header && connection_auth_->oauth2()) {
+      // The token was revoked or expired early: one new token, one more try.
+      absl::StatusOr<AuthHeader> renewed =
+          connection_auth_->Resolve(*ctx.http, clock, request.timeout, header->oauth2_token);
+      if (!renewed.ok()) return AuthFailure(renewed.status());
+      request.headers.back().second = renewed->value;
+      secrets.insert(secrets.end(), renewed->secrets.begin(), renewed->secrets.end());
+      response = ctx.http->Send(request);
+    }
+    if (!response.ok()) return SendFailure(response.status(), call.label, request.timeout, secrets);
     if (Expected(call, response->status)) {
       return StepOutcome::Completed(ResponseOutput(*response, secrets));
     }
@@ -256,35 +312,39 @@ class PreparedHttp final : public PreparedStep {
     if (call.body && !call.has_content_type) headers["Content-Type"] = "application/json";
     Json would = {{"method", request.method}, {"url", request.url}, {"headers", headers}};
     if (call.body) would["body"] = *call.body;
-    if (auth_) would["auth"] = "not sent";
+    if (auth_ || (connection_auth_ && connection_auth_->enabled())) would["auth"] = "not sent";
+    if (connection_ != nullptr) would["connection"] = connection_->name;
     return StepOutcome::Completed(Json{{"suppressed", true}, {"request", std::move(would)}});
   }
 
-  static StepOutcome SendFailure(const absl::Status& status, const HttpCall& call,
-                                 const HttpRequest& request,
-                                 const std::vector<std::string>& secrets) {
-    const std::string detail = Redact(std::string(status.message()), secrets);
-    switch (status.code()) {
-      case absl::StatusCode::kDeadlineExceeded:
-        return StepOutcome::Failed(
-            absl::StrCat("no response within ", absl::FormatDuration(request.timeout), " from ",
-                         call.label),
-            ErrorClass::kTimeout);
-      case absl::StatusCode::kInvalidArgument:
-        return StepOutcome::Failed(absl::StrCat(call.label, ": ", detail));
-      default:
-        return StepOutcome::Failed(absl::StrCat(call.label, " failed: ", detail),
-                                   ErrorClass::kTransient);
-    }
+  // Secrets that cannot be read are the operator's to fix (permanent); an unreachable or busy
+  // token endpoint is transient.
+  static StepOutcome AuthFailure(const absl::Status& status) {
+    return StepOutcome::Failed(std::string(status.message()),
+                               status.code() == absl::StatusCode::kUnavailable
+                                   ? ErrorClass::kTransient
+                                   : ErrorClass::kPermanent);
   }
 
   const StepKindInfo info_;  // a copy: a prepared step may outlive its registry entry
   std::optional<HttpAuth> auth_;
+  std::shared_ptr<const Connections> connections_;  // keeps connection_ alive
+  const Connection* connection_ = nullptr;
+  std::optional<ConnectionAuth> connection_auth_;
 };
 
 }  // namespace
 
-HttpStep::HttpStep() {
+HttpStep::HttpStep(std::shared_ptr<const Connections> connections)
+    : connections_(connections != nullptr ? std::move(connections)
+                                          : std::make_shared<const Connections>()) {
+  // One token cache per OAuth2 connection, shared by every step (and version) that uses it.
+  for (const auto& [name, connection] : connections_->all()) {
+    if (connection.type == "http" && connection.settings.contains("auth") &&
+        connection.settings["auth"].value("type", "") == "oauth2") {
+      tokens_.emplace(name, std::make_shared<OAuth2Tokens>(connection));
+    }
+  }
   info_.name = "http";
   info_.description = "Sends one HTTP request to another system and returns its response.";
   info_.actors = {Actor::kSystem};
@@ -293,7 +353,12 @@ HttpStep::HttpStep() {
   info_.params = {
       {"method", ParamType::kString, false, false,
        "GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS"},
-      {"url", ParamType::kString, true, false, "the http:// or https:// URL"},
+      {"connection", ParamType::kString, false, true,
+       "an http connection of connections.yaml: its base_url, headers and auth"},
+      {"path", ParamType::kString, false, false,
+       "with a connection: the path below its base_url (e.g. /accounts/${{ input.id }})"},
+      {"url", ParamType::kString, false, false,
+       "without a connection: the http:// or https:// URL"},
       {"headers", ParamType::kObject, false, false, "request headers: name -> value"},
       {"query", ParamType::kObject, false, false,
        "query parameters: name -> value or list of values, URL-encoded onto the url"},
@@ -313,11 +378,36 @@ HttpStep::HttpStep() {
 std::unique_ptr<PreparedStep> HttpStep::Prepare(std::string_view /*step_id*/, const Json& with,
                                                 std::vector<ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
+  const Connection* connection = nullptr;
+  std::shared_ptr<OAuth2Tokens> tokens;
+  if (!r.Has("connection") && !r.Has("url")) {
+    r.Error("url", "missing required parameter url (or connection)",
+            "give the whole url, or name an http connection of connections.yaml "
+            "(connection: crm, path: /accounts)");
+  } else if (r.Has("connection") && r.Has("url")) {
+    r.Error("url", "write exactly one of connection and url",
+            "a connection gives the base URL: write the rest as path");
+  } else if (r.Has("connection")) {
+    connection = ReadConnection(r, *connections_, {"http"});
+    if (connection != nullptr) {
+      if (auto it = tokens_.find(connection->name); it != tokens_.end()) tokens = it->second;
+    }
+    if (r.Has("auth")) {
+      r.Error("auth", "a step that names a connection uses the connection's auth",
+              "remove auth here, or set it on the connection in connections.yaml");
+    }
+  } else if (r.Has("path")) {
+    r.Error("path", "path is relative to a connection's base_url",
+            "name a connection (connection: crm), or put the whole URL in url");
+  }
   std::optional<HttpAuth> auth;
-  if (const Json* written = r.Get("auth")) auth = HttpAuth::Read(*written, r);
-  ReadCall(r, auth);
+  if (const Json* written = r.Get("auth"); written != nullptr && connection == nullptr) {
+    auth = HttpAuth::Read(*written, r);
+  }
+  ReadCall(r, auth, connection);
   if (!r.Report(errors)) return nullptr;
-  return std::make_unique<PreparedHttp>(info_, std::move(auth));
+  return std::make_unique<PreparedHttp>(info_, std::move(auth), connections_, connection,
+                                        std::move(tokens));
 }
 
 }  // namespace flowline::steps

@@ -2,6 +2,8 @@
 //
 //   uses: http
 //   with:
+//     connection: crm                   # an http connection (connections.yaml): its base_url,
+//     path: /cases/${{ input.id }}      # headers, timeout and auth (incl. OAuth2); or instead:
 //     method: POST                      # default GET
 //     url: https://crm.example.com/api/cases/${{ input.id }}
 //     headers: { X-Tenant: acme }
@@ -23,25 +25,34 @@
 // from errors, even when the server echoes them back.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "steps/connections.h"
+#include "steps/oauth2_tokens.h"
 #include "steps/step_kind.h"
 
 namespace flowline::steps {
 
 class HttpStep final : public StepKind {
  public:
-  HttpStep();
+  // `connections`: the connections a step may name (null: none).
+  explicit HttpStep(std::shared_ptr<const Connections> connections = nullptr);
   const StepKindInfo& Info() const override { return info_; }
-  // Checks every parameter that is written literally (method, url scheme, header names and
-  // values, query values, auth, timeout, expect); reports problems and returns null on any.
+  // Checks every parameter that is written literally (connection or url, method, url scheme,
+  // header names and values, query values, auth, timeout, expect); reports problems and returns
+  // null on any.
   std::unique_ptr<PreparedStep> Prepare(std::string_view step_id, const Json& with,
                                         std::vector<ConfigError>* errors) const override;
 
  private:
   StepKindInfo info_;
+  std::shared_ptr<const Connections> connections_;
+  // The OAuth2 token cache of each oauth2 connection, by name.
+  std::map<std::string, std::shared_ptr<OAuth2Tokens>, std::less<>> tokens_;
 };
 
 }  // namespace flowline::steps

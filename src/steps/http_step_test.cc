@@ -459,11 +459,11 @@ TEST(HttpStepInfoTest, DescribesItsParamsAndActor) {
   for (const ParamSpec& p : kind.Info().params) {
     names.push_back(p.name);
     EXPECT_FALSE(p.description.empty()) << p.name;
-    EXPECT_EQ(p.required, p.name == "url") << p.name;
-    EXPECT_EQ(p.literal, p.name == "auth") << p.name;
+    EXPECT_FALSE(p.required) << p.name;  // url or connection: Prepare checks that one is given
+    EXPECT_EQ(p.literal, p.name == "auth" || p.name == "connection") << p.name;
   }
-  EXPECT_THAT(names, ::testing::ElementsAre("method", "url", "headers", "query", "body", "auth",
-                                            "timeout", "expect"));
+  EXPECT_THAT(names, ::testing::ElementsAre("method", "connection", "path", "url", "headers",
+                                            "query", "body", "auth", "timeout", "expect"));
 }
 
 }  // namespace

@@ -8,7 +8,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "steps/connection_param.h"
 #include "steps/params.h"
+#include "steps/sql_postgres.h"
+#include "steps/sql_text.h"
+#include "steps/sql_values.h"
 
 namespace flowline::steps {
 namespace {
@@ -54,32 +58,6 @@ StepOutcome SqlFailure(std::string_view what, int rc, const std::string& message
                              IsTransient(rc) ? ErrorClass::kTransient : ErrorClass::kPermanent);
 }
 
-int Bind(sqlite3_stmt* stmt, int index, const Json& value) {
-  if (value.is_null()) return sqlite3_bind_null(stmt, index);
-  if (value.is_boolean()) return sqlite3_bind_int(stmt, index, value.get<bool>() ? 1 : 0);
-  if (value.is_number_integer()) return sqlite3_bind_int64(stmt, index, value.get<int64_t>());
-  if (value.is_number()) return sqlite3_bind_double(stmt, index, value.get<double>());
-  std::string text = value.is_string() ? value.get<std::string>() : common::CanonicalJson(value);
-  return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
-                           SQLITE_TRANSIENT);
-}
-
-Json ColumnValue(sqlite3_stmt* stmt, int column) {
-  switch (sqlite3_column_type(stmt, column)) {
-    case SQLITE_INTEGER:
-      return sqlite3_column_int64(stmt, column);
-    case SQLITE_FLOAT:
-      return sqlite3_column_double(stmt, column);
-    case SQLITE_TEXT:
-      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
-                         static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
-    case SQLITE_BLOB:
-      return absl::StrCat("<", sqlite3_column_bytes(stmt, column), " bytes>");
-    default:
-      return nullptr;
-  }
-}
-
 // What follows the first statement, without separators and blanks ("" if nothing).
 std::string_view AfterStatement(const char* tail) {
   std::string_view rest = tail != nullptr ? std::string_view(tail) : std::string_view();
@@ -90,10 +68,22 @@ std::string_view AfterStatement(const char* tail) {
   return rest;
 }
 
+// Where a prepared sql step runs its statement: a SQLite file, or a PostgreSQL connection with the
+// statement's :names already numbered.
+struct SqlTarget {
+  std::string sqlite_path;
+  std::shared_ptr<const Connections> connections;  // keeps `postgres` alive
+  const Connection* postgres = nullptr;
+  NamedStatement named;
+};
+
 class PreparedSql final : public PreparedStep {
  public:
-  PreparedSql(const StepKindInfo& info, std::string path, std::string statement)
-      : info_(info), path_(std::move(path)), statement_(std::move(statement)) {}
+  PreparedSql(const StepKindInfo& info, SqlTarget target, std::string statement)
+      : info_(info),
+        target_(std::move(target)),
+        path_(target_.sqlite_path),
+        statement_(std::move(statement)) {}
 
   StepOutcome Execute(const StepContext& ctx) const override {
     const Json empty = Json::object();
@@ -105,6 +95,23 @@ class PreparedSql final : public PreparedStep {
 
     // An evaluation run reads nothing either: the database need not even exist where it runs.
     if (ctx.suppress_side_effects && ctx.suppress_reads) return Suppressed(params);
+    if (target_.postgres != nullptr) {
+      // A suppressed run (shadow, replay) reads like any other but writes nothing.
+      if (target_.named.writes && ctx.suppress_side_effects) return Suppressed(params);
+      const common::Clock& clock = ctx.clock != nullptr ? *ctx.clock : common::SystemClock::Get();
+      PostgresSqlCall call;
+      call.connection = target_.postgres;
+      call.statement = &target_.named;
+      call.params = params;
+      call.max_rows = max_rows;
+      call.idempotency_key = ctx.idempotency_key;
+      if (ctx.deadline != absl::InfiniteFuture()) call.timeout = ctx.deadline - clock.Now();
+      if (call.timeout <= absl::ZeroDuration()) {
+        return StepOutcome::Failed("the step's deadline passed before the statement ran",
+                                   ErrorClass::kTimeout);
+      }
+      return RunPostgresSql(call);
+    }
     Database database;
     if (int rc = database.Open(path_); rc != SQLITE_OK) {
       return StepOutcome::Failed(
@@ -134,7 +141,7 @@ class PreparedSql final : public PreparedStep {
         return StepOutcome::Failed(
             absl::StrCat("the statement uses :", name, " but params has no \"", name, "\""));
       }
-      if (int rc = Bind(stmt.stmt, i, (*params)[name]); rc != SQLITE_OK) {
+      if (int rc = SqliteBindJson(stmt.stmt, i, (*params)[name]); rc != SQLITE_OK) {
         return SqlFailure(absl::StrCat("binding :", name), rc, database.error());
       }
     }
@@ -151,7 +158,7 @@ class PreparedSql final : public PreparedStep {
     return StepOutcome::Completed(
         Json{{"suppressed", true},
              {"request",
-              {{"database", path_},
+              {{"database", target_.postgres != nullptr ? target_.postgres->name : path_},
                {"statement", statement_},
                {"params", params != nullptr ? *params : Json::object()}}}});
   }
@@ -167,7 +174,7 @@ class PreparedSql final : public PreparedStep {
       if (static_cast<int>(rows.size()) >= max_rows) continue;
       Json row = Json::object();
       for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-        row[sqlite3_column_name(stmt, c)] = ColumnValue(stmt, c);
+        row[sqlite3_column_name(stmt, c)] = SqliteColumnJson(stmt, c);
       }
       rows.push_back(std::move(row));
     }
@@ -227,13 +234,15 @@ class PreparedSql final : public PreparedStep {
   }
 
   const StepKindInfo& info_;
+  SqlTarget target_;
   std::string path_;
   std::string statement_;
 };
 
 }  // namespace
 
-SqlStep::SqlStep() {
+SqlStep::SqlStep(std::shared_ptr<const Connections> connections)
+    : connections_(std::move(connections)) {
   info_.name = "sql";
   info_.description =
       "Runs one parameterised SQL statement against a database; writes are applied once.";
@@ -241,7 +250,10 @@ SqlStep::SqlStep() {
   info_.side_effects = true;
   info_.suppressible = true;
   info_.params = {
-      {"database", ParamType::kString, true, true, "the database: sqlite:<path to the file>"},
+      {"connection", ParamType::kString, false, true,
+       "the name of a sqlite connection (connections.yaml)"},
+      {"database", ParamType::kString, false, true,
+       "instead of a connection: sqlite:<path to the file>"},
       {"statement", ParamType::kString, true, true,
        "one SQL statement; values as :name placeholders, never spliced in"},
       {"params", ParamType::kObject, false, false, "the values of the statement's :names"},
@@ -252,8 +264,23 @@ SqlStep::SqlStep() {
 std::unique_ptr<PreparedStep> SqlStep::Prepare(std::string_view /*step_id*/, const Json& with,
                                                std::vector<ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
-  std::string path;
-  if (auto database = r.String("database")) {
+  SqlTarget target;
+  std::string& path = target.sqlite_path;
+  if (r.Has("connection") == r.Has("database")) {
+    r.Error(r.Has("connection") ? "database" : "connection",
+            "write exactly one of connection and database",
+            "name a connection from connections.yaml (connection: ledger), or a file "
+            "(database: sqlite:ledger.db)");
+  } else if (r.Has("connection")) {
+    if (const Connection* connection = ReadConnection(r, *connections_, {"postgres", "sqlite"})) {
+      if (connection->type == "sqlite") {
+        path = connection->Path("path");
+      } else {
+        target.postgres = connection;
+        target.connections = connections_;
+      }
+    }
+  } else if (auto database = r.String("database")) {
     if (!absl::StartsWith(*database, Sv(kSqlitePrefix)) ||
         database->size() == kSqlitePrefix.size()) {
       r.Error("database", absl::StrCat("unsupported database \"", *database, "\""),
@@ -263,7 +290,15 @@ std::unique_ptr<PreparedStep> SqlStep::Prepare(std::string_view /*step_id*/, con
     }
   }
   std::string statement;
-  if (auto written = r.String("statement")) {
+  if (auto written = r.String("statement"); written && target.postgres != nullptr) {
+    absl::StatusOr<NamedStatement> named = ParseNamedStatement(*written);
+    if (!named.ok()) {
+      r.Error("statement", std::string(named.status().message()));
+    } else {
+      target.named = *std::move(named);
+      statement = *written;
+    }
+  } else if (written) {
     // Compile against an empty in-memory database to find syntax errors and extra statements
     // now; unknown tables are fine here (they exist in the real database).
     sqlite3* scratch = nullptr;
@@ -290,7 +325,7 @@ std::unique_ptr<PreparedStep> SqlStep::Prepare(std::string_view /*step_id*/, con
     r.Error("max_rows", "max_rows must be at least 1");
   }
   if (!r.Report(errors)) return nullptr;
-  return std::make_unique<PreparedSql>(info_, std::move(path), std::move(statement));
+  return std::make_unique<PreparedSql>(info_, std::move(target), std::move(statement));
 }
 
 }  // namespace flowline::steps

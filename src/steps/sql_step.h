@@ -2,7 +2,8 @@
 //
 //   uses: sql
 //   with:
-//     database: sqlite:accounting.db     # literal; "sqlite:<path>" (PostgreSQL: a later issue)
+//     connection: ledger                 # literal; a sqlite connection (docs/connectors.md)
+//     # or database: sqlite:accounting.db  (a file path, relative to the working directory)
 //     statement: >
 //       INSERT INTO invoices (vendor, number, total) VALUES (:vendor, :number, :total)
 //     params:                            # values for the statement's :names
@@ -30,20 +31,24 @@
 #include <string_view>
 #include <vector>
 
+#include "steps/connections.h"
 #include "steps/step_kind.h"
 
 namespace flowline::steps {
 
 class SqlStep final : public StepKind {
  public:
-  SqlStep();
+  // `connections`: the connections a step may name (not null).
+  explicit SqlStep(std::shared_ptr<const Connections> connections);
   const StepKindInfo& Info() const override { return info_; }
-  // `database` must be "sqlite:<path>"; `statement` must be one non-empty statement.
+  // Exactly one of `connection` (a sqlite connection) and `database` ("sqlite:<path>");
+  // `statement` must be one non-empty statement.
   std::unique_ptr<PreparedStep> Prepare(std::string_view step_id, const Json& with,
                                         std::vector<ConfigError>* errors) const override;
 
  private:
   StepKindInfo info_;
+  std::shared_ptr<const Connections> connections_;
 };
 
 }  // namespace flowline::steps

@@ -55,7 +55,7 @@ class SqlStepTest : public ::testing::Test {
 
   common::TempDir dir_;
   std::string path_;
-  SqlStep kind_;
+  SqlStep kind_{std::make_shared<const Connections>()};
 };
 
 TEST_F(SqlStepTest, InsertsAndSelectsWithBoundValues) {
@@ -127,6 +127,34 @@ TEST_F(SqlStepTest, PrepareRejectsBadConfiguration) {
   EXPECT_EQ(prepared.errors[0].param, "statement");
   // Tables that exist only in the real database are fine at Prepare.
   MustPrepare(kind_, Json{{"database", "sqlite:x.db"}, {"statement", "SELECT * FROM anything"}});
+}
+
+TEST_F(SqlStepTest, NamedConnectionsResolveAgainstTheConnectionsFile) {
+  absl::StatusOr<Connections> connections = Connections::Parse(
+      "connections:\n  books: { type: sqlite, path: accounting.db }\n"
+      "  crm: { type: http, base_url: \"http://127.0.0.1/api\" }\n",
+      dir_.path() + "/connections.yaml");
+  ASSERT_TRUE(connections.ok()) << connections.status();
+  SqlStep kind(std::make_shared<const Connections>(*std::move(connections)));
+  Json with = Insert("Acme", "INV-1", 10);
+  with.erase("database");
+  with["connection"] = "books";
+  auto prepared = MustPrepare(kind, with);
+  StepContext ctx;
+  ctx.idempotency_key = "run_9:post";
+  ctx.params = &with;
+  ASSERT_EQ(prepared->Execute(ctx).kind, StepOutcome::Kind::kCompleted);
+  EXPECT_EQ(Execute(Select("Acme"), "run_9:read").output["row_count"], 1);
+
+  with["connection"] = "crm";
+  EXPECT_THAT(PrepareStep(kind, with).errors,
+              ElementsAre(ConfigErrorOn("connection", "is of type http, not postgres or sqlite")));
+  with["connection"] = "ledger";
+  EXPECT_THAT(PrepareStep(kind, with).errors,
+              ElementsAre(ConfigErrorOn("connection", "no connection named ledger")));
+  with["database"] = "sqlite:x.db";
+  EXPECT_THAT(PrepareStep(kind, with).errors,
+              ElementsAre(ConfigErrorOn("database", "exactly one of connection and database")));
 }
 
 }  // namespace

@@ -38,13 +38,17 @@ SchemaStatus MakeStatus(int latest, const std::vector<sqlite::AppliedMigration>&
   return status;
 }
 
-// PostgreSQL records how far its schema is, not when each migration ran.
 SchemaStatus MakeStatus(const postgres::PgSchemaState& state) {
   SchemaStatus status;
   status.latest = state.latest;
   for (int version = 1; version <= std::max(state.latest, state.applied); ++version) {
     status.migrations.push_back(
         SchemaMigrationState{version, version <= state.applied, std::nullopt});
+  }
+  for (const auto& [version, at] : state.applied_at) {
+    if (version >= 1 && version <= static_cast<int>(status.migrations.size())) {
+      status.migrations[version - 1].applied_at = at;
+    }
   }
   return status;
 }

@@ -64,4 +64,13 @@ absl::Status ValidateStepCommit(const StepCommit& commit) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateTriggerStateKey(const std::string& workflow, const std::string& trigger_id) {
+  if (workflow.empty() || trigger_id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trigger state needs a workflow and a trigger id (got workflow '", workflow,
+                     "', trigger '", trigger_id, "')"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace flowline::store

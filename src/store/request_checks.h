@@ -24,4 +24,7 @@ absl::Status ValidateNewRun(const NewRun& run);
 // finish does not "finish" as running, and lease_next has an owner.
 absl::Status ValidateStepCommit(const StepCommit& commit);
 
+// InvalidArgument unless the trigger state names its workflow and trigger id.
+absl::Status ValidateTriggerStateKey(const std::string& workflow, const std::string& trigger_id);
+
 }  // namespace flowline::store

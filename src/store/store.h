@@ -1002,6 +1002,16 @@ class Store {
   virtual absl::Status PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) = 0;
   virtual absl::StatusOr<std::vector<WorkerHeartbeat>> ListWorkers(absl::Time seen_since) = 0;
 
+  // Trigger state (src/triggers/, docs/triggers.md): one opaque value per (workflow, trigger
+  // id) that a trigger source keeps across restarts (a schedule's last tick, a database poll's
+  // cursor). GetTriggerState: nullopt when nothing was saved. PutTriggerState replaces the value
+  // (last writer wins: sources that several processes run must tolerate an older value, which
+  // the business key makes harmless). InvalidArgument for an empty workflow or trigger id.
+  virtual absl::StatusOr<std::optional<std::string>> GetTriggerState(
+      const std::string& workflow, const std::string& trigger_id) = 0;
+  virtual absl::Status PutTriggerState(const std::string& workflow, const std::string& trigger_id,
+                                       const std::string& value) = 0;
+
   // Wake-ups. `on_work` is called (from a store thread, possibly often and spuriously) when
   // another process may have made a step claimable, so an idle poller can claim at once instead
   // of waiting for its next poll. Callers keep polling anyway: a wake-up can be lost. Stores

@@ -119,6 +119,27 @@ TEST_P(StoreConformanceTest, RecordsOfAllRunsFormOneLinkedChain) {
   EXPECT_EQ(r2[0].hash, chain[1].hash);
 }
 
+// The encoding counts bytes, not characters, and `at` is signed: a store that hashes in its
+// own code (PostgreSQL links in SQL) must agree with store/record_chain.h on both.
+TEST_P(StoreConformanceTest, RecordsWithNonAsciiTextAndTimesBeforeTheEpochHashCanonically) {
+  NewRun run =
+      MakeRun("r-é-日本", ChainSteps(), absl::FromUnixSeconds(-86'400) + absl::Microseconds(7));
+  run.version = "v-ü";
+  run.records.push_back(
+      NewRecord{"schritt-ß", "note", "human:zoë", R"({"name":"Jürgen 🙂","empty":""})"});
+  run.records.push_back(NewRecord{"", "", "", ""});
+  Create(run);
+  std::vector<Record> chain = WholeChain(store());
+  ASSERT_EQ(chain.size(), 3u);
+  ExpectLinked(chain, 1, GenesisHash());
+  EXPECT_EQ(chain[1].run_id, "r-é-日本");
+  EXPECT_EQ(chain[1].version, "v-ü");
+  EXPECT_EQ(chain[1].actor, "human:zoë");
+  EXPECT_EQ(chain[1].payload_json, R"({"name":"Jürgen 🙂","empty":""})");
+  EXPECT_EQ(chain[1].at, absl::FromUnixSeconds(-86'400) + absl::Microseconds(7));
+  EXPECT_EQ(chain[2].kind, "");
+}
+
 TEST_P(StoreConformanceTest, ScanRecordsPagesThroughTheChain) {
   MakeTwoRuns(store());
   ASSERT_OK_AND_ASSIGN(std::vector<Record> first, store().ScanRecords(0, 2));

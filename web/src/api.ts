@@ -230,7 +230,7 @@ export interface Workflow extends WorkflowSummary {
   source_name?: string;
   versions: Array<{ version: string; source_name: string; deployed_at: string; live: boolean; stage?: VersionStage }>;
   steps?: WorkflowStep[];
-  triggers?: Array<{ type: string; path: string; signed: boolean }>;
+  triggers?: Array<{ type: string; id: string; with: Record<string, unknown>; path?: string; signed?: boolean }>;
 }
 
 // Measures (GET /api/v1/workflows/{name}/measures; docs/measures.md defines each figure).

@@ -1,15 +1,12 @@
 #include "ai/classify/classifier_training.h"
 
 #include <fasttext/fasttext.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +14,7 @@
 #include "ai/classify/classifier.h"
 #include "ai/classify/text_normalizer.h"
 #include "common/ids.h"
+#include "common/model_files.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -100,53 +98,13 @@ void SeededShuffle(std::vector<T>& items, std::mt19937_64& rng) {
   }
 }
 
-absl::StatusOr<std::string> ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(Sv(path), ": cannot be read"));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-absl::Status WriteBytes(const fs::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(Sv(path.string()), ": cannot be written"));
-  return absl::OkStatus();
-}
-
-// Moves the finished `staging` directory to `out`, replacing an earlier model there.
-absl::Status Publish(const fs::path& staging, const fs::path& out) {
-  std::error_code ec;
-  fs::path old;
-  if (fs::exists(out, ec)) {
-    old = out;
-    old += absl::StrCat(".old-", getpid());
-    fs::rename(out, old, ec);
-    if (ec)
-      return absl::InternalError(absl::StrCat("cannot replace ", out.string(), ": ", ec.message()));
-  }
-  fs::rename(staging, out, ec);
-  if (ec) {
-    if (!old.empty()) fs::rename(old, out, ec);
-    return absl::InternalError(absl::StrCat("cannot write ", out.string(), ": ", ec.message()));
-  }
-  if (!old.empty()) fs::remove_all(old, ec);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
   const fs::path out(options.out_dir);
-  std::error_code ec;
-  if (fs::exists(out, ec) && !fs::exists(out / "model.json", ec) && !fs::is_empty(out, ec)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        options.out_dir, " exists and is not a model directory; choose another --out"));
-  }
-  ASSIGN_OR_RETURN(std::string data, ReadBytes(options.data_path));
+  RETURN_IF_ERROR(common::CheckModelDirectory(out));
+  ASSIGN_OR_RETURN(std::string data, common::ReadFileBytes(options.data_path));
   ASSIGN_OR_RETURN(std::vector<Example> examples, ParseExamples(options, data));
 
   std::map<std::string, std::vector<size_t>> by_label;
@@ -176,14 +134,7 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   }
   SeededShuffle(train, rng);  // fastText reads in order: mix the labels
 
-  fs::path staging = out;
-  staging += absl::StrCat(".tmp-", getpid());
-  fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) {
-    return absl::InternalError(
-        absl::StrCat("cannot create ", staging.string(), ": ", ec.message()));
-  }
+  ASSIGN_OR_RETURN(const fs::path staging, common::MakeStagingDirectory(out));
   struct Cleanup {
     fs::path dir;
     ~Cleanup() {
@@ -198,7 +149,7 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
                     NormalizeText(examples[i].text), "\n");
   }
   const fs::path training_file = staging / "train.txt";
-  RETURN_IF_ERROR(WriteBytes(training_file, training_text));
+  RETURN_IF_ERROR(common::WriteFileBytes(training_file, training_text));
 
   fasttext::Args args;
   args.input = training_file.string();
@@ -224,6 +175,7 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("fastText training failed: ", e.what()));
   }
+  std::error_code ec;
   fs::remove(training_file, ec);
 
   std::map<std::string, std::pair<int, int>> held_scores;  // label -> (correct, total)
@@ -245,7 +197,7 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
     labels.push_back(stat["label"]);
   }
 
-  ASSIGN_OR_RETURN(std::string bin, ReadBytes(bin_path.string()));
+  ASSIGN_OR_RETURN(std::string bin, common::ReadFileBytes(bin_path.string()));
   Json manifest = {
       {"kind", "classify"},
       {"format", 1},
@@ -275,8 +227,8 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
        held_out.empty() ? Json() : Json(static_cast<double>(correct) / held_out.size())},
       {"created_at", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", options.now, absl::UTCTimeZone())},
   };
-  RETURN_IF_ERROR(WriteBytes(staging / "model.json", manifest.dump(2) + "\n"));
-  RETURN_IF_ERROR(Publish(staging, out));
+  RETURN_IF_ERROR(common::WriteFileBytes(staging / "model.json", manifest.dump(2) + "\n"));
+  RETURN_IF_ERROR(common::ReplaceDirectory(staging, out));
   cleanup.dir.clear();
   return manifest;
 }

@@ -1,10 +1,10 @@
 #include "ai/classify/classify_step.h"
 
-#include <filesystem>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ai/classify/classifier.h"
+#include "ai/model_param.h"
 #include "common/strings.h"
 #include "steps/params.h"
 
@@ -113,27 +113,12 @@ std::unique_ptr<steps::PreparedStep> ClassifyStep::Prepare(
     std::string_view /*step_id*/, const Json& with, std::vector<steps::ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   ReadSettings(r);
-  std::unique_ptr<Classifier> classifier;
-  const std::optional<std::string> model = r.String("model");
-  if (model.has_value()) {
-    const std::string path = model->find('/') != std::string::npos
-                                 ? *model
-                                 : (std::filesystem::path(models_dir_) / *model).string();
-    if (model->empty()) {
-      r.Error("model", "`model` is empty", "name a model, e.g. model: doc-types");
-    } else if (absl::StatusOr<std::unique_ptr<Classifier>> loaded = Classifier::Load(path);
-               !loaded.ok()) {
-      r.Error(
-          "model",
-          absl::StrCat("cannot load classify model \"", *model, "\": ", loaded.status().message()),
-          absl::StrCat("train it with `flowline train classify --data cases.jsonl --out ", path,
-                       "`, or point --models at the directory that holds it"));
-    } else {
-      classifier = *std::move(loaded);
-    }
-  }
+  std::string model;
+  std::unique_ptr<Classifier> classifier = LoadModelParam<Classifier>(
+      r, models_dir_, {"classify", "doc-types", "flowline train classify --data cases.jsonl", ""},
+      &model);
   if (!r.Report(errors)) return nullptr;
-  return std::make_unique<PreparedClassify>(info_, *model, std::move(classifier));
+  return std::make_unique<PreparedClassify>(info_, model, std::move(classifier));
 }
 
 }  // namespace flowline::ai

@@ -9,6 +9,7 @@
 #include "ai/document/document.h"
 #include "ai/extract/extraction_model.h"
 #include "ai/extract/line_items.h"
+#include "ai/model_param.h"
 #include "common/strings.h"
 #include "steps/params.h"
 
@@ -124,26 +125,11 @@ std::unique_ptr<steps::PreparedStep> ExtractStep::Prepare(
     std::string_view /*step_id*/, const Json& with, std::vector<steps::ConfigError>* errors) const {
   ParamReader r(info_, with, ParamReader::Stage::kPrepare);
   ReadDateOrder(r);
-  std::unique_ptr<ExtractionModel> model;
-  const std::optional<std::string> name = r.String("model");
-  if (name.has_value()) {
-    const std::string path = name->find('/') != std::string::npos
-                                 ? *name
-                                 : (std::filesystem::path(models_dir_) / *name).string();
-    if (name->empty()) {
-      r.Error("model", "`model` is empty", "name a model, e.g. model: invoice-fields");
-    } else if (absl::StatusOr<std::unique_ptr<ExtractionModel>> loaded =
-                   ExtractionModel::Load(path);
-               !loaded.ok()) {
-      r.Error(
-          "model",
-          absl::StrCat("cannot load extract model \"", *name, "\": ", loaded.status().message()),
-          absl::StrCat("train it with `flowline train extract --data DIR --out ", path,
-                       " --fields FIELDS`, or point --models at the directory that holds it"));
-    } else {
-      model = *std::move(loaded);
-    }
-  }
+  std::string name;
+  std::unique_ptr<ExtractionModel> model = LoadModelParam<ExtractionModel>(
+      r, models_dir_,
+      {"extract", "invoice-fields", "flowline train extract --data DIR", " --fields FIELDS"},
+      &name);
   if (!r.Report(errors)) return nullptr;
   return std::make_unique<PreparedExtract>(info_, std::move(model));
 }

@@ -6,13 +6,11 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "ai/xgboost/booster_io.h"
+#include "common/status_macros.h"
 
 namespace flowline::ai {
 namespace {
-
-absl::Status XgbError(const char* what) {
-  return absl::InternalError(absl::StrCat("xgboost: ", what, ": ", XGBGetLastError()));
-}
 
 // Owns a DMatrix handle.
 class Matrix {
@@ -87,24 +85,13 @@ absl::StatusOr<std::unique_ptr<Ranker>> Ranker::Train(const FeatureMatrix& x,
 }
 
 absl::StatusOr<std::unique_ptr<Ranker>> Ranker::Load(std::string_view bytes) {
-  BoosterHandle booster = nullptr;
-  if (XGBoosterCreate(nullptr, 0, &booster) != 0) return XgbError("creating a booster");
-  std::unique_ptr<Ranker> ranker(new Ranker(booster));
-  if (XGBoosterLoadModelFromBuffer(booster, bytes.data(), bytes.size()) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("not an XGBoost model: ", XGBGetLastError()));
-  }
-  if (XGBoosterSetParam(booster, "nthread", "1") != 0) return XgbError("setting nthread");
-  return ranker;
+  ASSIGN_OR_RETURN(BoosterHandle booster, LoadBooster(bytes));
+  return std::unique_ptr<Ranker>(new Ranker(booster));
 }
 
 absl::StatusOr<std::string> Ranker::Save() const {
   std::lock_guard<std::mutex> lock(mu_);
-  bst_ulong length = 0;
-  const char* data = nullptr;
-  if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &length, &data) != 0) {
-    return XgbError("saving the model");
-  }
-  return std::string(data, length);
+  return SaveBooster(booster_);
 }
 
 absl::StatusOr<std::vector<float>> Ranker::Predict(const FeatureMatrix& x) const {

@@ -12,7 +12,6 @@
 #include "ai/llm/answer_fields.h"
 #include "ai/llm/llm_output.h"
 #include "ai/llm/model_provider.h"
-#include "ai/llm/prompt_template.h"
 #include "ai/llm/provider_errors.h"
 #include "ai/llm/provider_gate.h"
 #include "ai/llm/provider_set.h"
@@ -23,6 +22,7 @@
 #include "common/strings.h"
 #include "spdlog/spdlog.h"
 #include "steps/params.h"
+#include "steps/text_template.h"
 
 namespace flowline::ai::llm {
 
@@ -73,8 +73,8 @@ struct Settings {
   std::string provider;
   const ProviderSet::Entry* entry = nullptr;
   std::string model;
-  std::optional<PromptTemplate> system;
-  std::optional<PromptTemplate> prompt;
+  std::optional<steps::TextTemplate> system;
+  std::optional<steps::TextTemplate> prompt;
   Json schema;
   std::shared_ptr<const common::JsonSchema> validator;
   std::string schema_name = "answer";
@@ -178,7 +178,7 @@ void ReadTemplates(ParamReader& r, Settings& s) {
   for (const char* name : {"system", "prompt"}) {
     std::optional<std::string> text = r.String(name);
     if (!text.has_value()) continue;
-    absl::StatusOr<PromptTemplate> compiled = PromptTemplate::Compile(*text);
+    absl::StatusOr<steps::TextTemplate> compiled = steps::TextTemplate::Compile(*text);
     if (!compiled.ok()) {
       r.Error(name,
               absl::StrCat("the template is not valid mustache: ", compiled.status().message()),

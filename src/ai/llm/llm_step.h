@@ -7,7 +7,7 @@
 //   with:
 //     provider: openai        # a name in providers.yaml (required unless mode: off)
 //     model: gpt-4o-mini      # default: the provider's default_model; must be one of its models
-//     system: ...             # mustache (prompt_template.h), optional
+//     system: ...             # mustache (steps/text_template.h), optional
 //     prompt: ...             # mustache, required unless mode: off
 //     output: {type: object, properties: ...}   # JSON Schema, root an object
 //     samples: 1              # 1..10: n > 1 gives confidence by self-consistency

@@ -19,8 +19,9 @@ const std::string kSelectVersionSql =
 const std::string kSelectWorkflowSql =
     absl::StrCat("SELECT ", kWorkflowColumns, " FROM workflows WHERE workflow = $1");
 const std::string kLockWorkflowSql = kSelectWorkflowSql + " FOR UPDATE";
+// Byte order (COLLATE "C"), as SQLite sorts, whatever the database's locale.
 const std::string kListWorkflowsSql =
-    absl::StrCat("SELECT ", kWorkflowColumns, " FROM workflows ORDER BY workflow");
+    absl::StrCat("SELECT ", kWorkflowColumns, " FROM workflows ORDER BY workflow COLLATE \"C\"");
 const std::string kListVersionsSql = absl::StrCat("SELECT ", kVersionColumns,
                                                   " FROM versions WHERE workflow = $1 "
                                                   "ORDER BY seq DESC");

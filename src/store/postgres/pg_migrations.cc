@@ -358,6 +358,125 @@ CREATE TABLE worker_heartbeats (
 );
 CREATE INDEX worker_heartbeats_seen ON worker_heartbeats (seen_at);
 )sql",
+    // 2: trigger state (issue 9, docs/triggers.md), as SQLite's migration 10.
+    R"sql(
+CREATE TABLE trigger_state (
+  workflow   TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (workflow, trigger_id)
+);
+)sql",
+    // 3: the decision record is linked in batches (docs/design/store.md, "The chain on
+    // PostgreSQL"). An appending transaction only inserts its records into records_pending,
+    // taking no lock, so appends commit concurrently (and share WAL flushes); after its COMMIT
+    // the writer calls flowline_link_records(), which links everything pending — under one
+    // advisory lock per schema, in pending order — into the chain: seq, prev_hash and hash
+    // exactly as store/record_chain.h encodes them, then moves record_chain_head. One call, one
+    // round trip, one WAL flush for however many appends arrived meanwhile.
+    R"sql(
+-- One append (a store call's records) is one batch: n orders its records, and batches link in
+-- the order of their numbers, so a call's records stay together and in order.
+CREATE SEQUENCE records_pending_batch;
+CREATE TABLE records_pending (
+  batch        BIGINT NOT NULL,
+  n            INTEGER NOT NULL,
+  run_id       TEXT NOT NULL,
+  step_id      TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  payload_json TEXT NOT NULL,
+  at           BIGINT NOT NULL,
+  version      TEXT NOT NULL,
+  PRIMARY KEY (batch, n)
+);
+
+-- Links every committed pending record into the chain; returns how many. Linkers take turns on
+-- an advisory lock ("flol" and the schema) held to the end of the calling transaction, so the
+-- chain cannot fork, seq has no gaps and records become visible in seq order.
+--
+-- A writer passes its batch. While another linker holds the lock, it waits for that linker to
+-- finish — on a second key ("flom"), which the linker holds exclusively and waiters take shared
+-- and drop at once, so everyone waiting wakes together — then looks again: most find their
+-- batch taken by that linker and return without a write (so without a WAL flush of their own);
+-- one of the rest becomes the next linker. One link and one flush so serve every append that
+-- committed while the previous link was flushing, and nobody queues for the linkers' lock just
+-- to learn that its records are in. NULL (a read of the chain): link whatever is pending,
+-- waiting for the lock.
+CREATE FUNCTION flowline_link_records(mine BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  lock_key  INTEGER := hashtext(current_schema());
+  head_seq  BIGINT;
+  head_hash BYTEA;
+  p         RECORD;
+  batches   BIGINT[] := '{}';
+  ns        INTEGER[] := '{}';
+  seqs      BIGINT[] := '{}';
+  prevs     BYTEA[] := '{}';
+  hashes    BYTEA[] := '{}';
+BEGIN
+  -- Each statement sees what committed before it began: a finished linker's work included.
+  IF mine IS NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM records_pending) THEN
+      RETURN 0;
+    END IF;
+    PERFORM pg_advisory_xact_lock(1718382444, lock_key);
+  ELSE
+    LOOP
+      IF NOT EXISTS (SELECT 1 FROM records_pending WHERE batch = mine) THEN
+        RETURN 0;
+      END IF;
+      EXIT WHEN pg_try_advisory_xact_lock(1718382444, lock_key);
+      PERFORM pg_advisory_lock_shared(1718382445, lock_key);
+      PERFORM pg_advisory_unlock_shared(1718382445, lock_key);
+    END LOOP;
+  END IF;
+  -- Held until COMMIT, like the first: what the waiters above wait for.
+  PERFORM pg_advisory_xact_lock(1718382445, lock_key);
+  SELECT h.seq, h.hash INTO head_seq, head_hash FROM record_chain_head h WHERE h.id = 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'the record chain''s head row is missing: the schema was changed outside flowline'
+      USING ERRCODE = 'XX001';
+  END IF;
+  FOR p IN SELECT * FROM records_pending ORDER BY batch, n LOOP
+    head_seq := head_seq + 1;
+    batches := batches || p.batch;
+    ns := ns || p.n;
+    seqs := seqs || head_seq;
+    prevs := prevs || head_hash;
+    -- SHA-256 of the canonical encoding v1 (store/record_chain.h, docs/audit.md): the tag and
+    -- a zero byte, seq (8 bytes big-endian), each text field as a 4-byte big-endian length and
+    -- its UTF-8 bytes, at (8 bytes big-endian microseconds), prev_hash. Written out, not in a
+    -- helper function: a function call per record costs ~25 times the expression.
+    head_hash := sha256(convert_to('flowline.record.v1', 'UTF8') || '\x00'::bytea
+      || int8send(head_seq)
+      || int4send(octet_length(convert_to(p.run_id, 'UTF8'))) || convert_to(p.run_id, 'UTF8')
+      || int4send(octet_length(convert_to(p.step_id, 'UTF8'))) || convert_to(p.step_id, 'UTF8')
+      || int4send(octet_length(convert_to(p.version, 'UTF8'))) || convert_to(p.version, 'UTF8')
+      || int4send(octet_length(convert_to(p.kind, 'UTF8'))) || convert_to(p.kind, 'UTF8')
+      || int4send(octet_length(convert_to(p.actor, 'UTF8'))) || convert_to(p.actor, 'UTF8')
+      || int4send(octet_length(convert_to(p.payload_json, 'UTF8')))
+      || convert_to(p.payload_json, 'UTF8')
+      || int8send(p.at) || head_hash);
+    hashes := hashes || head_hash;
+  END LOOP;
+  IF cardinality(batches) = 0 THEN
+    RETURN 0;
+  END IF;
+  INSERT INTO records (seq, run_id, step_id, kind, actor, payload_json, at, version, prev_hash,
+                       hash)
+  SELECT l.seq, q.run_id, q.step_id, q.kind, q.actor, q.payload_json, q.at, q.version, l.prev,
+         l.hash
+  FROM unnest(batches, ns, seqs, prevs, hashes) AS l(batch, n, seq, prev, hash)
+  JOIN records_pending q ON q.batch = l.batch AND q.n = l.n;
+  -- A batch is one transaction's: all of it was seen, so all of it was linked.
+  DELETE FROM records_pending WHERE batch = ANY (batches);
+  UPDATE record_chain_head SET seq = head_seq, hash = head_hash WHERE id = 1;
+  RETURN cardinality(batches);
+END
+$fn$;
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));
@@ -382,6 +501,25 @@ absl::StatusOr<int> PgSchemaVersion(pqxx::connection& connection) {
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("reading the PostgreSQL schema version: ", RedactConninfo(e.what())));
+  }
+}
+
+absl::StatusOr<std::vector<std::pair<int, absl::Time>>> PgAppliedMigrations(
+    pqxx::connection& connection) {
+  std::vector<std::pair<int, absl::Time>> applied;
+  try {
+    pqxx::work work(connection);
+    pqxx::result exists = work.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
+    if (!exists[0][0].as<bool>()) return applied;
+    for (const pqxx::row& row :
+         work.exec("SELECT version, applied_at FROM schema_migrations ORDER BY version")) {
+      applied.emplace_back(row[0].as<int>(), absl::FromUnixMicros(row[1].as<int64_t>()));
+    }
+    work.commit();
+    return applied;
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("reading the PostgreSQL schema's migrations: ", RedactConninfo(e.what())));
   }
 }
 

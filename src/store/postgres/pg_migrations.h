@@ -11,6 +11,9 @@
 // pending migration in its own transaction with its row in `schema_migrations`.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +27,11 @@ int LatestPgSchemaVersion();
 // The newest migration applied to the connection's schema (its search_path); 0 for an empty
 // schema.
 absl::StatusOr<int> PgSchemaVersion(pqxx::connection& connection);
+
+// Each applied migration of the connection's schema: (version, when it was applied), oldest
+// first; empty for an empty schema.
+absl::StatusOr<std::vector<std::pair<int, absl::Time>>> PgAppliedMigrations(
+    pqxx::connection& connection);
 
 // Creates `schema` if missing and applies the pending migrations to it. FailedPrecondition if
 // the schema was written by a newer flowline (its version is above LatestPgSchemaVersion()).

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "store/postgres/pg_chain.h"
 
 namespace flowline::store::postgres {
 namespace {
@@ -28,7 +29,7 @@ absl::StatusCode CodeOf(const std::string& sqlstate) {
   return absl::StatusCode::kInternal;
 }
 
-std::string Describe(const char* what, const char* statement) {
+std::string Describe(const char* what, const std::string& statement) {
   return absl::StrCat(what, ": statement ", statement);
 }
 
@@ -110,6 +111,25 @@ void PgPool::Release(Slot* slot) {
   slot_freed_.notify_one();
 }
 
+void PgPool::LinkRecords(Slot& slot, int64_t batch, PgCounters& counters) {
+  // The appending transaction has committed: its outcome is OK whatever happens here. A link
+  // that fails leaves the records pending, and the next link (another append's, or any read of
+  // the chain, which links first) takes them.
+  try {
+    pqxx::nontransaction link(*slot.connection);
+    link.exec_params(kLinkRecordsSql, batch);
+    ++counters.statements;
+    ++counters.round_trips;
+    ++counters.transactions;
+  } catch (const std::exception&) {
+    // The connection is dropped whatever failed: the link waits with a session-level shared
+    // lock (pg_migrations.cc, migration 3) that an interrupted call could leave held, and that
+    // would keep every other linker from taking its turn. A failure of the link itself comes
+    // back to the next read of the chain, which runs it in its own transaction.
+    slot.connection.reset();
+  }
+}
+
 PgCounters PgPool::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;
@@ -121,7 +141,7 @@ absl::Status PgPool::Run(const char* what, absl::FunctionRef<absl::Status(PgTx&)
   absl::Status status;
   bool reconnected = false;
   for (int attempt = 0;; ++attempt) {
-    const char* statement = "BEGIN";
+    std::string statement = "BEGIN";
     bool committing = false;
     try {
       if (slot->connection == nullptr || !slot->connection->is_open()) {
@@ -155,6 +175,7 @@ absl::Status PgPool::Run(const char* what, absl::FunctionRef<absl::Status(PgTx&)
       work.commit();
       ++counters.round_trips;
       ++counters.transactions;
+      if (tx.link_batch() != 0) LinkRecords(*slot, tx.link_batch(), counters);
       break;
     } catch (const pqxx::in_doubt_error& e) {
       slot->connection.reset();

@@ -7,6 +7,8 @@
 //   - the transaction failed with a serialization failure or deadlock (SQLSTATE 40001, 40P01),
 //     up to kMaxRetries times;
 //   - the connection broke BEFORE COMMIT was sent: once, on a new connection.
+// After the COMMIT of a transaction that appended decision records, Run links them into the
+// chain (one more statement in a transaction of its own, pg_chain.h) before it returns.
 // A connection that breaks while COMMIT is in flight leaves the outcome unknown: that is
 // Unavailable ("outcome unknown"), never repeated blindly (the caller's own retry logic, e.g. a
 // lease's fencing, decides).
@@ -84,6 +86,9 @@ class PgPool {
 
   explicit PgPool(PgPoolOptions options);
   Slot* Acquire();
+  // After an appending transaction's COMMIT: links its records (pg_chain.h) on the same
+  // connection, in a transaction of its own.
+  static void LinkRecords(Slot& slot, int64_t batch, PgCounters& counters);
   void Release(Slot* slot);
 
   const PgPoolOptions options_;

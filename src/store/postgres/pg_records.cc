@@ -1,5 +1,5 @@
 // PostgresStore: the decision record — a run's records, the chain page by page, its head. The
-// appends are in pg_chain.cc.
+// appends are in pg_chain.cc; every read here links the pending records first (pg_chain.h).
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "store/postgres/pg_chain.h"
@@ -27,6 +27,7 @@ std::vector<Record> Records(const pqxx::result& rows) {
 absl::StatusOr<std::vector<Record>> PostgresStore::ListRecords(const std::string& run_id) {
   return pool_->Run<std::vector<Record>>(
       "ListRecords", [&](PgTx& tx) -> absl::StatusOr<std::vector<Record>> {
+        LinkPendingRecords(tx);
         return Records(tx.Exec(PgQuery{"records_of_run", kRunRecordsSql.c_str()}, {run_id}));
       });
 }
@@ -34,6 +35,7 @@ absl::StatusOr<std::vector<Record>> PostgresStore::ListRecords(const std::string
 absl::StatusOr<std::vector<Record>> PostgresStore::ScanRecords(int64_t after_seq, int limit) {
   return pool_->Run<std::vector<Record>>(
       "ScanRecords", [&](PgTx& tx) -> absl::StatusOr<std::vector<Record>> {
+        LinkPendingRecords(tx);
         return Records(
             tx.Exec(PgQuery{"records_page", kRecordPageSql.c_str()}, {after_seq, PgLimit(limit)}));
       });

@@ -122,6 +122,18 @@ absl::StatusOr<Task> LockTask(PgTx& tx, const std::string& task_id) {
   return ReadTask(rows[0]);
 }
 
+// The version of the run that task `task_id` belongs to, with the run's row locked as a step
+// commit locks it (pg_runs.cc). NotFound for an unknown task (or a task without its run).
+absl::StatusOr<std::string> LockRunOfTask(PgTx& tx, const std::string& task_id) {
+  static constexpr PgQuery kLockRun{
+      "task_lock_run",
+      "SELECT r.version FROM runs r WHERE r.run_id = (SELECT t.run_id FROM tasks t WHERE "
+      "t.task_id = $1) FOR NO KEY UPDATE OF r"};
+  pqxx::result rows = tx.Exec(kLockRun, {task_id});
+  if (rows.empty()) return absl::NotFoundError(absl::StrCat("task ", task_id, " not found"));
+  return PgText(rows[0][0]);
+}
+
 absl::StatusOr<std::string> RunVersion(PgTx& tx, const std::string& run_id) {
   static constexpr PgQuery kVersion{"task_run_version",
                                     "SELECT version FROM runs WHERE run_id = $1"};
@@ -130,10 +142,10 @@ absl::StatusOr<std::string> RunVersion(PgTx& tx, const std::string& run_id) {
   return PgText(rows[0][0]);
 }
 
-// Corrections are written last, after the records: while the transaction holds the chain
-// head's row lock (pg_chain.h), which it keeps until COMMIT. Their seqs are therefore handed
-// out in commit order, and the corrections fold, which reads them behind a seq cursor
-// (quality/reviewed_cases.cc), cannot skip one that commits after a higher seq it has seen.
+// Corrections are written last, under a transaction-level advisory lock ("floc" and the
+// schema) held until COMMIT: their seqs are therefore handed out in commit order, and the
+// corrections fold, which reads them behind a seq cursor (quality/reviewed_cases.cc), cannot
+// skip one that commits after a higher seq it has seen.
 absl::Status InsertCorrections(PgTx& tx, const TaskResolution& resolution, const Task& task,
                                const std::string& version) {
   static constexpr PgQuery kInsert{
@@ -141,10 +153,10 @@ absl::Status InsertCorrections(PgTx& tx, const TaskResolution& resolution, const
       "INSERT INTO corrections (run_id, step_id, task_id, workflow, version, document_json, "
       "field, ai_value_json, ai_confidence, human_value_json, changed, by, at) VALUES ($1, $2, "
       "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"};
-  static constexpr PgQuery kLockChainHead{
-      "lock_chain_head", "SELECT seq FROM record_chain_head WHERE id = 1 FOR UPDATE"};
+  static constexpr PgQuery kLockCorrections{
+      "lock_corrections", "SELECT pg_advisory_xact_lock(1718382435, hashtext(current_schema()))"};
   if (resolution.corrections.empty()) return absl::OkStatus();
-  if (resolution.records.empty()) tx.Exec(kLockChainHead);
+  tx.Exec(kLockCorrections);
   for (const NewCorrection& correction : resolution.corrections) {
     tx.Exec(kInsert,
             {task.run_id, resolution.correction_step_id, resolution.task_id, task.workflow, version,
@@ -155,8 +167,8 @@ absl::Status InsertCorrections(PgTx& tx, const TaskResolution& resolution, const
   return absl::OkStatus();
 }
 
-absl::StatusOr<Task> ResolveLocked(PgTx& tx, const TaskResolution& resolution, const Task& task) {
-  ASSIGN_OR_RETURN(std::string version, RunVersion(tx, task.run_id));
+absl::StatusOr<Task> ResolveLocked(PgTx& tx, const TaskResolution& resolution, const Task& task,
+                                   const std::string& version) {
   if (resolution.first_of_two) {
     // The first of two decisions: kept, and the task goes back to its queue for someone else.
     ASSIGN_OR_RETURN(Task first,
@@ -244,11 +256,16 @@ absl::Status PostgresStore::ReleaseTask(const std::string& task_id, const std::s
 absl::StatusOr<Task> PostgresStore::ResolveTask(const TaskResolution& resolution) {
   if (resolution.user.empty()) return absl::InvalidArgumentError("resolving a task needs a user");
   return pool_->Run<Task>("ResolveTask", [&](PgTx& tx) -> absl::StatusOr<Task> {
+    // The run's row first, as a step commit takes it (run, then its steps, then its tasks when
+    // it finishes the run): a resolution and a commit of the same run take turns on it instead
+    // of each holding what the other needs next (a deadlock, which PostgreSQL would break by
+    // failing one of them).
+    ASSIGN_OR_RETURN(std::string version, LockRunOfTask(tx, resolution.task_id));
     ASSIGN_OR_RETURN(Task task, LockTask(tx, resolution.task_id));
     RETURN_IF_ERROR(CheckTaskActionable(task.task_id, task.status, task.claimed_by,
                                         task.claim_expires_at, resolution.user, resolution.now));
     RETURN_IF_ERROR(CheckFourEyes(resolution, task.four_eyes, task.first_by));
-    return ResolveLocked(tx, resolution, task);
+    return ResolveLocked(tx, resolution, task, version);
   });
 }
 
@@ -362,7 +379,8 @@ absl::StatusOr<std::vector<Correction>> PostgresStore::ListCorrections(
 
 absl::StatusOr<std::vector<FeedRecord>> PostgresStore::ListRecordsAfter(
     const RecordFeedRequest& request) {
-  // records.seq is commit-ordered (pg_chain.h): a reader behind this cursor misses nothing.
+  // records.seq is commit-ordered (pg_chain.h: linkers take turns, each linking behind the
+  // last): a reader behind this cursor misses nothing.
   PgQueryBuilder sql(
       "record_feed",
       "SELECT r.seq, r.run_id, r.step_id, r.kind, r.actor, r.payload_json, r.at, runs.workflow, "
@@ -374,6 +392,7 @@ absl::StatusOr<std::vector<FeedRecord>> PostgresStore::ListRecordsAfter(
   return pool_->Run<std::vector<FeedRecord>>(
       "ListRecordsAfter", [&](PgTx& tx) -> absl::StatusOr<std::vector<FeedRecord>> {
         std::vector<FeedRecord> feed;
+        LinkPendingRecords(tx);
         for (const pqxx::row& row : tx.Exec(sql.query(), sql.params())) {
           FeedRecord fed;
           fed.record.seq = PgInt(row[0]);

@@ -23,7 +23,7 @@ PgParam::PgParam(PgBytes value)
 int64_t PgMicros(absl::Time time) { return absl::ToUnixMicros(time); }
 
 PgTx::PgTx(pqxx::work& work, std::vector<std::string>& prepared, PgCounters& counters,
-           const char*& statement)
+           std::string& statement)
     : work_(work), prepared_(prepared), counters_(counters), statement_(statement) {}
 
 pqxx::result PgTx::Exec(const PgQuery& query, std::initializer_list<PgParam> params) {

@@ -66,9 +66,10 @@ class PgParam {
 class PgTx {
  public:
   // `prepared`: the names this connection has prepared (owned by the pool's connection slot).
-  // `statement` is set to the name of each statement before it runs (what a failure names).
+  // `statement` is set to (a copy of) the name of each statement before it runs: what a failure
+  // names, after the transaction's function — and any name it built — is gone.
   PgTx(pqxx::work& work, std::vector<std::string>& prepared, PgCounters& counters,
-       const char*& statement);
+       std::string& statement);
 
   // Runs `query` with `params`; returns its rows.
   pqxx::result Exec(const PgQuery& query, std::initializer_list<PgParam> params = {});
@@ -81,14 +82,23 @@ class PgTx {
   void NotifyWork();
   bool notify_pending() const { return notify_; }
 
+  // Links the records this transaction appended into the decision record's chain after its
+  // COMMIT (pg_chain.h): PgPool::Run does so before it returns.
+  // `batch`: the records_pending batch just inserted (the last one counts: all of a
+  // transaction's batches commit, and are linked, together).
+  void LinkRecordsAfterCommit(int64_t batch) { link_batch_ = batch; }
+  // The batch to link after COMMIT; 0 if the transaction appended no records.
+  int64_t link_batch() const { return link_batch_; }
+
   pqxx::work& work() { return work_; }
 
  private:
   pqxx::work& work_;
   std::vector<std::string>& prepared_;
   PgCounters& counters_;
-  const char*& statement_;
+  std::string& statement_;
   bool notify_ = false;
+  int64_t link_batch_ = 0;
 };
 
 // Typed reads of result fields (NULL reads as the empty/zero/unset value).

@@ -79,14 +79,16 @@ absl::StatusOr<std::pair<PgSchemaState, PgSchemaState>> PostgresStore::Migrate(
   ASSIGN_OR_RETURN(int before, PgSchemaVersion(*connection));
   RETURN_IF_ERROR(MigratePg(*connection, options.schema, NowOf(options)).status());
   ASSIGN_OR_RETURN(int after, PgSchemaVersion(*connection));
-  return std::make_pair(PgSchemaState{before, LatestPgSchemaVersion()},
-                        PgSchemaState{after, LatestPgSchemaVersion()});
+  ASSIGN_OR_RETURN(auto applied_at, PgAppliedMigrations(*connection));
+  return std::make_pair(PgSchemaState{before, LatestPgSchemaVersion(), {}},
+                        PgSchemaState{after, LatestPgSchemaVersion(), std::move(applied_at)});
 }
 
 absl::StatusOr<PgSchemaState> PostgresStore::SchemaState(const PostgresStoreOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> connection, SchemaConnection(options));
   ASSIGN_OR_RETURN(int applied, PgSchemaVersion(*connection));
-  return PgSchemaState{applied, LatestPgSchemaVersion()};
+  ASSIGN_OR_RETURN(auto applied_at, PgAppliedMigrations(*connection));
+  return PgSchemaState{applied, LatestPgSchemaVersion(), std::move(applied_at)};
 }
 
 PgCounters PostgresStore::counters() const { return pool_->counters(); }

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -59,6 +60,8 @@ struct PostgresStoreOptions {
 struct PgSchemaState {
   int applied = 0;
   int latest = 0;
+  // Each applied migration: (version, when it was applied), oldest first.
+  std::vector<std::pair<int, absl::Time>> applied_at;
 };
 
 class PostgresStore final : public Store {
@@ -180,6 +183,10 @@ class PostgresStore final : public Store {
   // Worker heartbeats (pg_workers.cc).
   absl::Status PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) override;
   absl::StatusOr<std::vector<WorkerHeartbeat>> ListWorkers(absl::Time seen_since) override;
+  absl::StatusOr<std::optional<std::string>> GetTriggerState(
+      const std::string& workflow, const std::string& trigger_id) override;
+  absl::Status PutTriggerState(const std::string& workflow, const std::string& trigger_id,
+                               const std::string& value) override;
 
  private:
   PostgresStore(PostgresStoreOptions options, std::unique_ptr<PgPool> pool);

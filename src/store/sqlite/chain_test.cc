@@ -130,9 +130,10 @@ TEST(SqliteChainTest, RecordsFromBeforeTheChainAreLinkedOnUpgrade) {
   {
     // Take the database back to schema 2 as it was: no chain columns, no checkpoints, and
     // nothing of the migrations after the chain's (4: drift and alerts; 5: measures; 6:
-    // datasets; 7: releases; 8: evaluations; 9: worker heartbeats).
+    // datasets; 7: releases; 8: evaluations; 9: worker heartbeats; 10: trigger state).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    Exec(db, "DROP TABLE trigger_state");
     Exec(db, "DROP TABLE workers");
     Exec(db, "DROP TABLE evaluations");
     Exec(db, "DROP TABLE shadow_comparisons");

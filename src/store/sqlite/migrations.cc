@@ -398,6 +398,16 @@ CREATE TABLE workers (
 );
 CREATE INDEX workers_seen ON workers (seen_at);
 )sql",
+    // 10: trigger state (issue 9, docs/triggers.md): what each trigger source keeps across
+    // restarts (a schedule's last tick, a poll's cursor), one opaque value per trigger.
+    R"sql(
+CREATE TABLE trigger_state (
+  workflow   TEXT NOT NULL,
+  trigger_id TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (workflow, trigger_id)
+);
+)sql",
 };
 
 constexpr int kMigrationCount = static_cast<int>(std::size(kMigrations));

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "store/request_checks.h"
 #include "store/sqlite/catalog_writes.h"
 #include "store/sqlite/chain.h"
 #include "store/sqlite/dataset_rows.h"
@@ -19,6 +20,7 @@
 #include "store/sqlite/reads.h"
 #include "store/sqlite/release_rows.h"
 #include "store/sqlite/task_writes.h"
+#include "store/sqlite/trigger_rows.h"
 #include "store/sqlite/wal_gather.h"
 #include "store/sqlite/worker_rows.h"
 
@@ -511,6 +513,22 @@ absl::Status SqliteStore::PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) {
 
 absl::StatusOr<std::vector<WorkerHeartbeat>> SqliteStore::ListWorkers(absl::Time seen_since) {
   return ReadTx("ListWorkers", [&](Connection& db) { return SelectWorkers(db, seen_since); });
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::GetTriggerState(
+    const std::string& workflow, const std::string& trigger_id) {
+  RETURN_IF_ERROR(ValidateTriggerStateKey(workflow, trigger_id));
+  return ReadTx("GetTriggerState",
+                [&](Connection& db) { return SelectTriggerState(db, workflow, trigger_id); });
+}
+
+absl::Status SqliteStore::PutTriggerState(const std::string& workflow,
+                                          const std::string& trigger_id, const std::string& value) {
+  RETURN_IF_ERROR(ValidateTriggerStateKey(workflow, trigger_id));
+  return InOperation(committer_->Run([&](Connection& db) {
+    return UpsertTriggerState(db, workflow, trigger_id, value);
+  }),
+                     "PutTriggerState");
 }
 
 }  // namespace flowline::store::sqlite

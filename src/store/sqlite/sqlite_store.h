@@ -165,6 +165,10 @@ class SqliteStore final : public Store {
       const EvaluationFilter& filter) override;
   absl::Status PutWorkerHeartbeat(const WorkerHeartbeat& heartbeat) override;
   absl::StatusOr<std::vector<WorkerHeartbeat>> ListWorkers(absl::Time seen_since) override;
+  absl::StatusOr<std::optional<std::string>> GetTriggerState(
+      const std::string& workflow, const std::string& trigger_id) override;
+  absl::Status PutTriggerState(const std::string& workflow, const std::string& trigger_id,
+                               const std::string& value) override;
 
  private:
   SqliteStore(std::unique_ptr<ReadPool> readers, std::unique_ptr<Checkpointer> checkpointer,

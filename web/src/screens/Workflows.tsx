@@ -143,7 +143,7 @@ export function WorkflowScreen({ session, name }: { session: Session; name: stri
       <p class="meta">
         <Link to={`/runs?workflow=${encodeURIComponent(workflow.workflow)}`}>Runs of this workflow</Link>
         {workflow.triggers && workflow.triggers.length > 0
-          ? ` · triggers: ${workflow.triggers.map((t) => `${t.type} ${t.path}${t.signed ? " (signed)" : ""}`).join(", ")}`
+          ? ` · triggers: ${workflow.triggers.map((t) => `${t.type} ${t.path ?? t.id}${t.signed ? " (signed)" : ""}`).join(", ")}`
           : ""}
       </p>
       <h2 data-testid="graph-heading">

@@ -1,9 +1,9 @@
-#include "ai/llm/prompt_template.h"
+#include "steps/text_template.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace flowline::ai::llm {
+namespace flowline::steps {
 namespace {
 
 using ::testing::HasSubstr;
@@ -17,13 +17,13 @@ const Json kRun = Json::parse(R"({
   "steps": {"figures": {"output": {"limit": 5000, "covered": true}}}
 })");
 
-PromptTemplate MustCompile(const std::string& text) {
-  absl::StatusOr<PromptTemplate> compiled = PromptTemplate::Compile(text);
+TextTemplate MustCompile(const std::string& text) {
+  absl::StatusOr<TextTemplate> compiled = TextTemplate::Compile(text);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
   return *compiled;
 }
 
-TEST(PromptTemplateTest, RendersDottedNamesListsAndJson) {
+TEST(TextTemplateTest, RendersDottedNamesListsAndJson) {
   EXPECT_EQ(MustCompile("Claim {{input.id}} from {{input.from}}: {{input.amount}} x"
                         "{{input.count}}{{#input.urgent}} URGENT{{/input.urgent}}")
                 .Render(kRun),
@@ -39,17 +39,24 @@ TEST(PromptTemplateTest, RendersDottedNamesListsAndJson) {
             "no note||");
 }
 
-TEST(PromptTemplateTest, NoHtmlEscaping) {
+TEST(TextTemplateTest, NoHtmlEscaping) {
   const Json data = {{"input", {{"body", "<b>Total & \"tax\"</b> 'x'"}}}};
   EXPECT_EQ(MustCompile("{{input.body}}").Render(data), "<b>Total & \"tax\"</b> 'x'");
   EXPECT_EQ(MustCompile("{{{input.body}}}").Render(data), "<b>Total & \"tax\"</b> 'x'");
 }
 
-TEST(PromptTemplateTest, SyntaxErrorSaysWhatIsWrong) {
-  absl::StatusOr<PromptTemplate> compiled = PromptTemplate::Compile("Claim {{#input.id}} text");
+TEST(TextTemplateTest, RenderHtmlEscapesDoubleBracesOnly) {
+  const Json data = {{"input", {{"name", "<b>Ann & \"Bob\"</b>"}}}};
+  EXPECT_EQ(MustCompile("<p>{{input.name}}</p>").RenderHtml(data),
+            "<p>&lt;b&gt;Ann &amp; &quot;Bob&quot;&lt;/b&gt;</p>");
+  EXPECT_EQ(MustCompile("{{{input.name}}}").RenderHtml(data), "<b>Ann & \"Bob\"</b>");
+}
+
+TEST(TextTemplateTest, SyntaxErrorSaysWhatIsWrong) {
+  absl::StatusOr<TextTemplate> compiled = TextTemplate::Compile("Claim {{#input.id}} text");
   EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(compiled.status().message()), HasSubstr("input.id"));
 }
 
 }  // namespace
-}  // namespace flowline::ai::llm
+}  // namespace flowline::steps

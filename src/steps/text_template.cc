@@ -1,4 +1,4 @@
-#include "ai/llm/prompt_template.h"
+#include "steps/text_template.h"
 
 #include <kainjow/mustache.hpp>
 #include <utility>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 
-namespace flowline::ai::llm {
+namespace flowline::steps {
 namespace {
 
 namespace mustache = kainjow::mustache;
@@ -40,13 +40,13 @@ std::string Identity(const std::string& text) { return text; }
 
 }  // namespace
 
-absl::StatusOr<PromptTemplate> PromptTemplate::Compile(std::string text) {
+absl::StatusOr<TextTemplate> TextTemplate::Compile(std::string text) {
   mustache::mustache parsed{text};
   if (!parsed.is_valid()) return absl::InvalidArgumentError(parsed.error_message());
-  return PromptTemplate(std::move(text));
+  return TextTemplate(std::move(text));
 }
 
-std::string PromptTemplate::Render(const Json& data) const {
+std::string TextTemplate::Render(const Json& data) const {
   // kainjow's render() is not const (it keeps the last error), so each call parses its own copy:
   // the templates are a few kilobytes and the model call that follows takes seconds.
   mustache::mustache parsed{text_};
@@ -54,4 +54,9 @@ std::string PromptTemplate::Render(const Json& data) const {
   return parsed.render(ToMustache(data));
 }
 
-}  // namespace flowline::ai::llm
+std::string TextTemplate::RenderHtml(const Json& data) const {
+  mustache::mustache parsed{text_};  // kainjow's default escape is HTML's
+  return parsed.render(ToMustache(data));
+}
+
+}  // namespace flowline::steps
