@@ -266,6 +266,46 @@ TEST_F(EngineTest, SameBusinessKeyReturnsTheExistingRun) {
   EXPECT_EQ(runs->size(), 1u);
 }
 
+TEST_F(EngineTest, ATriggersDefaultKeyDeduplicatesOnlyWhenTheSpecHasNoKey) {
+  auto engine = NewEngine();
+  Deploy(*engine, R"(
+workflow: keyless
+steps:
+  - id: echo
+    uses: script
+    with: { code: "return { n = input.n }" }
+)");
+  Deploy(*engine, kLinear);
+  StartRunRequest keyless{"keyless", {{"n", 1}}, ""};
+  keyless.default_key = "sha256:abc";
+  auto first = engine->StartRun(keyless);
+  keyless.input = {{"n", 2}};
+  auto again = engine->StartRun(keyless);
+  keyless.default_key = "sha256:def";
+  auto other = engine->StartRun(keyless);
+  ASSERT_TRUE(first.ok() && again.ok() && other.ok());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->run_id, first->run_id);
+  EXPECT_TRUE(other->created);
+  auto detail = store_->GetRun(first->run_id);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->business_key, "sha256:abc");
+
+  // The spec's own key wins over the trigger's.
+  StartRunRequest keyed{"linear", {{"id", "k1"}, {"n", 1}}, ""};
+  keyed.default_key = "ignored";
+  auto a = engine->StartRun(keyed);
+  keyed.input = {{"id", "k2"}, {"n", 1}};
+  auto b = engine->StartRun(keyed);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(b->created);
+  EXPECT_NE(a->run_id, b->run_id);
+  auto keyed_detail = store_->GetRun(a->run_id);
+  ASSERT_TRUE(keyed_detail.ok());
+  EXPECT_EQ(keyed_detail->business_key, "k1");
+}
+
 TEST_F(EngineTest, InputBreakingTheSchemaIsRefusedAndNothingIsStored) {
   auto engine = NewEngine();
   Deploy(*engine, kLinear);
@@ -600,6 +640,35 @@ TEST_F(EngineTest, StepLeasedAtStartByAnEngineThatDiedIsTakenOver) {
   ASSERT_TRUE(engine->RunUntilIdle().ok());
   EXPECT_EQ(Detail(run_id).run.status, RunStatus::kCompleted);
   EXPECT_EQ(probe_.executions[absl::StrCat(run_id, "/only")], 1);
+}
+
+// A draining worker (SIGTERM) gives back what it claimed but never started: another worker
+// takes it at once, not a lease (here a minute) later.
+TEST_F(EngineTest, AStoppedEngineGivesBackTheStepsItLeasedButNeverStarted) {
+  auto engine = NewEngine(1);
+  Deploy(*engine,
+         "workflow: slow\nkey: ${{ input.id }}\nsteps:\n  - id: only\n    uses: probe\n"
+         "    with: { sleep_ms: 3000 }\n");
+  ASSERT_TRUE(engine->Start().ok());
+  // Both runs' steps are leased to the engine as the runs are created; its one worker runs the
+  // first for 3 s, so the second waits in its queue when Stop() comes.
+  auto first = engine->StartRun({"slow", {{"id", "a"}}, ""});
+  auto second = engine->StartRun({"slow", {{"id", "b"}}, ""});
+  ASSERT_TRUE(first.ok() && second.ok());
+  // Stop only once the worker is inside the first step: before that both steps are queued and
+  // both would be given back (on a loaded machine the worker thread may not have run yet).
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (probe_.in_flight.load() == 0 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(probe_.in_flight.load(), 1) << "the worker never started the first step";
+  engine->Stop();
+
+  auto taken = store_->ClaimSteps({"other-worker", absl::Minutes(1)}, absl::Now(), 10);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  ASSERT_EQ(taken->size(), 1u) << "the queued step is claimable at once";
+  EXPECT_EQ((*taken)[0].run_id, second->run_id);
+  EXPECT_EQ(probe_.executions[absl::StrCat(second->run_id, "/only")], 0);
+  EXPECT_EQ(Detail(first->run_id).run.status, RunStatus::kCompleted);
 }
 
 TEST_F(EngineTest, WorkerPoolRunsManyRunsConcurrentlyAndHonoursStepConcurrency) {
