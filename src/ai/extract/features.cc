@@ -147,6 +147,7 @@ std::vector<std::string> BaseFeatureNames() {
   std::vector<std::string> names(kBaseNames, kBaseNames + kGeneralFeatureCount);
   for (std::string& name : BlockFeatureNames()) names.push_back(std::move(name));
   for (std::string& name : SpanFeatureNames()) names.push_back(std::move(name));
+  for (std::string& name : AgreementFeatureNames()) names.push_back(std::move(name));
   return names;
 }
 
@@ -442,6 +443,8 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
   BlockFeatures(doc, type, candidates, width, kGeneralFeatureCount, rows.data());
   SpanFeatures(doc, type, candidates, width, kGeneralFeatureCount + kBlockFeatureCount,
                rows.data());
+  AgreementFeatures(doc, type, candidates, width,
+                    kGeneralFeatureCount + kBlockFeatureCount + kSpanFeatureCount, rows.data());
   return rows;
 }
 

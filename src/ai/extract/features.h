@@ -15,6 +15,8 @@
 //              (block_features.h)
 //   spans      date ranges, the visual row, label above, amounts in the same column
 //              (span_features.h)
+//   agreement  the value on several pages, at the same place on each, printed early, a column's
+//              sum (agreement_features.h)
 //   vocabulary for each learned label word: nearness left in the line, then on the visual row
 //              (1, 1/2, 1/3…), present in the two lines above over the same columns
 //
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "ai/document/document.h"
+#include "ai/extract/agreement_features.h"
 #include "ai/extract/block_features.h"
 #include "ai/extract/candidates.h"
 #include "ai/extract/field_spec.h"
@@ -33,11 +36,11 @@
 
 namespace flowline::ai {
 
-// The general features of this file, then the block features of block_features.h, then the span
-// features of span_features.h.
+// The general features of this file, then the block features of block_features.h, the span
+// features of span_features.h and the agreement features of agreement_features.h.
 inline constexpr int kGeneralFeatureCount = 56;
 inline constexpr int kBaseFeatureCount =
-    kGeneralFeatureCount + kBlockFeatureCount + kSpanFeatureCount;
+    kGeneralFeatureCount + kBlockFeatureCount + kSpanFeatureCount + kAgreementFeatureCount;
 
 std::vector<std::string> BaseFeatureNames();
 // All feature names: the base ones, then "left:<word>" and "above:<word>" per vocabulary word.

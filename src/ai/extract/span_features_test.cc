@@ -44,7 +44,7 @@ TEST(SpanFeaturesTest, NamesAreTheLastBaseFeatures) {
   const std::vector<std::string> names = BaseFeatureNames();
   ASSERT_EQ(names.size(), static_cast<size_t>(kBaseFeatureCount));
   EXPECT_EQ(names[kGeneralFeatureCount + kBlockFeatureCount], "range_position");
-  EXPECT_EQ(names.back(), "latest_end");
+  EXPECT_EQ(names[kGeneralFeatureCount + kBlockFeatureCount + kSpanFeatureCount - 1], "latest_end");
 }
 
 TEST(SpanFeaturesTest, FirstAndSecondDateOfARange) {

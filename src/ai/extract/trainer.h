@@ -47,7 +47,7 @@ struct TrainOptions {
   RankerSettings ranker;        // defaults in ranker.h
   int folds = 5;                // cross-fitting folds (fewer if there are fewer documents)
   size_t vocabulary_size = 40;  // learned label words per field
-  int max_negatives = 600;      // per document and field in the training rows (the rest sampled)
+  int max_negatives = 3000;     // per document and field in the training rows (the rest sampled)
   std::string data_sha256;      // the training data's hash, recorded in model.json
   // Table fields (line items): nothing is trained for them; model.json lists them so that the
   // extract step finds the item table (line_items.h). Default: none.
