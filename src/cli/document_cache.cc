@@ -30,10 +30,11 @@ void MakeDirs(const std::string& path) {
 }
 
 // The options that change what a read produces, as part of the cache key, and the reader's
-// version (v2: small print read again, upscaled; ai/document/ocr.cc).
+// version (this program's reader and the Tesseract library it runs with: ai::ReaderVersion), so
+// a changed OCR is never served stale from the cache.
 std::string OptionsKey(const ai::ReadOptions& read) {
   return common::Sha256Hex(absl::StrCat(read.languages, "|", read.dpi, "|", read.min_text_chars,
-                                        "|", static_cast<int>(read.ocr), "|v2"))
+                                        "|", static_cast<int>(read.ocr), "|", ai::ReaderVersion()))
       .substr(0, 12);
 }
 

@@ -195,6 +195,8 @@ absl::StatusOr<std::string> FindTessdata(std::string_view languages) {
       ") or set TESSDATA_PREFIX to the tessdata folder"));
 }
 
+std::string OcrEngineVersion() { return tesseract::TessBaseAPI::Version(); }
+
 absl::StatusOr<OcrResult> RecognisePage(Pix* image, int dpi, std::string_view languages) {
   auto engine = EngineFor(languages);
   if (!engine.ok()) return engine.status();

@@ -38,6 +38,10 @@ struct OcrResult {
 // fails on the image.
 absl::StatusOr<OcrResult> RecognisePage(Pix* image, int dpi, std::string_view languages);
 
+// The Tesseract library's version ("5.3.0"): what a cache of OCR'd text must key on besides this
+// program's own reader version (reader.h, ReaderVersion).
+std::string OcrEngineVersion();
+
 // The folder holding `<language>.traineddata` for every language in `languages`.
 // FailedPrecondition saying where it looked and what to install.
 absl::StatusOr<std::string> FindTessdata(std::string_view languages);

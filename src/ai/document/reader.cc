@@ -21,6 +21,10 @@ namespace {
 
 constexpr int kDefaultImageDpi = 300;  // document.h: when an image does not say
 
+// Raise whenever a read's output changes for the same file and options, so that cached reads
+// (cli/document_cache.h) are not served stale. 2: small print read again, upscaled (ocr.cc).
+constexpr int kReaderVersion = 2;
+
 absl::Status CheckOptions(const ReadOptions& options) {
   if (options.dpi < 50 || options.dpi > 1200) {
     return absl::InvalidArgumentError(
@@ -146,6 +150,10 @@ class Reader {
 };
 
 }  // namespace
+
+std::string ReaderVersion() {
+  return absl::StrCat("reader ", kReaderVersion, ", tesseract ", OcrEngineVersion());
+}
 
 absl::StatusOr<Document> ReadDocument(std::string_view bytes, std::string_view name,
                                       const ReadOptions& options, steps::ArtifactStore* artifacts) {

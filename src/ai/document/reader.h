@@ -50,6 +50,11 @@ struct ReadOptions {
   int page_image_dpi = 150;
 };
 
+// What this program's reader produces from the same bytes and options, as a short string for
+// cache keys ("reader 2, tesseract 5.3.0"): the reader's own version, raised whenever OCR or
+// text-layer reading changes its output (reader.cc, kReaderVersion), and the OCR library's.
+std::string ReaderVersion();
+
 // Reads `bytes` (the whole file). `name` is used only in error messages.
 // InvalidArgument for an empty, corrupt, encrypted or unsupported file, and for bad options,
 // saying which and what to do; FailedPrecondition when an OCR language is not installed;

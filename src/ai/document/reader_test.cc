@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "ai/document/ocr.h"
 #include "ai/document/test_documents.h"
 #include "common/ids.h"
 #include "common/temp_dir.h"
@@ -308,6 +310,14 @@ TEST(ReadDocumentTest, ThreadsReadAtOnceWithTheirOwnEngines) {
                                           "Total due 1234.50"));
     }
   }
+}
+
+TEST(ReadDocumentTest, ReaderVersionNamesTheReaderAndTheOcrLibrary) {
+  // Cached reads are keyed on it (cli/document_cache.cc): a new Tesseract must change it.
+  const std::string version = ReaderVersion();
+  EXPECT_THAT(version, ::testing::StartsWith("reader "));
+  EXPECT_THAT(version, HasSubstr(absl::StrCat("tesseract ", OcrEngineVersion())));
+  EXPECT_FALSE(OcrEngineVersion().empty());
 }
 
 }  // namespace
