@@ -5,7 +5,10 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
@@ -14,8 +17,10 @@
 #include "absl/strings/str_join.h"
 #include "ai/ai_step_kinds.h"
 #include "ai/extract/extract_step.h"
+#include "ai/extract/trainer.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/cross_validation.h"
 #include "cli/document_cache.h"
 #include "cli/eval_stored.h"
 #include "cli/extract_results.h"
@@ -63,7 +68,49 @@ struct EvalArgs {
   bool gate = false;
   std::string by;
   std::string html;
+  // Cross-validation (--folds K >= 2; 0: none): the models are trained here, with these.
+  int folds = 0;
+  std::string fields;
+  std::vector<std::string> extra_data;
+  ai::TrainOptions train;
+  std::string keep_models;
+  std::set<std::string> given;  // the options given on the command line, e.g. "--split"
 };
+
+// The options that only train (cross-validation's models) and those that choose one part.
+constexpr const char* kTrainOptions[] = {"--fields",          "--extra-data", "--rounds",
+                                         "--max-depth",       "--eta",        "--seed",
+                                         "--cross-fit-folds", "--keep-models"};
+constexpr const char* kSplitOptions[] = {"--split", "--test-share", "--validation-share"};
+
+// What --folds cannot be combined with (the first found), or "".
+std::string FoldsConflict(const EvalArgs& args) {
+  if (args.folds == 0) {
+    for (const char* option : kTrainOptions) {
+      if (args.given.count(option) > 0) {
+        return absl::StrCat(option,
+                            " trains the cross-validation's models: it needs --folds K (with "
+                            "--model or --workflow nothing is trained)");
+      }
+    }
+    return "";
+  }
+  if (!args.model.empty() || !args.workflow.empty()) {
+    return "--folds trains a model per fold and evaluates it on the held-out fold: give it "
+           "without --model and --workflow (to evaluate one model, drop --folds)";
+  }
+  for (const char* option : kSplitOptions) {
+    if (args.given.count(option) > 0) {
+      return absl::StrCat("--folds uses every document (each held out once): ", option,
+                          " cannot be combined with it");
+    }
+  }
+  if (args.gate || args.save) {
+    return "--folds evaluates no single model or workflow version: --gate and --save need "
+           "--workflow";
+  }
+  return "";
+}
 
 // Runs the extract step (its Prepare and Execute, as a workflow would) on every document.
 absl::StatusOr<std::vector<quality::DocumentResult>> ExtractAll(const EvalArgs& args,
@@ -134,11 +181,15 @@ int RunGate(const EvalArgs& args, const GlobalOptions& global) {
 }
 
 int RunEval(const EvalArgs& args, const GlobalOptions& global) {
-  if (args.gate) return RunGate(args, global);
-  if (args.model.empty() == args.workflow.empty()) {
+  if (args.gate && args.folds == 0) return RunGate(args, global);
+  if (const std::string conflict = FoldsConflict(args); !conflict.empty()) {
+    return Fail(absl::InvalidArgumentError(conflict));
+  }
+  if (args.folds == 0 && args.model.empty() == args.workflow.empty()) {
     return Fail(absl::InvalidArgumentError(
         "give exactly one of --model (evaluate an extract model) and --workflow (run a workflow "
-        "on every document and score its extract step)"));
+        "on every document and score its extract step), or --folds K (train and evaluate a "
+        "model per fold: cross-validation)"));
   }
   if (args.data.empty() == args.dataset.empty()) {
     return Fail(absl::InvalidArgumentError(
@@ -177,7 +228,30 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   bool deployed = false;
   quality::EvaluationOptions scoring;
   scoring.target_accuracy = args.target;
-  if (args.workflow.empty()) {
+  std::optional<CrossValidation> cv;
+  CrossValidationOptions cv_options;
+  if (args.folds != 0) {
+    cv_options.folds = args.folds;
+    cv_options.seed = args.split_seed;
+    cv_options.fields = args.fields;
+    cv_options.extra_data = args.extra_data;
+    cv_options.train = args.train;
+    cv_options.run.models_dir = global.models_dir;
+    cv_options.run.cache = args.cache;
+    cv_options.run.jobs = args.jobs;
+    cv_options.run.ocr = args.ocr;
+    cv_options.run.text = ParseTextSource(args.text).value_or(TextSource::kRead);
+    cv_options.models_dir = args.keep_models;
+    cv_options.scoring = scoring;
+    cv_options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+    absl::StatusOr<CrossValidation> done = CrossValidate(*dataset, cv_options);
+    if (!done.ok()) return Fail(done.status());
+    cv = *std::move(done);
+    scored = lifecycle::ScoreResults(*dataset, cv->results, scoring);
+    scored.json["model"] = absl::StrCat("cross-validation: ", args.folds, " fold models");
+    scored.json["cross_validation"] = cv->ToJson(cv_options);
+    subject.workflow = "cross-validation";
+  } else if (args.workflow.empty()) {
     absl::StatusOr<std::vector<quality::DocumentResult>> results =
         ExtractAll(args, global, *dataset);
     if (!results.ok()) return Fail(results.status());
@@ -211,10 +285,14 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   Json& json = scored.json;
   const TextSource text = ParseTextSource(args.text).value_or(TextSource::kRead);
   json["text"] = {{"source", TextSourceName(text)}, {"description", TextSourceDescription(text)}};
-  json["split"] = {{"part", args.split},
-                   {"validation_share", args.validation_share},
-                   {"test_share", args.test_share},
-                   {"seed", args.split_seed}};
+  if (cv) {
+    json["split"] = {{"part", "cross-validation"}, {"folds", cv->folds}, {"seed", cv->seed}};
+  } else {
+    json["split"] = {{"part", args.split},
+                     {"validation_share", args.validation_share},
+                     {"test_share", args.test_share},
+                     {"seed", args.split_seed}};
+  }
   json["subject"] = {{"workflow", subject.workflow},
                      {"version", subject.version},
                      {"dataset", subject.dataset},
@@ -246,12 +324,20 @@ int RunEval(const EvalArgs& args, const GlobalOptions& global) {
   if (args.json) {
     std::cout << json.dump(2) << "\n";
   } else {
-    std::cout << (args.workflow.empty()
-                      ? absl::StrCat("model ", args.model)
-                      : absl::StrCat("workflow ", args.workflow, ", step ", workflow.step))
-              << " on " << data_name << " (" << dataset->format << ", " << args.split
-              << " part)\ntext " << TextSourceDescription(text) << "\n\n"
-              << report.ToTable();
+    if (cv) {
+      std::cout << "cross-validation on " << data_name << " (" << dataset->format
+                << ", every document held out once)\ntext " << TextSourceDescription(text) << "\n"
+                << cv->ToTable() << "\npooled held-out predictions of the " << cv->folds
+                << " fold models:\n"
+                << report.ToTable();
+    } else {
+      std::cout << (args.workflow.empty()
+                        ? absl::StrCat("model ", args.model)
+                        : absl::StrCat("workflow ", args.workflow, ", step ", workflow.step))
+                << " on " << data_name << " (" << dataset->format << ", " << args.split
+                << " part)\ntext " << TextSourceDescription(text) << "\n\n"
+                << report.ToTable();
+    }
     if (!args.workflow.empty()) {
       std::cout << absl::StrFormat(
           "workflow (evaluation runs: steps that write outside flowline suppressed): %d "
@@ -349,8 +435,41 @@ void AddEvalCommand(CLI::App& app, const GlobalOptions& global, int& exit_code) 
                 "--workflow (a spec file or NAME@VERSION) and the live version on the gate's "
                 "dataset, print the gated measures, and exit 1 when one is worse than live "
                 "beyond its margin (0 when all pass, 2 for usage errors) — for CI");
+  cmd->add_option("--folds", args->folds,
+                  "Cross-validation instead of --model/--workflow: cut the documents into K folds "
+                  "by id (--split-seed), train an extract model on K-1 of them (as `flowline "
+                  "train extract`, with --fields, --extra-data, --text and the ranker's options) "
+                  "and run it on the held-out one, K times; one report pools every document's "
+                  "held-out prediction, with a per-fold summary (docs/evaluation.md)");
+  cmd->add_option("--fields", args->fields,
+                  "With --folds: the fields to train, a FIELDS file or name:type,... (as `train "
+                  "extract --fields`; default: the dataset's fields)");
+  cmd->add_option("--extra-data", args->extra_data,
+                  "With --folds: more labelled folders every fold's model is trained on, whole "
+                  "(e.g. generated samples with the same field names; repeatable)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--rounds", args->train.ranker.rounds, "With --folds: boosting rounds (1-5000)")
+      ->check(CLI::Range(1, 5000));
+  cmd->add_option("--max-depth", args->train.ranker.max_depth, "With --folds: tree depth (1-16)")
+      ->check(CLI::Range(1, 16));
+  cmd->add_option("--eta", args->train.ranker.eta, "With --folds: learning rate (0-1]")
+      ->check(CLI::Range(1e-6, 1.0));
+  cmd->add_option("--seed", args->train.ranker.seed, "With --folds: XGBoost seed");
+  cmd->add_option("--cross-fit-folds", args->train.folds,
+                  "With --folds: each fold model's own cross-fitting folds for its calibration "
+                  "(2-20; `train extract --folds`)")
+      ->check(CLI::Range(2, 20));
+  cmd->add_option("--keep-models", args->keep_models,
+                  "With --folds: keep the fold models in DIR/fold-1 ... DIR/fold-K (default: a "
+                  "temporary folder, removed)");
   AddStoredEvalCommands(*cmd, global, exit_code);
   cmd->callback([args, cmd, &global, &exit_code] {
+    for (const char* name : kTrainOptions) {
+      if (cmd->count(name) > 0) args->given.insert(name);
+    }
+    for (const char* name : kSplitOptions) {
+      if (cmd->count(name) > 0) args->given.insert(name);
+    }
     if (cmd->get_subcommands().empty()) exit_code = RunEval(*args, global);
   });
 }

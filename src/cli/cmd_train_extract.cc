@@ -18,8 +18,8 @@
 #include "cli/extract_results.h"
 #include "cli/inputs.h"
 #include "cli/progress.h"
+#include "cli/training_data.h"
 #include "cli/workflow_runs.h"
-#include "common/ids.h"
 #include "common/status_macros.h"
 #include "engine/engine.h"
 #include "engine/spec.h"
@@ -55,21 +55,6 @@ struct TrainExtractArgs {
   bool json = false;
   bool quiet = false;
 };
-
-// A FIELDS file (YAML/JSON) when `spec` names one, else an inline "name:type,..." list. A file's
-// table fields (line items, ai/extract/table_spec.h) go to `tables`.
-absl::StatusOr<std::vector<ai::FieldSpec>> LoadFields(const std::string& spec,
-                                                      std::vector<ai::TableSpec>* tables) {
-  if (std::filesystem::is_regular_file(spec)) {
-    absl::StatusOr<std::string> text = ReadFile(spec);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<std::vector<ai::TableSpec>> parsed = ai::ParseTableSpecs(*text, spec);
-    if (!parsed.ok()) return parsed.status();
-    *tables = *std::move(parsed);
-    return ai::ParseFieldSpecs(*text, spec);
-  }
-  return ai::ParseFieldList(spec);
-}
 
 // The labelled documents of --data (any format quality::LoadDataset reads) or --dataset (stored),
 // in the chosen split, with the reviewed cases of --with-corrections, and of every --extra-data
@@ -113,15 +98,7 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
                                                      whole->dir, ", e.g. '", *ids.begin(), "'"));
     }
   }
-  for (const std::string& extra_dir : args.extra_data) {
-    absl::StatusOr<quality::Dataset> extra = quality::LoadDataset(extra_dir);
-    if (!extra.ok()) return extra.status();
-    for (quality::LabelledDocument& doc : extra->documents) {
-      doc.id = absl::StrCat(extra_dir, "/", doc.id);  // ids stay distinct across folders
-      dataset->documents.push_back(std::move(doc));
-    }
-    for (std::string& warning : extra->warnings) dataset->warnings.push_back(std::move(warning));
-  }
+  if (absl::Status extra = AppendExtraData(args.extra_data, *dataset); !extra.ok()) return extra;
   for (const std::string& warning : dataset->warnings) std::cerr << "warning: " << warning << "\n";
   if (fields->empty()) *fields = dataset->fields;
   DocumentCacheOptions cache;
@@ -137,26 +114,10 @@ absl::StatusOr<std::vector<ai::LabelledDocument>> LoadDocuments(const TrainExtra
       });
   if (!args.quiet) bar.Finish();
   if (!read.ok()) return read.status();
-  std::vector<absl::StatusOr<ai::Document>>& documents = *read;
-  std::vector<ai::LabelledDocument> out;
-  std::string digest;
-  for (size_t i = 0; i < documents.size(); ++i) {
-    const quality::LabelledDocument& labelled = dataset->documents[i];
-    if (!documents[i].ok()) {
-      std::cerr << "warning: skipped " << labelled.id << ": " << documents[i].status().message()
-                << "\n";
-      continue;
-    }
-    ai::LabelledDocument d;
-    d.file = labelled.id;
-    d.document = *std::move(documents[i]);
-    d.date_order = labelled.date_order;
-    d.labels = labelled.fields;
-    digest = common::Sha256Hex(absl::StrCat(digest, labelled.id, "\n", d.document.sha256, "\n",
-                                            Json(labelled.fields).dump()));
-    out.push_back(std::move(d));
-  }
-  *data_sha256 = digest;
+  std::vector<ai::LabelledDocument> out =
+      TrainingDocuments(*dataset, *std::move(read),
+                        [](const std::string& why) { std::cerr << "warning: " << why << "\n"; });
+  *data_sha256 = TrainingDataSha256(out);
   return out;
 }
 

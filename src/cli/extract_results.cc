@@ -9,20 +9,8 @@
 
 namespace flowline::cli {
 
-absl::StatusOr<std::vector<quality::DocumentResult>> ExtractWithModel(
+absl::StatusOr<std::vector<absl::StatusOr<ai::Document>>> ReadForModel(
     const ModelRunOptions& options, const quality::Dataset& dataset) {
-  ai::ExtractStep kind(options.models_dir);
-  std::vector<steps::ConfigError> errors;
-  std::unique_ptr<steps::PreparedStep> step = kind.Prepare(
-      "extract", Json{{"model", options.model}, {"document", "${{ steps.read.output }}"}}, &errors);
-  if (step == nullptr) {
-    std::string message = absl::StrCat("cannot use model ", options.model, ":");
-    for (const steps::ConfigError& e : errors) {
-      absl::StrAppend(&message, " ", e.message,
-                      e.hint.empty() ? "" : absl::StrCat(" (", e.hint, ")"));
-    }
-    return absl::InvalidArgumentError(message);
-  }
   DocumentCacheOptions cache;
   cache.dir = options.cache;
   cache.jobs = options.jobs;
@@ -35,8 +23,36 @@ absl::StatusOr<std::vector<quality::DocumentResult>> ExtractWithModel(
                      if (options.progress) bar.Update(done);
                    }));
   if (options.progress) bar.Finish();
+  return documents;
+}
+
+absl::StatusOr<std::vector<quality::DocumentResult>> ExtractWithModel(
+    const ModelRunOptions& options, const quality::Dataset& dataset) {
+  ASSIGN_OR_RETURN(std::vector<absl::StatusOr<ai::Document>> documents,
+                   ReadForModel(options, dataset));
+  return ExtractFromDocuments(options, dataset, documents);
+}
+
+absl::StatusOr<std::vector<quality::DocumentResult>> ExtractFromDocuments(
+    const ModelRunOptions& options, const quality::Dataset& dataset,
+    const std::vector<absl::StatusOr<ai::Document>>& documents) {
+  ai::ExtractStep kind(options.models_dir);
+  std::vector<steps::ConfigError> errors;
+  std::unique_ptr<steps::PreparedStep> step = kind.Prepare(
+      "extract", Json{{"model", options.model}, {"document", "${{ steps.read.output }}"}}, &errors);
+  if (step == nullptr) {
+    std::string message = absl::StrCat("cannot use model ", options.model, ":");
+    for (const steps::ConfigError& e : errors) {
+      absl::StrAppend(&message, " ", e.message,
+                      e.hint.empty() ? "" : absl::StrCat(" (", e.hint, ")"));
+    }
+    return absl::InvalidArgumentError(message);
+  }
 
   std::vector<quality::DocumentResult> results;
+  if (documents.size() != dataset.documents.size()) {
+    return absl::InternalError("ExtractFromDocuments: one read document per dataset document");
+  }
   for (size_t i = 0; i < dataset.documents.size(); ++i) {
     const quality::LabelledDocument& labelled = dataset.documents[i];
     quality::DocumentResult result;

@@ -29,4 +29,15 @@ struct ModelRunOptions {
 absl::StatusOr<std::vector<quality::DocumentResult>> ExtractWithModel(
     const ModelRunOptions& options, const quality::Dataset& dataset);
 
+// ExtractWithModel's two halves, for callers that run several models on the same documents
+// (`flowline eval --folds`): every document of `dataset` read (or its transcript) once, ...
+absl::StatusOr<std::vector<absl::StatusOr<ai::Document>>> ReadForModel(
+    const ModelRunOptions& options, const quality::Dataset& dataset);
+// ... and the model run on `documents` (at the same index as dataset.documents; a document that
+// could not be read fails with its reading error). InvalidArgument when the model cannot be
+// loaded.
+absl::StatusOr<std::vector<quality::DocumentResult>> ExtractFromDocuments(
+    const ModelRunOptions& options, const quality::Dataset& dataset,
+    const std::vector<absl::StatusOr<ai::Document>>& documents);
+
 }  // namespace flowline::cli

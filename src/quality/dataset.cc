@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -186,10 +188,14 @@ std::string_view SplitName(Split split) {
   return "all";
 }
 
-Split SplitOf(const std::string& id, double validation_share, double test_share, uint64_t seed) {
+double SplitPosition(const std::string& id, uint64_t seed) {
   std::string hash = common::Sha256Hex(absl::StrCat(seed, ":", id));
   uint32_t value = static_cast<uint32_t>(std::stoul(hash.substr(0, 8), nullptr, 16));
-  const double u = static_cast<double>(value) / 4294967296.0;
+  return static_cast<double>(value) / 4294967296.0;
+}
+
+Split SplitOf(const std::string& id, double validation_share, double test_share, uint64_t seed) {
+  const double u = SplitPosition(id, seed);
   if (u < test_share) return Split::kTest;
   if (u < test_share + validation_share) return Split::kValidation;
   return Split::kTrain;
@@ -214,6 +220,21 @@ Dataset SelectSplit(Dataset dataset, Split split, double validation_share, doubl
   }
   dataset.documents = std::move(kept);
   return dataset;
+}
+
+std::vector<int> AssignFolds(const std::vector<std::string>& ids, int folds, uint64_t seed) {
+  std::vector<std::pair<double, size_t>> order;
+  for (size_t i = 0; i < ids.size(); ++i) order.emplace_back(SplitPosition(ids[i], seed), i);
+  std::sort(order.begin(), order.end(), [&ids](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : ids[a.second] < ids[b.second];
+  });
+  // Rank r of n goes to fold floor(r * folds / n): consecutive runs of near-equal size.
+  std::vector<int> fold(ids.size(), 0);
+  const size_t n = ids.size();
+  for (size_t rank = 0; rank < n; ++rank) {
+    fold[order[rank].second] = static_cast<int>(rank * static_cast<size_t>(folds) / n);
+  }
+  return fold;
 }
 
 void AddStandardSlices(LabelledDocument& doc) {

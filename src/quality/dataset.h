@@ -109,6 +109,15 @@ bool InTestPart(const std::string& id, double test_share, uint64_t seed);
 Dataset SelectSplit(Dataset dataset, Split split, double test_share, uint64_t seed);
 Dataset SelectSplit(Dataset dataset, Split split, double validation_share, double test_share,
                     uint64_t seed);
+// The fraction u in [0, 1) that places `id` in a split (above): SHA-256("<seed>:<id>").
+double SplitPosition(const std::string& id, uint64_t seed);
+
+// K-fold cross-validation's folds (`flowline eval --folds`): the fold (0..folds-1) of each of
+// `ids`, at the same index. The ids are ordered by their split position u (ties by id) and cut
+// into `folds` consecutive runs of sizes that differ by at most one, so every fold is non-empty
+// when folds <= ids.size(), and the same ids and seed give the same folds (a fold, unlike a
+// split part, can change when documents are added). Precondition: folds >= 1.
+std::vector<int> AssignFolds(const std::vector<std::string>& ids, int folds, uint64_t seed);
 
 // Fills the standard slices of `doc` that it does not have yet: "doc_type", "source" (the
 // part of doc.source before ':', when there is a source) and "vendor" (the first of the

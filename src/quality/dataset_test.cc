@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "common/temp_dir.h"
 
@@ -226,6 +227,38 @@ TEST(SplitTest, SelectSplitPartitionsThreeWays) {
   EXPECT_EQ(SelectSplit(dataset, Split::kAll, 0.3, 0.2, 5).documents.size(), 300u);
   EXPECT_EQ(ParseSplit("validation"), Split::kValidation);
   EXPECT_EQ(SplitName(Split::kValidation), "validation");
+}
+
+TEST(SplitTest, FoldsAreBalancedDeterministicAndFollowTheSplitPosition) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 23; ++i) ids.push_back("doc" + std::to_string(i));
+  const std::vector<int> folds = AssignFolds(ids, 5, 1);
+  ASSERT_EQ(folds.size(), ids.size());
+  EXPECT_EQ(AssignFolds(ids, 5, 1), folds);  // the same every time
+  EXPECT_NE(AssignFolds(ids, 5, 2), folds);  // the seed matters
+  std::map<int, int> sizes;
+  for (int f : folds) ++sizes[f];
+  ASSERT_EQ(sizes.size(), 5u);  // every fold 0..4 has documents: 23 = 5 + 5 + 5 + 4 + 4
+  for (const auto& [fold, size] : sizes) {
+    EXPECT_GE(fold, 0);
+    EXPECT_LT(fold, 5);
+    EXPECT_TRUE(size == 4 || size == 5) << fold << ": " << size;
+  }
+  // Folds are runs of the split position: every document of fold f lies below every one of f+1.
+  for (size_t a = 0; a < ids.size(); ++a) {
+    for (size_t b = 0; b < ids.size(); ++b) {
+      if (folds[a] < folds[b]) {
+        EXPECT_LT(SplitPosition(ids[a], 1), SplitPosition(ids[b], 1));
+      }
+    }
+  }
+  // The order of the input does not matter, only the ids.
+  std::vector<std::string> reversed(ids.rbegin(), ids.rend());
+  const std::vector<int> again = AssignFolds(reversed, 5, 1);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(again[ids.size() - 1 - i], folds[i]);
+  // As many folds as documents: one document each.
+  const std::vector<int> single = AssignFolds({"a", "b", "c"}, 3, 1);
+  EXPECT_EQ(std::set<int>(single.begin(), single.end()), (std::set<int>{0, 1, 2}));
 }
 
 TEST_F(DatasetTest, ImportsFillSourceAndSlices) {
