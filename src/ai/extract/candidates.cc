@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "ai/extract/ocr_id.h"
 
 namespace flowline::ai {
 namespace {
@@ -239,7 +240,7 @@ void NameCandidates(const Page& page, int p, int l, int first, int end, Collecto
 }
 
 void LineCandidates(const Page& page, int p, int l, FieldType type, const CandidateOptions& options,
-                    Collector& out) {
+                    const std::vector<std::regex>& id_patterns, Collector& out) {
   const Line& line = page.lines[l];
   const int n = static_cast<int>(line.words.size());
   switch (type) {
@@ -288,7 +289,10 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
       for (int i = 0; i < n; ++i) {
         std::string_view core = IdCore(line.words[i].text);
         if (IsIdToken(core)) {
-          out.Add(p, l, line, i, i + 1, std::string(core), Normalized{std::string(core), 1});
+          // Only OCR misreads look-alikes; a text layer's id is exact.
+          std::string value =
+              line.words[i].confidence ? RepairOcrId(core, id_patterns) : std::string(core);
+          out.Add(p, l, line, i, i + 1, std::string(core), Normalized{std::move(value), 1});
         }
         // "270818 / 5", "2026 - 0412"
         if (i + 2 < n && (line.words[i + 1].text == "/" || line.words[i + 1].text == "-") &&
@@ -349,11 +353,13 @@ std::vector<Candidate> GenerateCandidates(const Document& doc, FieldType type,
   std::vector<Candidate> out;
   Collector collector(options, &out);
   const int max_block = type == FieldType::kAddress ? 5 : type == FieldType::kOrganisation ? 3 : 0;
+  const std::vector<std::regex> id_patterns =
+      type == FieldType::kId ? CompileIdPatterns(options.patterns) : std::vector<std::regex>();
   for (int p = 0; p < static_cast<int>(doc.pages.size()); ++p) {
     const Page& page = doc.pages[p];
     const int lines = static_cast<int>(page.lines.size());
     for (int l = 0; l < lines; ++l) {
-      LineCandidates(page, p, l, type, options, collector);
+      LineCandidates(page, p, l, type, options, id_patterns, collector);
       for (int count = 2; count <= max_block && l + count <= lines; ++count) {
         collector.AddBlock(p, page, l, count);
       }
