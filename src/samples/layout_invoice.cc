@@ -3,6 +3,7 @@
 // the line-item table, totals, notes and a footer full of distractors (phone, IBAN, tax id).
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "samples/layout.h"
@@ -180,6 +181,46 @@ double LayOutMeta(const std::vector<Meta>& rows, const Style& style, Rng& rng, d
   return y + 30 * static_cast<double>((rows.size() + 3) / 4);
 }
 
+// The words of a heading that names the invoice's number and date in one line, as German and
+// other European letters do ("Rechnung Nr. 4711 vom 05.03.2026"): the word before the number
+// and the word before the date.
+std::pair<const char*, const char*> HeadingWords(Language language) {
+  switch (language) {
+    case Language::kGerman:
+      return {"Nr.", "vom"};
+    case Language::kFrench:
+      return {"n°", "du"};
+    case Language::kDutch:
+      return {"nr.", "van"};
+    case Language::kEnglish:
+      break;
+  }
+  return {"No.", "of"};
+}
+
+// Prints the invoice's number and date as one heading line at `y` (the meta rows then leave them
+// out); returns the y below it.
+double LayOutHeading(const SampleDocument& doc, const Style& style, Rng& rng, double y,
+                     Page& page) {
+  const Vocabulary& v = VocabularyFor(doc.language);
+  const auto [number_word, date_word] = HeadingWords(doc.language);
+  const double size = rng.Chance(0.5) ? 11 : 10;
+  const bool bold = rng.Chance(0.6);
+  std::string title = rng.Pick(v.invoice_title);
+  if (rng.Chance(0.5)) title = title.substr(0, 1) + absl::AsciiStrToLower(title.substr(1));
+  const std::vector<std::pair<std::string, std::vector<std::string>>> parts = {
+      {absl::StrCat(title, " ", number_word), {}},
+      {doc.number, {"invoice_number"}},
+      {date_word, {}},
+      {FormatDate(doc.date, style.date, doc.language), {"invoice_date"}}};
+  double x = kLeft;
+  for (const auto& [text, fields] : parts) {
+    Text(page, x, y, text, size, bold, Align::kLeft, fields);
+    x += ApproxWidth(text, size) + ApproxWidth(" ", size);
+  }
+  return y + 2 * size;
+}
+
 }  // namespace
 
 void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& rng, Page& page) {
@@ -214,12 +255,37 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
   }
   double meta_bottom = 0;
   std::vector<Meta> rows = MetaRows(doc, style, rng);
+  // A quarter of the invoices name their number and date in a heading line instead of the meta
+  // block (real European invoices often do; the samples-only model never saw it before), and
+  // some others print the number right below the title ("INVOICE" / "# 1042").
+  const bool heading = invoice && rng.Chance(0.25);
+  const bool under_title = invoice && !heading && style.header != 2 && rng.Chance(0.15);
+  if (heading || under_title) {
+    std::erase_if(rows, [&](const Meta& m) {
+      return !m.fields.empty() &&
+             (m.fields[0] == "invoice_number" || (heading && m.fields[0] == "invoice_date"));
+    });
+  }
+  if (under_title) {
+    const double size = 10.5;
+    const std::string mark = rng.Pick(std::vector<std::string>{"#", "No.", "Nr."});
+    if (style.header == 1) {  // the title is on the left
+      Text(page, kLeft, 86, mark, size);
+      Text(page, kLeft + ApproxWidth(mark + " ", size), 86, doc.number, size, false, Align::kLeft,
+           {"invoice_number"});
+    } else {
+      Text(page, kRight, 86, doc.number, size, false, Align::kRight, {"invoice_number"});
+      Text(page, kRight - ApproxWidth(doc.number + " ", size), 86, mark, size, false,
+           Align::kRight);
+    }
+  }
   if (style.meta_place == 0) {
     meta_bottom = LayOutMeta(rows, style, rng, block_top, page);
   } else {
     meta_bottom = LayOutMeta(rows, style, rng, y + 22, page);
   }
   double table_top = std::max(y, meta_bottom) + 30;
+  if (heading) table_top = LayOutHeading(doc, style, rng, table_top - 6, page) + 22;
   double table_bottom = table_top;
   LayOutTable(doc, style, rng, table_top, page, table_bottom);
   LayOutTotalsAndFooter(doc, style, rng, table_bottom, page);

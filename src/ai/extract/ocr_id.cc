@@ -57,9 +57,11 @@ std::string DigitRuns(std::string_view text) {
     size_t begin = i, end = i;
     while (end < n && (IsDigit(out[end]) || DigitFor(out[end]) != 0)) ++end;
     i = end;
-    // A look-alike at the edge that continues a word ("No1234": the o of "No") stays a letter.
-    while (begin < end && !IsDigit(out[begin]) && begin > 0 && IsLetter(out[begin - 1])) ++begin;
-    while (end > begin && !IsDigit(out[end - 1]) && end < n && IsLetter(out[end])) --end;
+    // A lower-case look-alike at the edge that continues a word ("No1234": the o of "No") stays a
+    // letter; an upper-case one beside a letter is an id's misread digit as often ("NO58K7046").
+    auto word_letter = [&](size_t k) { return out[k] >= 'a' && out[k] <= 'z'; };
+    while (begin < end && word_letter(begin) && begin > 0 && IsLetter(out[begin - 1])) ++begin;
+    while (end > begin && word_letter(end - 1) && end < n && IsLetter(out[end])) --end;
     int digits = 0, lookalikes = 0;
     for (size_t k = begin; k < end; ++k) (IsDigit(out[k]) ? digits : lookalikes) += 1;
     if (lookalikes == 0 || digits < 2 || digits <= lookalikes) continue;

@@ -7,7 +7,9 @@
 //
 //   digit runs   within a letter-or-digit run of the id, a stretch of digits and look-alike
 //                letters (O o I l | S s B) that holds at least two digits and more digits than
-//                look-alikes is read as digits: "2O26-O412" -> "2026-0412", "RE1234O" -> "RE12340"
+//                look-alikes is read as digits: "2O26-O412" -> "2026-0412", "RE1234O" -> "RE12340",
+//                "NO58K7046" -> "N058K7046" (a lower-case look-alike continuing a word stays:
+//                "No1234")
 //   patterns     when the field has pattern hints (field_spec.h) and the value matches none of
 //                them, the fewest swaps of look-alikes in either direction (O<->0, I<->1, S<->5,
 //                B<->8) that make it match one: with "^[CFGHJKLMNPRTVWXYZ0-9]{9}$",

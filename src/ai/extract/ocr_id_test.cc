@@ -14,6 +14,7 @@ TEST(OcrIdTest, DigitRunsReadLookAlikesAsDigits) {
   EXPECT_EQ(RepairOcrId("l23456", none), "123456");
   EXPECT_EQ(RepairOcrId("9314S1O9I1", none), "9314510911");
   EXPECT_EQ(RepairOcrId("12B4", none), "1284");
+  EXPECT_EQ(RepairOcrId("NO58K7046", none), "N058K7046");  // upper-case O beside a letter
 }
 
 TEST(OcrIdTest, DigitRunsLeaveLettersOfWordsAndMostlyLetterRuns) {
@@ -24,6 +25,7 @@ TEST(OcrIdTest, DigitRunsLeaveLettersOfWordsAndMostlyLetterRuns) {
   EXPECT_EQ(RepairOcrId("MHOC2H51L", none), "MHOC2H51L");  // mostly letters: needs a pattern
   EXPECT_EQ(RepairOcrId("O1", none), "O1");                // one digit is not a run
   EXPECT_EQ(RepairOcrId("INVOICE2024", none), "INVOICE2024");
+  EXPECT_EQ(RepairOcrId("NZ41871HO", none), "NZ41871HO");  // the O is not beside a digit
 }
 
 TEST(OcrIdTest, PatternsChooseTheFewestSwaps) {
