@@ -145,6 +145,13 @@ void RangeWordCandidates(int p, int l, const Line& line, int w, const CandidateO
   }
 }
 
+bool LowerCaseLetters(std::string_view word) {
+  for (char c : word) {
+    if (absl::ascii_islower(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
 // A word that is only a label: letters (any script), optionally ending with ':', '#' or '.'.
 // An all-capitals word without that ending is more likely part of a name ("TEO HENG STATIONERY").
 bool IsLabelWord(std::string_view word) {
@@ -279,6 +286,8 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
       for (int i = 0; i < n; ++i) {
         const std::string& word = line.words[i].text;
         if (auto currency = NormalizeCurrency(word)) {
+          // An ISO code is printed in capitals; "Try" or "try" is an English word.
+          if (currency->format == 1 && LowerCaseLetters(word)) continue;
           out.Add(p, l, line, i, i + 1, word, *currency);
         } else if (auto code = CurrencyOfAmountWord(word)) {
           out.Add(p, l, line, i, i + 1, word, Normalized{*code, 3, 0, true});
