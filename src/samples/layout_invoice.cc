@@ -198,6 +198,20 @@ std::pair<const char*, const char*> HeadingWords(Language language) {
   return {"No.", "of"};
 }
 
+const char* OrderSentence(Language language) {
+  switch (language) {
+    case Language::kGerman:
+      return "Gemäß Ihrer Bestellung";
+    case Language::kFrench:
+      return "Suite à votre commande";
+    case Language::kDutch:
+      return "Volgens uw bestelling";
+    case Language::kEnglish:
+      break;
+  }
+  return "As per your order";
+}
+
 // Prints the invoice's number and date as one heading line at `y` (the meta rows then leave them
 // out); returns the y below it.
 double LayOutHeading(const SampleDocument& doc, const Style& style, Rng& rng, double y,
@@ -218,7 +232,18 @@ double LayOutHeading(const SampleDocument& doc, const Style& style, Rng& rng, do
     Text(page, x, y, text, size, bold, Align::kLeft, fields);
     x += ApproxWidth(text, size) + ApproxWidth(" ", size);
   }
-  return y + 2 * size;
+  y += 2 * size;
+  if (rng.Chance(0.6)) {
+    // The order the invoice refers to, with the same word before its date: a distractor
+    // ("Gemäß Ihrer Bestellung vom 01.03.2026 berechnen wir:").
+    const absl::CivilDay ordered = doc.order_date.value_or(doc.date - rng.Int(1, 20));
+    Text(page, kLeft, y,
+         absl::StrCat(OrderSentence(doc.language), " ", date_word, " ",
+                      FormatDate(ordered, style.date, doc.language), ":"),
+         9);
+    y += 16;
+  }
+  return y;
 }
 
 }  // namespace
@@ -260,10 +285,11 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
   // some others print the number right below the title ("INVOICE" / "# 1042").
   const bool heading = invoice && rng.Chance(0.25);
   const bool under_title = invoice && !heading && style.header != 2 && rng.Chance(0.15);
+  const bool drop_date = heading && rng.Chance(0.5);  // else the meta block repeats the date
   if (heading || under_title) {
     std::erase_if(rows, [&](const Meta& m) {
       return !m.fields.empty() &&
-             (m.fields[0] == "invoice_number" || (heading && m.fields[0] == "invoice_date"));
+             (m.fields[0] == "invoice_number" || (drop_date && m.fields[0] == "invoice_date"));
     });
   }
   if (under_title) {
