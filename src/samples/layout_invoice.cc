@@ -3,7 +3,6 @@
 // the line-item table, totals, notes and a footer full of distractors (phone, IBAN, tax id).
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "samples/layout.h"
@@ -181,71 +180,6 @@ double LayOutMeta(const std::vector<Meta>& rows, const Style& style, Rng& rng, d
   return y + 30 * static_cast<double>((rows.size() + 3) / 4);
 }
 
-// The words of a heading that names the invoice's number and date in one line, as German and
-// other European letters do ("Rechnung Nr. 4711 vom 05.03.2026"): the word before the number
-// and the word before the date.
-std::pair<const char*, const char*> HeadingWords(Language language) {
-  switch (language) {
-    case Language::kGerman:
-      return {"Nr.", "vom"};
-    case Language::kFrench:
-      return {"n°", "du"};
-    case Language::kDutch:
-      return {"nr.", "van"};
-    case Language::kEnglish:
-      break;
-  }
-  return {"No.", "of"};
-}
-
-const char* OrderSentence(Language language) {
-  switch (language) {
-    case Language::kGerman:
-      return "Gemäß Ihrer Bestellung";
-    case Language::kFrench:
-      return "Suite à votre commande";
-    case Language::kDutch:
-      return "Volgens uw bestelling";
-    case Language::kEnglish:
-      break;
-  }
-  return "As per your order";
-}
-
-// Prints the invoice's number and date as one heading line at `y` (the meta rows then leave them
-// out); returns the y below it.
-double LayOutHeading(const SampleDocument& doc, const Style& style, Rng& rng, double y,
-                     Page& page) {
-  const Vocabulary& v = VocabularyFor(doc.language);
-  const auto [number_word, date_word] = HeadingWords(doc.language);
-  const double size = rng.Chance(0.5) ? 11 : 10;
-  const bool bold = rng.Chance(0.6);
-  std::string title = rng.Pick(v.invoice_title);
-  if (rng.Chance(0.5)) title = title.substr(0, 1) + absl::AsciiStrToLower(title.substr(1));
-  const std::vector<std::pair<std::string, std::vector<std::string>>> parts = {
-      {absl::StrCat(title, " ", number_word), {}},
-      {doc.number, {"invoice_number"}},
-      {date_word, {}},
-      {FormatDate(doc.date, style.date, doc.language), {"invoice_date"}}};
-  double x = kLeft;
-  for (const auto& [text, fields] : parts) {
-    Text(page, x, y, text, size, bold, Align::kLeft, fields);
-    x += ApproxWidth(text, size) + ApproxWidth(" ", size);
-  }
-  y += 2 * size;
-  if (rng.Chance(0.6)) {
-    // The order the invoice refers to, with the same word before its date: a distractor
-    // ("Gemäß Ihrer Bestellung vom 01.03.2026 berechnen wir:").
-    const absl::CivilDay ordered = doc.order_date.value_or(doc.date - rng.Int(1, 20));
-    Text(page, kLeft, y,
-         absl::StrCat(OrderSentence(doc.language), " ", date_word, " ",
-                      FormatDate(ordered, style.date, doc.language), ":"),
-         9);
-    y += 16;
-  }
-  return y;
-}
-
 }  // namespace
 
 void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& rng, Page& page) {
@@ -280,19 +214,12 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
   }
   double meta_bottom = 0;
   std::vector<Meta> rows = MetaRows(doc, style, rng);
-  // A quarter of the invoices name their number and date in a heading line instead of the meta
-  // block (real European invoices often do; the samples-only model never saw it before), and
-  // some others print the number right below the title ("INVOICE" / "# 1042").
-  const bool heading = invoice && rng.Chance(0.25);
-  const bool under_title = invoice && !heading && style.header != 2 && rng.Chance(0.15);
-  const bool drop_date = heading && rng.Chance(0.5);  // else the meta block repeats the date
-  if (heading || under_title) {
-    std::erase_if(rows, [&](const Meta& m) {
-      return !m.fields.empty() &&
-             (m.fields[0] == "invoice_number" || (drop_date && m.fields[0] == "invoice_date"));
-    });
-  }
+  // Some invoices print the number right below the title ("INVOICE" / "# 1042") instead of in
+  // the meta block.
+  const bool under_title = invoice && style.header != 2 && rng.Chance(0.15);
   if (under_title) {
+    std::erase_if(
+        rows, [](const Meta& m) { return !m.fields.empty() && m.fields[0] == "invoice_number"; });
     const double size = 10.5;
     const std::string mark = rng.Pick(std::vector<std::string>{"#", "No.", "Nr."});
     if (style.header == 1) {  // the title is on the left
@@ -311,7 +238,6 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
     meta_bottom = LayOutMeta(rows, style, rng, y + 22, page);
   }
   double table_top = std::max(y, meta_bottom) + 30;
-  if (heading) table_top = LayOutHeading(doc, style, rng, table_top - 6, page) + 22;
   double table_bottom = table_top;
   LayOutTable(doc, style, rng, table_top, page, table_bottom);
   LayOutTotalsAndFooter(doc, style, rng, table_bottom, page);
