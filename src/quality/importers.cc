@@ -178,7 +178,9 @@ absl::Status LoadInvoice2data(Dataset& dataset) {
     LabelledDocument doc;
     doc.id = absl::StrCat("files/", stem, ".pdf");
     doc.path = absl::StrCat(dataset.dir, "/", doc.id);
-    doc.date_order = ai::DateOrder::kYmd;  // the labels are ISO
+    // The labels are ISO, which reads the same in any order; the pages print day-first or
+    // month-first by issuer ("01.05.14" is not 2001-05-14), so the order is left unknown.
+    doc.date_order = ai::DateOrder::kUnknown;
     if (!FileExists(doc.path)) {
       dataset.warnings.push_back(
           absl::StrCat(json_path, ": no PDF ", doc.path, " (text only?); skipped"));
@@ -226,7 +228,8 @@ absl::Status LoadZugferd(Dataset& dataset) {
       }
     }
   };
-  return LoadCsvLabels(dataset, "fields.csv", "file", "pdf", ai::DateOrder::kYmd,
+  // The labels become ISO; the pages print DD.MM.YYYY: no order hint (see invoice2data).
+  return LoadCsvLabels(dataset, "fields.csv", "file", "pdf", ai::DateOrder::kUnknown,
                        {{"invoice_number", FieldType::kId, "invoice_number"},
                         {"invoice_date", FieldType::kDate, "issue_date"},
                         {"due_date", FieldType::kDate, "due_date"},

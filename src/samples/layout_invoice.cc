@@ -214,6 +214,24 @@ void LayOutBusinessDocument(const SampleDocument& doc, const Style& style, Rng& 
   }
   double meta_bottom = 0;
   std::vector<Meta> rows = MetaRows(doc, style, rng);
+  // Some invoices print the number right below the title ("INVOICE" / "# 1042") instead of in
+  // the meta block.
+  const bool under_title = invoice && style.header != 2 && rng.Chance(0.15);
+  if (under_title) {
+    std::erase_if(
+        rows, [](const Meta& m) { return !m.fields.empty() && m.fields[0] == "invoice_number"; });
+    const double size = 10.5;
+    const std::string mark = rng.Pick(std::vector<std::string>{"#", "No.", "Nr."});
+    if (style.header == 1) {  // the title is on the left
+      Text(page, kLeft, 86, mark, size);
+      Text(page, kLeft + ApproxWidth(mark + " ", size), 86, doc.number, size, false, Align::kLeft,
+           {"invoice_number"});
+    } else {
+      Text(page, kRight, 86, doc.number, size, false, Align::kRight, {"invoice_number"});
+      Text(page, kRight - ApproxWidth(doc.number + " ", size), 86, mark, size, false,
+           Align::kRight);
+    }
+  }
   if (style.meta_place == 0) {
     meta_bottom = LayOutMeta(rows, style, rng, block_top, page);
   } else {

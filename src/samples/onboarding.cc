@@ -45,7 +45,7 @@ constexpr char kFieldsYaml[] =
 fields:
   full_name: { type: text, labels: [name, full name, holder, nom, naam, inhaber, titulaire] }
   date_of_birth: { type: date, labels: [date of birth, born, geburtsdatum, date de naissance, geboortedatum] }
-  document_number: { type: id, labels: [document no, passport no, card no, ausweisnummer, passnummer, documentnummer] }
+  document_number: { type: id, labels: [document no, passport no, card no, ausweisnummer, passnummer, documentnummer], patterns: ['^[CFGHJKLMNPRTVWXYZ0-9]{9}$'] }
   expiry_date: { type: date, labels: [date of expiry, expires, valid until, gültig bis, date d'expiration, geldig tot] }
 )";
 

@@ -43,7 +43,14 @@ std::string TaxName(const SampleDocument& doc) {
 
 std::string InvoiceNumber(Rng& rng, absl::CivilDay date) {
   std::string year = absl::StrCat(date.year());
-  switch (rng.Int(0, 6)) {
+  switch (rng.Int(0, 9)) {
+    case 7:  // a letter, the year's last digits and a running number: "R26-317"
+      return absl::StrCat(rng.Letters(1), year.substr(2), "-", rng.Int(1, 999));
+    case 8:  // a number with the issuer's branch or series after a slash: "204517/03"
+      return absl::StrCat(rng.Int(1000, 999999), "/", rng.Digits(2));
+    case 9:  // a letter and a long number with the date in it: "E2026031400417"
+      return absl::StrCat(rng.Letters(1), year, absl::Dec(date.month(), absl::kZeroPad2),
+                          absl::Dec(date.day(), absl::kZeroPad2), rng.Digits(5));
     case 0:
       return absl::StrCat("INV-", year, "-", rng.Digits(4));
     case 1:

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "ai/extract/ocr_id.h"
 
 namespace flowline::ai {
 namespace {
@@ -144,6 +145,13 @@ void RangeWordCandidates(int p, int l, const Line& line, int w, const CandidateO
   }
 }
 
+bool LowerCaseLetters(std::string_view word) {
+  for (char c : word) {
+    if (absl::ascii_islower(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
 // A word that is only a label: letters (any script), optionally ending with ':', '#' or '.'.
 // An all-capitals word without that ending is more likely part of a name ("TEO HENG STATIONERY").
 bool IsLabelWord(std::string_view word) {
@@ -239,7 +247,7 @@ void NameCandidates(const Page& page, int p, int l, int first, int end, Collecto
 }
 
 void LineCandidates(const Page& page, int p, int l, FieldType type, const CandidateOptions& options,
-                    Collector& out) {
+                    const std::vector<std::regex>& id_patterns, Collector& out) {
   const Line& line = page.lines[l];
   const int n = static_cast<int>(line.words.size());
   switch (type) {
@@ -278,6 +286,8 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
       for (int i = 0; i < n; ++i) {
         const std::string& word = line.words[i].text;
         if (auto currency = NormalizeCurrency(word)) {
+          // An ISO code is printed in capitals; "Try" or "try" is an English word.
+          if (currency->format == 1 && LowerCaseLetters(word)) continue;
           out.Add(p, l, line, i, i + 1, word, *currency);
         } else if (auto code = CurrencyOfAmountWord(word)) {
           out.Add(p, l, line, i, i + 1, word, Normalized{*code, 3, 0, true});
@@ -288,7 +298,10 @@ void LineCandidates(const Page& page, int p, int l, FieldType type, const Candid
       for (int i = 0; i < n; ++i) {
         std::string_view core = IdCore(line.words[i].text);
         if (IsIdToken(core)) {
-          out.Add(p, l, line, i, i + 1, std::string(core), Normalized{std::string(core), 1});
+          // Only OCR misreads look-alikes; a text layer's id is exact.
+          std::string value =
+              line.words[i].confidence ? RepairOcrId(core, id_patterns) : std::string(core);
+          out.Add(p, l, line, i, i + 1, std::string(core), Normalized{std::move(value), 1});
         }
         // "270818 / 5", "2026 - 0412"
         if (i + 2 < n && (line.words[i + 1].text == "/" || line.words[i + 1].text == "-") &&
@@ -349,11 +362,13 @@ std::vector<Candidate> GenerateCandidates(const Document& doc, FieldType type,
   std::vector<Candidate> out;
   Collector collector(options, &out);
   const int max_block = type == FieldType::kAddress ? 5 : type == FieldType::kOrganisation ? 3 : 0;
+  const std::vector<std::regex> id_patterns =
+      type == FieldType::kId ? CompileIdPatterns(options.patterns) : std::vector<std::regex>();
   for (int p = 0; p < static_cast<int>(doc.pages.size()); ++p) {
     const Page& page = doc.pages[p];
     const int lines = static_cast<int>(page.lines.size());
     for (int l = 0; l < lines; ++l) {
-      LineCandidates(page, p, l, type, options, collector);
+      LineCandidates(page, p, l, type, options, id_patterns, collector);
       for (int count = 2; count <= max_block && l + count <= lines; ++count) {
         collector.AddBlock(p, page, l, count);
       }

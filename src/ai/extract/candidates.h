@@ -6,7 +6,8 @@
 //                 both halves of a range printed as one word ("05/08/20-05/12/20")
 //   amount        words (and space-grouped runs like "1 234,56") that parse as an amount
 //   currency      currency codes and symbols, alone or attached to an amount ("$5,625.00")
-//   id            tokens with a digit made of letters, digits and - / . _ (also "270818 / 5")
+//   id            tokens with a digit made of letters, digits and - / . _ (also "270818 / 5");
+//                 an OCR'd token's value with look-alike letters read as digits (ocr_id.h)
 //   text, organisation, address
 //                 whole lines, the column segments of a line (split at wide gaps), the part after
 //                 a colon, and (organisation, address) blocks of consecutive lines; organisation
@@ -45,6 +46,9 @@ struct CandidateOptions {
   // Per field and document: candidates beyond this (in reading order) are dropped, so a long
   // document cannot make ranking unbounded. Default 4000.
   int max_candidates = 4000;
+  // The field's pattern hints (FieldSpec::patterns): an OCR'd id is repaired towards them
+  // (ocr_id.h). Default none.
+  std::vector<std::string> patterns;
 };
 
 // The candidates of `type` on `doc`, in reading order (page, line, word), without duplicates of

@@ -192,5 +192,20 @@ TEST(CandidatesTest, NamesWithoutTheNextColumnsLabelAndWrappedOntoTheNextLine) {
   EXPECT_FALSE(Has(names, "Congressional Leadership Fund Total 12.00"));
 }
 
+TEST(CandidatesTest, OcrIdsAreRepairedTextLayerIdsAreNot) {
+  Document doc = Doc({"Invoice No. 2O26-O412", "Document No. MHOC2H51L"});
+  CandidateOptions options;
+  EXPECT_TRUE(Has(Values(GenerateCandidates(doc, FieldType::kId, options)), "2O26-O412"));
+  for (Line& line : doc.pages[0].lines) {
+    for (Word& word : line.words) word.confidence = 0.9;
+  }
+  std::vector<Candidate> ocr = GenerateCandidates(doc, FieldType::kId, options);
+  EXPECT_TRUE(Has(Values(ocr), "2026-0412"));
+  EXPECT_EQ(ocr[0].text, "2O26-O412");  // the printed text stays as read
+  EXPECT_TRUE(Has(Values(ocr), "MHOC2H51L"));
+  options.patterns = {"^[CFGHJKLMNPRTVWXYZ0-9]{9}$"};
+  EXPECT_TRUE(Has(Values(GenerateCandidates(doc, FieldType::kId, options)), "MH0C2H51L"));
+}
+
 }  // namespace
 }  // namespace flowline::ai

@@ -129,6 +129,7 @@ absl::StatusOr<std::vector<FieldResult>> ExtractionModel::Extract(const Document
   options.date_order = order == DateOrder::kUnknown ? date_order_ : order;
   std::vector<FieldResult> results;
   for (const FieldModel& field : fields_) {
+    options.patterns = field.spec.patterns;
     const std::vector<Candidate> candidates = GenerateCandidates(doc, field.spec.type, options);
     std::vector<float> scores;
     if (field.ranker != nullptr && !candidates.empty()) {

@@ -405,7 +405,11 @@ std::vector<float> BaseFeatures(const Document& doc, const FieldSpec& field,
     f[44] = conf;
     f[45] = static_cast<float>(c.line_count);
     for (const std::regex& pattern : patterns) {
-      if (std::regex_search(c.text, pattern)) f[46] = 1;
+      // An OCR'd id's repaired value (ocr_id.h) counts as matching too.
+      if (std::regex_search(c.text, pattern) ||
+          (type == FieldType::kId && std::regex_search(c.norm.value, pattern))) {
+        f[46] = 1;
+      }
     }
     contexts->push_back(CandidateContext(doc, c));
     const Context& context = contexts->back();

@@ -63,6 +63,7 @@ Example MakeExample(const LabelledDocument& doc, const FieldSpec& field, DateOrd
   Example ex;
   CandidateOptions options;
   options.date_order = doc.date_order != DateOrder::kUnknown ? doc.date_order : fallback;
+  options.patterns = field.patterns;
   ex.candidates = GenerateCandidates(doc.document, field.type, options);
   ex.base = BaseFeatures(doc.document, field, ex.candidates, &ex.contexts);
   ex.positive.assign(ex.candidates.size(), 0);
