@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   }
   if (!dump.empty()) std::filesystem::create_directories(dump, ec);
 
-  const char* const kFields[] = {"company", "date", "address", "total"};
+  const char* const field_names[] = {"company", "date", "address", "total"};
   constexpr int kFieldCount = 4;
   std::vector<std::array<int, kFieldCount>> found(ids.size());
   std::vector<std::array<int, kFieldCount>> labelled(ids.size());
@@ -120,10 +120,11 @@ int main(int argc, char** argv) {
             nlohmann::json::parse(ReadFile(data + "/key/" + ids[i] + ".json"), nullptr, false);
         for (int f = 0; f < kFieldCount; ++f) {
           found[i][f] = labelled[i][f] = 0;
-          if (!key.is_object() || !key.contains(kFields[f]) || !key[kFields[f]].is_string()) {
+          if (!key.is_object() || !key.contains(field_names[f]) ||
+              !key[field_names[f]].is_string()) {
             continue;
           }
-          const std::string label = Squeeze(key[kFields[f]].get<std::string>());
+          const std::string label = Squeeze(key[field_names[f]].get<std::string>());
           if (label.empty()) continue;
           labelled[i][f] = 1;
           found[i][f] = squeezed.find(label) != std::string::npos;
@@ -148,7 +149,7 @@ int main(int argc, char** argv) {
     }
     total_found += n;
     total_labelled += d;
-    std::printf("%-8s %3d / %3d  (%.0f%%)  missing:%s\n", kFields[f], n, d, 100.0 * n / d,
+    std::printf("%-8s %3d / %3d  (%.0f%%)  missing:%s\n", field_names[f], n, d, 100.0 * n / d,
                 missing.c_str());
   }
   std::printf("all      %3d / %3d  (%.1f%%)\n", total_found, total_labelled,
