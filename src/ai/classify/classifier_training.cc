@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "ai/classify/classifier.h"
 #include "ai/classify/text_normalizer.h"
+#include "common/holdout.h"
 #include "common/ids.h"
 #include "common/model_files.h"
 #include "common/status_macros.h"
@@ -89,15 +90,6 @@ absl::StatusOr<std::vector<Example>> ParseExamples(const ClassifierTrainingOptio
   return examples;
 }
 
-// Fisher-Yates with mt19937_64, whose output the standard fixes (std::shuffle's is not).
-template <typename T>
-void SeededShuffle(std::vector<T>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(rng() % i);
-    std::swap(items[i - 1], items[j]);
-  }
-}
-
 }  // namespace
 
 absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
@@ -121,18 +113,13 @@ absl::StatusOr<Json> TrainClassifier(const ClassifierTrainingOptions& options) {
   std::vector<size_t> held_out;
   Json label_stats = Json::array();
   for (auto& [label, indices] : by_label) {
-    SeededShuffle(indices, rng);
-    size_t n_held =
-        static_cast<size_t>(std::llround(static_cast<double>(indices.size()) * options.holdout));
-    n_held = std::min(n_held, indices.size() - 1);
-    held_out.insert(held_out.end(), indices.begin(), indices.begin() + n_held);
-    train.insert(train.end(), indices.begin() + n_held, indices.end());
+    const size_t n_held = common::SplitHoldOut(indices, options.holdout, rng, &train, &held_out);
     label_stats.push_back({{"label", label},
                            {"examples", indices.size()},
                            {"train", indices.size() - n_held},
                            {"held_out", n_held}});
   }
-  SeededShuffle(train, rng);  // fastText reads in order: mix the labels
+  common::SeededShuffle(train, rng);  // fastText reads in order: mix the labels
 
   ASSIGN_OR_RETURN(const fs::path staging, common::MakeStagingDirectory(out));
   struct Cleanup {

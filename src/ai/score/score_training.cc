@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "ai/score/score_model.h"
 #include "common/csv.h"
+#include "common/holdout.h"
 #include "common/ids.h"
 #include "common/model_files.h"
 #include "common/status_macros.h"
@@ -119,14 +120,6 @@ std::optional<Json> Typed(const Json& cell, bool csv, bool categorical) {
     return std::nullopt;
   }
   return Json(number);
-}
-
-// Fisher-Yates with mt19937_64, whose output the standard fixes (std::shuffle's is not).
-void SeededShuffle(std::vector<size_t>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(rng() % i);
-    std::swap(items[i - 1], items[j]);
-  }
 }
 
 struct Target {
@@ -330,12 +323,7 @@ absl::StatusOr<Json> TrainScoreModel(const ScoreTrainingOptions& options) {
     for (size_t r = 0; r < table.rows.size(); ++r) {
       if (target.y[r] == cls) indices.push_back(r);
     }
-    SeededShuffle(indices, rng);
-    size_t n_held =
-        static_cast<size_t>(std::llround(static_cast<double>(indices.size()) * options.holdout));
-    n_held = std::min(n_held, indices.size() - 1);
-    held_out.insert(held_out.end(), indices.begin(), indices.begin() + n_held);
-    train.insert(train.end(), indices.begin() + n_held, indices.end());
+    common::SplitHoldOut(indices, options.holdout, rng, &train, &held_out);
   }
   std::sort(train.begin(), train.end());
   std::sort(held_out.begin(), held_out.end());
