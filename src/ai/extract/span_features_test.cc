@@ -8,36 +8,19 @@
 #include <vector>
 
 #include "ai/extract/features.h"
+#include "ai/extract/testing/layout.h"
 
 namespace flowline::ai {
 namespace {
 
-// A line of words from x = `x` on, at height `y`, each word 0.008 per character wide.
-Line MakeLine(const std::vector<std::string>& words, double x, double y) {
-  Line line;
-  for (const std::string& text : words) {
-    const double w = 0.008 * static_cast<double>(text.size());
-    line.words.push_back(Word{text, Box{x, y, x + w, y + 0.012}, std::nullopt});
-    x += w + 0.005;
-  }
-  line.box = line.words.front().box;
-  for (const Word& word : line.words) line.box = line.box.Union(word.box);
-  return line;
-}
+using testing::Column;
+using testing::MakeLine;
+using testing::MakePage;
 
 Document OnePage(std::vector<Line> lines) {
   Document doc;
-  Page page;
-  page.width = 612;
-  page.height = 792;
-  page.lines = std::move(lines);
-  doc.pages.push_back(std::move(page));
+  doc.pages.push_back(MakePage(std::move(lines)));
   return doc;
-}
-
-size_t Column(const std::string& name) {
-  const std::vector<std::string> names = BaseFeatureNames();
-  return static_cast<size_t>(std::find(names.begin(), names.end(), name) - names.begin());
 }
 
 TEST(SpanFeaturesTest, NamesAreTheLastBaseFeatures) {
